@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server"
+	"github.com/zhonglou/ecospace/web"
+)
+
+// DemoValidFrom is the date the bundled demo layers are valid from: the
+// first day of the district plan's period (2023–2030).
+var DemoValidFrom = time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	addr := fs.String("addr", envOr("ECOSPACE_ADDR", "127.0.0.1:8080"), "listen address (ECOSPACE_ADDR)")
+	basemapURL := fs.String("basemap-url", envOr("ECOSPACE_BASEMAP_URL", ""), "XYZ tile URL template for the map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png or a Tianditu URL with its key (ECOSPACE_BASEMAP_URL); empty: offline plain background")
+	basemapAttr := fs.String("basemap-attribution", envOr("ECOSPACE_BASEMAP_ATTRIBUTION", ""), "attribution shown for the basemap (ECOSPACE_BASEMAP_ATTRIBUTION)")
+	logLevel := fs.String("log-level", envOr("ECOSPACE_LOG_LEVEL", "info"), "debug, info, warn or error (ECOSPACE_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, *logLevel)
+	if err != nil {
+		return err
+	}
+	app, err := openApp(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer app.store.Close()
+	var bm *server.Basemap
+	if *basemapURL != "" {
+		bm = &server.Basemap{URL: *basemapURL, Attribution: *basemapAttr}
+	}
+	srv := server.New(server.Config{Store: app.store, Rules: app.rules, Manifest: app.manifest, Log: log, Basemap: bm, Web: web.Handler()})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return serveUntilDone(ctx, log, ln, srv)
+}
+
+// serveUntilDone serves until ctx ends, then lets in-flight requests finish.
+func serveUntilDone(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler) error {
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("ecospace serving", "addr", "http://"+ln.Addr().String()+"/")
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// app is what every store-backed subcommand needs.
+type app struct {
+	store    data.Store
+	rules    *geo.RuleSet
+	manifest *data.Manifest
+}
+
+// openApp reads the rules and manifest and opens the embedded store with
+// the demo layers.
+func openApp(ctx context.Context, log *slog.Logger) (*app, error) {
+	rules, err := geo.ParseRules(data.RulesFile())
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	man, err := data.DemoManifest()
+	if err != nil {
+		return nil, err
+	}
+	mem := data.NewMem(man)
+	start := time.Now()
+	if err := data.LoadDemo(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+		return nil, err
+	}
+	log.Info("embedded store ready with demo layers", "ms", time.Since(start).Milliseconds(), "rules_version", rules.Version)
+	return &app{store: mem, rules: rules, manifest: man}, nil
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: %w", level, err)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}

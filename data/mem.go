@@ -1,0 +1,415 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+
+	"github.com/zhonglou/ecospace/geo"
+)
+
+// MemCheckLimit is how many checks the embedded store keeps for
+// GET /checks/{id}; older ones are forgotten (the PostGIS store keeps all).
+const MemCheckLimit = 100_000
+
+// Mem is the embedded in-memory store: zero set-up, versioned like the
+// PostGIS store, answering relations with geo's engine over an R-tree.
+type Mem struct {
+	manifest *Manifest
+
+	importMu sync.Mutex // imports run one at a time
+	mu       sync.RWMutex
+	layers   map[string][]*memVersion // ascending versions
+
+	checkMu sync.Mutex
+	checks  map[string]*CheckRecord
+	order   []string
+}
+
+type memVersion struct {
+	info   geo.LayerInfo
+	to     time.Time // zero: still in force
+	feats  []geo.Feature
+	bounds []orb.Bound // lon/lat bound of each feature
+	zones  []*geo.PreparedZone
+	index  rtree.RTreeG[*geo.PreparedZone] // projected bounds
+}
+
+// NewMem returns an empty embedded store for the layers of m.
+func NewMem(m *Manifest) *Mem {
+	return &Mem{manifest: m, layers: map[string][]*memVersion{}, checks: map[string]*CheckRecord{}}
+}
+
+func (v *memVersion) inForce(asOf time.Time) bool {
+	return !v.info.ValidFrom.After(asOf) && (v.to.IsZero() || asOf.Before(v.to))
+}
+
+// versionAt returns the version of a layer in force on asOf; callers hold mu.
+func (s *Mem) versionAt(id string, asOf time.Time) *memVersion {
+	vs := s.layers[id]
+	for i := len(vs) - 1; i >= 0; i-- {
+		if vs[i].inForce(asOf) {
+			return vs[i]
+		}
+	}
+	return nil
+}
+
+// Layers implements Store.
+func (s *Mem) Layers(ctx context.Context, asOf time.Time) ([]geo.LayerInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []geo.LayerInfo
+	for _, d := range s.manifest.Layers {
+		if v := s.versionAt(d.ID, asOf); v != nil {
+			out = append(out, v.info)
+		}
+	}
+	return out, nil
+}
+
+// Layer implements Store.
+func (s *Mem) Layer(ctx context.Context, id string, asOf time.Time) (geo.LayerInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return geo.LayerInfo{}, err
+	}
+	if _, ok := s.manifest.Def(id); !ok {
+		return geo.LayerInfo{}, fmt.Errorf("layer %s: %w", id, ErrNotFound)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	v := s.versionAt(id, asOf)
+	if v == nil {
+		return geo.LayerInfo{}, fmt.Errorf("layer %s on %s: %w", id, asOf.Format(time.DateOnly), ErrNoVersion)
+	}
+	return v.info, nil
+}
+
+// Features implements Store.
+func (s *Mem) Features(ctx context.Context, id string, q FeatureQuery, fn func(geo.Feature) error) error {
+	if _, err := s.Layer(ctx, id, q.AsOf); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	v := s.versionAt(id, q.AsOf)
+	s.mu.RUnlock()
+	// A version never changes once built, so it is read without the lock.
+	skipped, sent := 0, 0
+	for i, f := range v.feats {
+		if q.BBox != nil && !q.BBox.Intersects(v.bounds[i]) {
+			continue
+		}
+		if !matchProps(f.Properties, q.Filter) {
+			continue
+		}
+		if skipped < q.Offset {
+			skipped++
+			continue
+		}
+		if q.Limit > 0 && sent >= q.Limit {
+			return nil
+		}
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		out := f
+		out.Geometry = geo.SimplifyForZoom(f.Geometry, q.Zoom)
+		if err := fn(out); err != nil {
+			return err
+		}
+		sent++
+	}
+	return nil
+}
+
+func matchProps(props map[string]any, filter map[string]string) bool {
+	for k, want := range filter {
+		if fmt.Sprint(props[k]) != want {
+			return false
+		}
+	}
+	return true
+}
+
+// Relate implements Store.
+func (s *Mem) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error) {
+	if err := ctx.Err(); err != nil {
+		return geo.Relations{}, err
+	}
+	s.mu.RLock()
+	var rel geo.Relations
+	var cov *memVersion
+	var judged []*memVersion
+	for _, d := range s.manifest.Layers {
+		v := s.versionAt(d.ID, asOf)
+		if v == nil {
+			if d.Kind == geo.LayerCoverage || d.Kind == geo.LayerZone || d.Kind == geo.LayerDistance {
+				s.mu.RUnlock()
+				return geo.Relations{}, fmt.Errorf("relate: layer %s on %s: %w", d.ID, asOf.Format(time.DateOnly), ErrNoVersion)
+			}
+			continue
+		}
+		rel.Layers = append(rel.Layers, geo.LayerVersion{ID: d.ID, Version: v.info.Version, ValidFrom: v.info.ValidFrom})
+		switch d.Kind {
+		case geo.LayerCoverage:
+			cov = v
+		case geo.LayerZone, geo.LayerDistance:
+			judged = append(judged, v)
+		}
+	}
+	s.mu.RUnlock()
+
+	c, part, err := geo.Cover(site, cov.zones)
+	if err != nil {
+		return geo.Relations{}, err
+	}
+	rel.Coverage = c
+	if !c.Inside {
+		return rel, nil
+	}
+	for _, v := range judged {
+		var ferr error
+		v.index.Search(part.Bound.Min, part.Bound.Max, func(_, _ [2]float64, z *geo.PreparedZone) bool {
+			r, ok, err := geo.Relate(part, z)
+			if err != nil {
+				ferr = err
+				return false
+			}
+			if ok {
+				r.LayerVersion = v.info.Version
+				rel.Hits = append(rel.Hits, r)
+			}
+			return true
+		})
+		if ferr != nil {
+			return geo.Relations{}, ferr
+		}
+	}
+	return rel, nil
+}
+
+// SaveCheck implements Store.
+func (s *Mem) SaveCheck(ctx context.Context, rec *CheckRecord) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.checkMu.Lock()
+	defer s.checkMu.Unlock()
+	if _, dup := s.checks[rec.ID]; !dup {
+		s.order = append(s.order, rec.ID)
+	}
+	s.checks[rec.ID] = rec
+	if len(s.order) > MemCheckLimit {
+		drop := len(s.order) - MemCheckLimit
+		for _, id := range s.order[:drop] {
+			delete(s.checks, id)
+		}
+		s.order = append([]string(nil), s.order[drop:]...)
+	}
+	return nil
+}
+
+// Check implements Store.
+func (s *Mem) Check(ctx context.Context, id string) (*CheckRecord, error) {
+	s.checkMu.Lock()
+	defer s.checkMu.Unlock()
+	rec, ok := s.checks[id]
+	if !ok {
+		return nil, fmt.Errorf("check %s: %w", id, ErrNotFound)
+	}
+	return rec, nil
+}
+
+// Ping implements Store.
+func (s *Mem) Ping(ctx context.Context) error { return ctx.Err() }
+
+// Close implements Store.
+func (s *Mem) Close() error { return nil }
+
+// Import implements Store: the new version and every layer derived from
+// it are built first and swapped in together, so readers see either the
+// old state or the new one.
+func (s *Mem) Import(ctx context.Context, layer string, feats []geo.Feature, opts ImportOptions) (geo.LayerVersion, error) {
+	def, ok := s.manifest.Def(layer)
+	if !ok {
+		return geo.LayerVersion{}, fmt.Errorf("import %s: %w", layer, ErrNotFound)
+	}
+	if opts.MakeValid {
+		return geo.LayerVersion{}, fmt.Errorf("import %s: %w: repairing geometries (--make-valid) needs the PostGIS store", layer, ErrInvalidImport)
+	}
+	if err := CheckFeatures(def, feats); err != nil {
+		return geo.LayerVersion{}, err
+	}
+	from := opts.ValidFrom
+	if from.IsZero() {
+		from = Today()
+	}
+	from = DateOf(from)
+
+	s.importMu.Lock()
+	defer s.importMu.Unlock()
+
+	s.mu.RLock()
+	vs := s.layers[layer]
+	var next int64 = 1
+	if n := len(vs); n > 0 {
+		last := vs[n-1]
+		if from.Before(last.info.ValidFrom.Time) {
+			s.mu.RUnlock()
+			return geo.LayerVersion{}, fmt.Errorf("import %s: %w: valid_from %s is before the current version's %s", layer, ErrInvalidImport, from.Format(time.DateOnly), last.info.ValidFrom.Format(time.DateOnly))
+		}
+		next = last.info.Version + 1
+	}
+	// What the derived layers will be computed from once this import is in.
+	inputs := func(id string) []geo.Feature {
+		if id == layer {
+			return feats
+		}
+		if v := s.versionAt(id, from); v != nil {
+			return v.feats
+		}
+		return nil
+	}
+	cov, _ := s.manifest.Coverage()
+	type pending struct {
+		id string
+		v  *memVersion
+	}
+	var derived []pending
+	var derr error
+	for _, d := range s.manifest.DependsOn(layer) {
+		src, mask := inputs(d.Derived.Source), []geo.Feature(nil)
+		if d.Derived.Mask != "" {
+			mask = inputs(d.Derived.Mask)
+		}
+		if len(src) == 0 || (d.Derived.Mask != "" && (len(mask) == 0 || len(inputs(cov.ID)) == 0)) {
+			continue // not all inputs are loaded yet
+		}
+		var dn int64 = 1
+		if dvs := s.layers[d.ID]; len(dvs) > 0 {
+			dn = dvs[len(dvs)-1].info.Version + 1
+		}
+		zones, err := geo.DeriveZones(d, src, mask, inputs(cov.ID))
+		if err != nil {
+			derr = fmt.Errorf("import %s: %w", layer, err)
+			break
+		}
+		v, err := buildVersion(d, nil, zones, dn, from)
+		if err != nil {
+			derr = fmt.Errorf("import %s: derive %s: %w", layer, d.ID, err)
+			break
+		}
+		derived = append(derived, pending{d.ID, v})
+	}
+	s.mu.RUnlock()
+	if derr != nil {
+		return geo.LayerVersion{}, derr
+	}
+	if err := ctx.Err(); err != nil {
+		return geo.LayerVersion{}, fmt.Errorf("import %s: %w", layer, err)
+	}
+	var zones []geo.Zone
+	if def.Kind == geo.LayerCoverage || def.Kind == geo.LayerZone {
+		var err error
+		if zones, err = geo.ZonesFromFeatures(def, feats); err != nil {
+			return geo.LayerVersion{}, fmt.Errorf("import %s: %w: %v", layer, ErrInvalidImport, err)
+		}
+	}
+	v, err := buildVersion(def, feats, zones, next, from)
+	if err != nil {
+		return geo.LayerVersion{}, fmt.Errorf("import %s: %w", layer, err)
+	}
+
+	s.mu.Lock()
+	s.commit(layer, v)
+	for _, p := range derived {
+		s.commit(p.id, p.v)
+	}
+	s.mu.Unlock()
+	return geo.LayerVersion{ID: layer, Version: next, ValidFrom: geo.Date{Time: from}}, nil
+}
+
+// commit appends a version and closes the one before it; callers hold mu.
+func (s *Mem) commit(id string, v *memVersion) {
+	if vs := s.layers[id]; len(vs) > 0 {
+		vs[len(vs)-1].to = v.info.ValidFrom.Time
+	}
+	s.layers[id] = append(s.layers[id], v)
+}
+
+// buildVersion prepares a layer version. Derived layers pass zones only:
+// their features are the drawn bands.
+func buildVersion(def geo.LayerDef, feats []geo.Feature, zones []geo.Zone, version int64, from time.Time) (*memVersion, error) {
+	v := &memVersion{}
+	for _, z := range zones {
+		pz, err := geo.PrepareZone(z)
+		if err != nil {
+			return nil, err
+		}
+		v.zones = append(v.zones, pz)
+		v.index.Insert(pz.Bound.Min, pz.Bound.Max, pz)
+	}
+	if def.Derived != nil {
+		for _, pz := range v.zones {
+			feats = append(feats, geo.Feature{ID: pz.ID, Geometry: pz.Drawn, Properties: pz.Properties})
+		}
+	}
+	v.feats = append([]geo.Feature(nil), feats...)
+	sort.SliceStable(v.feats, func(i, j int) bool { return v.feats[i].ID < v.feats[j].ID })
+	v.info = LayerInfoOf(def, v.feats, version, from)
+	v.bounds = make([]orb.Bound, len(v.feats))
+	for i, f := range v.feats {
+		v.bounds[i] = f.Geometry.Bound()
+	}
+	return v, nil
+}
+
+// LayerInfoOf summarises a layer version for the API.
+func LayerInfoOf(def geo.LayerDef, feats []geo.Feature, version int64, from time.Time) geo.LayerInfo {
+	info := geo.LayerInfo{LayerDef: def, FeatureCount: len(feats), Version: version, ValidFrom: geo.Date{Time: from}}
+	var b orb.Bound
+	types := map[string]bool{}
+	status := ""
+	for i, f := range feats {
+		if i == 0 {
+			b = f.Geometry.Bound()
+		} else {
+			b = b.Union(f.Geometry.Bound())
+		}
+		types[f.Geometry.GeoJSONType()] = true
+		if st := geo.PropString(f.Properties, "status"); st != "" && (status == "" || st == "illustrative") {
+			status = st
+		}
+	}
+	info.BBox = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
+	info.GeometryType = geometryTypeOf(types)
+	if status == "" {
+		status = "official"
+	}
+	info.Status = status
+	return info
+}
+
+func geometryTypeOf(types map[string]bool) string {
+	switch {
+	case len(types) == 1:
+		for t := range types {
+			return t
+		}
+	case len(types) == 2 && types["Polygon"] && types["MultiPolygon"]:
+		return "MultiPolygon"
+	case len(types) == 2 && types["LineString"] && types["MultiLineString"]:
+		return "MultiLineString"
+	}
+	return "Geometry"
+}

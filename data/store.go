@@ -1,0 +1,98 @@
+// Package data holds ecospace's storage: the Store interface, the embedded
+// in-memory store (the zero-set-up default), the PostGIS store, the layer
+// manifest, the bundled demo layers and the rules file.
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/zhonglou/ecospace/geo"
+)
+
+var (
+	// ErrNotFound: no such layer, feature or check.
+	ErrNotFound = errors.New("data: not found")
+	// ErrUnavailable: the store cannot answer now (database down, pool
+	// exhausted); callers answer 503 and never a verdict.
+	ErrUnavailable = errors.New("data: store unavailable")
+	// ErrNoVersion: a layer has no version in force on the requested date.
+	ErrNoVersion = errors.New("data: no layer version in force")
+	// ErrInvalidImport: an import was refused for its content.
+	ErrInvalidImport = errors.New("data: invalid import")
+)
+
+// FeatureQuery selects features of one layer.
+type FeatureQuery struct {
+	AsOf   time.Time
+	BBox   *orb.Bound // lon/lat; nil for all
+	Zoom   int        // < 0: full resolution
+	Limit  int        // 0: no limit
+	Offset int
+	Filter map[string]string // property equality
+}
+
+// CheckRecord is one audited check.
+type CheckRecord struct {
+	ID           string
+	CheckedAt    time.Time
+	Reference    string
+	KeyID        string
+	Category     string
+	AsOf         time.Time
+	Geometry     orb.Geometry // the site as judged input, lon/lat
+	Verdict      string
+	DecisionHash string
+	Document     json.RawMessage // the API response, returned again by GET /checks/{id}
+}
+
+// ImportOptions control an import.
+type ImportOptions struct {
+	ValidFrom time.Time // zero: today (Asia/Shanghai)
+	MakeValid bool
+	Source    string // file name, for the record
+	Progress  func(done, total int)
+}
+
+// Store is what the server needs from storage. Both stores must give the
+// same answers; the conformance suite in storetest holds them to it.
+type Store interface {
+	// Layers lists the layers in force on asOf, in manifest order.
+	Layers(ctx context.Context, asOf time.Time) ([]geo.LayerInfo, error)
+	// Layer describes one layer in force on asOf.
+	Layer(ctx context.Context, id string, asOf time.Time) (geo.LayerInfo, error)
+	// Features calls fn for each selected feature of a layer, in a stable
+	// order (by feature id), without holding them all in memory.
+	Features(ctx context.Context, id string, q FeatureQuery, fn func(geo.Feature) error) error
+	// Relate answers the spatial relations of a site with the layer
+	// versions in force on asOf.
+	Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error)
+	// SaveCheck records a check; Check reads it back.
+	SaveCheck(ctx context.Context, rec *CheckRecord) error
+	Check(ctx context.Context, id string) (*CheckRecord, error)
+	// Import makes feats the new version of a layer (and recomputes the
+	// layers derived from it) in one step: all or nothing.
+	Import(ctx context.Context, layer string, feats []geo.Feature, opts ImportOptions) (geo.LayerVersion, error)
+	// Ping reports whether the store can answer.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// China's clock decides which day "today" is for as_of and valid_from.
+var china = time.FixedZone("CST", 8*3600)
+
+// Today is the current date in China, at midnight UTC, the form every
+// date in ecospace takes.
+func Today() time.Time {
+	return DateOf(time.Now().In(china))
+}
+
+// DateOf truncates t to its calendar date, as midnight UTC.
+func DateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}

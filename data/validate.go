@@ -1,0 +1,79 @@
+package data
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/zhonglou/ecospace/geo"
+)
+
+// FeatureProblem is what is wrong with one feature of an import.
+type FeatureProblem struct {
+	Index   int    `json:"index"` // 0-based position in the file
+	ID      string `json:"id,omitempty"`
+	Pointer string `json:"pointer,omitempty"`
+	Reason  string `json:"reason"`
+}
+
+// ImportError refuses an import and lists every bad feature.
+type ImportError struct {
+	Layer    string
+	Problems []FeatureProblem
+}
+
+func (e *ImportError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "import %s: %d invalid feature(s)", e.Layer, len(e.Problems))
+	for i, p := range e.Problems {
+		if i == 5 {
+			fmt.Fprintf(&b, "; and %d more", len(e.Problems)-5)
+			break
+		}
+		fmt.Fprintf(&b, "; feature %d (%s)%s: %s", p.Index, p.ID, p.Pointer, p.Reason)
+	}
+	return b.String()
+}
+
+func (e *ImportError) Unwrap() error { return ErrInvalidImport }
+
+// CheckFeatures checks the features of an import against the layer's kind
+// and returns every problem found, not only the first.
+func CheckFeatures(def geo.LayerDef, feats []geo.Feature) error {
+	if def.Derived != nil {
+		return fmt.Errorf("%w: layer %s is derived from %s and cannot be imported", ErrInvalidImport, def.ID, def.Derived.Source)
+	}
+	if len(feats) == 0 {
+		return fmt.Errorf("%w: layer %s: the file has no features", ErrInvalidImport, def.ID)
+	}
+	var probs []FeatureProblem
+	ids := map[string]int{}
+	for i, f := range feats {
+		if j, dup := ids[f.ID]; dup {
+			probs = append(probs, FeatureProblem{Index: i, ID: f.ID, Reason: fmt.Sprintf("id repeats feature %d", j)})
+			continue
+		}
+		ids[f.ID] = i
+		if err := geo.CheckGeometry(f.Geometry); err != nil {
+			p := FeatureProblem{Index: i, ID: f.ID, Reason: err.Error()}
+			var ie *geo.InputError
+			if errors.As(err, &ie) {
+				p.Pointer, p.Reason = ie.Pointer, ie.Detail
+			}
+			probs = append(probs, p)
+			continue
+		}
+		switch def.Kind {
+		case geo.LayerCoverage, geo.LayerZone, geo.LayerMask:
+			switch f.Geometry.GeoJSONType() {
+			case "Polygon", "MultiPolygon":
+			default:
+				probs = append(probs, FeatureProblem{Index: i, ID: f.ID, Reason: fmt.Sprintf("a %s layer holds polygons, not %s", def.Kind, f.Geometry.GeoJSONType())})
+			}
+		}
+	}
+	if len(probs) > 0 {
+		return &ImportError{Layer: def.ID, Problems: probs}
+	}
+	return nil
+}

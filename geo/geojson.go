@@ -1,0 +1,138 @@
+package geo
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+)
+
+// Decimals is the precision of GeoJSON output: 6 decimals of a degree is
+// about 0.1 m, finer than any layer here is drawn.
+const Decimals = 6
+
+// AppendGeometry appends g as an RFC 7946 GeoJSON geometry: lon/lat, at
+// most Decimals decimals, exterior rings counter-clockwise and holes
+// clockwise. It appends to dst so that features can be streamed one at a
+// time into a reused buffer.
+func AppendGeometry(dst []byte, g orb.Geometry) []byte {
+	switch g := g.(type) {
+	case nil:
+		return append(dst, "null"...)
+	case orb.Point:
+		dst = append(dst, `{"type":"Point","coordinates":`...)
+		return append(appendPos(dst, g), '}')
+	case orb.MultiPoint:
+		dst = append(dst, `{"type":"MultiPoint","coordinates":`...)
+		return append(appendPositions(dst, g, 0), '}')
+	case orb.LineString:
+		dst = append(dst, `{"type":"LineString","coordinates":`...)
+		return append(appendPositions(dst, g, 0), '}')
+	case orb.MultiLineString:
+		dst = append(dst, `{"type":"MultiLineString","coordinates":[`...)
+		for i, l := range g {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendPositions(dst, l, 0)
+		}
+		return append(dst, "]}"...)
+	case orb.Ring:
+		return AppendGeometry(dst, orb.Polygon{g})
+	case orb.Polygon:
+		dst = append(dst, `{"type":"Polygon","coordinates":`...)
+		return append(appendPolygon(dst, g), '}')
+	case orb.MultiPolygon:
+		dst = append(dst, `{"type":"MultiPolygon","coordinates":[`...)
+		for i, p := range g {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendPolygon(dst, p)
+		}
+		return append(dst, "]}"...)
+	case orb.Collection:
+		dst = append(dst, `{"type":"GeometryCollection","geometries":[`...)
+		for i, c := range g {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = AppendGeometry(dst, c)
+		}
+		return append(dst, "]}"...)
+	case orb.Bound:
+		return AppendGeometry(dst, g.ToPolygon())
+	}
+	return append(dst, "null"...)
+}
+
+// AppendFeature appends a GeoJSON Feature with the given id and properties
+// (marshalled with encoding/json, keys sorted).
+func AppendFeature(dst []byte, id string, g orb.Geometry, props map[string]any) ([]byte, error) {
+	dst = append(dst, `{"type":"Feature","id":`...)
+	dst = strconv.AppendQuote(dst, id)
+	dst = append(dst, `,"geometry":`...)
+	dst = AppendGeometry(dst, g)
+	dst = append(dst, `,"properties":`...)
+	p, err := json.Marshal(props)
+	if err != nil {
+		return dst, err
+	}
+	if props == nil {
+		p = []byte("{}")
+	}
+	dst = append(dst, p...)
+	return append(dst, '}'), nil
+}
+
+func appendNum(dst []byte, f float64) []byte {
+	r := math.Round(f*1e6) / 1e6
+	if r == 0 {
+		r = 0 // no "-0"
+	}
+	return strconv.AppendFloat(dst, r, 'f', -1, 64)
+}
+
+func appendPos(dst []byte, p orb.Point) []byte {
+	dst = append(dst, '[')
+	dst = appendNum(dst, p[0])
+	dst = append(dst, ',')
+	dst = appendNum(dst, p[1])
+	return append(dst, ']')
+}
+
+// appendPositions writes positions forwards (dir ≥ 0) or backwards (dir < 0).
+func appendPositions(dst []byte, ps []orb.Point, dir int) []byte {
+	dst = append(dst, '[')
+	n := len(ps)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		j := i
+		if dir < 0 {
+			j = n - 1 - i
+		}
+		dst = appendPos(dst, ps[j])
+	}
+	return append(dst, ']')
+}
+
+func appendPolygon(dst []byte, p orb.Polygon) []byte {
+	dst = append(dst, '[')
+	for i, r := range p {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		ccw := planar.Area(r) > 0
+		// RFC 7946 §3.1.6: exterior counter-clockwise, holes clockwise.
+		dir := 1
+		if (i == 0) != ccw {
+			dir = -1
+		}
+		dst = appendPositions(dst, r, dir)
+	}
+	return append(dst, ']')
+}

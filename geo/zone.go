@@ -1,0 +1,101 @@
+package geo
+
+import "github.com/paulmach/orb"
+
+// Layer kinds: how a layer takes part in a siting check.
+const (
+	LayerCoverage = "coverage" // the district: outside it the service does not judge
+	LayerSource   = "source"   // a river or canal line that distance zones are measured from
+	LayerMask     = "mask"     // a polygon that sub-zones a derived layer (e.g. built-up area)
+	LayerZone     = "zone"     // polygon zones that the rules apply to
+	LayerDistance = "distance" // derived: everything within a distance of a source layer
+)
+
+// Relations of a site to a zone.
+const (
+	RelInside         = "inside"
+	RelOverlaps       = "overlaps"
+	RelWithinDistance = "within_distance"
+)
+
+// LayerDef describes a layer: what it is, how the rules see it and, for a
+// derived layer, how it is computed from its source.
+type LayerDef struct {
+	ID       string   `json:"id" yaml:"id"`
+	Title    Text     `json:"title" yaml:"title"`
+	Kind     string   `json:"kind" yaml:"kind"`
+	ZoneKind string   `json:"zone_kind,omitempty" yaml:"zone_kind"` // key into the rules; empty: not judged
+	Derived  *Derived `json:"derived,omitempty" yaml:"derived"`
+	Order    int      `json:"-" yaml:"order"`
+}
+
+// Derived defines a distance layer by its source layer and distances. Each
+// band becomes one zone of the derived layer; it is recomputed whenever the
+// source or mask layer changes and is never drawn by hand.
+type Derived struct {
+	Source string `json:"source" yaml:"source"`
+	Mask   string `json:"mask,omitempty" yaml:"mask"` // optional mask layer that splits bands into inside/outside parts
+	Bands  []Band `json:"bands" yaml:"bands"`
+}
+
+// Band is one zone of a derived layer: the land within DistanceM (inclusive)
+// and farther than MinDistanceM (exclusive, 0 for none) of the source,
+// optionally restricted to the inside or outside of the mask layer.
+type Band struct {
+	ID           string  `json:"id" yaml:"id"`
+	Name         Text    `json:"name" yaml:"name"`
+	Subzone      string  `json:"subzone,omitempty" yaml:"subzone"`
+	DistanceM    float64 `json:"distance_m" yaml:"distance_m"`
+	MinDistanceM float64 `json:"min_distance_m,omitempty" yaml:"min_distance_m"`
+	Mask         string  `json:"mask,omitempty" yaml:"mask"` // "", "inside" or "outside"
+	Basis        string  `json:"basis,omitempty" yaml:"basis"`
+}
+
+// Feature is one stored feature of a layer, in lon/lat (CGCS2000 ≈ WGS84).
+type Feature struct {
+	ID         string         `json:"id"`
+	Geometry   orb.Geometry   `json:"-"`
+	Properties map[string]any `json:"properties"`
+}
+
+// Zone is one feature that a site can be judged against. A plain polygon
+// zone has Area only. A distance zone has Source and DistanceM, and may have
+// Area as a mask: the site must then also intersect Area. Membership of a
+// distance zone is decided by exact distance to Source in EPSG:4549 metres;
+// Drawn is only a polygon approximation for maps and conflict areas.
+type Zone struct {
+	ID           string
+	Layer        string
+	ZoneKind     string
+	Name         Text
+	Subzone      string
+	Basis        string // legal basis named by the feature
+	Status       string // illustrative | estimated | official
+	Area         orb.Geometry
+	Source       orb.Geometry
+	DistanceM    float64
+	MinDistanceM float64
+	Drawn        orb.Geometry
+	Properties   map[string]any
+}
+
+// IsDistance reports whether membership is decided by distance to a source.
+func (z *Zone) IsDistance() bool { return z.Source != nil }
+
+// LayerVersion names the version of a layer that answered a check.
+type LayerVersion struct {
+	ID        string `json:"id"`
+	Version   int64  `json:"version"`
+	ValidFrom Date   `json:"valid_from"`
+}
+
+// LayerInfo is what the API lists about a layer.
+type LayerInfo struct {
+	LayerDef
+	GeometryType string     `json:"geometry_type"`
+	FeatureCount int        `json:"feature_count"`
+	BBox         [4]float64 `json:"bbox"`
+	Version      int64      `json:"version"`
+	ValidFrom    Date       `json:"valid_from"`
+	Status       string     `json:"status"`
+}

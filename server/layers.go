@@ -1,0 +1,141 @@
+package server
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+
+	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/geo"
+)
+
+func (s *Server) listLayers(c echo.Context) error {
+	asOf, err := s.queryAsOf(c)
+	if err != nil {
+		return err
+	}
+	layers, err := s.store.Layers(c.Request().Context(), asOf)
+	if err != nil {
+		return err
+	}
+	if layers == nil {
+		layers = []geo.LayerInfo{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"layers": layers, "as_of": geo.DateOf(asOf)})
+}
+
+func (s *Server) getLayer(c echo.Context) error {
+	asOf, err := s.queryAsOf(c)
+	if err != nil {
+		return err
+	}
+	info, err := s.store.Layer(c.Request().Context(), c.Param("id"), asOf)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, info)
+}
+
+// queryAsOf reads ?as_of=, defaulting to today.
+func (s *Server) queryAsOf(c echo.Context) (time.Time, error) {
+	v := c.QueryParam("as_of")
+	if v == "" {
+		return data.Today(), nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, badRequest("invalid-date", "Invalid date", "?as_of", "as_of %q is not a date in the form YYYY-MM-DD", clip(v))
+	}
+	return t, nil
+}
+
+// ParseBBox reads "minLon,minLat,maxLon,maxLat".
+func ParseBBox(v, param string) (*orb.Bound, error) {
+	if v == "" {
+		return nil, nil
+	}
+	parts := strings.Split(v, ",")
+	if len(parts) != 4 {
+		return nil, badRequest("invalid-bbox", "Invalid bbox", "?"+param, "bbox needs 4 numbers minLon,minLat,maxLon,maxLat; got %d", len(parts))
+	}
+	var f [4]float64
+	for i, p := range parts {
+		x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, badRequest("invalid-bbox", "Invalid bbox", "?"+param, "bbox value %d (%q) is not a finite number", i+1, clip(p))
+		}
+		f[i] = x
+	}
+	if f[0] > f[2] || f[1] > f[3] {
+		return nil, badRequest("invalid-bbox", "Invalid bbox", "?"+param, "bbox minimum exceeds maximum: minLon,minLat,maxLon,maxLat")
+	}
+	if f[0] < -180 || f[2] > 180 || f[1] < -90 || f[3] > 90 {
+		return nil, badRequest("invalid-bbox", "Invalid bbox", "?"+param, "bbox must be in degrees of longitude and latitude")
+	}
+	return &orb.Bound{Min: orb.Point{f[0], f[1]}, Max: orb.Point{f[2], f[3]}}, nil
+}
+
+// layerFeatures streams a layer as an RFC 7946 FeatureCollection, one
+// feature at a time: a whole layer is never held as one response.
+func (s *Server) layerFeatures(c echo.Context) error {
+	asOf, err := s.queryAsOf(c)
+	if err != nil {
+		return err
+	}
+	bbox, err := ParseBBox(c.QueryParam("bbox"), "bbox")
+	if err != nil {
+		return err
+	}
+	zoom := -1
+	if z := c.QueryParam("zoom"); z != "" {
+		zoom, err = strconv.Atoi(z)
+		if err != nil || zoom < 0 || zoom > 24 {
+			return badRequest("invalid-zoom", "Invalid zoom", "?zoom", "zoom %q must be a whole number from 0 to 24", clip(z))
+		}
+	}
+	ctx := c.Request().Context()
+	info, err := s.store.Layer(ctx, c.Param("id"), asOf)
+	if err != nil {
+		return err
+	}
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, "application/geo+json")
+	w.Header().Set("X-Layer-Version", strconv.FormatInt(info.Version, 10))
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 32<<10)
+	head := fmt.Sprintf(`{"type":"FeatureCollection","layer":%q,"version":%d,"valid_from":%q,"status":%q,"features":[`,
+		info.ID, info.Version, info.ValidFrom.Format(time.DateOnly), info.Status)
+	if _, err := bw.WriteString(head); err != nil {
+		return nil
+	}
+	buf := make([]byte, 0, 4096)
+	n := 0
+	err = s.store.Features(ctx, info.ID, data.FeatureQuery{AsOf: asOf, BBox: bbox, Zoom: zoom}, func(f geo.Feature) error {
+		buf = buf[:0]
+		if n > 0 {
+			buf = append(buf, ',')
+		}
+		n++
+		var err error
+		if buf, err = geo.AppendFeature(buf, f.ID, f.Geometry, f.Properties); err != nil {
+			return err
+		}
+		_, err = bw.Write(buf)
+		return err
+	})
+	if err != nil {
+		// The status line is gone; a truncated body must not look whole,
+		// so the connection is dropped rather than the array closed.
+		s.log.Error("stream features", "layer", info.ID, "error", err)
+		panic(http.ErrAbortHandler)
+	}
+	bw.WriteString("]}")
+	return bw.Flush()
+}

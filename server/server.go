@@ -1,0 +1,160 @@
+// Package server is ecospace's HTTP API (echo): routes, handlers,
+// middleware and the one error handler that turns every error into
+// application/problem+json.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/geo"
+)
+
+// Limits on requests.
+const (
+	MaxBodyBytes   = 10 << 20 // 10 MiB
+	MaxReference   = 200      // characters of a client reference
+	RequestTimeout = 30 * time.Second
+)
+
+// Basemap is the tile layer the map shows; nil means an offline plain
+// background.
+type Basemap struct {
+	URL         string `json:"url"`
+	Attribution string `json:"attribution"`
+	Subdomains  string `json:"subdomains,omitempty"`
+}
+
+// Config wires a server.
+type Config struct {
+	Store    data.Store
+	Rules    *geo.RuleSet
+	Manifest *data.Manifest
+	Log      *slog.Logger
+	Basemap  *Basemap
+	Web      http.Handler // the map; nil serves none
+	Now      func() time.Time
+}
+
+// Server is the HTTP API.
+type Server struct {
+	store data.Store
+	rules *geo.RuleSet
+	man   *data.Manifest
+	log   *slog.Logger
+	base  *Basemap
+	now   func() time.Time
+	echo  *echo.Echo
+}
+
+// New builds the API and its routes.
+func New(cfg Config) *Server {
+	s := &Server{store: cfg.Store, rules: cfg.Rules, man: cfg.Manifest, log: cfg.Log, base: cfg.Basemap, now: cfg.Now}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(middleware.RequestID())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+		s.log.Error("panic", "error", err, "path", c.Request().URL.Path, "stack", string(stack))
+		return err
+	}}))
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "SAMEORIGIN",
+		ReferrerPolicy: "same-origin",
+	}))
+	e.Use(s.requestContext)
+	e.Use(s.accessLog)
+
+	api := e.Group("/api/v1")
+	api.GET("/layers", s.listLayers)
+	api.GET("/layers/:id", s.getLayer)
+	api.GET("/layers/:id/features", s.layerFeatures)
+	api.GET("/categories", s.listCategories)
+	api.GET("/rules", s.getRules)
+	api.GET("/config", s.getConfig)
+	api.POST("/checks", s.postCheck)
+	api.GET("/checks/:id", s.getCheck)
+	api.Any("/*", func(c echo.Context) error { return echo.ErrNotFound })
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	if cfg.Web != nil {
+		e.GET("/*", echo.WrapHandler(cfg.Web))
+	}
+	s.echo = e
+	return s
+}
+
+// Echo exposes the router so that other packages can add routes.
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// requestContext bounds every request in time and in body size.
+func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), RequestTimeout)
+		defer cancel()
+		r := c.Request().WithContext(ctx)
+		if r.ContentLength > MaxBodyBytes {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		r.Body = http.MaxBytesReader(c.Response(), r.Body, MaxBodyBytes)
+		c.SetRequest(r)
+		return next(c)
+	}
+}
+
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		s.log.Debug("request", "method", c.Request().Method, "path", c.Request().URL.Path,
+			"status", c.Response().Status, "bytes", c.Response().Size, "ms", time.Since(start).Milliseconds(),
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		return nil
+	}
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		p := problem(http.StatusServiceUnavailable, "unavailable", "Not ready", "the layer store does not answer: "+err.Error())
+		p.RetryAfter = 5
+		return p
+	}
+	layers, err := s.store.Layers(ctx, data.Today())
+	if err != nil {
+		return err
+	}
+	if cov, ok := s.man.Coverage(); ok {
+		for _, l := range layers {
+			if l.ID == cov.ID {
+				return c.JSON(http.StatusOK, map[string]any{"status": "ready", "layers": len(layers)})
+			}
+		}
+	}
+	p := problem(http.StatusServiceUnavailable, "unavailable", "Not ready", "no layers are loaded")
+	p.RetryAfter = 5
+	return p
+}
