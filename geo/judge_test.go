@@ -28,7 +28,7 @@ var (
 	relRiverside = relIn("canal-core", "canal-core", "riverside-eco", "canal-core-riverside-eco")
 	relBuiltUp   = relIn("canal-core", "canal-core", "built-up", "canal-core-built-up")
 	relGreen     = relIn("green-corridors", "green-line", "", "tongzi-river")
-	testLayers   = []LayerVersion{{ID: "district", Version: 1, ValidFrom: day("2023-01-01")}, {ID: "canal-core", Version: 3, ValidFrom: day("2026-01-01")}}
+	testLayers   = []LayerVersion{{ID: "district", Version: 1, ValidFrom: Date{day("2023-01-01")}}, {ID: "canal-core", Version: 3, ValidFrom: Date{day("2026-01-01")}}}
 )
 
 func mustJudge(t *testing.T, rs *RuleSet, rel Relations, cat string, asOf time.Time) Verdict {

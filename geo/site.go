@@ -107,6 +107,9 @@ func checkPosition(p orb.Point, crs CRS) string {
 		}
 		return ""
 	}
+	if chinaBound.Contains(orb.Point{y, x}) && !chinaBound.Contains(p) {
+		return fmt.Sprintf("[%g, %g] looks like [lat, lon]; GeoJSON positions are [lon, lat]", x, y)
+	}
 	if math.Abs(x) > 180 || math.Abs(y) > 90 {
 		if math.Abs(x) > 1000 && math.Abs(y) > 1000 {
 			return fmt.Sprintf("[%g, %g] looks like projected metres, but crs is %s (degrees); declare \"crs\": \"EPSG:4549\"", x, y, crs)

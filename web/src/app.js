@@ -45,7 +45,7 @@ function h(tag, attrs, ...children) {
     else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else el.setAttribute(k, v === true ? '' : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     el.append(c instanceof Node ? c : String(c));
   }
@@ -131,6 +131,7 @@ const map = L.map('map', {
   maxZoom: 19,
   zoomSnap: 0.5,
   attributionControl: true,
+  pmIgnore: false, // opt the map (not the layers) in to geoman
 });
 L.control.scale({ metric: true, imperial: false }).addTo(map);
 
@@ -262,15 +263,23 @@ map.on('moveend', () => writeURL());
 
 function popupContent(info, p) {
   const name = state.lang === 'en' ? p.name_en || p.name_zh : p.name_zh || p.name_en;
-  const kindKey = p.kind && t(`zone_kind.${p.kind}`) !== `zone_kind.${p.kind}` ? `zone_kind.${p.kind}` : null;
-  const kind = kindKey ? t(kindKey) : info.zone_kind ? label('zone_kind', info.zone_kind) : label('layer.kind', info.kind);
+  // A feature's own kind (a code with a label, or free text such as 生态廊道)
+  // wins over the layer's zone kind and layer kind.
+  const has = (k) => t(k) !== k;
+  let kind;
+  if (p.kind && has(`kind.${p.kind}`)) kind = t(`kind.${p.kind}`);
+  else if (p.kind && has(`zone_kind.${p.kind}`)) kind = t(`zone_kind.${p.kind}`);
+  else if (p.kind) kind = String(p.kind);
+  else kind = info.zone_kind ? label('zone_kind', info.zone_kind) : label('layer.kind', info.kind);
   const rows = [
     [t('popup.layer'), text2(info.title)],
     [t('popup.kind'), kind],
     p.subzone ? [t('popup.subzone'), label('subzone', p.subzone)] : null,
     p.distance_m !== undefined ? [t('popup.distance'), bandText(p)] : null,
+    p.width_m ? [t('popup.width'), distanceText(p.width_m)] : null,
     [t('popup.basis'), p.basis || '–'],
     [t('popup.status'), label('status', p.status || info.status || 'unknown')],
+    p.note ? [t('popup.note'), p.note] : null,
     p.id ? [t('popup.id'), p.id] : null,
   ].filter(Boolean);
   return h(
@@ -382,7 +391,7 @@ function subLegend(info, ov) {
         { dataset: { subzone: p.subzone || '' } },
         swatch(layerStyle(info, p), 'Polygon'),
         h('span', {
-          text: [p.subzone ? label('subzone', p.subzone) : null, p.distance_m !== undefined ? bandText(p) : null].filter(Boolean).join('：'),
+          text: [p.subzone ? label('subzone', p.subzone) : null, p.distance_m !== undefined ? bandText(p) : null].filter(Boolean).join(state.lang === 'zh' ? '：' : ': '),
         }),
       ),
     ),
@@ -507,7 +516,7 @@ const siteLayer = L.geoJSON(null, {
 }).addTo(map);
 const conflictLayer = L.geoJSON(null, {
   pane: 'pane-conflict',
-  style: { color: '#b71c1c', weight: 2, fillColor: '#e53935', fillOpacity: 0.45 },
+  style: { color: '#b71c1c', weight: 2, fillColor: '#e53935', fillOpacity: 0.35 },
   pointToLayer: (f, latlng) => L.circleMarker(latlng, { pane: 'pane-conflict', radius: 9, color: '#b71c1c', weight: 3, fillOpacity: 0 }),
 }).addTo(map);
 const nearestLayer = L.geoJSON(null, {
@@ -515,7 +524,8 @@ const nearestLayer = L.geoJSON(null, {
   style: { color: '#b71c1c', weight: 2.5, dashArray: '6 5' },
   onEachFeature: (f, layer) => {
     const d = f.properties && f.properties.distance_m;
-    if (d !== undefined) layer.bindTooltip(distanceText(d), { permanent: true, direction: 'center', className: 'nearest-label' });
+    // Above the line's middle, so a short line does not hide the site.
+    if (d !== undefined) layer.bindTooltip(distanceText(d), { permanent: true, direction: 'top', offset: [0, -6], className: 'nearest-label' });
   },
 }).addTo(map);
 
@@ -571,7 +581,8 @@ async function runCheck() {
       signal: ctl.signal,
     });
     if (state.checking !== ctl) return null;
-    showResult(result, { fit: true });
+    showResult(result, { fit: true, zoomIn: !['point', 'draw'].includes(site.source) });
+    revealResult();
     return result;
   } catch (e) {
     if (e.name === 'AbortError') return null;
@@ -587,8 +598,15 @@ async function runCheck() {
   }
 }
 
-function showResult(result, { fit } = {}) {
+function showResult(result, { fit, zoomIn } = {}) {
   state.result = result;
+  // The server's site is in lon/lat whatever CRS the request used.
+  const site = result.site && result.site.type === 'Feature' ? result.site.geometry : result.site;
+  if (site && site.type) {
+    siteLayer.clearLayers();
+    siteLayer.addData(site);
+    if (state.site) state.site.display = site;
+  }
   conflictLayer.clearLayers();
   nearestLayer.clearLayers();
   if (result.conflicts && result.conflicts.features) conflictLayer.addData(result.conflicts);
@@ -601,21 +619,38 @@ function showResult(result, { fit } = {}) {
   }
   renderResult();
   writeURL();
-  if (fit) fitToResult();
+  if (fit) fitToResult({ zoomIn });
 }
 
-function fitToResult() {
+// Brings the site and the result into view. A site the planner clicked or
+// drew is on screen already: then the map only pans or zooms out as needed.
+function fitToResult({ zoomIn = true } = {}) {
   const b = L.latLngBounds([]);
   for (const lyr of [siteLayer, conflictLayer, nearestLayer]) {
     const lb = lyr.getBounds();
     if (lb.isValid()) b.extend(lb);
   }
   if (!b.isValid()) return;
+  if (!zoomIn && map.getBounds().pad(-0.05).contains(b)) return;
   if (b.getNorthEast().equals(b.getSouthWest())) {
-    if (!map.getBounds().contains(b)) map.setView(b.getCenter(), Math.max(map.getZoom(), 13));
+    map.setView(b.getCenter(), zoomIn ? Math.max(map.getZoom(), 14) : map.getZoom());
     return;
   }
-  map.fitBounds(b, { padding: [40, 40], maxZoom: 16 });
+  map.fitBounds(b, { padding: [40, 40], maxZoom: zoomIn ? 16 : map.getZoom() });
+}
+
+// Scrolls the result panel into view if it is not.
+// Only where the sidebar scrolls on its own (wide screens): on narrow ones the
+// result sits right under the map and the page stays where the planner is.
+function revealResult() {
+  const panel = $('#result-panel');
+  const sidebar = panel.closest('.sidebar');
+  if (!sidebar || sidebar.scrollHeight <= sidebar.clientHeight || getComputedStyle(sidebar).overflowY !== 'auto') return;
+  const r = panel.getBoundingClientRect();
+  const view = sidebar.getBoundingClientRect();
+  if (r.top < view.top || r.top > view.top + view.height * 0.4) {
+    sidebar.scrollTop += r.top - view.top;
+  }
 }
 
 function renderResult() {
@@ -636,7 +671,7 @@ function renderResult() {
       'div',
       { class: 'verdict-row' },
       h('span', { id: 'verdict', class: `badge verdict-${verdict}`, dataset: { verdict: r.verdict }, 'data-testid': 'verdict', text: t(`verdict.${verdict}`) }),
-      h('span', { class: 'verdict-category', text: cat ? text2(cat.name) : r.category || '' }),
+      h('span', { class: 'verdict-category', text: cat ? text2(cat.name) : text2(r.category_name) || r.category || '' }),
     ),
     h('p', { class: 'verdict-explain', text: t(`verdict.explain.${verdict}`) }),
   ];
@@ -666,6 +701,7 @@ function hitRow(hit) {
     [t('hit.distance'), distanceText(hit.distance_m)],
     hit.overlap_m2 > 0 ? [t('hit.overlap'), t('overlap.value', { m2: num(hit.overlap_m2), pct: pct(hit.overlap_ratio) })] : null,
     hit.condition && text2(hit.condition) ? [t('hit.condition'), text2(hit.condition)] : null,
+    hit.basis ? [t('popup.basis'), hit.basis] : null,
   ].filter(Boolean);
   const c = hit.citation;
   return h(
@@ -693,16 +729,18 @@ function hitRow(hit) {
 
 function citationBlock(c, ruleId) {
   const status = c.status === 'verified' ? 'verified' : 'to_verify';
-  const doc = [c.document ? `《${String(c.document).replace(/^《|》$/g, '')}》` : '', c.title || '', c.article || ''].filter(Boolean).join(' ');
+  // title is the document's full name; document may be only its short id.
+  const name = c.title || (c.document ? `《${String(c.document).replace(/^《|》$/g, '')}》` : '');
+  const doc = [name, c.article || ''].filter(Boolean).join(' ');
   return h(
     'div',
     { class: 'citation' },
-    h('span', { class: 'cite-label', text: t('hit.citation') + '：' }),
+    h('span', { class: 'cite-label', text: t('hit.citation') + (state.lang === 'zh' ? '：' : ': ') }),
     h('span', { class: 'cite-doc', text: doc }),
     ' ',
     h('span', { class: `tag cite-status cite-${status}`, dataset: { status: c.status || '' }, text: t(`citation.${status}`) }),
     c.quote ? h('blockquote', { class: 'cite-quote', text: c.quote }) : null,
-    ruleId ? h('div', { class: 'hint rule-id', text: `${t('hit.rule')}：${ruleId}` }) : null,
+    ruleId ? h('div', { class: 'hint rule-id', text: `${t('hit.rule')}${state.lang === 'zh' ? '：' : ': '}${ruleId}` }) : null,
   );
 }
 
@@ -741,16 +779,17 @@ function metaBlock(r) {
       const info = state.layerById.get(l.id);
       return `${info ? text2(info.title) : l.id} v${l.version}`;
     })
-    .join('；');
+    .join(state.lang === 'zh' ? '；' : '; ');
   const rows = [
     [t('meta.check_id'), r.check_id || '–', 'check-id'],
     [t('meta.checked_at'), dateTime(r.checked_at), 'checked-at'],
-    [t('meta.category'), cat ? `${text2(cat.name)}（${r.category}）` : r.category || '–'],
+    [t('meta.category'), cat ? (state.lang === 'zh' ? `${text2(cat.name)}（${r.category}）` : `${text2(cat.name)} (${r.category})`) : r.category || '–'],
     [t('meta.site'), siteDescription()],
     r.as_of ? [t('meta.as_of'), String(r.as_of).slice(0, 10)] : null,
     r.reference ? [t('meta.reference'), r.reference] : null,
     [t('meta.rules_version'), r.rules_version || '–', 'rules-version'],
     [t('meta.layers'), layerVersions || '–', 'layer-versions'],
+    r.decision_hash ? [t('meta.decision_hash'), r.decision_hash, 'decision-hash'] : null,
   ].filter(Boolean);
   return h(
     'section',
@@ -1048,7 +1087,10 @@ function beforePrint() {
   document.getElementById('printed-at').textContent = t('print.printed_at', { time: dateTime(new Date().toISOString()) });
   document.body.classList.add('printing');
   map.invalidateSize({ animate: false });
-  if (state.result) fitToResult();
+  if (state.result) {
+    fitToResult({ zoomIn: true });
+    map.setZoom(map.getZoom() - 1, { animate: false }); // some surroundings for the file
+  }
 }
 function afterPrint() {
   document.body.classList.remove('printing');
@@ -1062,17 +1104,8 @@ window.addEventListener('afterprint', afterPrint);
 async function loadSharedCheck(id) {
   try {
     const doc = await api(`/checks/${encodeURIComponent(id)}`);
-    const geom = doc.site || doc.geometry || (doc.request && doc.request.geometry);
-    if (geom && geom.type) {
-      const g = geom.type === 'Feature' ? geom.geometry : geom;
-      let display = null;
-      try {
-        display = geometryToLonLat(g, doc.crs || (doc.request && doc.request.crs) || 'EPSG:4326');
-      } catch {
-        display = null;
-      }
-      setSite({ geometry: g, crs: 'EPSG:4326', display, source: 'shared' });
-    }
+    const g = doc.site && doc.site.type === 'Feature' ? doc.site.geometry : doc.site;
+    if (g && g.type) setSite({ geometry: g, crs: 'EPSG:4326', display: g, source: 'shared' });
     showResult(doc, { fit: !params.get('z') });
   } catch (e) {
     showError('check', [{ key: 'error.check_load', params: { id, detail: e.message } }]);
@@ -1081,6 +1114,7 @@ async function loadSharedCheck(id) {
 
 async function boot() {
   applyStaticLabels();
+  map.pm.setLang(state.lang === 'zh' ? 'zh' : 'en');
   const [config, layers, categories] = await Promise.allSettled([api('/config'), api('/layers'), api('/categories')]);
   state.config = config.status === 'fulfilled' ? config.value : null;
   if (hasBasemap()) {

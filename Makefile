@@ -1,0 +1,53 @@
+# ecospace: the two commands are `make run` and `make test`.
+GO      ?= go
+ADDR    ?= 127.0.0.1:8080
+WEB_STAMP := web/node_modules/.package-lock.json
+
+.PHONY: run build web test test-deps test-go test-web fuzz bench vet clean
+
+## run: serve the API and the map on the embedded store with the demo layers
+run: web
+	$(GO) run ./cmd/ecospace serve --addr $(ADDR)
+
+## build: the binary, with the map's assets embedded, at bin/ecospace
+build: web
+	$(GO) build -o bin/ecospace ./cmd/ecospace
+
+# The map's third-party code (Leaflet, Geoman, shpjs) comes from the npm
+# packages pinned in web/package-lock.json, is copied into web/dist/vendor
+# and embedded; it is never committed. npm ci runs only when the lockfile
+# changed.
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web: $(WEB_STAMP)
+	node web/build.js
+
+## test: every test — Go (both stores, PostGIS for real), browser, node
+test: test-deps web vet test-go test-web
+
+test-deps:
+	scripts/test-deps.sh
+
+vet:
+	$(GO) vet ./...
+
+test-go:
+	$(GO) test -count=1 -timeout 40m ./...
+
+test-web:
+	node --test web/src/
+
+## fuzz: the fuzz targets, each for a short fixed time
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test ./server -run '^$$' -fuzz '^FuzzDecodeGeometry$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./server -run '^$$' -fuzz '^FuzzCheckRequest$$' -fuzztime $(FUZZTIME)
+
+## bench: the Go benchmarks quoted in the README
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./geo ./server
+
+clean:
+	rm -rf bin web/dist/vendor web/node_modules
