@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/ogc"
 	"github.com/zhonglou/ecospace/server"
 	"github.com/zhonglou/ecospace/web"
 )
@@ -26,6 +28,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	basemapURL := fs.String("basemap-url", envOr("ECOSPACE_BASEMAP_URL", ""), "XYZ tile URL template for the map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png or a Tianditu URL with its key (ECOSPACE_BASEMAP_URL); empty: offline plain background")
 	basemapAttr := fs.String("basemap-attribution", envOr("ECOSPACE_BASEMAP_ATTRIBUTION", ""), "attribution shown for the basemap (ECOSPACE_BASEMAP_ATTRIBUTION)")
 	logLevel := fs.String("log-level", envOr("ECOSPACE_LOG_LEVEL", "info"), "debug, info, warn or error (ECOSPACE_LOG_LEVEL)")
+	rulesFile := fs.String("rules", envOr("ECOSPACE_RULES", ""), "rules file (YAML) to use instead of the bundled data/rules.yaml (ECOSPACE_RULES)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -33,7 +36,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	app, err := openApp(ctx, log)
+	rules, err := loadRules(*rulesFile)
+	if err != nil {
+		return err
+	}
+	app, err := openApp(ctx, log, rules)
 	if err != nil {
 		return err
 	}
@@ -43,6 +50,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		bm = &server.Basemap{URL: *basemapURL, Attribution: *basemapAttr}
 	}
 	srv := server.New(server.Config{Store: app.store, Rules: app.rules, Manifest: app.manifest, Log: log, Basemap: bm, Web: web.Handler()})
+	ogc.Register(srv.Echo(), ogc.Config{Store: app.store, Manifest: app.manifest, Log: log})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -80,13 +88,26 @@ type app struct {
 	manifest *data.Manifest
 }
 
-// openApp reads the rules and manifest and opens the embedded store with
-// the demo layers.
-func openApp(ctx context.Context, log *slog.Logger) (*app, error) {
-	rules, err := geo.ParseRules(data.RulesFile())
-	if err != nil {
-		return nil, fmt.Errorf("rules: %w", err)
+// loadRules reads a steward's rules file, or the bundled one when path is
+// empty. A malformed file stops start-up: its error names the line.
+func loadRules(path string) (*geo.RuleSet, error) {
+	src, name := data.RulesFile(), "bundled rules.yaml"
+	if path != "" {
+		var err error
+		if src, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("rules: %w", err)
+		}
+		name = path
 	}
+	rules, err := geo.ParseRules(src)
+	if err != nil {
+		return nil, fmt.Errorf("rules %s: %w", name, err)
+	}
+	return rules, nil
+}
+
+// openApp opens the embedded store with the demo layers.
+func openApp(ctx context.Context, log *slog.Logger, rules *geo.RuleSet) (*app, error) {
 	man, err := data.DemoManifest()
 	if err != nil {
 		return nil, err
