@@ -24,7 +24,12 @@ var errUsage = errors.New("usage")
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve": {"serve the API and the map (embedded store with demo layers unless --database-url is set)", runServe},
+		"serve":   {"serve the API and the map (embedded store with demo layers unless --database-url is set)", runServe},
+		"import":  {"load a layer file (GeoJSON, zipped Shapefile) or the demo layers into the database as a new version", runImport},
+		"migrate": {"apply the database schema migrations this binary carries (PostGIS)", runMigrate},
+		"gen":     {"write seeded synthetic province-scale layers and a point register for load tests", runGen},
+		"keys":    {"create, list and revoke API keys (scopes check, admin)", runKeys},
+		"sweep":   {"screen a register of enterprises (GeoJSON or CSV) and write a report (CSV or GeoJSON)", runSweep},
 	}
 }
 
@@ -54,6 +59,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		if errors.Is(err, errUsage) {
+			if err != errUsage {
+				fmt.Fprintf(stderr, "ecospace %s: %v\n", args[0], err)
+			}
 			return 2
 		}
 		fmt.Fprintf(stderr, "ecospace %s: %v\n", args[0], err)

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/zhonglou/ecospace/data"
+)
+
+// openStore opens the layer store every subcommand works on: with no
+// databaseURL the embedded in-memory store with the bundled demo layers;
+// with one, the PostGIS store at that URL (migrating it first when migrate
+// is set; otherwise a database whose schema is behind is refused with a
+// hint to run `ecospace migrate`). An unreachable database is an error
+// wrapping data.ErrUnavailable.
+func openStore(ctx context.Context, log *slog.Logger, databaseURL string, migrate bool) (data.Store, error) {
+	man, err := data.DemoManifest()
+	if err != nil {
+		return nil, err
+	}
+	if databaseURL == "" {
+		mem := data.NewMem(man)
+		start := time.Now()
+		if err := data.LoadDemo(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+			return nil, err
+		}
+		log.Info("embedded store ready with demo layers", "ms", time.Since(start).Milliseconds())
+		return mem, nil
+	}
+	pg, err := data.OpenPostGIS(ctx, databaseURL, man, data.PGOptions{Migrate: migrate, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	layers, err := pg.Layers(ctx, data.Today())
+	if err != nil {
+		pg.Close()
+		return nil, err
+	}
+	st := pg.Pool().Stat()
+	log.Info("PostGIS store ready", "layers_in_force", len(layers), "max_conns", st.MaxConns(), "schema_version", data.SchemaVersion())
+	return pg, nil
+}

@@ -1,0 +1,126 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/zhonglou/ecospace/geo"
+)
+
+// featurePage is how many features one query fetches. The connection goes
+// back to the pool between pages, so a slow or stalled consumer (an HTTP
+// client reading a big layer over a bad line) never holds a connection:
+// versions never change once committed, so paging by feature id (keyset,
+// not OFFSET) sees one consistent version.
+const featurePage = 500
+
+type pgFeature struct {
+	id    string
+	props []byte
+	geom  []byte
+}
+
+// Features implements Store: features of the version in force on q.AsOf,
+// in feature id order (byte order, as the embedded store sorts), selected
+// by bbox through the GiST index (the exact bounds decide), by property
+// equality, offset and limit, simplified for q.Zoom with
+// ST_SimplifyPreserveTopology (which keeps polygons valid).
+func (p *PG) Features(ctx context.Context, id string, q FeatureQuery, fn func(geo.Feature) error) error {
+	info, err := p.Layer(ctx, id, q.AsOf)
+	if err != nil {
+		return err
+	}
+	args := []any{id, info.Version, geo.ZoomTolerance(q.Zoom)}
+	var where strings.Builder
+	if q.BBox != nil {
+		b := q.BBox
+		n := len(args)
+		fmt.Fprintf(&where, ` AND geom && ST_MakeEnvelope($%d, $%d, $%d, $%d, 4490) AND min_lon <= $%d AND max_lon >= $%d AND min_lat <= $%d AND max_lat >= $%d`,
+			n+1, n+2, n+3, n+4, n+3, n+1, n+4, n+2)
+		args = append(args, b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+	}
+	keys := make([]string, 0, len(q.Filter))
+	for k := range q.Filter {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&where, " AND properties->>$%d = $%d", len(args)+1, len(args)+2)
+		args = append(args, k, q.Filter[k])
+	}
+	afterArg := len(args) + 1
+	args = append(args, "", false) // after, paging
+	sql := fmt.Sprintf(`SELECT feature_id, properties::text,
+		ST_AsBinary(CASE WHEN $3::float8 > 0 THEN ST_SimplifyPreserveTopology(geom, $3::float8) ELSE geom END)
+		FROM features WHERE layer_id = $1 AND version = $2%s AND (NOT $%d OR feature_id > $%d)
+		ORDER BY feature_id LIMIT $%d OFFSET $%d`, where.String(), afterArg+1, afterArg, afterArg+2, afterArg+3)
+
+	offset, sent := q.Offset, 0
+	page := make([]pgFeature, 0, featurePage)
+	for {
+		limit := featurePage
+		if q.Limit > 0 {
+			limit = min(limit, q.Limit-sent)
+		}
+		if limit <= 0 {
+			return nil
+		}
+		page, err = p.featurePage(ctx, sql, append(args, limit, offset), page[:0])
+		if err != nil {
+			return err
+		}
+		for _, f := range page {
+			g, err := wkb.Unmarshal(f.geom)
+			if err != nil {
+				return fmt.Errorf("postgis: feature %s/%s: %w", id, f.id, err)
+			}
+			var props map[string]any
+			if err := json.Unmarshal(f.props, &props); err != nil {
+				return fmt.Errorf("postgis: feature %s/%s properties: %w", id, f.id, err)
+			}
+			if err := fn(geo.Feature{ID: f.id, Geometry: g, Properties: props}); err != nil {
+				return err
+			}
+			sent++
+		}
+		if len(page) < limit {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return p.fail(ctx, "features", err)
+		}
+		args[afterArg-1], args[afterArg] = page[len(page)-1].id, true
+		offset = 0
+	}
+}
+
+// featurePage runs one page query and releases the connection before the
+// caller sees a row.
+func (p *PG) featurePage(ctx context.Context, sql string, args []any, out []pgFeature) ([]pgFeature, error) {
+	conn, err := p.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Release()
+	rows, err := conn.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, p.fail(ctx, "features", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f pgFeature
+		if err := rows.Scan(&f.id, &f.props, &f.geom); err != nil {
+			return nil, p.fail(ctx, "features", err)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, p.fail(ctx, "features", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,130 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Keys returns the PostGIS store's API keys (table api_keys, migration
+// 0002): what `ecospace keys --database-url` writes and `serve` checks.
+func (p *PG) Keys() KeyStore { return pgKeys{p} }
+
+type pgKeys struct{ p *PG }
+
+var _ KeyStore = pgKeys{}
+
+const keyColumns = `key_id, name, scopes, key_hash, hint, created_at, revoked_at`
+
+func scanKey(row pgx.Row) (APIKey, error) {
+	var k APIKey
+	var revoked *time.Time
+	if err := row.Scan(&k.ID, &k.Name, &k.Scopes, &k.Hash, &k.Hint, &k.CreatedAt, &revoked); err != nil {
+		return APIKey{}, err
+	}
+	k.CreatedAt = k.CreatedAt.UTC()
+	if revoked != nil {
+		r := revoked.UTC()
+		k.RevokedAt = &r
+	}
+	return k, nil
+}
+
+// CreateKey implements KeyStore.
+func (s pgKeys) CreateKey(ctx context.Context, name string, scopes []string) (string, APIKey, error) {
+	secret, k, err := newKey(name, scopes)
+	if err != nil {
+		return "", APIKey{}, err
+	}
+	err = s.p.exec(ctx, "create key", `INSERT INTO api_keys (key_id, name, scopes, key_hash, hint, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		k.ID, k.Name, k.Scopes, k.Hash, k.Hint, k.CreatedAt)
+	if err != nil {
+		return "", APIKey{}, err
+	}
+	return secret, k, nil
+}
+
+// LookupKey implements KeyStore: one indexed read per request.
+func (s pgKeys) LookupKey(ctx context.Context, secret string) (APIKey, error) {
+	if !plausibleKey(secret) {
+		return APIKey{}, fmt.Errorf("api key: %w", ErrNotFound)
+	}
+	conn, err := s.p.acquire(ctx)
+	if err != nil {
+		return APIKey{}, err
+	}
+	defer conn.Release()
+	k, err := scanKey(conn.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE key_hash = $1`, HashKey(secret)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return APIKey{}, fmt.Errorf("api key: %w", ErrNotFound)
+	}
+	if err != nil {
+		return APIKey{}, s.p.fail(ctx, "api key", err)
+	}
+	if k.Revoked() {
+		return k, fmt.Errorf("api key %s: %w", k.ID, ErrKeyRevoked)
+	}
+	return k, nil
+}
+
+// RevokeKey implements KeyStore. Revoking a revoked key changes nothing.
+func (s pgKeys) RevokeKey(ctx context.Context, id string) error {
+	conn, err := s.p.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	var n int
+	err = conn.QueryRow(ctx, `WITH r AS (UPDATE api_keys SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL RETURNING 1)
+		SELECT count(*) FROM api_keys WHERE key_id = $1`, id).Scan(&n)
+	if err != nil {
+		return s.p.fail(ctx, "revoke key", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("api key %q: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// ListKeys implements KeyStore.
+func (s pgKeys) ListKeys(ctx context.Context) ([]APIKey, error) {
+	conn, err := s.p.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Release()
+	rows, err := conn.Query(ctx, `SELECT `+keyColumns+` FROM api_keys ORDER BY created_at, key_id`)
+	if err != nil {
+		return nil, s.p.fail(ctx, "list keys", err)
+	}
+	defer rows.Close()
+	var out []APIKey
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, s.p.fail(ctx, "list keys", err)
+		}
+		out = append(out, k)
+	}
+	return out, s.p.fail(ctx, "list keys", rows.Err())
+}
+
+// PoolStats reports the connection pool for /metrics (server.PoolStatser).
+func (p *PG) PoolStats() map[string]float64 {
+	st := p.pool.Stat()
+	return map[string]float64{
+		"max_conns":                      float64(st.MaxConns()),
+		"total_conns":                    float64(st.TotalConns()),
+		"acquired_conns":                 float64(st.AcquiredConns()),
+		"idle_conns":                     float64(st.IdleConns()),
+		"constructing_conns":             float64(st.ConstructingConns()),
+		"acquire_total":                  float64(st.AcquireCount()),
+		"empty_acquire_total":            float64(st.EmptyAcquireCount()),
+		"canceled_acquire_total":         float64(st.CanceledAcquireCount()),
+		"acquire_duration_seconds_total": st.AcquireDuration().Seconds(),
+		"new_conns_total":                float64(st.NewConnsCount()),
+	}
+}
