@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 	sf "github.com/peterstace/simplefeatures/geom"
 )
 
@@ -15,7 +14,7 @@ func Cover(s *Site, coverage []*PreparedZone) (Coverage, *Site, error) {
 	if s.Dim == 0 {
 		p := s.Projected.(orb.Point)
 		for _, z := range coverage {
-			if z.Bound.Contains(p) && planar.MultiPolygonContains(z.areaP, p) {
+			if z.Bound.Contains(p) && z.areaIx.Contains(p) {
 				return Coverage{Inside: true, Whole: true, InsideRatio: 1}, s, nil
 			}
 		}

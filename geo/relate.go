@@ -36,14 +36,17 @@ type PreparedZone struct {
 	// zone (the area or source extent, grown by the distance).
 	Bound orb.Bound
 
-	areaP    orb.MultiPolygon
-	areaSF   sf.Geometry
-	srcSegs  [][2]orb.Point
-	srcPolys orb.MultiPolygon
-	srcSF    sf.Geometry
-	drawnSF  sf.Geometry
-	innerSF  sf.Geometry
-	hasInner bool
+	areaP     orb.MultiPolygon
+	areaIx    *PolygonIndex // point-in-area, indexed (index.go)
+	areaSF    sf.Geometry
+	srcSegs   [][2]orb.Point
+	srcIx     *segIndex // nil for small sources
+	srcPolys  orb.MultiPolygon
+	srcPolyIx *PolygonIndex
+	srcSF     sf.Geometry
+	drawnSF   sf.Geometry
+	innerSF   sf.Geometry
+	hasInner  bool
 }
 
 // PrepareZone projects a zone and draws its band polygon when it is a
@@ -55,7 +58,8 @@ func PrepareZone(z Zone) (*PreparedZone, error) {
 		if len(pz.areaP) == 0 {
 			return nil, fmt.Errorf("zone %s: area has no polygon", z.ID)
 		}
-		pz.areaSF = toSF(pz.areaP)
+		pz.areaSF = sfShared(pz.areaP)
+		pz.areaIx = NewPolygonIndex(pz.areaP)
 		pz.Bound = pz.areaP.Bound()
 	}
 	if z.Source == nil {
@@ -72,6 +76,10 @@ func PrepareZone(z Zone) (*PreparedZone, error) {
 	collectSource(src, pz)
 	if len(pz.srcSegs) == 0 && len(pz.srcPolys) == 0 {
 		return nil, fmt.Errorf("zone %s: empty source", z.ID)
+	}
+	pz.srcIx = newSegIndex(pz.srcSegs)
+	if len(pz.srcPolys) > 0 {
+		pz.srcPolyIx = NewPolygonIndex(pz.srcPolys)
 	}
 	sb := src.Bound()
 	grown := orb.Bound{Min: orb.Point{sb.Min[0] - z.DistanceM, sb.Min[1] - z.DistanceM}, Max: orb.Point{sb.Max[0] + z.DistanceM, sb.Max[1] + z.DistanceM}}
@@ -178,7 +186,7 @@ func Relate(s *Site, z *PreparedZone) (rel Relation, ok bool, err error) {
 	}
 	if s.Dim == 0 {
 		p := s.Projected.(orb.Point)
-		if z.areaP != nil && !planar.MultiPolygonContains(z.areaP, p) {
+		if z.areaP != nil && !z.areaIx.Contains(p) {
 			return Relation{}, false, nil
 		}
 		rel.OverlapRatio = 1
@@ -186,7 +194,7 @@ func Relate(s *Site, z *PreparedZone) (rel Relation, ok bool, err error) {
 			rel.Relation = RelInside
 			return rel, true, nil
 		}
-		d, near := z.pointDistance(p)
+		d, near := z.pointDistanceWithin(p, z.DistanceM)
 		if d > z.DistanceM || (z.MinDistanceM > 0 && d <= z.MinDistanceM) {
 			return Relation{}, false, nil
 		}
@@ -215,7 +223,7 @@ func Relate(s *Site, z *PreparedZone) (rel Relation, ok bool, err error) {
 		}
 		g = in
 	}
-	d, a, b := z.geometryDistance(g)
+	d, a, b := z.geometryDistanceWithin(g, s.Bound, z.DistanceM)
 	if d > z.DistanceM {
 		return Relation{}, false, nil
 	}
@@ -312,6 +320,61 @@ func (z *PreparedZone) pointDistance(p orb.Point) (float64, orb.Point) {
 		}
 	}
 	return best, near
+}
+
+// pointDistanceWithin is pointDistance when that is at most limit, and
+// some distance greater than limit otherwise; with an index it looks only
+// at the source near p.
+func (z *PreparedZone) pointDistanceWithin(p orb.Point, limit float64) (float64, orb.Point) {
+	if z.srcIx == nil {
+		return z.pointDistance(p)
+	}
+	if z.srcPolyIx.Contains(p) {
+		return 0, p
+	}
+	return z.srcIx.nearest(p, limit)
+}
+
+// geometryDistanceWithin is geometryDistance when that is at most limit,
+// and some distance greater than limit otherwise. bound holds g. With an
+// index only the source segments near bound take part, in their order, so
+// the nearest pair (and which of equal pairs) is the one the full scan finds.
+func (z *PreparedZone) geometryDistanceWithin(g sf.Geometry, bound orb.Bound, limit float64) (float64, orb.Point, orb.Point) {
+	if z.srcIx == nil {
+		return z.geometryDistance(g)
+	}
+	near := z.srcIx.candidates(grow(bound, limit), nil)
+	if len(near) == 0 && len(z.srcPolys) == 0 {
+		return math.Inf(1), orb.Point{}, orb.Point{}
+	}
+	if sf.Intersects(g, z.srcSF) {
+		return 0, orb.Point{}, orb.Point{}
+	}
+	var segs [][2]orb.Point
+	collectSegs(g, &segs)
+	best := math.Inf(1)
+	var a, b orb.Point
+	try := func(p orb.Point, s [2]orb.Point, pOnSite bool) {
+		q := closestOnSegment(p, s[0], s[1])
+		if d := math.Hypot(p[0]-q[0], p[1]-q[1]); d < best {
+			best = d
+			if pOnSite {
+				a, b = p, q
+			} else {
+				a, b = q, p
+			}
+		}
+	}
+	for _, ss := range segs {
+		for _, i := range near {
+			zs := z.srcSegs[i]
+			try(ss[0], zs, true)
+			try(ss[1], zs, true)
+			try(zs[0], ss, false)
+			try(zs[1], ss, false)
+		}
+	}
+	return best, a, b
 }
 
 // geometryDistance is the exact distance between a site geometry (lines or
