@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -40,6 +41,26 @@ type Config struct {
 	Basemap  *Basemap
 	Web      http.Handler // the map; nil serves none
 	Now      func() time.Time
+
+	// Keys checks API keys (Authorization: Bearer); nil accepts none, so
+	// that writes, which always need an admin key, are refused.
+	Keys data.KeyStore
+	// RequireKey makes checks need a key with scope check.
+	RequireKey bool
+	// RequireKeyForReads makes the map reads (layers, features, rules, …)
+	// need a key too; the map's static files stay open.
+	RequireKeyForReads bool
+	// RateLimit is the sustained requests per second each key may make
+	// (and each keyless client address, for checks); RateBurst its burst.
+	// 0 disables the limit.
+	RateLimit float64
+	RateBurst int
+	// CORSOrigins are the browser origins allowed to call the API
+	// (e.g. https://permits.example.gov.cn); empty allows none.
+	CORSOrigins []string
+	// TrustProxy takes the client address from X-Forwarded-For (behind a
+	// reverse proxy); otherwise the connection's address is used.
+	TrustProxy bool
 }
 
 // Server is the HTTP API.
@@ -51,6 +72,13 @@ type Server struct {
 	base  *Basemap
 	now   func() time.Time
 	echo  *echo.Echo
+
+	keys        data.KeyStore
+	requireKey  bool
+	requireRead bool
+	limiter     *limiter
+	metrics     *metrics
+	batchSlots  chan struct{}
 }
 
 // New builds the API and its routes.
@@ -62,10 +90,19 @@ func New(cfg Config) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.keys, s.requireKey, s.requireRead = cfg.Keys, cfg.RequireKey, cfg.RequireKeyForReads
+	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst)
+	s.metrics = newMetrics(cfg.Store)
+	s.store = countingStore{Store: cfg.Store, m: s.metrics}
+	s.batchSlots = make(chan struct{}, MaxBatches)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Use(middleware.RequestID())
+	e.IPExtractor = echo.ExtractIPDirect()
+	if cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
+	e.Use(s.requestID)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 		s.log.Error("panic", "error", err, "path", c.Request().URL.Path, "stack", string(stack))
 		return err
@@ -74,8 +111,14 @@ func New(cfg Config) *Server {
 		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "SAMEORIGIN",
 		ReferrerPolicy: "same-origin",
 	}))
+	e.Use(apiHeaders)
+	if len(cfg.CORSOrigins) > 0 {
+		e.Use(corsMiddleware(cfg.CORSOrigins))
+	}
+	e.Use(s.metrics.middleware)
 	e.Use(s.requestContext)
 	e.Use(s.accessLog)
+	e.Use(s.authenticate)
 
 	api := e.Group("/api/v1")
 	api.GET("/layers", s.listLayers)
@@ -84,11 +127,15 @@ func New(cfg Config) *Server {
 	api.GET("/categories", s.listCategories)
 	api.GET("/rules", s.getRules)
 	api.GET("/config", s.getConfig)
-	api.POST("/checks", s.postCheck)
-	api.GET("/checks/:id", s.getCheck)
+	api.PUT("/layers/:id", s.putLayer, s.need(data.ScopeAdmin))
+	api.POST("/checks", s.postCheck, s.need(data.ScopeCheck))
+	api.POST("/checks/batch", s.postBatch, s.need(data.ScopeCheck))
+	api.GET("/checks/:id", s.getCheck, s.need(data.ScopeCheck))
+	api.GET("/openapi.json", s.openAPI)
 	api.Any("/*", func(c echo.Context) error { return echo.ErrNotFound })
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metrics.handler())
 	if cfg.Web != nil {
 		e.GET("/*", echo.WrapHandler(cfg.Web))
 	}
@@ -105,13 +152,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.Serv
 // requestContext bounds every request in time and in body size.
 func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ctx, cancel := context.WithTimeout(c.Request().Context(), RequestTimeout)
+		limit, timeout := int64(MaxBodyBytes), RequestTimeout
+		switch {
+		case c.Path() == "/api/v1/checks/batch":
+			limit, timeout = MaxBatchBodyBytes, BatchTimeout
+		case c.Path() == "/api/v1/layers/:id" && c.Request().Method == http.MethodPut:
+			limit, timeout = MaxLayerBodyBytes, LayerUploadTimeout
+		}
+		ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
 		defer cancel()
 		r := c.Request().WithContext(ctx)
-		if r.ContentLength > MaxBodyBytes {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		if r.ContentLength > limit {
+			return problem(http.StatusRequestEntityTooLarge, "too-large", "Request too large",
+				fmt.Sprintf("the request body is larger than %d bytes, the most this endpoint takes (it has %d)", limit, r.ContentLength))
 		}
-		r.Body = http.MaxBytesReader(c.Response(), r.Body, MaxBodyBytes)
+		r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
 		c.SetRequest(r)
 		return next(c)
 	}
@@ -124,9 +179,13 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
-		s.log.Debug("request", "method", c.Request().Method, "path", c.Request().URL.Path,
-			"status", c.Response().Status, "bytes", c.Response().Size, "ms", time.Since(start).Milliseconds(),
-			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		level := slog.LevelInfo
+		if openPaths[c.Request().URL.Path] {
+			level = slog.LevelDebug // probes and scrapes would drown the log
+		}
+		s.log.Log(c.Request().Context(), level, "request", "method", c.Request().Method, "path", c.Request().URL.Path,
+			"route", c.Path(), "status", c.Response().Status, "bytes", c.Response().Size, "ms", time.Since(start).Milliseconds(),
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "key_id", keyID(c))
 		return nil
 	}
 }

@@ -1,0 +1,383 @@
+package data
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Scopes an API key can hold. admin includes check.
+const (
+	ScopeCheck = "check"
+	ScopeAdmin = "admin"
+)
+
+// KeyPrefix starts every API key, so that a leaked key is recognisable
+// (secret scanners, logs) and a pasted password is refused without a lookup.
+const KeyPrefix = "esk_"
+
+// ErrKeyRevoked: the key existed and was revoked.
+var ErrKeyRevoked = errors.New("data: api key revoked")
+
+// APIKey is a stored API key. The key itself is never stored: only the
+// SHA-256 of it, and its first characters (Hint) so that an operator can
+// tell which key a client holds.
+//
+// Why SHA-256 and not bcrypt/argon2: those are slow on purpose, to make
+// guessing a low-entropy password from its hash expensive. An API key here
+// is 256 random bits; no amount of hashing speed makes guessing it
+// feasible, so a slow hash adds nothing but cost to every request (tens of
+// milliseconds of CPU per call, an easy denial of service). And because the
+// hash is unsalted and deterministic, a presented key is found by looking
+// its hash up directly (a map or a unique index), not by trying every
+// stored hash in turn.
+type APIKey struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Scopes    []string   `json:"scopes"`
+	Hash      string     `json:"hash"` // hex SHA-256 of the key
+	Hint      string     `json:"hint"` // the key's first characters
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Has reports whether the key grants scope; admin grants check too.
+func (k *APIKey) Has(scope string) bool {
+	return slices.Contains(k.Scopes, scope) || slices.Contains(k.Scopes, ScopeAdmin)
+}
+
+// Revoked reports whether the key has been revoked.
+func (k *APIKey) Revoked() bool { return k.RevokedAt != nil }
+
+// KeyStore keeps API keys. Both the keys file and the PostGIS table
+// implement it; `ecospace keys` writes and `ecospace serve` reads the same
+// one.
+type KeyStore interface {
+	// CreateKey makes a new key and returns it: the only time the key
+	// itself is seen.
+	CreateKey(ctx context.Context, name string, scopes []string) (secret string, k APIKey, err error)
+	// LookupKey finds the key a client presented: ErrNotFound for an
+	// unknown key, ErrKeyRevoked (with the key) for a revoked one.
+	LookupKey(ctx context.Context, secret string) (APIKey, error)
+	// RevokeKey revokes a key by id; ErrNotFound if there is none.
+	RevokeKey(ctx context.Context, id string) error
+	// ListKeys lists every key, oldest first.
+	ListKeys(ctx context.Context) ([]APIKey, error)
+}
+
+// HashKey is the stored form of a key.
+func HashKey(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// NormalizeScopes checks and sorts scopes (accepting "check,admin" too).
+func NormalizeScopes(in []string) ([]string, error) {
+	var out []string
+	for _, s := range in {
+		for _, p := range strings.Split(s, ",") {
+			p = strings.ToLower(strings.TrimSpace(p))
+			if p == "" {
+				continue
+			}
+			if p != ScopeCheck && p != ScopeAdmin {
+				return nil, fmt.Errorf("unknown scope %q: use %s or %s", p, ScopeCheck, ScopeAdmin)
+			}
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("a key needs a scope: %s or %s", ScopeCheck, ScopeAdmin)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// newKey makes a key and its record: 32 random bytes, base64url.
+func newKey(name string, scopes []string) (string, APIKey, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 100 || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "", APIKey{}, fmt.Errorf("a key needs a name of 1 to 100 printable characters (who uses it, e.g. permit-system)")
+	}
+	sc, err := NormalizeScopes(scopes)
+	if err != nil {
+		return "", APIKey{}, err
+	}
+	var b [32]byte
+	var id [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", APIKey{}, err
+	}
+	if _, err := rand.Read(id[:]); err != nil {
+		return "", APIKey{}, err
+	}
+	secret := KeyPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	k := APIKey{
+		ID: "key_" + hex.EncodeToString(id[:]), Name: name, Scopes: sc,
+		Hash: HashKey(secret), Hint: secret[:len(KeyPrefix)+4],
+		CreatedAt: time.Now().UTC().Truncate(time.Second),
+	}
+	return secret, k, nil
+}
+
+// plausibleKey refuses, without a lookup, what cannot be a key.
+func plausibleKey(secret string) bool {
+	return strings.HasPrefix(secret, KeyPrefix) && len(secret) <= 200
+}
+
+// FileKeys keeps API keys in a JSON file (mode 0600). A missing file is an
+// empty store. Readers notice changes made by other processes (a `keys
+// revoke` while `serve` runs) within ReloadEvery; writers take a lock
+// file and replace the file atomically, so a reader never sees half of it.
+type FileKeys struct {
+	path        string
+	ReloadEvery time.Duration
+
+	mu      sync.Mutex
+	byHash  map[string]APIKey
+	stamp   fileStamp
+	checked time.Time
+}
+
+type fileStamp struct {
+	mod  time.Time
+	size int64
+	ok   bool
+}
+
+type keysFile struct {
+	Version int      `json:"version"`
+	Keys    []APIKey `json:"keys"`
+}
+
+// OpenFileKeys opens the keys file at path, creating nothing until a key
+// is created. A file that cannot be read or parsed is an error: the server
+// must not start with an access list it cannot read.
+func OpenFileKeys(path string) (*FileKeys, error) {
+	if path == "" {
+		return nil, errors.New("keys file: no path")
+	}
+	f := &FileKeys{path: path, ReloadEvery: time.Second}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.reloadLocked(true); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Path is the file's location.
+func (f *FileKeys) Path() string { return f.path }
+
+func stampOf(path string) (fileStamp, error) {
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return fileStamp{}, nil
+	}
+	if err != nil {
+		return fileStamp{}, err
+	}
+	return fileStamp{mod: fi.ModTime(), size: fi.Size(), ok: true}, nil
+}
+
+func readKeysFile(path string) (keysFile, error) {
+	var kf keysFile
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return keysFile{Version: 1}, nil
+	}
+	if err != nil {
+		return kf, fmt.Errorf("keys file: %w", err)
+	}
+	if err := json.Unmarshal(b, &kf); err != nil {
+		return kf, fmt.Errorf("keys file %s: %w", path, err)
+	}
+	if kf.Version != 1 {
+		return kf, fmt.Errorf("keys file %s: version %d is not known", path, kf.Version)
+	}
+	for i, k := range kf.Keys {
+		if k.ID == "" || len(k.Hash) != 64 {
+			return kf, fmt.Errorf("keys file %s: key %d has no id or a malformed hash", path, i)
+		}
+	}
+	return kf, nil
+}
+
+// reloadLocked rereads the file if it changed (or always, with force).
+func (f *FileKeys) reloadLocked(force bool) error {
+	st, err := stampOf(f.path)
+	if err != nil {
+		return fmt.Errorf("keys file: %w", err)
+	}
+	f.checked = time.Now()
+	if !force && st == f.stamp {
+		return nil
+	}
+	kf, err := readKeysFile(f.path)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]APIKey, len(kf.Keys))
+	for _, k := range kf.Keys {
+		m[k.Hash] = k
+	}
+	f.byHash, f.stamp = m, st
+	return nil
+}
+
+// LookupKey implements KeyStore.
+func (f *FileKeys) LookupKey(ctx context.Context, secret string) (APIKey, error) {
+	if !plausibleKey(secret) {
+		return APIKey{}, fmt.Errorf("api key: %w", ErrNotFound)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if time.Since(f.checked) >= f.ReloadEvery {
+		if err := f.reloadLocked(false); err != nil {
+			// Fail closed: an unreadable access list admits nobody.
+			return APIKey{}, fmt.Errorf("api key: %w: %v", ErrUnavailable, err)
+		}
+	}
+	k, ok := f.byHash[HashKey(secret)]
+	if !ok {
+		return APIKey{}, fmt.Errorf("api key: %w", ErrNotFound)
+	}
+	if k.Revoked() {
+		return k, fmt.Errorf("api key %s: %w", k.ID, ErrKeyRevoked)
+	}
+	return k, nil
+}
+
+// ListKeys implements KeyStore.
+func (f *FileKeys) ListKeys(ctx context.Context) ([]APIKey, error) {
+	kf, err := readKeysFile(f.path)
+	if err != nil {
+		return nil, err
+	}
+	return kf.Keys, nil
+}
+
+// CreateKey implements KeyStore.
+func (f *FileKeys) CreateKey(ctx context.Context, name string, scopes []string) (string, APIKey, error) {
+	secret, k, err := newKey(name, scopes)
+	if err != nil {
+		return "", APIKey{}, err
+	}
+	err = f.update(ctx, func(kf *keysFile) error {
+		kf.Keys = append(kf.Keys, k)
+		return nil
+	})
+	if err != nil {
+		return "", APIKey{}, err
+	}
+	return secret, k, nil
+}
+
+// RevokeKey implements KeyStore.
+func (f *FileKeys) RevokeKey(ctx context.Context, id string) error {
+	return f.update(ctx, func(kf *keysFile) error {
+		for i := range kf.Keys {
+			if kf.Keys[i].ID == id {
+				if kf.Keys[i].RevokedAt == nil {
+					now := time.Now().UTC().Truncate(time.Second)
+					kf.Keys[i].RevokedAt = &now
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("api key %q: %w", id, ErrNotFound)
+	})
+}
+
+// update changes the file under the lock and replaces it atomically.
+func (f *FileKeys) update(ctx context.Context, change func(*keysFile) error) error {
+	unlock, err := lockFile(ctx, f.path+".lock")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	kf, err := readKeysFile(f.path)
+	if err != nil {
+		return err
+	}
+	if err := change(&kf); err != nil {
+		return err
+	}
+	kf.Version = 1
+	b, err := json.MarshalIndent(kf, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(f.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("keys file: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".ecospace-keys-*")
+	if err != nil {
+		return fmt.Errorf("keys file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("keys file: %w", err)
+	}
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("keys file: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("keys file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("keys file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), f.path); err != nil {
+		return fmt.Errorf("keys file: %w", err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.reloadLocked(true)
+}
+
+// lockFile takes an exclusive lock by creating path; a lock older than a
+// minute is taken to be left by a crashed process and broken.
+func lockFile(ctx context.Context, path string) (func(), error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		lf, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err == nil {
+			fmt.Fprintf(lf, "%d\n", os.Getpid())
+			lf.Close()
+			return func() { os.Remove(path) }, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("keys file lock: %w", err)
+		}
+		if fi, serr := os.Stat(path); serr == nil && time.Since(fi.ModTime()) > time.Minute {
+			os.Remove(path)
+			continue
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("keys file lock %s is held by another process; remove it if none is running", path)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

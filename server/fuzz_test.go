@@ -1,0 +1,130 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/zhonglou/ecospace/geo"
+)
+
+// The seed corpora are committed under testdata/fuzz/<target>/; CI runs
+// each target for a fixed time (see .ci/run):
+//
+//	go test ./server -run '^$' -fuzz '^FuzzDecodeGeometry$' -fuzztime 20s
+//	go test ./server -run '^$' -fuzz '^FuzzCheckRequest$' -fuzztime 20s
+//	go test ./server -run '^$' -fuzz '^FuzzBatchRequest$' -fuzztime 20s
+//
+// Without -fuzz, go test runs every seed as a regular test.
+
+var fuzzCRS = []geo.CRS{geo.CRS84, geo.CGCS2000, geo.GK120, geo.GCJ02}
+
+// FuzzDecodeGeometry: decoding and normalising any input never panics, and
+// every refusal is a *geo.InputError (which the API answers with a 4xx
+// that points at the problem).
+func FuzzDecodeGeometry(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"Point","coordinates":[119.761976,31.784743]}`,
+		`{"type":"Polygon","coordinates":[[[119.8,31.78],[119.81,31.79],[119.81,31.78],[119.8,31.79],[119.8,31.78]]]}`,
+		`{"type":"Feature","geometry":{"type":"LineString","coordinates":[[119.8,31.78],[119.81,31.79]]}}`,
+		`"POLYGON ((119.8 31.78, 119.81 31.78, 119.81 31.79, 119.8 31.78))"`,
+		`{"type":"Point","coordinates":[475000,3517000]}`,
+	} {
+		f.Add([]byte(s), uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte, crs uint8) {
+		g, err := geo.DecodeGeometry(raw, "/geometry", 10_000)
+		var ie *geo.InputError
+		if err != nil {
+			if !errors.As(err, &ie) {
+				t.Fatalf("DecodeGeometry(%q): %T %v is not an InputError", raw, err, err)
+			}
+			return
+		}
+		site, err := geo.NewSite(g, fuzzCRS[int(crs)%len(fuzzCRS)], "/geometry")
+		if err != nil {
+			if !errors.As(err, &ie) {
+				t.Fatalf("NewSite(%q): %T %v is not an InputError", raw, err, err)
+			}
+			return
+		}
+		if site.Geometry == nil || site.Projected == nil {
+			t.Fatalf("NewSite(%q) accepted a site without geometry", raw)
+		}
+	})
+}
+
+// fuzzServer is shared by the iterations of a fuzz run. Its store keeps
+// no audit records: a fuzz run makes hundreds of thousands of checks, and
+// the embedded store's retention of the last 100 000 would fill memory.
+var fuzzServer *Server
+
+func newFuzzServer(f *testing.F) *Server {
+	if fuzzServer == nil {
+		cfg, _ := keyedConfig(f)
+		cfg.Store = auditless{cfg.Store}
+		fuzzServer = New(cfg)
+	}
+	return fuzzServer
+}
+
+// FuzzCheckRequest: whatever the body, POST /api/v1/checks answers a 2xx
+// with a verdict or a 4xx problem; never a 5xx.
+func FuzzCheckRequest(f *testing.F) {
+	for _, s := range []string{
+		riverCheck,
+		`{"geometry":{"type":"Polygon","coordinates":[[[119.904,31.788],[119.908,31.788],[119.908,31.792],[119.904,31.792],[119.904,31.788]]]},"category":"residential","as_of":"2026-06-01"}`,
+		`{"geometry":"POINT (119.8 31.78)","category":"chemical","crs":"GCJ-02","reference":"a"}`,
+		`{"geometry":{"type":"Point","coordinates":[475000,3517000]},"category":"chemical","crs":"EPSG:4549"}`,
+		`{"geometry":{"type":"Point","coordinates":[NaN,1]},"category":"x"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	s := newFuzzServer(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/checks", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		assertNo5xx(t, rec, body)
+	})
+}
+
+// FuzzBatchRequest: the same for a batch; a 200 streams one line per
+// feature.
+func FuzzBatchRequest(f *testing.F) {
+	f.Add([]byte(batchOf(3, map[int]string{1: `{"type":"Feature","geometry":{"type":"Point","coordinates":[31.78,119.8]},"properties":{"category":"chemical"}}`})))
+	f.Add([]byte(`{"type":"FeatureCollection","crs":"EPSG:4549","category":"chemical","features":[{"type":"Feature","id":7,"geometry":{"type":"Point","coordinates":[475000,3517000]},"properties":{}}]}`))
+	f.Add([]byte(`{"type":"FeatureCollection","features":[null,1,"a",{"type":"Feature"}]}`))
+	s := newFuzzServer(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/checks/batch", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/geo+json")
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		assertNo5xx(t, rec, body)
+		if rec.Code == http.StatusOK {
+			n := strings.Count(rec.Body.String(), "\n")
+			if want := rec.Header().Get("X-Batch-Features"); want == "" || want != strconv.Itoa(n) {
+				t.Fatalf("%d lines for X-Batch-Features %q", n, want)
+			}
+			if strings.Contains(rec.Body.String(), `"status":5`) {
+				t.Fatalf("a feature got a 5xx problem: %s", rec.Body)
+			}
+		}
+	})
+}
+
+func assertNo5xx(t *testing.T, rec *httptest.ResponseRecorder, body []byte) {
+	t.Helper()
+	if rec.Code >= 500 {
+		t.Fatalf("%d for body %q: %s", rec.Code, body, rec.Body)
+	}
+	if rec.Code >= 400 && rec.Header().Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("%d without problem+json for body %q", rec.Code, body)
+	}
+}

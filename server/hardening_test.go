@@ -1,0 +1,567 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/geo"
+)
+
+// testKeys are the API keys keyedServer makes.
+type testKeys struct {
+	check, admin, revoked string
+	checkID               string
+	store                 *data.FileKeys
+}
+
+// keyedServer is the demo API with a keys file holding a check key, an
+// admin key and a revoked key; tweak adjusts the config.
+func keyedServer(t testing.TB, tweak func(*Config)) (*Server, testKeys) {
+	t.Helper()
+	cfg, keys := keyedConfig(t)
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	return New(cfg), keys
+}
+
+func keyedConfig(t testing.TB) (Config, testKeys) {
+	t.Helper()
+	man, err := data.DemoManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := geo.ParseRules(data.RulesFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := data.NewMem(man)
+	if err := data.LoadDemo(context.Background(), mem, man, data.ImportOptions{ValidFrom: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	ks, err := data.OpenFileKeys(filepath.Join(t.TempDir(), "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var k testKeys
+	var ck data.APIKey
+	k.check, ck, _ = ks.CreateKey(ctx, "permit-system", []string{data.ScopeCheck})
+	k.checkID = ck.ID
+	k.admin, _, _ = ks.CreateKey(ctx, "steward", []string{data.ScopeAdmin})
+	var rk data.APIKey
+	k.revoked, rk, _ = ks.CreateKey(ctx, "old", []string{data.ScopeCheck})
+	if err := ks.RevokeKey(ctx, rk.ID); err != nil {
+		t.Fatal(err)
+	}
+	k.store = ks
+	return Config{Store: mem, Rules: rules, Manifest: man, Log: discardLog(), Keys: ks}, k
+}
+
+// call makes one request; hdr alternates names and values.
+func call(t testing.TB, h http.Handler, method, path, body string, hdr ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func bearer(key string) []string { return []string{"Authorization", "Bearer " + key} }
+
+// wantProblem asserts a problem+json answer of the given status and type.
+func wantProblem(t testing.TB, rec *httptest.ResponseRecorder, status int, slug string) Problem {
+	t.Helper()
+	var p Problem
+	if rec.Code != status {
+		t.Errorf("status %d, want %d: %s", rec.Code, status, clip(rec.Body.String()))
+	}
+	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("Content-Type %q, want application/problem+json", ct)
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+		t.Fatalf("problem body: %v: %s", err, rec.Body)
+	}
+	if p.Type != ProblemTypePrefix+slug {
+		t.Errorf("type %q, want %s%s (%s)", p.Type, ProblemTypePrefix, slug, p.Detail)
+	}
+	if p.Status != status || p.Title == "" || p.Detail == "" || p.RequestID == "" {
+		t.Errorf("problem %+v lacks status, title, detail or request id", p)
+	}
+	return p
+}
+
+const riverCheck = `{"geometry":{"type":"Point","coordinates":[119.761976,31.784743]},"category":"chemical","reference":"r-1"}`
+
+func TestKeysAndScopes(t *testing.T) {
+	cfg, k := keyedConfig(t)
+	open := New(cfg)
+	cfg.RequireKey = true
+	locked := New(cfg)
+	cfg.RequireKeyForReads = true
+	private := New(cfg)
+	post := func(h http.Handler, hdr ...string) *httptest.ResponseRecorder {
+		return call(t, h, http.MethodPost, "/api/v1/checks", riverCheck, hdr...)
+	}
+
+	// Open server: checks without a key, and the key id is recorded when sent.
+	if rec := post(open); rec.Code != http.StatusOK {
+		t.Fatalf("keyless check on an open server: %d %s", rec.Code, rec.Body)
+	}
+	rec := post(open, bearer(k.check)...)
+	var resp CheckResponse
+	json.Unmarshal(rec.Body.Bytes(), &resp)
+	saved, err := open.store.Check(context.Background(), resp.CheckID)
+	if err != nil || saved.KeyID != k.checkID {
+		t.Errorf("audited key id %q, want %q (%v)", saved.KeyID, k.checkID, err)
+	}
+	// A bad key is refused even where none is needed.
+	wantProblem(t, post(open, bearer("esk_not-a-key")...), 401, "invalid-key")
+	wantProblem(t, post(open, "Authorization", "Basic dXNlcjpwYXNz"), 401, "invalid-key")
+	p := wantProblem(t, post(open, bearer(k.revoked)...), 401, "revoked-key")
+	if !strings.Contains(p.Detail, "revoked") {
+		t.Errorf("revoked detail: %s", p.Detail)
+	}
+	if h := post(open, bearer("esk_x")...).Header().Get("WWW-Authenticate"); !strings.HasPrefix(h, "Bearer") {
+		t.Errorf("WWW-Authenticate %q", h)
+	}
+
+	// --require-key: checks need scope check; admin includes check.
+	wantProblem(t, post(locked), 401, "missing-key")
+	if rec := post(locked, bearer(k.check)...); rec.Code != 200 {
+		t.Errorf("check key: %d", rec.Code)
+	}
+	if rec := post(locked, bearer(k.admin)...); rec.Code != 200 {
+		t.Errorf("admin key on a check: %d", rec.Code)
+	}
+	// Reads stay open unless configured.
+	if rec := call(t, locked, "GET", "/api/v1/layers", ""); rec.Code != 200 {
+		t.Errorf("open read: %d", rec.Code)
+	}
+	wantProblem(t, call(t, private, "GET", "/api/v1/layers", ""), 401, "missing-key")
+	if rec := call(t, private, "GET", "/api/v1/layers", "", bearer(k.check)...); rec.Code != 200 {
+		t.Errorf("keyed read: %d", rec.Code)
+	}
+	if rec := call(t, private, "GET", "/healthz", ""); rec.Code != 200 {
+		t.Errorf("healthz needs no key: %d", rec.Code)
+	}
+
+	// Writes always need admin.
+	fc := `{"type":"FeatureCollection","features":[]}`
+	for _, h := range []http.Handler{open, locked} {
+		wantProblem(t, call(t, h, "PUT", "/api/v1/layers/xinmeng-river", fc), 401, "missing-key")
+		p := wantProblem(t, call(t, h, "PUT", "/api/v1/layers/xinmeng-river", fc, bearer(k.check)...), 403, "insufficient-scope")
+		if !strings.Contains(p.Detail, "admin") {
+			t.Errorf("scope detail: %s", p.Detail)
+		}
+	}
+
+	// A key revoked while the server runs stops working.
+	_, k2 := keyedServer(t, nil)
+	srv2 := New(Config{Store: open.store, Rules: open.rules, Manifest: open.man, Log: discardLog(), Keys: k2.store, RequireKey: true})
+	if rec := post(srv2, bearer(k2.check)...); rec.Code != 200 {
+		t.Fatalf("before revoke: %d", rec.Code)
+	}
+	ks, _ := data.OpenFileKeys(k2.store.Path()) // the CLI, another process
+	list, _ := ks.ListKeys(context.Background())
+	ks.RevokeKey(context.Background(), list[0].ID)
+	k2.store.ReloadEvery = 0
+	wantProblem(t, post(srv2, bearer(k2.check)...), 401, "revoked-key")
+}
+
+func TestRateLimit(t *testing.T) {
+	s, k := keyedServer(t, func(c *Config) { c.RateLimit, c.RateBurst = 1, 2 })
+	for i := 0; i < 2; i++ {
+		if rec := call(t, s, "POST", "/api/v1/checks", riverCheck, bearer(k.check)...); rec.Code != 200 {
+			t.Fatalf("request %d within the burst: %d", i, rec.Code)
+		}
+	}
+	rec := call(t, s, "POST", "/api/v1/checks", riverCheck, bearer(k.check)...)
+	wantProblem(t, rec, 429, "rate-limited")
+	if ra := rec.Header().Get("Retry-After"); ra != "1" {
+		t.Errorf("Retry-After %q, want 1", ra)
+	}
+	// Another key has its own bucket; keyless map reads are not limited.
+	if rec := call(t, s, "POST", "/api/v1/checks", riverCheck, bearer(k.admin)...); rec.Code != 200 {
+		t.Errorf("other key: %d", rec.Code)
+	}
+	for i := 0; i < 5; i++ {
+		if rec := call(t, s, "GET", "/api/v1/layers", ""); rec.Code != 200 {
+			t.Errorf("keyless read %d: %d", i, rec.Code)
+		}
+	}
+	// Keyless checks are limited by address.
+	for i := 0; i < 2; i++ {
+		call(t, s, "POST", "/api/v1/checks", riverCheck)
+	}
+	wantProblem(t, call(t, s, "POST", "/api/v1/checks", riverCheck), 429, "rate-limited")
+}
+
+func TestLimiterForgetsIdleBuckets(t *testing.T) {
+	l := newLimiter(10, 10)
+	now := time.Now()
+	for i := 0; i < 1000; i++ {
+		l.allow(fmt.Sprint("addr:", i), now)
+	}
+	l.allow("x", now.Add(10*time.Minute))
+	if len(l.m) != 1 {
+		t.Errorf("%d buckets kept, want 1", len(l.m))
+	}
+}
+
+func TestSecurityHeadersAndRequestID(t *testing.T) {
+	s := demoServer(t)
+	rec := call(t, s, "GET", "/api/v1/layers", "", "X-Request-Id", "permit-42.a")
+	h := rec.Header()
+	for name, want := range map[string]string{
+		"X-Content-Type-Options": "nosniff", "X-Frame-Options": "SAMEORIGIN", "Referrer-Policy": "same-origin",
+		"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'", "X-Request-Id": "permit-42.a",
+	} {
+		if got := h.Get(name); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+	// A hostile request id is replaced, not echoed into logs.
+	rec = call(t, s, "GET", "/api/v1/layers", "", "X-Request-Id", "x\"} injected "+strings.Repeat("a", 100))
+	if id := rec.Header().Get("X-Request-Id"); !plainID(id) || strings.Contains(id, "injected") {
+		t.Errorf("request id %q", id)
+	}
+	p := wantProblem(t, call(t, s, "GET", "/api/v1/layers/nope", ""), 404, "not-found")
+	if p.RequestID == "" {
+		t.Error("problem without request id")
+	}
+}
+
+func TestCORS(t *testing.T) {
+	s, k := keyedServer(t, func(c *Config) { c.CORSOrigins = []string{"https://permits.example.cn"} })
+	pre := call(t, s, "OPTIONS", "/api/v1/checks", "", "Origin", "https://permits.example.cn",
+		"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "authorization,content-type")
+	if pre.Code != http.StatusNoContent || pre.Header().Get("Access-Control-Allow-Origin") != "https://permits.example.cn" ||
+		!strings.Contains(strings.ToLower(pre.Header().Get("Access-Control-Allow-Headers")), "authorization") {
+		t.Errorf("preflight: %d %v", pre.Code, pre.Header())
+	}
+	rec := call(t, s, "POST", "/api/v1/checks", riverCheck, append(bearer(k.check), "Origin", "https://permits.example.cn")...)
+	if rec.Header().Get("Access-Control-Allow-Origin") != "https://permits.example.cn" ||
+		!strings.Contains(rec.Header().Get("Access-Control-Expose-Headers"), "X-Request-Id") {
+		t.Errorf("CORS answer headers: %v", rec.Header())
+	}
+	evil := call(t, s, "OPTIONS", "/api/v1/checks", "", "Origin", "https://evil.example", "Access-Control-Request-Method", "POST")
+	if evil.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("an unlisted origin was allowed: %v", evil.Header())
+	}
+	// Without the flag no origin is allowed.
+	plain := demoServer(t)
+	if got := call(t, plain, "GET", "/api/v1/layers", "", "Origin", "https://permits.example.cn").Header().Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("CORS without configuration: %q", got)
+	}
+}
+
+// downStore is a store whose database can be switched off.
+type downStore struct {
+	data.Store
+	down atomic.Bool
+}
+
+func (d *downStore) err() error {
+	if d.down.Load() {
+		return fmt.Errorf("postgis: %w: connection refused", data.ErrUnavailable)
+	}
+	return nil
+}
+func (d *downStore) Ping(ctx context.Context) error {
+	if err := d.err(); err != nil {
+		return err
+	}
+	return d.Store.Ping(ctx)
+}
+func (d *downStore) Relate(ctx context.Context, s *geo.Site, asOf time.Time) (geo.Relations, error) {
+	if err := d.err(); err != nil {
+		return geo.Relations{}, err
+	}
+	return d.Store.Relate(ctx, s, asOf)
+}
+func (d *downStore) SaveCheck(ctx context.Context, rec *data.CheckRecord) error {
+	if err := d.err(); err != nil {
+		return err
+	}
+	return d.Store.SaveCheck(ctx, rec)
+}
+func (d *downStore) Layers(ctx context.Context, asOf time.Time) ([]geo.LayerInfo, error) {
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return d.Store.Layers(ctx, asOf)
+}
+func (d *downStore) Layer(ctx context.Context, id string, asOf time.Time) (geo.LayerInfo, error) {
+	if err := d.err(); err != nil {
+		return geo.LayerInfo{}, err
+	}
+	return d.Store.Layer(ctx, id, asOf)
+}
+func (d *downStore) Features(ctx context.Context, id string, q data.FeatureQuery, fn func(geo.Feature) error) error {
+	if err := d.err(); err != nil {
+		return err
+	}
+	return d.Store.Features(ctx, id, q, fn)
+}
+func (d *downStore) Check(ctx context.Context, id string) (*data.CheckRecord, error) {
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return d.Store.Check(ctx, id)
+}
+func (d *downStore) Import(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (geo.LayerVersion, error) {
+	if err := d.err(); err != nil {
+		return geo.LayerVersion{}, err
+	}
+	return d.Store.Import(ctx, layer, feats, opts)
+}
+
+func TestStoreDown(t *testing.T) {
+	cfg, _ := keyedConfig(t)
+	ds := &downStore{Store: cfg.Store}
+	cfg.Store = ds
+	s := New(cfg)
+	if rec := call(t, s, "GET", "/readyz", ""); rec.Code != 200 {
+		t.Fatalf("readyz up: %d", rec.Code)
+	}
+	ds.down.Store(true)
+	rec := call(t, s, "POST", "/api/v1/checks", riverCheck)
+	wantProblem(t, rec, 503, "unavailable")
+	if rec.Header().Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+	if strings.Contains(rec.Body.String(), `"verdict":`) {
+		t.Errorf("a 503 carries a verdict: %s", rec.Body)
+	}
+	wantProblem(t, call(t, s, "GET", "/readyz", ""), 503, "unavailable")
+	b := call(t, s, "POST", "/api/v1/checks/batch", batchOf(3, nil))
+	wantProblem(t, b, 503, "unavailable")
+	ds.down.Store(false)
+	if rec := call(t, s, "POST", "/api/v1/checks", riverCheck); rec.Code != 200 {
+		t.Errorf("after recovery: %d %s", rec.Code, rec.Body)
+	}
+	if rec := call(t, s, "GET", "/readyz", ""); rec.Code != 200 {
+		t.Errorf("readyz after recovery: %d", rec.Code)
+	}
+}
+
+// slowStore holds every Relate until release is closed.
+type slowStore struct {
+	data.Store
+	started chan struct{}
+	release chan struct{}
+}
+
+func (s *slowStore) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error) {
+	select {
+	case s.started <- struct{}{}:
+	default:
+	}
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return geo.Relations{}, ctx.Err()
+	}
+	return s.Store.Relate(ctx, site, asOf)
+}
+
+// A shutdown lets a check in flight finish with its verdict.
+func TestGracefulShutdownFinishesCheck(t *testing.T) {
+	cfg, _ := keyedConfig(t)
+	slow := &slowStore{Store: cfg.Store, started: make(chan struct{}, 1), release: make(chan struct{})}
+	cfg.Store = slow
+	ts := httptest.NewServer(New(cfg))
+	type result struct {
+		code int
+		body string
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		resp, err := http.Post(ts.URL+"/api/v1/checks", "application/json", strings.NewReader(riverCheck))
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- result{code: resp.StatusCode, body: string(b)}
+	}()
+	<-slow.started
+	shut := make(chan error, 1)
+	go func() { shut <- ts.Config.Shutdown(context.Background()) }()
+	time.Sleep(100 * time.Millisecond) // the server is now refusing new connections
+	select {
+	case err := <-shut:
+		t.Fatalf("shutdown returned with a check in flight: %v", err)
+	default:
+	}
+	close(slow.release)
+	r := <-got
+	if r.err != nil || r.code != 200 || !strings.Contains(r.body, `"verdict":"prohibited"`) {
+		t.Fatalf("in-flight check: %d %v %s", r.code, r.err, r.body)
+	}
+	if err := <-shut; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLimits(t *testing.T) {
+	s := demoServer(t)
+	big := `{"category":"chemical","geometry":{"type":"Point","coordinates":[119.76,31.78]},"reference":"` + strings.Repeat("x", MaxBodyBytes) + `"}`
+	wantProblem(t, call(t, s, "POST", "/api/v1/checks", big), 413, "too-large")
+	// Chunked (no Content-Length): the limit still holds while reading.
+	req := httptest.NewRequest("POST", "/api/v1/checks", io.MultiReader(strings.NewReader(big)))
+	req.ContentLength = -1
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	wantProblem(t, rec, 413, "too-large")
+
+	var ring strings.Builder
+	ring.WriteString(`{"category":"chemical","geometry":{"type":"LineString","coordinates":[`)
+	for i := 0; i <= geo.MaxVertices; i++ {
+		if i > 0 {
+			ring.WriteByte(',')
+		}
+		fmt.Fprintf(&ring, "[119.8%05d,31.78]", i%100000)
+	}
+	ring.WriteString(`]}}`)
+	wantProblem(t, call(t, s, "POST", "/api/v1/checks", ring.String()), 413, "too-many-vertices")
+	wantProblem(t, call(t, s, "POST", "/api/v1/checks/batch", batchOf(MaxBatchFeatures+1, nil)), 413, "too-many-features")
+
+	// A request that outlives its time gets a 503, never a verdict.
+	cfg, _ := keyedConfig(t)
+	slow := &slowStore{Store: cfg.Store, started: make(chan struct{}, 1), release: make(chan struct{})}
+	cfg.Store = slow
+	ts := New(cfg)
+	req = httptest.NewRequest("POST", "/api/v1/checks", strings.NewReader(riverCheck))
+	req.Header.Set("Content-Type", "application/json")
+	ctx, cancel := context.WithTimeout(req.Context(), 50*time.Millisecond)
+	defer cancel()
+	rec = httptest.NewRecorder()
+	ts.ServeHTTP(rec, req.WithContext(ctx))
+	wantProblem(t, rec, 503, "unavailable")
+}
+
+func TestMetrics(t *testing.T) {
+	s, k := keyedServer(t, nil)
+	call(t, s, "POST", "/api/v1/checks", riverCheck, bearer(k.check)...)
+	call(t, s, "POST", "/api/v1/checks", `{"geometry":{"type":"Point","coordinates":[121.47,31.23]},"category":"chemical"}`)
+	call(t, s, "GET", "/api/v1/layers/nope", "")
+	call(t, s, "POST", "/api/v1/checks/batch", batchOf(3, map[int]string{1: `{"type":"Feature","geometry":null,"properties":{"category":"chemical"}}`}))
+	rec := call(t, s, "GET", "/metrics", "")
+	if rec.Code != 200 {
+		t.Fatalf("metrics: %d", rec.Code)
+	}
+	body := rec.Body.String()
+	for _, want := range []string{
+		`ecospace_http_requests_total{method="POST",route="/api/v1/checks",status="200"} 2`,
+		`ecospace_http_requests_total{method="GET",route="/api/v1/layers/:id",status="404"} 1`,
+		`ecospace_check_verdicts_total{category="chemical",verdict="outside_coverage"} 1`,
+		`ecospace_batch_features_total{outcome="checked"} 2`,
+		`ecospace_batch_features_total{outcome="problem"} 1`,
+		`ecospace_http_request_duration_seconds_bucket{method="POST",route="/api/v1/checks",le=`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	// Every audited verdict is counted once: 2 single checks, 2 in the batch.
+	total := 0.0
+	for _, l := range strings.Split(grepLines(body, "ecospace_check_verdicts_total{"), "\n") {
+		var v float64
+		fmt.Sscan(l[strings.LastIndexByte(l, ' ')+1:], &v)
+		total += v
+	}
+	if total != 4 {
+		t.Errorf("%g verdicts counted, want 4:\n%s", total, grepLines(body, "verdicts"))
+	}
+	// Pool figures appear when the store has them.
+	cfg, _ := keyedConfig(t)
+	cfg.Store = poolStore{cfg.Store}
+	rec = call(t, New(cfg), "GET", "/metrics", "")
+	if !strings.Contains(rec.Body.String(), "ecospace_store_pool_acquired_conns 3") || !strings.Contains(rec.Body.String(), "# TYPE ecospace_store_pool_acquire_total counter") {
+		t.Errorf("pool metrics missing:\n%s", grepLines(rec.Body.String(), "pool"))
+	}
+}
+
+type poolStore struct{ data.Store }
+
+func (poolStore) PoolStats() map[string]float64 {
+	return map[string]float64{"acquired_conns": 3, "max_conns": 8, "acquire_total": 17}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// Access logs are structured and carry the request id and key id.
+func TestAccessLog(t *testing.T) {
+	cfg, k := keyedConfig(t)
+	var buf safeBuffer
+	cfg.Log = slog.New(slog.NewJSONHandler(&buf, nil))
+	s := New(cfg)
+	call(t, s, "POST", "/api/v1/checks", riverCheck, append(bearer(k.check), "X-Request-Id", "trace-1")...)
+	var entry map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var e map[string]any
+		if json.Unmarshal([]byte(line), &e) == nil && e["msg"] == "request" {
+			entry = e
+		}
+	}
+	if entry == nil || entry["request_id"] != "trace-1" || entry["key_id"] != k.checkID || entry["route"] != "/api/v1/checks" || entry["status"] != float64(200) {
+		t.Errorf("access log entry %v\n%s", entry, buf.String())
+	}
+	if strings.Contains(buf.String(), k.check) {
+		t.Error("the key itself reached the log")
+	}
+}
+
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

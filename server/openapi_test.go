@@ -1,0 +1,281 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+)
+
+func init() {
+	// JSON Lines: the document describes the answer as the array of its
+	// lines, so each line is validated as one BatchResult.
+	openapi3filter.RegisterBodyDecoder(mediaNDJSON, func(r io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+		var lines []any
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 1<<20), 64<<20)
+		for sc.Scan() {
+			var v any
+			if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+				return nil, fmt.Errorf("line %d: %w", len(lines)+1, err)
+			}
+			lines = append(lines, v)
+		}
+		return lines, sc.Err()
+	})
+}
+
+// loadOpenAPI reads the document as served and checks that it is a valid
+// OpenAPI 3 document.
+func loadOpenAPI(t *testing.T, h http.Handler) (*openapi3.T, routers.Router) {
+	t.Helper()
+	rec := call(t, h, "GET", "/api/v1/openapi.json", "")
+	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+		t.Fatalf("openapi.json: %d %s", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(rec.Body.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("the OpenAPI document is not valid: %v", err)
+	}
+	doc.Servers = nil // match request paths as they are
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc, router
+}
+
+// TestOpenAPIConformance sends real requests to every endpoint, for
+// success and for each kind of problem it documents, and validates each
+// real response (status, headers, body) against the document. For the
+// successful requests the request itself is validated too, so that the
+// documented request schemas accept what the server accepts.
+func TestOpenAPIConformance(t *testing.T) {
+	cfg, k := keyedConfig(t)
+	s := New(cfg)
+	doc, router := loadOpenAPI(t, s)
+
+	limited := func() http.Handler {
+		c, _ := keyedConfig(t)
+		c.Keys = cfg.Keys
+		c.RateLimit, c.RateBurst = 0.001, 1
+		return New(c)
+	}()
+	ds := &downStore{Store: cfg.Store}
+	down := func() http.Handler {
+		c := cfg
+		c.Store = ds
+		return New(c)
+	}()
+	ds.down.Store(true)
+	locked := func() http.Handler {
+		c := cfg
+		c.RequireKey, c.RequireKeyForReads = true, true
+		return New(c)
+	}()
+
+	// A check to read back.
+	first := call(t, s, "POST", "/api/v1/checks", riverCheck)
+	var cr CheckResponse
+	json.Unmarshal(first.Body.Bytes(), &cr)
+
+	river := `{"type":"FeatureCollection","features":[{"type":"Feature","id":"r","properties":{"name":"新孟河"},"geometry":{"type":"LineString","coordinates":[[119.7615,31.7500],[119.7620,31.7850],[119.7650,31.8540]]}}]}`
+	bowtie := `{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","properties":{},"geometry":{"type":"Polygon","coordinates":[[[119.80,31.78],[119.81,31.79],[119.81,31.78],[119.80,31.79],[119.80,31.78]]]}}]}`
+	admin, check := bearer(k.admin), bearer(k.check)
+	geoCT := []string{"Content-Type", "application/geo+json"}
+	cat := func(parts ...[]string) []string {
+		var out []string
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+
+	cases := []struct {
+		name         string
+		h            http.Handler
+		method, path string
+		body         string
+		hdr          []string
+		status       int
+		clen         int64 // a Content-Length to claim, when not 0
+	}{
+		{"layers", s, "GET", "/api/v1/layers", "", nil, 200, 0},
+		{"layers as_of", s, "GET", "/api/v1/layers?as_of=2026-06-01", "", nil, 200, 0},
+		{"layers bad as_of", s, "GET", "/api/v1/layers?as_of=june", "", nil, 400, 0},
+		{"layers without key", locked, "GET", "/api/v1/layers", "", nil, 401, 0},
+		{"layers store down", down, "GET", "/api/v1/layers", "", nil, 503, 0},
+		{"layer", s, "GET", "/api/v1/layers/canal-core", "", nil, 200, 0},
+		{"layer derived", s, "GET", "/api/v1/layers/xinmeng-band", "", nil, 200, 0},
+		{"layer unknown", s, "GET", "/api/v1/layers/nope", "", nil, 404, 0},
+		{"layer before data", s, "GET", "/api/v1/layers/district?as_of=2001-01-01", "", nil, 422, 0},
+		{"layer without key", locked, "GET", "/api/v1/layers/district", "", nil, 401, 0},
+		{"layer store down", down, "GET", "/api/v1/layers/district", "", nil, 503, 0},
+		{"layer bad as_of", s, "GET", "/api/v1/layers/district?as_of=2026-02-30", "", nil, 400, 0},
+		{"features", s, "GET", "/api/v1/layers/green-corridors/features?zoom=12&bbox=119.73,31.74,119.96,31.85", "", nil, 200, 0},
+		{"features derived", s, "GET", "/api/v1/layers/xinmeng-band/features", "", nil, 200, 0},
+		{"features without key", locked, "GET", "/api/v1/layers/canal/features", "", nil, 401, 0},
+		{"features store down", down, "GET", "/api/v1/layers/canal/features", "", nil, 503, 0},
+		{"features bad bbox", s, "GET", "/api/v1/layers/canal/features?bbox=1,2,3", "", nil, 400, 0},
+		{"features unknown", s, "GET", "/api/v1/layers/nope/features", "", nil, 404, 0},
+		{"features before data", s, "GET", "/api/v1/layers/canal/features?as_of=2001-01-01", "", nil, 422, 0},
+		{"categories", s, "GET", "/api/v1/categories", "", nil, 200, 0},
+		{"categories without key", locked, "GET", "/api/v1/categories", "", nil, 401, 0},
+		{"rules", s, "GET", "/api/v1/rules", "", nil, 200, 0},
+		{"rules without key", locked, "GET", "/api/v1/rules", "", nil, 401, 0},
+		{"config", s, "GET", "/api/v1/config", "", nil, 200, 0},
+		{"config without key", locked, "GET", "/api/v1/config", "", nil, 401, 0},
+		{"openapi", s, "GET", "/api/v1/openapi.json", "", nil, 200, 0},
+		{"openapi without key", locked, "GET", "/api/v1/openapi.json", "", nil, 401, 0},
+		{"check point", s, "POST", "/api/v1/checks", riverCheck, nil, 200, 0},
+		{"check parcel as_of", s, "POST", "/api/v1/checks", `{"geometry":{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[119.904,31.788],[119.908,31.788],[119.908,31.792],[119.904,31.792],[119.904,31.788]]]}},"category":"residential","as_of":"2026-06-01","crs":"EPSG:4490"}`, check, 200, 0},
+		{"check restricted", s, "POST", "/api/v1/checks", `{"geometry":"POINT (119.905 31.790)","category":"residential"}`, nil, 200, 0},
+		{"check partly outside", s, "POST", "/api/v1/checks", `{"geometry":{"type":"Polygon","coordinates":[[[119.725,31.770],[119.745,31.770],[119.745,31.775],[119.725,31.775],[119.725,31.770]]]},"category":"chemical"}`, nil, 200, 0},
+		{"check outside", s, "POST", "/api/v1/checks", `{"geometry":{"type":"Point","coordinates":[121.4737,31.2304]},"category":"chemical"}`, nil, 200, 0},
+		{"check bad json", s, "POST", "/api/v1/checks", `{"geometry":`, nil, 400, 0},
+		{"check bad geometry", s, "POST", "/api/v1/checks", `{"geometry":{"type":"Polygon","coordinates":[[[119.8,31.78],[119.81,31.78],[119.81,31.79]]]},"category":"chemical"}`, nil, 400, 0},
+		{"check no key", locked, "POST", "/api/v1/checks", riverCheck, nil, 401, 0},
+		{"check revoked key", s, "POST", "/api/v1/checks", riverCheck, bearer(k.revoked), 401, 0},
+		{"check too many vertices", s, "POST", "/api/v1/checks", manyVertices(100_001), nil, 413, 0},
+		{"check media type", s, "POST", "/api/v1/checks", riverCheck, []string{"Content-Type", "text/plain"}, 415, 0},
+		{"check before rules", s, "POST", "/api/v1/checks", `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical","as_of":"2001-01-01"}`, nil, 422, 0},
+		{"check rate limited", limited, "POST", "/api/v1/checks", riverCheck, check, 200, 0},
+		{"check rate limited again", limited, "POST", "/api/v1/checks", riverCheck, check, 429, 0},
+		{"check store down", down, "POST", "/api/v1/checks", riverCheck, nil, 503, 0},
+		{"read check", s, "GET", "/api/v1/checks/" + cr.CheckID, "", nil, 200, 0},
+		{"read check unknown", s, "GET", "/api/v1/checks/0190b4d6-0000-7000-8000-000000000000", "", nil, 404, 0},
+		{"read check store down", down, "GET", "/api/v1/checks/" + cr.CheckID, "", nil, 503, 0},
+		{"read check no key", locked, "GET", "/api/v1/checks/" + cr.CheckID, "", nil, 401, 0},
+		{"batch lines", s, "POST", "/api/v1/checks/batch", batchOf(20, map[int]string{3: `{"type":"Feature","geometry":{"type":"Point","coordinates":[31.78,119.8]},"properties":{"category":"chemical","reference":"swapped"}}`}), geoCT, 200, 0},
+		{"batch collection", s, "POST", "/api/v1/checks/batch", batchOf(5, map[int]string{1: `{"type":"Feature","geometry":null,"properties":{"category":"casino"}}`}), cat(geoCT, []string{"Accept", "application/geo+json"}), 200, 0},
+		{"batch bad json", s, "POST", "/api/v1/checks/batch", `{"type":"FeatureCollection","features":[`, nil, 400, 0},
+		{"batch no key", locked, "POST", "/api/v1/checks/batch", batchOf(1, nil), nil, 401, 0},
+		{"batch accept", s, "POST", "/api/v1/checks/batch", batchOf(1, nil), []string{"Accept", "text/html"}, 406, 0},
+		{"batch too many", s, "POST", "/api/v1/checks/batch", batchOf(MaxBatchFeatures+1, nil), nil, 413, 0},
+		{"batch media type", s, "POST", "/api/v1/checks/batch", batchOf(1, nil), []string{"Content-Type", "text/csv"}, 415, 0},
+		{"batch before rules", s, "POST", "/api/v1/checks/batch", `{"type":"FeatureCollection","as_of":"2001-01-01","features":[{}]}`, nil, 422, 0},
+		{"batch rate limited", limited, "POST", "/api/v1/checks/batch", batchOf(1, nil), check, 429, 0},
+		{"batch store down", down, "POST", "/api/v1/checks/batch", batchOf(2, nil), nil, 503, 0},
+		{"upload", s, "PUT", "/api/v1/layers/xinmeng-river?valid_from=2030-01-01", river, cat(admin, geoCT), 201, 0},
+		{"upload header date", s, "PUT", "/api/v1/layers/xinmeng-river", river, cat(admin, geoCT, []string{"Valid-From", "2030-06-01"}), 201, 0},
+		{"upload bad date", s, "PUT", "/api/v1/layers/xinmeng-river?valid_from=soon", river, cat(admin, geoCT), 400, 0},
+		{"upload no key", s, "PUT", "/api/v1/layers/xinmeng-river", river, geoCT, 401, 0},
+		{"upload check key", s, "PUT", "/api/v1/layers/xinmeng-river", river, cat(check, geoCT), 403, 0},
+		{"upload unknown layer", s, "PUT", "/api/v1/layers/nope", river, cat(admin, geoCT), 404, 0},
+		{"upload media type", s, "PUT", "/api/v1/layers/xinmeng-river", river, cat(admin, []string{"Content-Type", "text/csv"}), 415, 0},
+		{"upload invalid geometry", s, "PUT", "/api/v1/layers/xinmeng-corridor?valid_from=2030-01-01", bowtie, cat(admin, geoCT), 422, 0},
+		{"upload derived", s, "PUT", "/api/v1/layers/xinmeng-band", river, cat(admin, geoCT), 422, 0},
+		{"upload too large", s, "PUT", "/api/v1/layers/xinmeng-river", river, cat(admin, geoCT), 413, MaxLayerBodyBytes + 1},
+		{"upload store down", down, "PUT", "/api/v1/layers/xinmeng-river", river, cat(admin, geoCT), 503, 0},
+		{"upload rate limited", limited, "PUT", "/api/v1/layers/xinmeng-river", river, cat(admin, geoCT), 201, 0},
+		{"upload rate limited again", limited, "PUT", "/api/v1/layers/xinmeng-river", river, cat(admin, geoCT), 429, 0},
+		{"healthz", s, "GET", "/healthz", "", nil, 200, 0},
+		{"readyz", s, "GET", "/readyz", "", nil, 200, 0},
+		{"readyz store down", down, "GET", "/readyz", "", nil, 503, 0},
+		{"metrics", s, "GET", "/metrics", "", nil, 200, 0},
+	}
+	seen := map[string]map[int]bool{} // operationId → statuses validated
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var rec *httptest.ResponseRecorder
+			if tc.clen == 0 {
+				rec = call(t, tc.h, tc.method, tc.path, tc.body, tc.hdr...)
+			} else {
+				r := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+				r.ContentLength = tc.clen
+				for i := 0; i+1 < len(tc.hdr); i += 2 {
+					r.Header.Set(tc.hdr[i], tc.hdr[i+1])
+				}
+				rec = httptest.NewRecorder()
+				tc.h.ServeHTTP(rec, r)
+			}
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d: %.300s", rec.Code, tc.status, rec.Body)
+			}
+			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+			if tc.body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			for i := 0; i+1 < len(tc.hdr); i += 2 {
+				req.Header.Set(tc.hdr[i], tc.hdr[i+1])
+			}
+			route, params, err := router.FindRoute(req)
+			if err != nil {
+				t.Fatalf("the document has no %s %s: %v", tc.method, tc.path, err)
+			}
+			in := &openapi3filter.RequestValidationInput{
+				Request: req, PathParams: params, Route: route,
+				Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true},
+			}
+			if rec.Code < 300 {
+				if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+					t.Errorf("the document refuses a request the server answers: %v", err)
+				}
+			}
+			out := &openapi3filter.ResponseValidationInput{
+				RequestValidationInput: in, Status: rec.Code, Header: rec.Header(),
+				Body: io.NopCloser(bytes.NewReader(rec.Body.Bytes())), Options: in.Options,
+			}
+			if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+				t.Errorf("response does not conform: %v\n%.600s", err, rec.Body)
+			}
+			if seen[route.Operation.OperationID] == nil {
+				seen[route.Operation.OperationID] = map[int]bool{}
+			}
+			seen[route.Operation.OperationID][rec.Code] = true
+		})
+	}
+
+	// Every documented operation was exercised, with success and (where
+	// it has any) an error.
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			got := seen[op.OperationID]
+			if len(got) == 0 {
+				t.Errorf("%s %s (%s) was never called", method, path, op.OperationID)
+				continue
+			}
+			var missing []string
+			for code := range op.Responses.Map() {
+				var n int
+				fmt.Sscan(code, &n)
+				if n != 0 && !got[n] && n != http.StatusInternalServerError {
+					missing = append(missing, code)
+				}
+			}
+			sort.Strings(missing)
+			if len(missing) > 0 {
+				t.Errorf("%s %s: documented statuses never validated: %v", method, path, missing)
+			}
+		}
+	}
+}
+
+func manyVertices(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"category":"chemical","geometry":{"type":"LineString","coordinates":[`)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "[%.6f,31.78]", 119.8+float64(i%50000)*1e-6)
+	}
+	b.WriteString(`]}}`)
+	return b.String()
+}

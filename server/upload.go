@@ -1,0 +1,155 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/geo"
+)
+
+// Layer upload limits: a steward's layer file may be larger than a check.
+const (
+	MaxLayerBodyBytes  = 64 << 20
+	LayerUploadTimeout = 5 * time.Minute
+)
+
+// LayerUpload is the answer to PUT /api/v1/layers/{id}.
+type LayerUpload struct {
+	Layer        string             `json:"layer"`
+	Version      int64              `json:"version"`
+	ValidFrom    geo.Date           `json:"valid_from"`
+	FeatureCount int                `json:"feature_count"`
+	Format       string             `json:"format"`
+	CRS          string             `json:"crs"`
+	Derived      []geo.LayerVersion `json:"derived"`
+	Warnings     []string           `json:"warnings"`
+}
+
+// putLayer makes an uploaded GeoJSON FeatureCollection or zipped
+// Shapefile the new version of a layer, valid from ?valid_from= (or the
+// Valid-From header; default today). It goes through the same reader,
+// validation and Store.Import as `ecospace import`: every bad feature is
+// listed in a 422, and a refused upload leaves the version in force as it
+// was.
+func (s *Server) putLayer(c echo.Context) error {
+	id := c.Param("id")
+	def, ok := s.man.Def(id)
+	if !ok {
+		return problem(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("no layer %q", clip(id)))
+	}
+	if def.Derived != nil {
+		return problem(http.StatusUnprocessableEntity, "invalid-import", "Import refused",
+			fmt.Sprintf("layer %s is derived from layer %s and recomputed from it; upload %s instead", id, def.Derived.Source, def.Derived.Source))
+	}
+	name, err := uploadName(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil {
+		return err
+	}
+	from, err := uploadValidFrom(c)
+	if err != nil {
+		return err
+	}
+	opts := data.ReadOptions{Encoding: c.QueryParam("encoding")}
+	if v := c.QueryParam("crs"); v != "" {
+		crs, err := geo.ParseCRS(v)
+		if err != nil {
+			return badRequest("unknown-crs", "Unknown CRS", "?crs", "%v", err)
+		}
+		opts.CRS = crs
+	}
+
+	f, err := os.CreateTemp("", "ecospace-layer-*")
+	if err != nil {
+		return fmt.Errorf("upload: %w", err)
+	}
+	defer func() {
+		f.Close()
+		os.Remove(f.Name())
+	}()
+	size, err := io.Copy(f, c.Request().Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return problem(http.StatusRequestEntityTooLarge, "too-large", "Request too large",
+				fmt.Sprintf("a layer upload may be at most %d bytes; load larger files with `ecospace import`", MaxLayerBodyBytes))
+		}
+		return badRequest("unreadable-body", "Unreadable body", "", "the request body could not be read: %v", err)
+	}
+	if size == 0 {
+		return badRequest("invalid-layer", "Empty upload", "", "the request body is empty; send a GeoJSON FeatureCollection or a zipped Shapefile")
+	}
+	feats, info, err := data.ReadLayerFile(name, f, size, opts)
+	if err != nil {
+		detail := err.Error()
+		if errors.Is(err, data.ErrNeedCRS) {
+			detail += "; over HTTP, name it with ?crs="
+		}
+		return problem(http.StatusBadRequest, "invalid-layer", "Unreadable layer file", detail)
+	}
+	src := "PUT /api/v1/layers/" + id
+	if k := keyID(c); k != "" {
+		src += " by " + k
+	}
+	lv, err := s.store.Import(c.Request().Context(), id, feats, data.ImportOptions{ValidFrom: from, Source: src})
+	if err != nil {
+		return err
+	}
+	out := LayerUpload{
+		Layer: id, Version: lv.Version, ValidFrom: lv.ValidFrom, FeatureCount: len(feats),
+		Format: info.Format, CRS: string(info.CRS), Derived: []geo.LayerVersion{}, Warnings: info.Warnings,
+	}
+	if out.Warnings == nil {
+		out.Warnings = []string{}
+	}
+	for _, d := range s.man.DependsOn(id) {
+		if li, err := s.store.Layer(c.Request().Context(), d.ID, lv.ValidFrom.Time); err == nil {
+			out.Derived = append(out.Derived, geo.LayerVersion{ID: li.ID, Version: li.Version, ValidFrom: li.ValidFrom})
+		}
+	}
+	s.log.Info("layer uploaded", "layer", id, "version", lv.Version, "valid_from", lv.ValidFrom.String(),
+		"features", len(feats), "key_id", keyID(c), "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/layers/"+id+"?as_of="+lv.ValidFrom.String())
+	return c.JSON(http.StatusCreated, out)
+}
+
+// uploadName names the upload for the reader from its media type (the
+// reader also looks at the content).
+func uploadName(ct string) (string, error) {
+	mt := strings.ToLower(strings.TrimSpace(strings.Split(ct, ";")[0]))
+	switch mt {
+	case "application/geo+json", "application/json":
+		return "upload.geojson", nil
+	case "application/zip", "application/x-zip-compressed", "application/octet-stream":
+		return "upload.zip", nil
+	}
+	return "", problem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+		fmt.Sprintf("send a GeoJSON FeatureCollection as application/geo+json or a zipped Shapefile as application/zip, not %q", clip(ct)))
+}
+
+// uploadValidFrom reads ?valid_from= or the Valid-From header.
+func uploadValidFrom(c echo.Context) (time.Time, error) {
+	q, h := c.QueryParam("valid_from"), strings.TrimSpace(c.Request().Header.Get("Valid-From"))
+	v, ptr := q, "?valid_from"
+	if q == "" {
+		v, ptr = h, "Valid-From"
+	} else if h != "" && h != q {
+		return time.Time{}, badRequest("invalid-date", "Conflicting dates", "?valid_from",
+			"?valid_from=%s and the Valid-From header %q disagree", clip(q), clip(h))
+	}
+	if v == "" {
+		return data.Today(), nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, badRequest("invalid-date", "Invalid date", ptr, "valid_from %q is not a date in the form YYYY-MM-DD", clip(v))
+	}
+	return t, nil
+}
