@@ -44,6 +44,7 @@ FUZZTIME ?= 20s
 fuzz:
 	$(GO) test ./server -run '^$$' -fuzz '^FuzzDecodeGeometry$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./server -run '^$$' -fuzz '^FuzzCheckRequest$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./server -run '^$$' -fuzz '^FuzzBatchRequest$$' -fuzztime $(FUZZTIME)
 
 ## bench: the Go benchmarks quoted in the README
 bench:

@@ -39,11 +39,17 @@ func (s pgKeys) CreateKey(ctx context.Context, name string, scopes []string) (st
 	if err != nil {
 		return "", APIKey{}, err
 	}
-	err = s.p.exec(ctx, "create key", `INSERT INTO api_keys (key_id, name, scopes, key_hash, hint, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		k.ID, k.Name, k.Scopes, k.Hash, k.Hint, k.CreatedAt)
+	conn, err := s.p.acquire(ctx)
 	if err != nil {
 		return "", APIKey{}, err
 	}
+	defer conn.Release()
+	err = conn.QueryRow(ctx, `INSERT INTO api_keys (key_id, name, scopes, key_hash, hint) VALUES ($1, $2, $3, $4, $5) RETURNING created_at`,
+		k.ID, k.Name, k.Scopes, k.Hash, k.Hint).Scan(&k.CreatedAt)
+	if err != nil {
+		return "", APIKey{}, s.p.fail(ctx, "create key", err)
+	}
+	k.CreatedAt = k.CreatedAt.UTC()
 	return secret, k, nil
 }
 

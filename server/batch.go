@@ -369,10 +369,15 @@ type batchSlot struct {
 // streamBatch is the second pass: read, check with bounded concurrency,
 // write in order.
 func (s *Server) streamBatch(c echo.Context, spool *os.File, head *batchHead, geoOut bool) error {
-	ctx, cancel := context.WithCancel(c.Request().Context())
+	// The checks run under the request's context: when the batch runs out
+	// of time the features left are answered at once with a problem each,
+	// so that the answer still has one line per feature. Reading stops
+	// only when the writer does (the client went away).
+	ctx := c.Request().Context()
+	stopped, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	defer func() {
-		cancel()
+		stop()
 		wg.Wait() // no worker may outlive the request: echo reuses c
 	}()
 	workers := batchWorkers()
@@ -397,13 +402,13 @@ func (s *Server) streamBatch(c echo.Context, spool *os.File, head *batchHead, ge
 			}
 			select {
 			case order <- sl:
-			case <-ctx.Done():
+			case <-stopped.Done():
 				return
 			}
 			select {
 			case jobs <- sl:
-			case <-ctx.Done():
-				sl.out <- BatchResult{Index: i, Problem: problemOf(ctx.Err())}
+			case <-stopped.Done():
+				sl.out <- BatchResult{Index: i, Problem: problemOf(context.Canceled)}
 				return
 			}
 		}
@@ -471,7 +476,7 @@ func (s *Server) streamBatch(c echo.Context, spool *os.File, head *batchHead, ge
 	}
 	if done != head.features {
 		s.log.Error("batch: answered fewer features than sent", "answered", done, "features", head.features, "error", ctx.Err())
-		panic(http.ErrAbortHandler)
+		panic(http.ErrAbortHandler) // a short answer must not look whole
 	}
 	if geoOut {
 		bw.WriteString("]}")
@@ -598,6 +603,12 @@ func (s *Server) batchOne(c echo.Context, ctx context.Context, head *batchHead, 
 			return fail(&cp)
 		}
 		return fail(err)
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		p := problem(http.StatusServiceUnavailable, "unavailable", "Batch out of time",
+			fmt.Sprintf("the batch ran out of time (at most %s) before feature %d was checked; no verdict was given; send the features from here on again", BatchTimeout, i))
+		p.RetryAfter = 5
+		return fail(p)
 	}
 	fctx, cancel := context.WithTimeout(ctx, RequestTimeout)
 	defer cancel()

@@ -361,3 +361,52 @@ func TestBatch10000(t *testing.T) {
 		t.Errorf("peak heap grows with the batch: %d bytes for 1 000, %d for 10 000", small, large)
 	}
 }
+
+// stallAfter answers the first n relations and then holds every other
+// until its request gives up.
+type stallAfter struct {
+	data.Store
+	n, calls atomic.Int64
+}
+
+func (f *stallAfter) Relate(ctx context.Context, s *geo.Site, asOf time.Time) (geo.Relations, error) {
+	if f.calls.Add(1) > f.n.Load() {
+		<-ctx.Done()
+		return geo.Relations{}, ctx.Err()
+	}
+	return f.Store.Relate(ctx, s, asOf)
+}
+
+// A batch that runs out of time still answers every feature: those it had
+// no time for get a 503 problem each, and none a verdict.
+func TestBatchOutOfTime(t *testing.T) {
+	cfg, _ := keyedConfig(t)
+	st := &stallAfter{Store: cfg.Store}
+	st.n.Store(5)
+	cfg.Store = st
+	s := New(cfg)
+	req := httptest.NewRequest("POST", "/api/v1/checks/batch", strings.NewReader(batchOf(40, nil)))
+	req.Header.Set("Content-Type", "application/geo+json")
+	ctx, cancel := context.WithTimeout(req.Context(), 300*time.Millisecond)
+	defer cancel()
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req.WithContext(ctx))
+	got := readLines(t, rec.Body)
+	if rec.Code != 200 || len(got) != 40 {
+		t.Fatalf("%d with %d lines", rec.Code, len(got))
+	}
+	checked := 0
+	for i, r := range got {
+		switch {
+		case r.Index != i:
+			t.Fatalf("line %d has index %d", i, r.Index)
+		case r.Check != nil:
+			checked++
+		case r.Problem == nil || r.Problem.Status != 503 || r.Problem.Type != ProblemTypePrefix+"unavailable":
+			t.Errorf("line %d: %+v", i, r.Problem)
+		}
+	}
+	if checked != 5 {
+		t.Errorf("%d checked, want 5", checked)
+	}
+}

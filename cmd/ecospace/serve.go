@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,6 +30,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	basemapAttr := fs.String("basemap-attribution", envOr("ECOSPACE_BASEMAP_ATTRIBUTION", ""), "attribution shown for the basemap (ECOSPACE_BASEMAP_ATTRIBUTION)")
 	logLevel := fs.String("log-level", envOr("ECOSPACE_LOG_LEVEL", "info"), "debug, info, warn or error (ECOSPACE_LOG_LEVEL)")
 	rulesFile := fs.String("rules", envOr("ECOSPACE_RULES", ""), "rules file (YAML) to use instead of the bundled data/rules.yaml (ECOSPACE_RULES)")
+	keysFile := fs.String("keys-file", defaultKeysFile(), "API keys file (ECOSPACE_KEYS_FILE; see 'ecospace keys'); with a PostGIS store its api_keys table is used unless this is set")
+	requireKey := fs.Bool("require-key", false, "checks need an API key with scope check (layer uploads always need scope admin)")
+	requireKeyReads := fs.Bool("require-key-reads", false, "map reads (layers, features, rules, OGC API) need an API key too")
+	rateLimit := fs.Float64("rate-limit", 20, "requests per second each API key, and each keyless address for checks, may make; 0: no limit")
+	rateBurst := fs.Int("rate-burst", 40, "requests an API key may make at once above --rate-limit")
+	corsOrigins := fs.String("cors-origins", envOr("ECOSPACE_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call the API, e.g. https://permits.example.gov.cn (ECOSPACE_CORS_ORIGINS); empty: none")
+	trustProxy := fs.Bool("trust-proxy", false, "take client addresses (for rate limits and logs) from X-Forwarded-For, behind a reverse proxy")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,7 +57,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *basemapURL != "" {
 		bm = &server.Basemap{URL: *basemapURL, Attribution: *basemapAttr}
 	}
-	srv := server.New(server.Config{Store: app.store, Rules: app.rules, Manifest: app.manifest, Log: log, Basemap: bm, Web: web.Handler()})
+	origins, err := parseOrigins(*corsOrigins)
+	if err != nil {
+		return err
+	}
+	explicitKeys := os.Getenv("ECOSPACE_KEYS_FILE") != ""
+	fs.Visit(func(f *flag.Flag) { explicitKeys = explicitKeys || f.Name == "keys-file" })
+	keys, keysWhere, err := serveKeyStore(app.store, *keysFile, explicitKeys)
+	if err != nil {
+		return err
+	}
+	log.Info("api keys", "store", keysWhere, "require_key", *requireKey, "require_key_reads", *requireKeyReads,
+		"rate_limit", *rateLimit, "rate_burst", *rateBurst, "cors_origins", origins)
+	if *requireKey && activeKeys(ctx, keys) == 0 {
+		log.Warn("--require-key is set but there is no active API key: every check is refused until 'ecospace keys create'", "store", keysWhere)
+	}
+	srv := server.New(server.Config{Store: app.store, Rules: app.rules, Manifest: app.manifest, Log: log, Basemap: bm, Web: web.Handler(),
+		Keys: keys, RequireKey: *requireKey, RequireKeyForReads: *requireKeyReads, RateLimit: *rateLimit, RateBurst: *rateBurst,
+		CORSOrigins: origins, TrustProxy: *trustProxy})
 	ogc.Register(srv.Echo(), ogc.Config{Store: app.store, Manifest: app.manifest, Log: log})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

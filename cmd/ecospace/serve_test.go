@@ -47,7 +47,9 @@ func TestServeAndShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var stderr bytes.Buffer
-	go func() { done <- run(ctx, []string{"serve", "--addr", addr, "--log-level", "warn"}, &bytes.Buffer{}, &stderr) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", addr, "--log-level", "warn"}, &bytes.Buffer{}, &stderr)
+	}()
 	var resp *http.Response
 	var err error
 	for i := 0; i < 100; i++ {
