@@ -29,6 +29,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	basemapURL := fs.String("basemap-url", envOr("ECOSPACE_BASEMAP_URL", ""), "XYZ tile URL template for the map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png or a Tianditu URL with its key (ECOSPACE_BASEMAP_URL); empty: offline plain background")
 	basemapAttr := fs.String("basemap-attribution", envOr("ECOSPACE_BASEMAP_ATTRIBUTION", ""), "attribution shown for the basemap (ECOSPACE_BASEMAP_ATTRIBUTION)")
 	logLevel := fs.String("log-level", envOr("ECOSPACE_LOG_LEVEL", "info"), "debug, info, warn or error (ECOSPACE_LOG_LEVEL)")
+	databaseURL := fs.String("database-url", envOr("DATABASE_URL", ""), "PostGIS database, e.g. postgres://user@host:5432/ecospace (DATABASE_URL); empty: the embedded store with the demo layers")
+	migrate := fs.Bool("migrate", false, "apply the schema migrations at start (else a database whose schema is behind is refused)")
 	rulesFile := fs.String("rules", envOr("ECOSPACE_RULES", ""), "rules file (YAML) to use instead of the bundled data/rules.yaml (ECOSPACE_RULES)")
 	keysFile := fs.String("keys-file", defaultKeysFile(), "API keys file (ECOSPACE_KEYS_FILE; see 'ecospace keys'); with a PostGIS store its api_keys table is used unless this is set")
 	requireKey := fs.Bool("require-key", false, "checks need an API key with scope check (layer uploads always need scope admin)")
@@ -48,7 +50,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	app, err := openApp(ctx, log, rules)
+	app, err := openApp(ctx, log, rules, *databaseURL, *migrate)
 	if err != nil {
 		return err
 	}
@@ -131,19 +133,18 @@ func loadRules(path string) (*geo.RuleSet, error) {
 	return rules, nil
 }
 
-// openApp opens the embedded store with the demo layers.
-func openApp(ctx context.Context, log *slog.Logger, rules *geo.RuleSet) (*app, error) {
+// openApp opens the store (PostGIS when databaseURL is set, else the
+// embedded store with the demo layers) with the layer manifest.
+func openApp(ctx context.Context, log *slog.Logger, rules *geo.RuleSet, databaseURL string, migrate bool) (*app, error) {
 	man, err := data.DemoManifest()
 	if err != nil {
 		return nil, err
 	}
-	mem := data.NewMem(man)
-	start := time.Now()
-	if err := data.LoadDemo(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+	store, err := openStore(ctx, log, databaseURL, migrate)
+	if err != nil {
 		return nil, err
 	}
-	log.Info("embedded store ready with demo layers", "ms", time.Since(start).Milliseconds(), "rules_version", rules.Version)
-	return &app{store: mem, rules: rules, manifest: man}, nil
+	return &app{store: store, rules: rules, manifest: man}, nil
 }
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
