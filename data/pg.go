@@ -84,6 +84,9 @@ type PG struct {
 	audit  *auditWriter
 	points *pointBatcher
 
+	zoneMu    sync.RWMutex
+	zoneCache map[zoneKey]zoneInfo
+
 	closeOnce sync.Once
 }
 
@@ -124,7 +127,7 @@ func OpenPostGIS(ctx context.Context, url string, man *Manifest, opts PGOptions)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: %w", err)
 	}
-	p := &PG{pool: pool, manifest: man, opts: opts, log: opts.Log}
+	p := &PG{pool: pool, manifest: man, opts: opts, log: opts.Log, zoneCache: map[zoneKey]zoneInfo{}}
 	for _, d := range man.Layers {
 		p.allIDs = append(p.allIDs, d.ID)
 		switch d.Kind {

@@ -1,8 +1,10 @@
 package data
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb/encoding/wkb"
 )
 
@@ -21,7 +24,7 @@ import (
 // A caller is never told "stored" for a record that is not committed; if
 // the commit fails, every caller in the batch gets the error.
 
-const auditWriters = 2
+const auditWriters = 1
 
 type auditReq struct {
 	rec  *CheckRecord
@@ -96,67 +99,96 @@ func (w *auditWriter) run() {
 }
 
 const insertChecksSQL = `INSERT INTO checks (check_id, checked_at, reference, key_id, category, as_of, geom,
-	verdict, decision_hash, rules_version, layer_versions, hits, document)
-SELECT c.id, c.at, c.ref, c.key, c.cat, c.asof, ST_GeomFromWKB(c.wkb, 4490), c.verdict, c.hash,
-	j.doc ->> 'rules_version', j.doc -> 'layers', j.doc -> 'hits', c.doc::json
-FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::date[], $7::bytea[],
-	$8::text[], $9::text[], $10::text[]) AS c(id, at, ref, key, cat, asof, wkb, verdict, hash, doc)
-CROSS JOIN LATERAL (SELECT c.doc::jsonb AS doc) j`
+	verdict, decision_hash, rules_version, document)
+SELECT c.id::uuid, c.at, c.ref, c.key, c.cat, c.asof, ST_GeomFromWKB(c.wkb, 4490), c.verdict, c.hash, c.rules, c.doc::json
+FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::date[], $7::bytea[],
+	$8::text[], $9::text[], $10::text[], $11::text[]) AS c(id, at, ref, key, cat, asof, wkb, verdict, hash, rules, doc)`
 
-// flush stores a batch in one transaction and answers every caller.
-func (w *auditWriter) flush(batch []auditReq) {
-	n := len(batch)
-	w.flushes.Add(1)
-	w.items.Add(int64(n))
-	ids := make([]uuid.UUID, n)
-	at := make([]time.Time, n)
-	ref, key, cat, verdict, hash, doc := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	asOf := make([]time.Time, n)
-	geoms := make([][]byte, n)
-	errs := make([]error, n)
-	for i, r := range batch {
-		rec := r.rec
-		id, err := uuid.Parse(rec.ID)
-		if err != nil {
-			errs[i] = fmt.Errorf("audit: check id %q is not a UUID", rec.ID)
-		}
-		g, gerr := wkb.Marshal(rec.Geometry)
-		if gerr != nil && errs[i] == nil {
-			errs[i] = fmt.Errorf("audit: check %s geometry: %w", rec.ID, gerr)
-		}
-		d := rec.Document
-		if len(d) == 0 {
-			d = []byte("{}")
-		} else if !json.Valid(d) && errs[i] == nil {
-			errs[i] = fmt.Errorf("audit: check %s: document is not JSON", rec.ID)
-		}
-		ids[i], at[i], ref[i], key[i], cat[i] = id, rec.CheckedAt, rec.Reference, rec.KeyID, rec.Category
-		asOf[i], geoms[i], verdict[i], hash[i], doc[i] = DateOf(rec.AsOf), g, rec.Verdict, rec.DecisionHash, string(d)
+// auditRows holds a batch as the insert's column arrays.
+type auditRows struct {
+	id, ref, key, cat, verdict, hash, rules, doc []string
+	at, asOf                                     []time.Time
+	geom                                         [][]byte
+}
+
+func (r *auditRows) add(rec *CheckRecord, g []byte) {
+	d := rec.Document
+	if len(d) == 0 {
+		d = []byte("{}")
 	}
-	// Bad records are answered alone; the rest are stored together.
-	keep := 0
-	for i := range batch {
-		if errs[i] != nil {
-			batch[i].done <- errs[i]
+	r.id, r.ref, r.key, r.cat = append(r.id, rec.ID), append(r.ref, rec.Reference), append(r.key, rec.KeyID), append(r.cat, rec.Category)
+	r.verdict, r.hash, r.rules, r.doc = append(r.verdict, rec.Verdict), append(r.hash, rec.DecisionHash), append(r.rules, rulesVersionOf(d)), append(r.doc, string(d))
+	r.at, r.asOf, r.geom = append(r.at, rec.CheckedAt), append(r.asOf, DateOf(rec.AsOf)), append(r.geom, g)
+}
+
+func (r *auditRows) args() []any {
+	return []any{r.id, r.at, r.ref, r.key, r.cat, r.asOf, r.geom, r.verdict, r.hash, r.rules, r.doc}
+}
+
+// flush stores a batch in one statement (one transaction: all its rows or
+// none) and answers every caller. Records that cannot be encoded are
+// answered alone. If the database refuses the batch for its data (an
+// invalid document, say), each record is retried alone so that one bad
+// record does not fail the others; any other failure fails them all.
+func (w *auditWriter) flush(batch []auditReq) {
+	w.flushes.Add(1)
+	w.items.Add(int64(len(batch)))
+	var rows auditRows
+	keep := batch[:0:0]
+	for _, r := range batch {
+		rec := r.rec
+		if _, err := uuid.Parse(rec.ID); err != nil {
+			r.done <- fmt.Errorf("audit: check id %q is not a UUID", rec.ID)
 			continue
 		}
-		batch[keep] = batch[i]
-		ids[keep], at[keep], ref[keep], key[keep], cat[keep] = ids[i], at[i], ref[i], key[i], cat[i]
-		asOf[keep], geoms[keep], verdict[keep], hash[keep], doc[keep] = asOf[i], geoms[i], verdict[i], hash[i], doc[i]
-		keep++
+		g, err := wkb.Marshal(rec.Geometry)
+		if err != nil {
+			r.done <- fmt.Errorf("audit: check %s geometry: %w", rec.ID, err)
+			continue
+		}
+		rows.add(rec, g)
+		keep = append(keep, r)
 	}
-	if keep == 0 {
+	if len(keep) == 0 {
 		return
 	}
-	n = keep
 	// The writer outlives any one request, so it bounds itself.
 	ctx, cancel := context.WithTimeout(context.Background(), w.p.opts.AcquireTimeout+w.p.opts.StatementTimeout)
 	defer cancel()
-	// One statement is one transaction: all the batch's rows or none.
-	err := w.p.exec(ctx, "audit", insertChecksSQL, ids[:n], at[:n], ref[:n], key[:n], cat[:n], asOf[:n], geoms[:n], verdict[:n], hash[:n], doc[:n])
-	for _, r := range batch[:n] {
+	err := w.p.exec(ctx, "audit", insertChecksSQL, rows.args()...)
+	var pe *pgconn.PgError
+	if len(keep) > 1 && errors.As(err, &pe) && pe.Code[:2] == "22" {
+		for i, r := range keep {
+			one := auditRows{}
+			one.add(r.rec, rows.geom[i])
+			r.done <- w.p.exec(ctx, "audit", insertChecksSQL, one.args()...)
+		}
+		return
+	}
+	for _, r := range keep {
 		r.done <- err
 	}
+}
+
+// rulesVersionOf finds the response's top-level "rules_version" without
+// parsing the whole document (a quoted key inside a string value would be
+// escaped, \"rules_version\", and does not match).
+func rulesVersionOf(doc []byte) string {
+	const key = `"rules_version":"`
+	i := bytes.Index(doc, []byte(key))
+	if i < 0 {
+		return ""
+	}
+	rest := doc[i+len(key)-1:]
+	end := 1
+	for end < len(rest) && (rest[end] != '"' || rest[end-1] == '\\') {
+		end++
+	}
+	var v string
+	if end >= len(rest) || json.Unmarshal(rest[:end+1], &v) != nil {
+		return ""
+	}
+	return v
 }
 
 // SaveCheck implements Store: it returns once the record is committed.

@@ -100,6 +100,47 @@ func (b *pointBatcher) run() {
 	}
 }
 
+// query runs one batch statement; the connection is back in the pool
+// before any caller is answered.
+func (b *pointBatcher) query(ctx context.Context, xs, ys []float64, days []time.Time) ([][]relateRow, map[time.Time][]relateRow, error) {
+	p := b.p
+	n := len(xs)
+	conn, err := p.acquire(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer conn.Release()
+	rows, err := conn.Query(ctx, relatePointsSQL, p.allIDs, p.coverageID, p.zoneIDs, p.distIDs, xs, ys, days)
+	if err != nil {
+		return nil, nil, p.fail(ctx, "relate", err)
+	}
+	defer rows.Close()
+	per := make([][]relateRow, n)
+	layers := map[time.Time][]relateRow{}
+	for rows.Next() {
+		var r relateRow
+		var i int64
+		var day *time.Time
+		if err := rows.Scan(&i, &r.kind, &r.layer, &r.zone, &r.version, &r.validFrom, &day, &r.d, &r.near); err != nil {
+			return nil, nil, p.fail(ctx, "relate", err)
+		}
+		switch {
+		case r.kind == "L" && day != nil:
+			d := DateOf(*day)
+			layers[d] = append(layers[d], r)
+		case i >= 1 && int(i) <= n:
+			if r.kind == "C" {
+				r.d = 1
+			}
+			per[i-1] = append(per[i-1], r)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, p.fail(ctx, "relate", err)
+	}
+	return per, layers, nil
+}
+
 func (b *pointBatcher) flush(batch []*pointReq) {
 	p := b.p
 	n := len(batch)
@@ -116,42 +157,9 @@ func (b *pointBatcher) flush(batch []*pointReq) {
 			r.done <- pointAnswer{err: err}
 		}
 	}
-	conn, err := p.acquire(ctx)
+	per, layers, err := b.query(ctx, xs, ys, days)
 	if err != nil {
 		answer(err)
-		return
-	}
-	defer conn.Release()
-	rows, err := conn.Query(ctx, relatePointsSQL, p.allIDs, p.coverageID, p.zoneIDs, p.distIDs, xs, ys, days)
-	if err != nil {
-		answer(p.fail(ctx, "relate", err))
-		return
-	}
-	per := make([][]relateRow, n)
-	layers := map[time.Time][]relateRow{}
-	for rows.Next() {
-		var r relateRow
-		var i int64
-		var day *time.Time
-		if err := rows.Scan(&i, &r.kind, &r.layer, &r.zone, &r.version, &r.validFrom, &day, &r.d, &r.near, &r.props); err != nil {
-			rows.Close()
-			answer(p.fail(ctx, "relate", err))
-			return
-		}
-		switch {
-		case r.kind == "L" && day != nil:
-			d := DateOf(*day)
-			layers[d] = append(layers[d], r)
-		case i >= 1 && int(i) <= n:
-			if r.kind == "C" {
-				r.d = 1
-			}
-			per[i-1] = append(per[i-1], r)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		answer(p.fail(ctx, "relate", err))
 		return
 	}
 	for k, r := range batch {

@@ -53,14 +53,17 @@ func (p *PG) Features(ctx context.Context, id string, q FeatureQuery, fn func(ge
 		fmt.Fprintf(&where, " AND properties->>$%d = $%d", len(args)+1, len(args)+2)
 		args = append(args, k, q.Filter[k])
 	}
-	afterArg := len(args) + 1
-	args = append(args, "", false) // after, paging
-	sql := fmt.Sprintf(`SELECT feature_id, properties::text,
+	// The first page skips q.Offset features; the next ones start after the
+	// last id seen (keyset paging: an index range, not a rescan).
+	n := len(args)
+	cols := `SELECT feature_id, properties::text,
 		ST_AsBinary(CASE WHEN $3::float8 > 0 THEN ST_SimplifyPreserveTopology(geom, $3::float8) ELSE geom END)
-		FROM features WHERE layer_id = $1 AND version = $2%s AND (NOT $%d OR feature_id > $%d)
-		ORDER BY feature_id LIMIT $%d OFFSET $%d`, where.String(), afterArg+1, afterArg, afterArg+2, afterArg+3)
+		FROM features WHERE layer_id = $1 AND version = $2` + where.String()
+	first := fmt.Sprintf(`%s ORDER BY feature_id LIMIT $%d OFFSET $%d`, cols, n+1, n+2)
+	next := fmt.Sprintf(`%s AND feature_id > $%d ORDER BY feature_id LIMIT $%d`, cols, n+1, n+2)
 
-	offset, sent := q.Offset, 0
+	sent := 0
+	after := ""
 	page := make([]pgFeature, 0, featurePage)
 	for {
 		limit := featurePage
@@ -70,7 +73,11 @@ func (p *PG) Features(ctx context.Context, id string, q FeatureQuery, fn func(ge
 		if limit <= 0 {
 			return nil
 		}
-		page, err = p.featurePage(ctx, sql, append(args, limit, offset), page[:0])
+		if sent == 0 && after == "" {
+			page, err = p.featurePage(ctx, first, append(args[:n:n], limit, q.Offset), page[:0])
+		} else {
+			page, err = p.featurePage(ctx, next, append(args[:n:n], after, limit), page[:0])
+		}
 		if err != nil {
 			return err
 		}
@@ -94,8 +101,7 @@ func (p *PG) Features(ctx context.Context, id string, q FeatureQuery, fn func(ge
 		if err := ctx.Err(); err != nil {
 			return p.fail(ctx, "features", err)
 		}
-		args[afterArg-1], args[afterArg] = page[len(page)-1].id, true
-		offset = 0
+		after = page[len(page)-1].id
 	}
 }
 

@@ -62,6 +62,12 @@ func (p *PG) ImportWithResult(ctx context.Context, layer string, feats []geo.Fea
 	if !ok {
 		return ImportResult{}, fmt.Errorf("import %s: %w", layer, ErrNotFound)
 	}
+	// step logs how long each stage of a large import took (debug level).
+	stepAt := time.Now()
+	step := func(name string) {
+		p.log.Debug("import step", "layer", layer, "step", name, "ms", time.Since(stepAt).Milliseconds())
+		stepAt = time.Now()
+	}
 	feats, repaired, err := p.checkOrRepair(ctx, def, feats, opts.MakeValid)
 	if err != nil {
 		return ImportResult{}, err
@@ -76,10 +82,12 @@ func (p *PG) ImportWithResult(ctx context.Context, layer string, feats []geo.Fea
 			return ImportResult{}, fmt.Errorf("import %s: %w: %v", layer, ErrInvalidImport, err)
 		}
 	}
+	step("check")
 	rows, err := stageRows(ctx, def, feats, repaired)
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("import %s: %w", layer, err)
 	}
+	step("encode")
 	sorted := append([]geo.Feature(nil), feats...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
 
@@ -99,7 +107,7 @@ func (p *PG) ImportWithResult(ctx context.Context, layer string, feats []geo.Fea
 			return fmt.Errorf("import %s: %w: valid_from %s is before the current version's %s", layer, ErrInvalidImport, from.Format(time.DateOnly), lastFrom.Format(time.DateOnly))
 		}
 		version := last + 1
-		if err := copyFeatures(ctx, tx, layer, version, rows, hasParts(def), opts.Progress); err != nil {
+		if err := copyFeatures(ctx, tx, layer, version, rows, hasParts(def), opts.Progress, step); err != nil {
 			return err
 		}
 		info := LayerInfoOf(def, sorted, version, from)
@@ -114,6 +122,7 @@ func (p *PG) ImportWithResult(ctx context.Context, layer string, feats []geo.Fea
 			}
 		}
 		res.Version = geo.LayerVersion{ID: layer, Version: version, ValidFrom: geo.Date{Time: from}}
+		step("version")
 		for _, d := range p.manifest.DependsOn(layer) {
 			dv, ok, err := p.derive(ctx, tx, d, layer, version, from)
 			if err != nil {
@@ -123,11 +132,22 @@ func (p *PG) ImportWithResult(ctx context.Context, layer string, feats []geo.Fea
 				res.Derived = append(res.Derived, dv)
 			}
 		}
+		step("derive")
 		return ctx.Err()
 	})
 	if err != nil {
 		return ImportResult{}, err
 	}
+	step("commit")
+	// Fresh statistics, so that the planner (and every connection's cached
+	// plans, which ANALYZE invalidates) sees the new size of the tables
+	// at once rather than when autovacuum comes by. Outside the import's
+	// transaction: it is committed already, and a failure here costs
+	// nothing but speed.
+	if err := p.exec(ctx, "import "+layer+": analyze", "ANALYZE layer_versions, features, feature_parts, zones, zone_parts"); err != nil {
+		p.log.Warn("analyze after import", "layer", layer, "error", err)
+	}
+	step("analyze")
 	if opts.Progress != nil {
 		opts.Progress(len(feats), len(feats))
 	}
@@ -483,7 +503,7 @@ func (s *copySource) Values() ([]any, error) {
 func (s *copySource) Err() error { return s.err }
 
 // copyFeatures stores a layer version's features and their index pieces.
-func copyFeatures(ctx context.Context, tx pgx.Tx, layer string, version int64, rows []stageRow, parts bool, progress func(done, total int)) error {
+func copyFeatures(ctx context.Context, tx pgx.Tx, layer string, version int64, rows []stageRow, parts bool, progress func(done, total int), step func(string)) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE ecospace_stage (
 			feature_id text COLLATE "C", ord integer, properties jsonb, geom bytea, geom_4549 bytea,
 			min_lon float8, min_lat float8, max_lon float8, max_lat float8, repaired boolean) ON COMMIT DROP;
@@ -495,6 +515,7 @@ func copyFeatures(ctx context.Context, tx pgx.Tx, layer string, version int64, r
 		[]string{"feature_id", "ord", "properties", "geom", "geom_4549", "min_lon", "min_lat", "max_lon", "max_lat", "repaired"}, src); err != nil {
 		return err
 	}
+	step("copy")
 	var partRows [][]any
 	for i := range rows {
 		for _, w := range rows[i].parts {
@@ -511,6 +532,7 @@ func copyFeatures(ctx context.Context, tx pgx.Tx, layer string, version int64, r
 		FROM ecospace_stage`, layer, version); err != nil {
 		return err
 	}
+	step("features")
 	// Polygons: whole when small, else ST_Subdivide pieces.
 	if _, err := tx.Exec(ctx, `INSERT INTO feature_parts (layer_id, version, feature_id, geom_4549)
 		SELECT f.layer_id, f.version, f.feature_id, p.g
@@ -523,6 +545,7 @@ func copyFeatures(ctx context.Context, tx pgx.Tx, layer string, version int64, r
 		  AND $4`, layer, version, subdivideVertices, parts); err != nil {
 		return err
 	}
+	step("parts")
 	if len(partRows) > 0 {
 		if _, err := tx.Exec(ctx, `INSERT INTO feature_parts (layer_id, version, feature_id, geom_4549)
 			SELECT $1, $2, feature_id, ST_GeomFromWKB(geom_4549, 4549) FROM ecospace_stage_parts`, layer, version); err != nil {

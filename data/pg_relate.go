@@ -32,7 +32,8 @@ import (
 //	kind 'D': a distance zone hit (d = exact distance, m = overlap with the
 //	          drawn band, part, near = shortest line to the source)
 //
-// and the zone's properties, which name it.
+// The zones' names come from their features' properties, read once per
+// layer version and zone and kept (versions never change): see zoneNames.
 
 // pgMinMeasure mirrors geo's minAreaM2 (0.001 m²) and minLengthM
 // (0.001 m): the smallest overlap that counts.
@@ -62,20 +63,16 @@ const relatePointsSQL = `WITH pts AS MATERIALIZED (
 		WHERE v.day = p.day AND v.layer_id = $2 AND ST_Intersects(fp.geom_4549, p.g))
 )
 SELECT 0::bigint AS i, 'L' AS kind, v.layer_id, ''::text AS zone_id, v.version, v.valid_from, v.day, 0::float8 AS d,
-	NULL::bytea AS near, NULL::text AS props
+	NULL::bytea AS near
 FROM v
 UNION ALL
-SELECT c.i, 'C', '', '', 0, NULL, NULL, 0, NULL, NULL FROM cov c
+SELECT c.i, 'C', '', '', 0, NULL, NULL, 0, NULL FROM cov c
 UNION ALL
-SELECT h.i, 'Z', h.layer_id, h.feature_id, h.version, NULL, NULL, 0, NULL, f.properties::text
-FROM (
-	SELECT DISTINCT c.i, fp.layer_id, fp.version, fp.feature_id
-	FROM cov c JOIN feature_parts fp ON ST_Intersects(fp.geom_4549, c.g)
-	JOIN v ON v.day = c.day AND v.layer_id = fp.layer_id AND v.version = fp.version
-	WHERE fp.layer_id = ANY($3::text[])
-) h JOIN features f ON f.layer_id = h.layer_id AND f.version = h.version AND f.feature_id = h.feature_id
+SELECT DISTINCT c.i, 'Z', fp.layer_id, fp.feature_id, fp.version, NULL::date, NULL::date, 0::float8, NULL::bytea
+FROM cov c JOIN v ON v.day = c.day AND v.layer_id = ANY($3::text[])
+JOIN feature_parts fp ON fp.layer_id = v.layer_id AND fp.version = v.version AND ST_Intersects(fp.geom_4549, c.g)
 UNION ALL
-SELECT c.i, 'D', z.layer_id, z.zone_id, z.version, NULL, NULL, n.d, ST_AsBinary(ST_ShortestLine(c.g, n.src)), f.properties::text
+SELECT c.i, 'D', z.layer_id, z.zone_id, z.version, NULL, NULL, n.d, ST_AsBinary(ST_ShortestLine(c.g, n.src))
 FROM cov c JOIN v ON v.day = c.day AND v.layer_id = ANY($4::text[])
 JOIN zones z ON z.layer_id = v.layer_id AND z.version = v.version
 CROSS JOIN LATERAL (
@@ -84,7 +81,6 @@ CROSS JOIN LATERAL (
 	WHERE sp.layer_id = z.source_layer AND sp.version = z.source_version AND ST_DWithin(sp.geom_4549, c.g, z.distance_m)
 	ORDER BY 2 LIMIT 1
 ) n
-JOIN features f ON f.layer_id = z.layer_id AND f.version = z.version AND f.feature_id = z.zone_id
 WHERE (z.min_distance_m = 0 OR n.d > z.min_distance_m)
 	AND (z.area_4549 IS NULL OR EXISTS (
 		SELECT 1 FROM zone_parts zp
@@ -176,19 +172,19 @@ const relateSQL = `WITH v AS MATERIALIZED (
 	) o
 )
 SELECT 'L' AS kind, v.layer_id, '' AS zone_id, v.version, v.valid_from, 0::float8 AS d, 0::float8 AS m, 0::float8 AS m2,
-	NULL::bytea AS part, NULL::bytea AS near, NULL::text AS props
+	NULL::bytea AS part, NULL::bytea AS near
 FROM v
 UNION ALL
-SELECT 'C', '', '', 0, NULL, CASE WHEN cov.inside THEN 1 ELSE 0 END, cov.total, coalesce((SELECT measure FROM j), 0), NULL, NULL, NULL FROM cov
+SELECT 'C', '', '', 0, NULL, CASE WHEN cov.inside THEN 1 ELSE 0 END, cov.total, coalesce((SELECT measure FROM j), 0), NULL, NULL FROM cov
 UNION ALL
 SELECT 'Z', zh.layer_id, zh.feature_id, zh.version, NULL, 0, zh.m, 0,
-	ST_AsBinary(ST_Multi(ST_CollectionExtract(zh.g, CASE WHEN $7::int = 2 THEN 3 ELSE 2 END))), NULL, f.properties::text
-FROM zh JOIN features f ON f.layer_id = zh.layer_id AND f.version = zh.version AND f.feature_id = zh.feature_id
+	ST_AsBinary(ST_Multi(ST_CollectionExtract(zh.g, CASE WHEN $7::int = 2 THEN 3 ELSE 2 END))), NULL
+FROM zh
 UNION ALL
 SELECT 'D', dh.layer_id, dh.zone_id, dh.version, NULL, dh.d, coalesce(dh.overlap, 0), 0,
 	CASE WHEN dh.part IS NOT NULL THEN ST_AsBinary(ST_Multi(ST_CollectionExtract(dh.part, CASE WHEN $7::int = 2 THEN 3 ELSE 2 END))) END,
-	CASE WHEN dh.d > 0 THEN ST_AsBinary(ST_ShortestLine(dh.g, dh.src)) END, f.properties::text
-FROM dh JOIN features f ON f.layer_id = dh.layer_id AND f.version = dh.version AND f.feature_id = dh.zone_id
+	CASE WHEN dh.d > 0 THEN ST_AsBinary(ST_ShortestLine(dh.g, dh.src)) END
+FROM dh
 WHERE NOT dh.has_inner OR dh.rest >= $10::float8`
 
 type relateRow struct {
@@ -197,20 +193,93 @@ type relateRow struct {
 	validFrom         *time.Time
 	d, m, m2          float64
 	part, near        []byte
-	props             *string
 }
 
-// zoneNames is what a hit says about its zone (the properties
-// geo.ZonesFromFeatures and geo.DeriveZones name zones with).
-type zoneNames struct {
-	NameZH  any `json:"name_zh"`
-	NameEN  any `json:"name_en"`
-	Subzone any `json:"subzone"`
-	Basis   any `json:"basis"`
-	Status  any `json:"status"`
+type zoneKey struct {
+	layer   string
+	version int64
+	zone    string
 }
 
-func str(v any) string { s, _ := v.(string); return s }
+// zoneInfo is what a hit says about its zone: the properties
+// geo.ZonesFromFeatures and geo.DeriveZones name zones with.
+type zoneInfo struct {
+	name                   geo.Text
+	subzone, basis, status string
+}
+
+// zoneCacheMax bounds the zone name cache; past it the cache starts over.
+const zoneCacheMax = 100_000
+
+// zoneNames returns the names of the hits' zones, from the cache or, for
+// zones not seen yet, from their features' properties in one query.
+func (p *PG) zoneNames(ctx context.Context, hits []relateRow) (map[zoneKey]zoneInfo, error) {
+	out := make(map[zoneKey]zoneInfo, len(hits))
+	var miss []zoneKey
+	p.zoneMu.RLock()
+	for _, h := range hits {
+		k := zoneKey{h.layer, h.version, h.zone}
+		if zi, ok := p.zoneCache[k]; ok {
+			out[k] = zi
+		} else {
+			miss = append(miss, k)
+		}
+	}
+	p.zoneMu.RUnlock()
+	if len(miss) == 0 {
+		return out, nil
+	}
+	layers, versions, zones := make([]string, len(miss)), make([]int64, len(miss)), make([]string, len(miss))
+	for i, k := range miss {
+		layers[i], versions[i], zones[i] = k.layer, k.version, k.zone
+	}
+	conn, err := p.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Release()
+	rows, err := conn.Query(ctx, `SELECT f.layer_id, f.version, f.feature_id, f.properties::text
+		FROM unnest($1::text[], $2::bigint[], $3::text[]) AS k(layer_id, version, feature_id)
+		JOIN features f ON f.layer_id = k.layer_id AND f.version = k.version AND f.feature_id = k.feature_id`, layers, versions, zones)
+	if err != nil {
+		return nil, p.fail(ctx, "relate: zone names", err)
+	}
+	defer rows.Close()
+	found := map[zoneKey]zoneInfo{}
+	for rows.Next() {
+		var k zoneKey
+		var props []byte
+		if err := rows.Scan(&k.layer, &k.version, &k.zone, &props); err != nil {
+			return nil, p.fail(ctx, "relate: zone names", err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(props, &m); err != nil {
+			return nil, fmt.Errorf("postgis: relate: zone %s/%s properties: %w", k.layer, k.zone, err)
+		}
+		found[k] = zoneInfo{
+			name:    geo.Text{ZH: geo.PropString(m, "name_zh"), EN: geo.PropString(m, "name_en")},
+			subzone: geo.PropString(m, "subzone"), basis: geo.PropString(m, "basis"), status: geo.PropString(m, "status"),
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, p.fail(ctx, "relate: zone names", err)
+	}
+	p.zoneMu.Lock()
+	if len(p.zoneCache)+len(found) > zoneCacheMax {
+		p.zoneCache = map[zoneKey]zoneInfo{}
+	}
+	for k, zi := range found {
+		p.zoneCache[k] = zi
+		out[k] = zi
+	}
+	p.zoneMu.Unlock()
+	for _, k := range miss {
+		if _, ok := out[k]; !ok {
+			return nil, fmt.Errorf("postgis: relate: zone %s/%s version %d has no feature", k.layer, k.zone, k.version)
+		}
+	}
+	return out, nil
+}
 
 // Relate implements Store.
 func (p *PG) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error) {
@@ -271,18 +340,16 @@ func (p *PG) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Re
 		}
 		return hits[i].zone < hits[j].zone
 	})
+	names, err := p.zoneNames(ctx, hits)
+	if err != nil {
+		return geo.Relations{}, err
+	}
 	for _, h := range hits {
 		def, _ := p.manifest.Def(h.layer)
-		var names zoneNames
-		if h.props != nil {
-			if err := json.Unmarshal([]byte(*h.props), &names); err != nil {
-				return geo.Relations{}, fmt.Errorf("postgis: relate: zone %s/%s properties: %w", h.layer, h.zone, err)
-			}
-		}
+		zn := names[zoneKey{h.layer, h.version, h.zone}]
 		r := geo.Relation{
 			Layer: h.layer, LayerVersion: h.version, ZoneKind: def.ZoneKind, ZoneID: h.zone,
-			ZoneName: geo.Text{ZH: str(names.NameZH), EN: str(names.NameEN)},
-			Subzone:  str(names.Subzone), Basis: str(names.Basis), Status: str(names.Status),
+			ZoneName: zn.name, Subzone: zn.subzone, Basis: zn.basis, Status: zn.status,
 		}
 		if h.kind == "Z" {
 			r.Relation = geo.RelOverlaps
@@ -357,7 +424,7 @@ func (p *PG) relateRows(ctx context.Context, site *geo.Site, day time.Time) ([]r
 	var out []relateRow
 	for rows.Next() {
 		var r relateRow
-		if err := rows.Scan(&r.kind, &r.layer, &r.zone, &r.version, &r.validFrom, &r.d, &r.m, &r.m2, &r.part, &r.near, &r.props); err != nil {
+		if err := rows.Scan(&r.kind, &r.layer, &r.zone, &r.version, &r.validFrom, &r.d, &r.m, &r.m2, &r.part, &r.near); err != nil {
 			return nil, p.fail(ctx, "relate", err)
 		}
 		out = append(out, r)

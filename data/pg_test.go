@@ -27,8 +27,12 @@ func openPGAt(t testing.TB, url string, opts data.PGOptions) *data.PG {
 		t.Fatal(err)
 	}
 	opts.Migrate = true
-	if os.Getenv("ECOSPACE_TEST_LOG") != "" {
-		opts.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if v := os.Getenv("ECOSPACE_TEST_LOG"); v != "" {
+		level := slog.LevelInfo
+		if v == "debug" {
+			level = slog.LevelDebug
+		}
+		opts.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

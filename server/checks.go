@@ -219,7 +219,7 @@ func conflictCollections(hits []geo.Hit) (json.RawMessage, json.RawMessage) {
 			conf, _ = geo.AppendFeature(conf, fmt.Sprintf("%s/%s", h.Layer, h.ZoneID), h.Conflict, props)
 			nc++
 		}
-		if len(h.Nearest) == 2 {
+		if len(h.Nearest) == 2 && h.DistanceM > 0 {
 			if nn > 0 {
 				near = append(near, ',')
 			}

@@ -1,4 +1,4 @@
-package data_test
+package pgtest_test
 
 import (
 	"context"
@@ -18,9 +18,65 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/pgtest"
+	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
 )
+
+// The HTTP load benchmarks live here, apart from package data's tests, so
+// that data's tests do not depend on the server package.
+
+func openPG(b *testing.B) (*data.PG, string) {
+	url := pgtest.NewDatabase(b)
+	man, err := data.DemoManifest()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := data.OpenPostGIS(ctx, url, man, data.PGOptions{Migrate: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	loadDemo(b, s)
+	return s, url
+}
+
+func loadDemo(b *testing.B, s data.Store) {
+	man, err := data.DemoManifest()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := data.LoadDemo(ctx, s, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func queryInt(b *testing.B, url, sql string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(ctx, sql).Scan(&n); err != nil {
+		b.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+func envInt(key string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(key)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
 
 // BenchmarkPGHTTPWrk drives POST /api/v1/checks (points, random over the
 // district) on the real HTTP server and the PostGIS store with wrk (Debian
@@ -33,10 +89,9 @@ import (
 // runs elsewhere in that estimate). Every check answered
 // 200 must be in the audit table. Run it alone:
 //
-//	go test ./data -run '^$' -bench BenchmarkPGHTTPWrk -benchtime 1x
+//	go test ./data/pgtest -run '^$' -bench BenchmarkPGHTTPWrk -benchtime 1x
 func BenchmarkPGHTTPWrk(b *testing.B) {
-	s, url := openPG(b, data.PGOptions{})
-	loadDemo(b, s)
+	s, url := openPG(b)
 	wrkChecks(b, s, url)
 }
 
@@ -229,7 +284,6 @@ func (noAudit) SaveCheck(context.Context, *data.CheckRecord) error { return nil 
 // BenchmarkPGHTTPWrkNoAudit splits BenchmarkPGHTTPWrk's cost: relations
 // only, no audit (not a configuration ecospace offers).
 func BenchmarkPGHTTPWrkNoAudit(b *testing.B) {
-	s, url := openPG(b, data.PGOptions{})
-	loadDemo(b, s)
+	s, url := openPG(b)
 	wrkChecks(b, noAudit{s}, url)
 }
