@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"strconv"
 	"strings"
@@ -41,6 +42,11 @@ type PGOptions struct {
 	RelateWorkers int
 	// AppName is the application_name the connections report.
 	AppName string
+	// ReadURL, when set, is a read-only database (a streaming replica of
+	// the one at url) that takes the reads: layers, features, relate and
+	// audited checks. Imports, audit rows, keys and the LISTEN connection
+	// stay on the primary. Empty: everything uses the primary.
+	ReadURL string
 	Log     *slog.Logger
 }
 
@@ -73,6 +79,7 @@ func (o *PGOptions) defaults() {
 // pgxpool; see migrations/ for the schema.
 type PG struct {
 	pool     *pgxpool.Pool
+	read     *pgxpool.Pool // the read-only pool (PGOptions.ReadURL), or pool
 	manifest *Manifest
 	opts     PGOptions
 	log      *slog.Logger
@@ -86,6 +93,8 @@ type PG struct {
 
 	zoneMu    sync.RWMutex
 	zoneCache map[zoneKey]zoneInfo
+
+	listener *layerListener // LISTEN ecospace_layers (pg_notify.go)
 
 	closeOnce sync.Once
 }
@@ -127,7 +136,25 @@ func OpenPostGIS(ctx context.Context, url string, man *Manifest, opts PGOptions)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: %w", err)
 	}
-	p := &PG{pool: pool, manifest: man, opts: opts, log: opts.Log, zoneCache: map[zoneKey]zoneInfo{}}
+	read := pool
+	if opts.ReadURL != "" {
+		rcfg, err := pgxpool.ParseConfig(opts.ReadURL)
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("postgis: read database url: %w", err)
+		}
+		rcfg.MaxConns = cfg.MaxConns
+		maps.Copy(rcfg.ConnConfig.RuntimeParams, cfg.ConnConfig.RuntimeParams)
+		rcfg.ConnConfig.ConnectTimeout = cfg.ConnConfig.ConnectTimeout
+		if rcfg.ConnConfig.ConnectTimeout == 0 {
+			rcfg.ConnConfig.ConnectTimeout = opts.AcquireTimeout
+		}
+		if read, err = pgxpool.NewWithConfig(ctx, rcfg); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("postgis: read pool: %w", err)
+		}
+	}
+	p := &PG{pool: pool, read: read, manifest: man, opts: opts, log: opts.Log, zoneCache: map[zoneKey]zoneInfo{}}
 	for _, d := range man.Layers {
 		p.allIDs = append(p.allIDs, d.ID)
 		switch d.Kind {
@@ -142,11 +169,18 @@ func OpenPostGIS(ctx context.Context, url string, man *Manifest, opts PGOptions)
 	cctx, cancel := context.WithTimeout(ctx, opts.AcquireTimeout+opts.StatementTimeout)
 	defer cancel()
 	if err := checkSchema(cctx, pool); err != nil {
-		pool.Close()
+		p.closePools()
 		return nil, p.fail(cctx, "postgis: open", err)
+	}
+	if read != pool {
+		if err := checkSchema(cctx, read); err != nil {
+			p.closePools()
+			return nil, p.fail(cctx, "postgis: open read database", err)
+		}
 	}
 	p.audit = newAuditWriter(p)
 	p.points = newPointBatcher(p)
+	p.listener = startListener(ctx, p, cfg.ConnConfig)
 	return p, nil
 }
 
@@ -172,34 +206,66 @@ func (p *PG) Pool() *pgxpool.Pool { return p.pool }
 // the pool.
 func (p *PG) Close() error {
 	p.closeOnce.Do(func() {
+		p.listener.close()
 		p.points.close()
 		p.audit.close()
-		p.pool.Close()
+		p.closePools()
 	})
 	return nil
 }
 
-// Ping implements Store.
-func (p *PG) Ping(ctx context.Context) error {
-	conn, err := p.acquire(ctx)
-	if err != nil {
-		return err
+func (p *PG) closePools() {
+	if p.read != p.pool {
+		p.read.Close()
 	}
-	defer conn.Release()
-	return p.fail(ctx, "ping", conn.Ping(ctx))
+	p.pool.Close()
 }
 
-// acquire takes a pooled connection, waiting at most AcquireTimeout.
-func (p *PG) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+// ReadPool exposes the pool reads use: the read-only one when
+// PGOptions.ReadURL is set, else the primary pool.
+func (p *PG) ReadPool() *pgxpool.Pool { return p.read }
+
+// Ping implements Store: both the primary and the read database must
+// answer.
+func (p *PG) Ping(ctx context.Context) error {
+	pools := []*pgxpool.Pool{p.pool}
+	if p.read != p.pool {
+		pools = append(pools, p.read)
+	}
+	for _, pool := range pools {
+		conn, err := p.acquireFrom(ctx, pool)
+		if err != nil {
+			return err
+		}
+		err = conn.Ping(ctx)
+		conn.Release()
+		if err != nil {
+			return p.fail(ctx, "ping", err)
+		}
+	}
+	return nil
+}
+
+// acquire takes a connection to the primary, waiting at most
+// AcquireTimeout.
+func (p *PG) acquire(ctx context.Context) (*pgxpool.Conn, error) { return p.acquireFrom(ctx, p.pool) }
+
+// acquireRead takes a connection for a read: from the read-only pool when
+// there is one.
+func (p *PG) acquireRead(ctx context.Context) (*pgxpool.Conn, error) {
+	return p.acquireFrom(ctx, p.read)
+}
+
+func (p *PG) acquireFrom(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Conn, error) {
 	actx, cancel := context.WithTimeout(ctx, p.opts.AcquireTimeout)
 	defer cancel()
-	conn, err := p.pool.Acquire(actx)
+	conn, err := pool.Acquire(actx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("postgis: acquire: %w: %w", ErrUnavailable, ctx.Err())
 		}
 		if actx.Err() != nil {
-			st := p.pool.Stat()
+			st := pool.Stat()
 			return nil, fmt.Errorf("postgis: %w: no database connection within %s (%d of %d in use)", ErrUnavailable, p.opts.AcquireTimeout, st.AcquiredConns(), st.MaxConns())
 		}
 		return nil, p.fail(ctx, "acquire", err)
@@ -281,7 +347,7 @@ WHERE layer_id = ANY($1::text[]) AND valid_from <= $2::date AND (valid_to IS NUL
 ORDER BY layer_id, version DESC`
 
 func (p *PG) versionsAt(ctx context.Context, ids []string, asOf time.Time) (map[string]versionRow, error) {
-	conn, err := p.acquire(ctx)
+	conn, err := p.acquireRead(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb/encoding/wkb"
 )
 
@@ -226,7 +227,16 @@ func (p *PG) Check(ctx context.Context, id string) (*CheckRecord, error) {
 	if err != nil {
 		return nil, fmt.Errorf("check %s: %w", id, ErrNotFound)
 	}
-	conn, err := p.acquire(ctx)
+	rec, err := p.checkFrom(ctx, p.read, id, uid)
+	if p.read != p.pool && errors.Is(err, ErrNotFound) {
+		// Just stored and not yet on the replica: the primary has it.
+		rec, err = p.checkFrom(ctx, p.pool, id, uid)
+	}
+	return rec, err
+}
+
+func (p *PG) checkFrom(ctx context.Context, pool *pgxpool.Pool, id string, uid uuid.UUID) (*CheckRecord, error) {
+	conn, err := p.acquireFrom(ctx, pool)
 	if err != nil {
 		return nil, err
 	}

@@ -105,7 +105,7 @@ func (b *pointBatcher) run() {
 func (b *pointBatcher) query(ctx context.Context, xs, ys []float64, days []time.Time) ([][]relateRow, map[time.Time][]relateRow, error) {
 	p := b.p
 	n := len(xs)
-	conn, err := p.acquire(ctx)
+	conn, err := p.acquireRead(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -108,7 +108,7 @@ func (p *PG) Features(ctx context.Context, id string, q FeatureQuery, fn func(ge
 // featurePage runs one page query and releases the connection before the
 // caller sees a row.
 func (p *PG) featurePage(ctx context.Context, sql string, args []any, out []pgFeature) ([]pgFeature, error) {
-	conn, err := p.acquire(ctx)
+	conn, err := p.acquireRead(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -133,6 +133,9 @@ func (p *PG) ImportWithResult(ctx context.Context, layer string, feats []geo.Fea
 			}
 		}
 		step("derive")
+		if err := notifyImport(ctx, tx, &res); err != nil { // delivered on COMMIT (pg_notify.go)
+			return err
+		}
 		return ctx.Err()
 	})
 	if err != nil {

@@ -233,7 +233,7 @@ func (p *PG) zoneNames(ctx context.Context, hits []relateRow) (map[zoneKey]zoneI
 	for i, k := range miss {
 		layers[i], versions[i], zones[i] = k.layer, k.version, k.zone
 	}
-	conn, err := p.acquire(ctx)
+	conn, err := p.acquireRead(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -411,7 +411,7 @@ func (p *PG) relateRows(ctx context.Context, site *geo.Site, day time.Time) ([]r
 	if err != nil {
 		return nil, fmt.Errorf("postgis: relate: %w", err)
 	}
-	conn, err := p.acquire(ctx)
+	conn, err := p.acquireRead(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	basemapAttr := fs.String("basemap-attribution", envOr("ECOSPACE_BASEMAP_ATTRIBUTION", ""), "attribution shown for the basemap (ECOSPACE_BASEMAP_ATTRIBUTION)")
 	logLevel := fs.String("log-level", envOr("ECOSPACE_LOG_LEVEL", "info"), "debug, info, warn or error (ECOSPACE_LOG_LEVEL)")
 	databaseURL := fs.String("database-url", envOr("DATABASE_URL", ""), "PostGIS database, e.g. postgres://user@host:5432/ecospace (DATABASE_URL); empty: the embedded store with the demo layers")
+	databaseReadURL := fs.String("database-read-url", envOr("DATABASE_READ_URL", ""), "read-only PostGIS database (a streaming replica of --database-url) for layer, feature and check reads; imports, audit rows and keys stay on the primary (DATABASE_READ_URL); empty: the primary takes everything")
 	migrate := fs.Bool("migrate", false, "apply the schema migrations at start (else a database whose schema is behind is refused)")
 	rulesFile := fs.String("rules", envOr("ECOSPACE_RULES", ""), "rules file (YAML) to use instead of the bundled data/rules.yaml (ECOSPACE_RULES)")
 	keysFile := fs.String("keys-file", defaultKeysFile(), "API keys file (ECOSPACE_KEYS_FILE; see 'ecospace keys'); with a PostGIS store its api_keys table is used unless this is set")
@@ -50,7 +51,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	app, err := openApp(ctx, log, rules, *databaseURL, *migrate)
+	if *databaseReadURL != "" && *databaseURL == "" {
+		return errors.New("--database-read-url needs --database-url (the primary)")
+	}
+	app, err := openApp(ctx, log, rules, *databaseURL, *databaseReadURL, *migrate)
 	if err != nil {
 		return err
 	}
@@ -133,14 +137,15 @@ func loadRules(path string) (*geo.RuleSet, error) {
 	return rules, nil
 }
 
-// openApp opens the store (PostGIS when databaseURL is set, else the
-// embedded store with the demo layers) with the layer manifest.
-func openApp(ctx context.Context, log *slog.Logger, rules *geo.RuleSet, databaseURL string, migrate bool) (*app, error) {
+// openApp opens the store (PostGIS when databaseURL is set, with reads on
+// readURL if set; else the embedded store with the demo layers) with the
+// layer manifest.
+func openApp(ctx context.Context, log *slog.Logger, rules *geo.RuleSet, databaseURL, readURL string, migrate bool) (*app, error) {
 	man, err := data.DemoManifest()
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStore(ctx, log, databaseURL, migrate)
+	store, err := openStoreWith(ctx, log, databaseURL, migrate, data.PGOptions{ReadURL: readURL})
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,13 @@ import (
 // hint to run `ecospace migrate`). An unreachable database is an error
 // wrapping data.ErrUnavailable.
 func openStore(ctx context.Context, log *slog.Logger, databaseURL string, migrate bool) (data.Store, error) {
+	return openStoreWith(ctx, log, databaseURL, migrate, data.PGOptions{})
+}
+
+// openStoreWith is openStore with PostGIS options (e.g. ReadURL, the
+// read-only database reads go to); Migrate and Log are set from the
+// arguments.
+func openStoreWith(ctx context.Context, log *slog.Logger, databaseURL string, migrate bool, opts data.PGOptions) (data.Store, error) {
 	man, err := data.DemoManifest()
 	if err != nil {
 		return nil, err
@@ -28,7 +35,8 @@ func openStore(ctx context.Context, log *slog.Logger, databaseURL string, migrat
 		log.Info("embedded store ready with demo layers", "ms", time.Since(start).Milliseconds())
 		return mem, nil
 	}
-	pg, err := data.OpenPostGIS(ctx, databaseURL, man, data.PGOptions{Migrate: migrate, Log: log})
+	opts.Migrate, opts.Log = migrate, log
+	pg, err := data.OpenPostGIS(ctx, databaseURL, man, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -38,6 +46,7 @@ func openStore(ctx context.Context, log *slog.Logger, databaseURL string, migrat
 		return nil, err
 	}
 	st := pg.Pool().Stat()
-	log.Info("PostGIS store ready", "layers_in_force", len(layers), "max_conns", st.MaxConns(), "schema_version", data.SchemaVersion())
+	log.Info("PostGIS store ready", "layers_in_force", len(layers), "max_conns", st.MaxConns(), "schema_version", data.SchemaVersion(),
+		"read_pool", opts.ReadURL != "", "listening", pg.Listening())
 	return pg, nil
 }
