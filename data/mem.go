@@ -26,9 +26,10 @@ type Mem struct {
 	mu       sync.RWMutex
 	layers   map[string][]*memVersion // ascending versions
 
-	checkMu sync.Mutex
-	checks  map[string]*CheckRecord
-	order   []string
+	checkMu   sync.Mutex
+	checks    map[string]*CheckRecord
+	order     []string // ids in the order saved: a ring of MemCheckLimit once full
+	orderNext int      // in a full ring, the oldest id, overwritten next
 }
 
 type memVersion struct {
@@ -147,9 +148,10 @@ func (s *Mem) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.R
 		return geo.Relations{}, err
 	}
 	s.mu.RLock()
-	var rel geo.Relations
+	rel := geo.Relations{Layers: make([]geo.LayerVersion, 0, len(s.manifest.Layers))}
 	var cov *memVersion
-	var judged []*memVersion
+	var judgedBuf [16]*memVersion
+	judged := judgedBuf[:0]
 	for _, d := range s.manifest.Layers {
 		v := s.versionAt(d.ID, asOf)
 		if v == nil {
@@ -206,16 +208,17 @@ func (s *Mem) SaveCheck(ctx context.Context, rec *CheckRecord) error {
 	s.checkMu.Lock()
 	defer s.checkMu.Unlock()
 	if _, dup := s.checks[rec.ID]; !dup {
-		s.order = append(s.order, rec.ID)
+		// The oldest check goes when the limit is reached: a ring, so
+		// that each save costs the same however many are kept.
+		if len(s.order) < MemCheckLimit {
+			s.order = append(s.order, rec.ID)
+		} else {
+			delete(s.checks, s.order[s.orderNext])
+			s.order[s.orderNext] = rec.ID
+			s.orderNext = (s.orderNext + 1) % MemCheckLimit
+		}
 	}
 	s.checks[rec.ID] = rec
-	if len(s.order) > MemCheckLimit {
-		drop := len(s.order) - MemCheckLimit
-		for _, id := range s.order[:drop] {
-			delete(s.checks, id)
-		}
-		s.order = append([]string(nil), s.order[drop:]...)
-	}
 	return nil
 }
 
@@ -250,6 +253,9 @@ func (s *Mem) Import(ctx context.Context, layer string, feats []geo.Feature, opt
 	if err := CheckFeatures(def, feats); err != nil {
 		return geo.LayerVersion{}, err
 	}
+	// The version keeps its features for as long as it is served: give
+	// them exactly the memory they need (decoders leave spare capacity).
+	feats = compactFeatures(feats)
 	from := opts.ValidFrom
 	if from.IsZero() {
 		from = Today()

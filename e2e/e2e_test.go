@@ -332,4 +332,3 @@ func isASCII(s string) bool {
 	}
 	return true
 }
-

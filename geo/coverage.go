@@ -26,7 +26,7 @@ func Cover(s *Site, coverage []*PreparedZone) (Coverage, *Site, error) {
 		if !z.Bound.Intersects(s.Bound) {
 			continue
 		}
-		in, err := sf.Intersection(s.sfg, z.areaSF)
+		in, err := sf.Intersection(s.sfg, z.areaLP.near(s.Bound))
 		if err != nil {
 			return Coverage{}, nil, fmt.Errorf("coverage %s: %w", z.ID, err)
 		}

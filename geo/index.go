@@ -6,7 +6,6 @@ import (
 	"unsafe"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 	sf "github.com/peterstace/simplefeatures/geom"
 )
 
@@ -133,10 +132,28 @@ func (ix *ringIndex) contains(p orb.Point) bool {
 	if !ix.bound.Contains(p) {
 		return false
 	}
-	if ix.edges == nil {
-		return planar.RingContains(ix.r, p)
-	}
 	r, n := ix.r, len(ix.r)
+	if ix.edges == nil {
+		// planar.RingContains without its bound, already tested: the
+		// closing edge first, then every edge in order.
+		if n == 0 {
+			return false
+		}
+		c, on := rayIntersect(p, r[0], r[n-1])
+		if on {
+			return true
+		}
+		for i := 0; i < n-1; i++ {
+			inter, on := rayIntersect(p, r[i], r[i+1])
+			if on {
+				return true
+			}
+			if inter {
+				c = !c
+			}
+		}
+		return c
+	}
 	k := ix.slabOf(p[0])
 	c := false
 	for _, e := range ix.edges[ix.start[k]:ix.start[k+1]] {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+	sf "github.com/peterstace/simplefeatures/geom"
 )
 
 // wigglyCorridor is a river-like polygon in projected metres: two x-monotone
@@ -288,3 +289,95 @@ func gkStart(lon, lat float64) (x, y, dir float64) {
 	x, y = ToGK(lon, lat)
 	return x, y, 0.2
 }
+
+// TestCutOverlayMatchesWhole relates parcels to big zones (area, band,
+// inner band) through the cut polygons and through the whole ones: the
+// relation must be the same and the measures equal to rounding.
+func TestCutOverlayMatchesWhole(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	cx, cy := ToGK(119.84, 31.80)
+	star := orb.Polygon{starRing(rng, 3000, cx, cy, 4000, 0.3), reversed(starRing(rng, 1500, cx, cy, 1200, 0.2))}
+	corridor := wigglyCorridor(rng, 6000, cx, cy, 20_000, 1500, 0.4)
+	var river orb.LineString
+	for i := 0; i < 600; i++ {
+		river = append(river, orb.Point{cx - 6000 + float64(i)*20, cy + 800*math.Sin(float64(i)/40)})
+	}
+	zones := []Zone{
+		{ID: "star-with-hole", Area: UnprojectGeometry(star)},
+		{ID: "corridor", Area: UnprojectGeometry(corridor)},
+		{ID: "band", Source: UnprojectGeometry(river), DistanceM: 500, MinDistanceM: 200},
+	}
+	for _, zd := range zones {
+		z, err := PrepareZone(zd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (z.areaLP != nil && z.areaLP.mp == nil) || (z.drawnLP != nil && z.drawnLP.mp == nil) {
+			t.Fatalf("%s: not big enough to be cut", zd.ID)
+		}
+		// The same zone with the cut switched off.
+		whole := *z
+		if z.areaLP != nil {
+			whole.areaLP = &localPolygon{full: z.areaSF}
+		}
+		if z.drawnLP != nil {
+			whole.drawnLP = &localPolygon{full: z.drawnSF}
+		}
+		if z.innerLP != nil {
+			whole.innerLP = &localPolygon{full: z.innerSF}
+		}
+		hits := map[string]int{}
+		for i := 0; i < 60; i++ {
+			var c orb.Point
+			switch i % 3 {
+			case 0: // anywhere near
+				c = orb.Point{cx + (rng.Float64()*2-1)*7000, cy + (rng.Float64()*2-1)*3000}
+			case 1: // at the centre (inside the star's hole, on the corridor)
+				c = orb.Point{cx + rng.NormFloat64()*300, cy + rng.NormFloat64()*300}
+			default: // on a boundary vertex
+				var ring orb.Ring
+				if z.areaP != nil {
+					ring = z.areaP[0][rng.IntN(len(z.areaP[0]))]
+				} else {
+					d := areaOf(z.drawnSF)
+					ring = d[0][0]
+				}
+				c = ring[rng.IntN(len(ring))]
+			}
+			site, err := SiteFromLonLat(UnprojectGeometry(orb.Polygon{starRing(rng, 40, c[0], c[1], 20+rng.Float64()*400, 0.2)}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, gok, err := Relate(site, z)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, wok, err := Relate(site, &whole)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gok != wok || got.Relation != want.Relation || got.DistanceM != want.DistanceM ||
+				!near(got.OverlapM2, want.OverlapM2) || !near(got.OverlapRatio, want.OverlapRatio) {
+				t.Fatalf("%s parcel %d at %v: cut %v %+v, whole %v %+v", zd.ID, i, c, gok, got, wok, want)
+			}
+			if z.areaP != nil { // against the plain overlay, no shortcut
+				in, err := sf.Intersection(site.sfg, z.areaSF)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m := in.Area(); (m >= minAreaM2) != gok || (gok && !near(m, got.OverlapM2)) {
+					t.Fatalf("%s parcel %d: overlay %v m², relation %v %v", zd.ID, i, m, gok, got.OverlapM2)
+				}
+			}
+			if (got.Conflict == nil) != (want.Conflict == nil) {
+				t.Fatalf("%s parcel %d: conflict %v vs %v", zd.ID, i, got.Conflict, want.Conflict)
+			}
+			hits[want.Relation]++
+		}
+		if len(hits) < 2 {
+			t.Errorf("%s: relations %v; the parcels do not test much", zd.ID, hits)
+		}
+	}
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(1, math.Abs(b)) }

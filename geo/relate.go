@@ -39,13 +39,17 @@ type PreparedZone struct {
 	areaP     orb.MultiPolygon
 	areaIx    *PolygonIndex // point-in-area, indexed (index.go)
 	areaSF    sf.Geometry
+	areaLP    *localPolygon // areaSF, or its part near a site when big (prepared_clip.go)
 	srcSegs   [][2]orb.Point
 	srcIx     *segIndex // nil for small sources
 	srcPolys  orb.MultiPolygon
 	srcPolyIx *PolygonIndex
+	srcLines  bool // the source is lines only (no points, no polygons)
 	srcSF     sf.Geometry
 	drawnSF   sf.Geometry
+	drawnLP   *localPolygon
 	innerSF   sf.Geometry
+	innerLP   *localPolygon
 	hasInner  bool
 }
 
@@ -60,6 +64,7 @@ func PrepareZone(z Zone) (*PreparedZone, error) {
 		}
 		pz.areaSF = sfShared(pz.areaP)
 		pz.areaIx = NewPolygonIndex(pz.areaP)
+		pz.areaLP = newLocalPolygon(pz.areaP, pz.areaSF, pz.areaIx)
 		pz.Bound = pz.areaP.Bound()
 	}
 	if z.Source == nil {
@@ -78,6 +83,7 @@ func PrepareZone(z Zone) (*PreparedZone, error) {
 		return nil, fmt.Errorf("zone %s: empty source", z.ID)
 	}
 	pz.srcIx = newSegIndex(pz.srcSegs)
+	pz.srcLines = linesOnly(src)
 	if len(pz.srcPolys) > 0 {
 		pz.srcPolyIx = NewPolygonIndex(pz.srcPolys)
 	}
@@ -106,16 +112,78 @@ func PrepareZone(z Zone) (*PreparedZone, error) {
 		if err != nil {
 			return nil, fmt.Errorf("zone %s: %w", z.ID, err)
 		}
-		pz.innerSF, pz.hasInner = toSF(inner), true
+		pz.innerSF, pz.hasInner = sfShared(inner), true
+		pz.innerLP = newLocalPolygon(inner, pz.innerSF, nil)
 		if drawn, err = sf.Difference(drawn, pz.innerSF); err != nil {
 			return nil, fmt.Errorf("zone %s: cut inner band: %w", z.ID, err)
 		}
 	}
 	pz.drawnSF = drawn
+	drawnP := areaOf(drawn)
+	pz.drawnLP = newLocalPolygon(drawnP, drawn, nil)
 	if pz.Drawn == nil {
-		pz.Drawn = UnprojectGeometry(areaOf(drawn))
+		pz.Drawn = UnprojectGeometry(drawnP)
 	}
 	return pz, nil
+}
+
+// firstVertex is a vertex of a (projected) site geometry; ok is false
+// when it has none.
+func firstVertex(g orb.Geometry) (orb.Point, bool) {
+	switch g := g.(type) {
+	case orb.Point:
+		return g, true
+	case orb.LineString:
+		if len(g) > 0 {
+			return g[0], true
+		}
+	case orb.MultiLineString:
+		if len(g) > 0 && len(g[0]) > 0 {
+			return g[0][0], true
+		}
+	case orb.Polygon:
+		if len(g) > 0 && len(g[0]) > 0 {
+			return g[0][0], true
+		}
+	case orb.MultiPolygon:
+		if len(g) > 0 && len(g[0]) > 0 && len(g[0][0]) > 0 {
+			return g[0][0][0], true
+		}
+	}
+	return orb.Point{}, false
+}
+
+// hasLength reports whether a line has two distinct points.
+func hasLength(l orb.LineString) bool {
+	for _, p := range l {
+		if p != l[0] {
+			return true
+		}
+	}
+	return false
+}
+
+// linesOnly reports whether g holds lines of some length and nothing else.
+func linesOnly(g orb.Geometry) bool {
+	switch g := g.(type) {
+	case orb.LineString:
+		return hasLength(g)
+	case orb.MultiLineString:
+		for _, l := range g {
+			if !hasLength(l) {
+				return false
+			}
+		}
+		return len(g) > 0
+	case orb.Collection:
+		for _, c := range g {
+			if !linesOnly(c) {
+				return false
+			}
+		}
+		return len(g) > 0
+	}
+	return false
 }
 
 func collectSource(g orb.Geometry, pz *PreparedZone) {
@@ -205,7 +273,10 @@ func Relate(s *Site, z *PreparedZone) (rel Relation, ok bool, err error) {
 
 	g := s.sfg
 	if z.areaP != nil {
-		in, err := sf.Intersection(g, z.areaSF)
+		if v, ok := firstVertex(s.Projected); ok && z.areaIx.disjoint(grow(s.Bound, 0), v) {
+			return Relation{}, false, nil // the overlay would be empty
+		}
+		in, err := sf.Intersection(g, z.areaLP.near(s.Bound))
 		if err != nil {
 			return Relation{}, false, fmt.Errorf("relate %s: %w", z.ID, err)
 		}
@@ -228,7 +299,7 @@ func Relate(s *Site, z *PreparedZone) (rel Relation, ok bool, err error) {
 		return Relation{}, false, nil
 	}
 	if z.hasInner {
-		rest, err := sf.Difference(g, z.innerSF)
+		rest, err := sf.Difference(g, z.innerLP.near(s.Bound))
 		if err != nil {
 			return Relation{}, false, fmt.Errorf("relate %s: %w", z.ID, err)
 		}
@@ -236,7 +307,7 @@ func Relate(s *Site, z *PreparedZone) (rel Relation, ok bool, err error) {
 			return Relation{}, false, nil
 		}
 	}
-	in, err := sf.Intersection(g, z.drawnSF)
+	in, err := sf.Intersection(g, z.drawnLP.near(s.Bound))
 	if err != nil {
 		return Relation{}, false, fmt.Errorf("relate %s: %w", z.ID, err)
 	}
@@ -347,7 +418,22 @@ func (z *PreparedZone) geometryDistanceWithin(g sf.Geometry, bound orb.Bound, li
 	if len(near) == 0 && len(z.srcPolys) == 0 {
 		return math.Inf(1), orb.Point{}, orb.Point{}
 	}
-	if sf.Intersects(g, z.srcSF) {
+	if z.srcLines {
+		// A line source meets g only through a segment whose box meets
+		// g's: the test runs on those segments alone, each a two-point
+		// line, with simplefeatures' exact predicates as before.
+		var touch []sf.LineString
+		for _, i := range z.srcIx.candidates(grow(bound, 0), nil) {
+			s := z.srcSegs[i]
+			if s[0] == s[1] {
+				continue // a repeated vertex: the segments beside it hold it
+			}
+			touch = append(touch, sf.NewLineString(sf.NewSequence([]float64{s[0][0], s[0][1], s[1][0], s[1][1]}, sf.DimXY)))
+		}
+		if len(touch) > 0 && sf.Intersects(g, sf.NewMultiLineString(touch).AsGeometry()) {
+			return 0, orb.Point{}, orb.Point{}
+		}
+	} else if sf.Intersects(g, z.srcSF) {
 		return 0, orb.Point{}, orb.Point{}
 	}
 	var segs [][2]orb.Point

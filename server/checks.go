@@ -49,6 +49,8 @@ type CheckResponse struct {
 	DecisionHash string             `json:"decision_hash"`
 	Site         json.RawMessage    `json:"site"`
 	KeyID        string             `json:"-"`
+	// doc is the encoded answer as audited; the client gets these bytes.
+	doc json.RawMessage
 }
 
 // checkInput is a decoded, validated check request.
@@ -80,7 +82,7 @@ func (s *Server) postCheck(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, resp)
+	return c.JSONBlob(http.StatusOK, resp.doc)
 }
 
 // validateCheck checks a request's fields; ptr prefixes the JSON pointers
@@ -193,6 +195,7 @@ func (s *Server) runCheck(c echo.Context, in *checkInput) (*CheckResponse, error
 	if err := s.store.SaveCheck(ctx, rec); err != nil {
 		return nil, fmt.Errorf("check: audit: %w", err)
 	}
+	resp.doc = doc
 	return resp, nil
 }
 

@@ -79,6 +79,8 @@ type Server struct {
 	limiter     *limiter
 	metrics     *metrics
 	batchSlots  chan struct{}
+	cache       *respCache     // encoded layer responses (cache.go)
+	tiles       data.TileStore // the store's own tiles, if it makes them (tiles.go)
 }
 
 // New builds the API and its routes.
@@ -95,6 +97,8 @@ func New(cfg Config) *Server {
 	s.metrics = newMetrics(cfg.Store)
 	s.store = countingStore{Store: cfg.Store, m: s.metrics}
 	s.batchSlots = make(chan struct{}, MaxBatches)
+	s.cache = newRespCache(LayerCacheBytes)
+	s.tiles, _ = cfg.Store.(data.TileStore)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
@@ -124,6 +128,7 @@ func New(cfg Config) *Server {
 	api.GET("/layers", s.listLayers)
 	api.GET("/layers/:id", s.getLayer)
 	api.GET("/layers/:id/features", s.layerFeatures)
+	api.GET("/layers/:id/tiles/:z/:x/:y", s.layerTile)
 	api.GET("/categories", s.listCategories)
 	api.GET("/rules", s.getRules)
 	api.GET("/config", s.getConfig)

@@ -28,6 +28,7 @@ func commands() map[string]command {
 		"import":  {"load a layer file (GeoJSON, zipped Shapefile) or the demo layers into the database as a new version", runImport},
 		"migrate": {"apply the database schema migrations this binary carries (PostGIS)", runMigrate},
 		"gen":     {"write seeded synthetic province-scale layers and a point register for load tests", runGen},
+		"bench":   {"drive a server on this machine with concurrent checks and layer reads; print requests/s and latency", runBench},
 		"keys":    {"create, list and revoke API keys (scopes check, admin)", runKeys},
 		"sweep":   {"screen a register of enterprises (GeoJSON or CSV) and write a report (CSV or GeoJSON)", runSweep},
 	}

@@ -134,7 +134,7 @@ func TestWriteIsSeededAndLoads(t *testing.T) {
 // rounding to the files' precision.
 func TestDenseZonesStayValid(t *testing.T) {
 	o := small()
-	o.Zones, o.Vertices, o.Big = 40, 400_000, 0
+	o.Zones, o.Vertices, o.Big = 20, 200_000, 0
 	if err := Check(Layers(o)); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestGenCommand(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"gen", "--out", dir, "--seed", "3", "--zones", "40", "--vertices", "8000", "--big", "1000",
+		"--points", "100", "--river-vertices", "100", "--canal-vertices", "100"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, f := range []string{"district.geojson", "xinmeng-river.geojson", "canal.geojson", "canal-built-up.geojson",
+		"xinmeng-corridor.geojson", "green-corridors.geojson", "points.csv", "points.geojson", "gen.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if !strings.Contains(out.String(), "ecospace import --layer district --file") {
+		t.Errorf("no import commands in %s", out.String())
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "points.csv"))
+	if n := strings.Count(string(b), "\n"); n != 101 {
+		t.Errorf("points.csv has %d lines", n)
+	}
+}
+
+func TestGenCommandRefuses(t *testing.T) {
+	for _, args := range [][]string{
+		{"gen"},
+		{"gen", "--out", t.TempDir(), "--zones", "0"},
+		{"gen", "--out", t.TempDir(), "--big", "900000", "--vertices", "1000"},
+		{"gen", "--out", t.TempDir(), "--district-share", "2"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), args, &out, &errb); code != 2 {
+			t.Errorf("%v: exit %d", args, code)
+		}
+	}
+}
