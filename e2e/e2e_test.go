@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
 	"github.com/zhonglou/ecospace/web"
@@ -42,10 +43,7 @@ func startServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := data.NewMem(man)
-	if err := data.LoadDemo(context.Background(), mem, man, data.ImportOptions{ValidFrom: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
+	mem := storetest.DemoMem(t, man)
 	srv := server.New(server.Config{Store: mem, Rules: rules, Manifest: man, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Web: web.Handler()})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

@@ -438,29 +438,11 @@ func (z *PreparedZone) geometryDistanceWithin(g sf.Geometry, bound orb.Bound, li
 	}
 	var segs [][2]orb.Point
 	collectSegs(g, &segs)
-	best := math.Inf(1)
-	var a, b orb.Point
-	try := func(p orb.Point, s [2]orb.Point, pOnSite bool) {
-		q := closestOnSegment(p, s[0], s[1])
-		if d := math.Hypot(p[0]-q[0], p[1]-q[1]); d < best {
-			best = d
-			if pOnSite {
-				a, b = p, q
-			} else {
-				a, b = q, p
-			}
-		}
+	src := make([][2]orb.Point, len(near))
+	for k, i := range near {
+		src[k] = z.srcSegs[i]
 	}
-	for _, ss := range segs {
-		for _, i := range near {
-			zs := z.srcSegs[i]
-			try(ss[0], zs, true)
-			try(ss[1], zs, true)
-			try(zs[0], ss, false)
-			try(zs[1], ss, false)
-		}
-	}
-	return best, a, b
+	return nearestPair(segs, src)
 }
 
 // geometryDistance is the exact distance between a site geometry (lines or
@@ -471,8 +453,14 @@ func (z *PreparedZone) geometryDistance(g sf.Geometry) (float64, orb.Point, orb.
 	}
 	var segs [][2]orb.Point
 	collectSegs(g, &segs)
-	best := math.Inf(1)
-	var a, b orb.Point
+	return nearestPair(segs, z.srcSegs)
+}
+
+// nearestPair is the shortest distance between two sets of segments that do
+// not meet, with its end on the site (a) and on the source (b). Two disjoint
+// segments are nearest at an endpoint of one of them.
+func nearestPair(site, src [][2]orb.Point) (best float64, a, b orb.Point) {
+	best = math.Inf(1)
 	try := func(p orb.Point, s [2]orb.Point, pOnSite bool) {
 		q := closestOnSegment(p, s[0], s[1])
 		if d := math.Hypot(p[0]-q[0], p[1]-q[1]); d < best {
@@ -484,9 +472,8 @@ func (z *PreparedZone) geometryDistance(g sf.Geometry) (float64, orb.Point, orb.
 			}
 		}
 	}
-	for _, ss := range segs {
-		for _, zs := range z.srcSegs {
-			// Two disjoint segments are nearest at an endpoint of one.
+	for _, ss := range site {
+		for _, zs := range src {
 			try(ss[0], zs, true)
 			try(ss[1], zs, true)
 			try(zs[0], ss, false)

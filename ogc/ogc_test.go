@@ -35,10 +35,7 @@ func openDemoMem(t *testing.T) data.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := data.NewMem(man)
-	if err := data.LoadDemo(context.Background(), s, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
-		t.Fatal(err)
-	}
+	s := storetest.DemoMem(t, man)
 	return s
 }
 

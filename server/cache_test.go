@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -110,10 +111,7 @@ func TestLayerCacheGzipMiss(t *testing.T) {
 func TestLayerCacheNewVersion(t *testing.T) {
 	man, _ := data.DemoManifest()
 	rules, _ := geo.ParseRules(data.RulesFile())
-	mem := data.NewMem(man)
-	if err := data.LoadDemo(context.Background(), mem, man, data.ImportOptions{ValidFrom: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
+	mem := storetest.DemoMem(t, man)
 	s := New(Config{Store: mem, Rules: rules, Manifest: man, Log: discardLog()})
 	const path = "/api/v1/layers/green-corridors/features?as_of=2026-06-01"
 	old := get(t, s, path)

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -54,10 +55,7 @@ func keyedConfig(t testing.TB) (Config, testKeys) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := data.NewMem(man)
-	if err := data.LoadDemo(context.Background(), mem, man, data.ImportOptions{ValidFrom: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
+	mem := storetest.DemoMem(t, man)
 	ks, err := data.OpenFileKeys(filepath.Join(t.TempDir(), "keys.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -695,3 +695,14 @@ func jsonEqual(a, b []byte) bool {
 	}
 	return reflect.DeepEqual(x, y)
 }
+
+// DemoMem is an embedded store for man with the demo layers loaded, valid
+// from DemoValidFrom: what the API, map and OGC tests run on.
+func DemoMem(t testing.TB, man *data.Manifest) *data.Mem {
+	t.Helper()
+	mem := data.NewMem(man)
+	if err := data.LoadDemo(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+		t.Fatal(err)
+	}
+	return mem
+}
