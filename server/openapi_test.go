@@ -107,6 +107,14 @@ func TestOpenAPIConformance(t *testing.T) {
 		return out
 	}
 
+	tileURL := "/api/v1/layers/xinmeng-river/tiles/12/3459/1667.mvt"
+	tileRec := httptest.NewRecorder()
+	s.ServeHTTP(tileRec, httptest.NewRequest(http.MethodGet, tileURL, nil))
+	tileETag := tileRec.Header().Get("ETag")
+	if tileRec.Code != http.StatusOK || tileETag == "" {
+		t.Fatalf("tile: %d, ETag %q", tileRec.Code, tileETag)
+	}
+
 	cases := []struct {
 		name         string
 		h            http.Handler
@@ -135,6 +143,13 @@ func TestOpenAPIConformance(t *testing.T) {
 		{"features bad bbox", s, "GET", "/api/v1/layers/canal/features?bbox=1,2,3", "", nil, 400, 0},
 		{"features unknown", s, "GET", "/api/v1/layers/nope/features", "", nil, 404, 0},
 		{"features before data", s, "GET", "/api/v1/layers/canal/features?as_of=2001-01-01", "", nil, 422, 0},
+		{"tile", s, "GET", tileURL, "", nil, 200, 0},
+		{"tile not modified", s, "GET", tileURL, "", []string{"If-None-Match", tileETag}, 304, 0},
+		{"tile bad z", s, "GET", "/api/v1/layers/xinmeng-river/tiles/99/0/0.mvt", "", nil, 400, 0},
+		{"tile unknown", s, "GET", "/api/v1/layers/nope/tiles/12/3459/1667.mvt", "", nil, 404, 0},
+		{"tile before data", s, "GET", "/api/v1/layers/canal/tiles/12/3459/1667.mvt?as_of=2001-01-01", "", nil, 422, 0},
+		{"tile without key", locked, "GET", "/api/v1/layers/canal/tiles/12/3459/1667.mvt", "", nil, 401, 0},
+		{"tile store down", down, "GET", "/api/v1/layers/canal/tiles/12/3459/1667.mvt", "", nil, 503, 0},
 		{"categories", s, "GET", "/api/v1/categories", "", nil, 200, 0},
 		{"categories without key", locked, "GET", "/api/v1/categories", "", nil, 401, 0},
 		{"rules", s, "GET", "/api/v1/rules", "", nil, 200, 0},
