@@ -800,15 +800,12 @@ func TestReadLayerFileUnknownFormat(t *testing.T) {
 
 // TestReadOGR2OGRShapefile reads a Shapefile written by GDAL's ogr2ogr
 // (GBK attributes, EPSG:4549 .prj, clockwise exteriors), the kind of file
-// data stewards export. CI installs gdal-bin; elsewhere the test is skipped
-// when ogr2ogr is missing.
+// data stewards export. make test installs gdal-bin (scripts/test-deps.sh);
+// a missing ogr2ogr is a failure, never a skip.
 func TestReadOGR2OGRShapefile(t *testing.T) {
 	ogr, err := exec.LookPath("ogr2ogr")
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ogr2ogr not found (CI installs gdal-bin)")
-		}
-		t.Skip("ogr2ogr not installed")
+		t.Fatal("ogr2ogr not found: install gdal-bin (scripts/test-deps.sh does)")
 	}
 	dir := t.TempDir()
 	src := filepath.Join(dir, "in.geojson")

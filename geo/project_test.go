@@ -185,10 +185,10 @@ func scribble(g orb.Geometry) {
 
 func TestProjectGeometryRoundTrip(t *testing.T) {
 	for _, g := range everyGeometry() {
+		if _, ok := g.(orb.Bound); ok {
+			continue // a bound grows when transformed, so it does not round-trip
+		}
 		t.Run(fmt.Sprintf("%T", g), func(t *testing.T) {
-			if _, ok := g.(orb.Bound); ok {
-				t.Skip("a bound grows when transformed, so it does not round-trip")
-			}
 			back := UnprojectGeometry(ProjectGeometry(g))
 			if back.GeoJSONType() != g.GeoJSONType() {
 				t.Fatalf("type %s became %s", g.GeoJSONType(), back.GeoJSONType())
