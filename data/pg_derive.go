@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -138,16 +137,7 @@ func (p *PG) derive(ctx context.Context, tx pgx.Tx, d geo.LayerDef, layer string
 		if (b.Mask == geo.MaskInside && !hasInside) || (b.Mask == geo.MaskOutside && !hasOutside) {
 			continue // the mask leaves nothing on this side
 		}
-		props := map[string]any{
-			"id": b.ID, "name_zh": b.Name.ZH, "name_en": b.Name.EN, "subzone": b.Subzone,
-			"basis": b.Basis, "status": status, "source": dd.Source, "distance_m": b.DistanceM,
-		}
-		if b.MinDistanceM > 0 {
-			props["min_distance_m"] = b.MinDistanceM
-		}
-		if b.Mask != "" {
-			props["mask"] = dd.Mask + ":" + b.Mask
-		}
+		props := geo.BandProperties(*dd, b, status)
 		pj, err := json.Marshal(props)
 		if err != nil {
 			return geo.LayerVersion{}, false, err
@@ -198,7 +188,7 @@ func (p *PG) derive(ctx context.Context, tx pgx.Tx, d geo.LayerDef, layer string
 }
 
 // weakestStatus folds the features' "status" strings into status, keeping
-// the least authoritative (geo's weakerStatus rule: illustrative <
+// the least authoritative (geo.WeakerStatus: illustrative <
 // estimated < official = verified; the first of equals wins).
 func weakestStatus(ctx context.Context, tx pgx.Tx, layer string, version int64, fileOrder bool, status string) (string, error) {
 	order := "feature_id"
@@ -216,18 +206,9 @@ func weakestStatus(ctx context.Context, tx pgx.Tx, layer string, version int64, 
 		if err := rows.Scan(&s); err != nil {
 			return "", err
 		}
-		status = weakerStatus(status, s)
+		status = geo.WeakerStatus(status, s)
 	}
 	return status, rows.Err()
-}
-
-// weakerStatus mirrors geo's (unexported) rule of the same name.
-func weakerStatus(a, b string) string {
-	rank := map[string]int{"": 0, "official": 1, "verified": 1, "estimated": 2, "illustrative": 3}
-	if rank[strings.ToLower(b)] > rank[strings.ToLower(a)] {
-		return b
-	}
-	return a
 }
 
 // geoJSONType maps PostGIS GeometryType() names to GeoJSON's.

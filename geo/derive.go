@@ -52,7 +52,7 @@ func DeriveZones(def LayerDef, source, mask, coverage []Feature) ([]Zone, error)
 	status := ""
 	for _, f := range source {
 		src = append(src, f.Geometry)
-		status = weakerStatus(status, PropString(f.Properties, "status"))
+		status = WeakerStatus(status, PropString(f.Properties, "status"))
 	}
 	var srcGeom orb.Geometry = src
 	if len(src) == 1 {
@@ -69,7 +69,7 @@ func DeriveZones(def LayerDef, source, mask, coverage []Feature) ([]Zone, error)
 				return nil, err
 			}
 			for _, f := range mask {
-				status = weakerStatus(status, PropString(f.Properties, "status"))
+				status = WeakerStatus(status, PropString(f.Properties, "status"))
 			}
 		}
 	}
@@ -93,19 +93,26 @@ func DeriveZones(def LayerDef, source, mask, coverage []Feature) ([]Zone, error)
 			// is left out rather than given an area it does not have.
 			continue
 		}
-		z.Properties = map[string]any{
-			"id": b.ID, "name_zh": b.Name.ZH, "name_en": b.Name.EN, "subzone": b.Subzone,
-			"basis": b.Basis, "status": status, "source": def.Derived.Source, "distance_m": b.DistanceM,
-		}
-		if b.MinDistanceM > 0 {
-			z.Properties["min_distance_m"] = b.MinDistanceM
-		}
-		if b.Mask != "" {
-			z.Properties["mask"] = def.Derived.Mask + ":" + b.Mask
-		}
+		z.Properties = BandProperties(*def.Derived, b, status)
 		zones = append(zones, z)
 	}
 	return zones, nil
+}
+
+// BandProperties are the properties of a derived band's feature; both
+// stores give them, so that map and API output match.
+func BandProperties(d Derived, b Band, status string) map[string]any {
+	props := map[string]any{
+		"id": b.ID, "name_zh": b.Name.ZH, "name_en": b.Name.EN, "subzone": b.Subzone,
+		"basis": b.Basis, "status": status, "source": d.Source, "distance_m": b.DistanceM,
+	}
+	if b.MinDistanceM > 0 {
+		props["min_distance_m"] = b.MinDistanceM
+	}
+	if b.Mask != "" {
+		props["mask"] = d.Mask + ":" + b.Mask
+	}
+	return props
 }
 
 // maskAreas returns the mask polygons and the coverage outside them, in
@@ -139,9 +146,9 @@ func maskAreas(def LayerDef, mask, coverage []Feature) (inside, outside orb.Geom
 	return UnprojectGeometry(areaOf(m)), UnprojectGeometry(areaOf(out)), nil
 }
 
-// weakerStatus keeps the least authoritative status: a zone derived from
-// an illustrative line is illustrative too.
-func weakerStatus(a, b string) string {
+// WeakerStatus keeps the least authoritative status: a zone derived from
+// an illustrative line is illustrative too. Both stores fold with it.
+func WeakerStatus(a, b string) string {
 	rank := map[string]int{"": 0, "official": 1, "verified": 1, "estimated": 2, "illustrative": 3}
 	if rank[strings.ToLower(b)] > rank[strings.ToLower(a)] {
 		return b

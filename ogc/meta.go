@@ -23,15 +23,7 @@ import (
 var metaParams = []string{"f", "crs"}
 
 func (h *handler) landing(c echo.Context) error {
-	q, err := query(c, metaParams...)
-	if err != nil {
-		return err
-	}
-	f, err := format(c, q)
-	if err != nil {
-		return err
-	}
-	crsQ, err := carriedCRS(q)
+	q, f, crsQ, err := metaRequest(c)
 	if err != nil {
 		return err
 	}
@@ -59,15 +51,8 @@ func (h *handler) landing(c echo.Context) error {
 }
 
 func (h *handler) conformance(c echo.Context) error {
-	q, err := query(c, metaParams...)
+	_, f, _, err := metaRequest(c)
 	if err != nil {
-		return err
-	}
-	f, err := format(c, q)
-	if err != nil {
-		return err
-	}
-	if _, err := carriedCRS(q); err != nil {
 		return err
 	}
 	doc := map[string]any{"conformsTo": conformance}
@@ -79,6 +64,21 @@ func (h *handler) conformance(c echo.Context) error {
 
 // carriedCRS validates a crs given to a metadata resource and returns the
 // query to carry into feature links.
+// metaRequest reads what every non-items resource takes: the format and
+// the crs it carries into its links.
+func metaRequest(c echo.Context) (q url.Values, f string, crsQ url.Values, err error) {
+	if q, err = query(c, metaParams...); err != nil {
+		return nil, "", nil, err
+	}
+	if f, err = format(c, q); err != nil {
+		return nil, "", nil, err
+	}
+	if crsQ, err = carriedCRS(q); err != nil {
+		return nil, "", nil, err
+	}
+	return q, f, crsQ, nil
+}
+
 func carriedCRS(q url.Values) (url.Values, error) {
 	v := q.Get("crs")
 	if v == "" {
@@ -163,15 +163,7 @@ func floor6(f float64) float64 { return math.Floor(f*1e6) / 1e6 }
 func ceil6(f float64) float64  { return math.Ceil(f*1e6) / 1e6 }
 
 func (h *handler) collections(c echo.Context) error {
-	q, err := query(c, metaParams...)
-	if err != nil {
-		return err
-	}
-	f, err := format(c, q)
-	if err != nil {
-		return err
-	}
-	crsQ, err := carriedCRS(q)
+	q, f, crsQ, err := metaRequest(c)
 	if err != nil {
 		return err
 	}
@@ -197,15 +189,7 @@ func (h *handler) collections(c echo.Context) error {
 }
 
 func (h *handler) collection(c echo.Context) error {
-	q, err := query(c, metaParams...)
-	if err != nil {
-		return err
-	}
-	f, err := format(c, q)
-	if err != nil {
-		return err
-	}
-	crsQ, err := carriedCRS(q)
+	_, f, crsQ, err := metaRequest(c)
 	if err != nil {
 		return err
 	}

@@ -180,15 +180,8 @@ func (h *handler) apiDoc(c echo.Context, base string) (map[string]any, error) {
 type apiPath struct{ Path, Summary string }
 
 func (h *handler) api(c echo.Context) error {
-	q, err := query(c, metaParams...)
+	_, f, _, err := metaRequest(c)
 	if err != nil {
-		return err
-	}
-	f, err := format(c, q)
-	if err != nil {
-		return err
-	}
-	if _, err := carriedCRS(q); err != nil {
 		return err
 	}
 	base := h.base(c.Request())
