@@ -53,20 +53,8 @@ func BenchmarkPGRelatePoint(b *testing.B) {
 	sites := benchPoints(b, 1024)
 	warmUp(b, s, sites)
 	b.SetParallelism(32)
-	var n atomic.Int64
 	defer pgCPU(b, url)()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		ctx := context.Background()
-		for pb.Next() {
-			i := n.Add(1)
-			if _, err := s.Relate(ctx, sites[int(i)%len(sites)], storetest.AsOf); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "relates/s")
+	relateParallel(b, s, sites)
 }
 
 // BenchmarkPGRelateParcel50: a 50-vertex parcel near the canal's built-up
@@ -79,6 +67,12 @@ func BenchmarkPGRelateParcel50(b *testing.B) {
 		sites[i] = mustSiteT(b, parcel50(orb.Point{119.90 + rng.Float64()*0.03, 31.775 + rng.Float64()*0.02}, rng.Float64()))
 	}
 	b.SetParallelism(4)
+	relateParallel(b, s, sites)
+}
+
+// relateParallel relates the sites round-robin from parallel goroutines
+// and reports the rate.
+func relateParallel(b *testing.B, s *data.PG, sites []*geo.Site) {
 	var n atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
