@@ -53,6 +53,9 @@ func TestPGAuditGroupCommit(t *testing.T) {
 	if got := queryInt(t, url, "SELECT count(*) FROM checks WHERE rules_version LIKE '2026.%'"); got != n-1 {
 		t.Errorf("%d checks with their rules version, want %d", got, n-1)
 	}
+	if got := queryInt(t, url, "SELECT count(*) FROM checks WHERE ST_SRID(geom) = 4490 AND GeometryType(geom) = 'POLYGON'"); got != n-1 {
+		t.Errorf("%d checks stored as CGCS2000 polygons, want %d", got, n-1)
+	}
 	bs := s.BatchStats()
 	t.Logf("%d checks in %d statements", bs.AuditChecks, bs.AuditStatements)
 	for _, i := range []int{0, 13, 199} {
