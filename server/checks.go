@@ -183,7 +183,7 @@ func (s *Server) runCheck(c echo.Context, in *checkInput) (*CheckResponse, error
 		resp.Hits = []geo.Hit{}
 	}
 	resp.Conflicts, resp.Nearest = conflictCollections(v.Hits)
-	doc, err := json.Marshal(resp)
+	doc, err := encodeCheckResponse(resp)
 	if err != nil {
 		return nil, fmt.Errorf("check: encode: %w", err)
 	}
@@ -197,6 +197,52 @@ func (s *Server) runCheck(c echo.Context, in *checkInput) (*CheckResponse, error
 	}
 	resp.doc = doc
 	return resp, nil
+}
+
+// checkHead and checkTail are CheckResponse's fields before and after its
+// pre-encoded conflicts and nearest collections, in the same order.
+type checkHead struct {
+	CheckID      string       `json:"check_id"`
+	Verdict      string       `json:"verdict"`
+	Category     string       `json:"category"`
+	CategoryName geo.Text     `json:"category_name"`
+	Reference    string       `json:"reference,omitempty"`
+	CRS          string       `json:"crs"`
+	Coverage     geo.Coverage `json:"coverage"`
+	Notes        []geo.Text   `json:"notes,omitempty"`
+	Hits         []geo.Hit    `json:"hits"`
+}
+
+type checkTail struct {
+	Layers       []geo.LayerVersion `json:"layers"`
+	RulesVersion string             `json:"rules_version"`
+	AsOf         geo.Date           `json:"as_of"`
+	CheckedAt    time.Time          `json:"checked_at"`
+	DecisionHash string             `json:"decision_hash"`
+}
+
+// encodeCheckResponse writes what json.Marshal(resp) writes (a test holds
+// it to that, byte for byte), but splices in the conflicts, nearest and
+// site GeoJSON, which geo.AppendGeometry and geo.AppendFeature wrote
+// compact, instead of having encoding/json re-scan and compact them, as it
+// does for every json.RawMessage.
+func encodeCheckResponse(resp *CheckResponse) ([]byte, error) {
+	head, err := json.Marshal(checkHead{resp.CheckID, resp.Verdict, resp.Category, resp.CategoryName, resp.Reference,
+		resp.CRS, resp.Coverage, resp.Notes, resp.Hits})
+	if err != nil {
+		return nil, err
+	}
+	tail, err := json.Marshal(checkTail{resp.Layers, resp.RulesVersion, resp.AsOf, resp.CheckedAt, resp.DecisionHash})
+	if err != nil {
+		return nil, err
+	}
+	doc := make([]byte, 0, len(head)+len(tail)+len(resp.Conflicts)+len(resp.Nearest)+len(resp.Site)+40)
+	doc = append(doc, head[:len(head)-1]...)
+	doc = append(append(doc, `,"conflicts":`...), resp.Conflicts...)
+	doc = append(append(doc, `,"nearest":`...), resp.Nearest...)
+	doc = append(append(doc, ','), tail[1:len(tail)-1]...)
+	doc = append(append(doc, `,"site":`...), resp.Site...)
+	return append(doc, '}'), nil
 }
 
 // keyID is the API key that made the request, when keys are in use.
