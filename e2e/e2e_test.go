@@ -5,6 +5,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -142,6 +143,9 @@ func (b *browser) run(t *testing.T, actions ...chromedp.Action) {
 	t.Helper()
 	if err := chromedp.Run(b.ctx, actions...); err != nil {
 		b.screenshot(t, "failed")
+		if errs := b.consoleErrors(); len(errs) > 0 {
+			t.Logf("console errors so far:\n%s", strings.Join(errs, "\n"))
+		}
 		t.Fatal(err)
 	}
 }
@@ -174,7 +178,14 @@ func (b *browser) screenshot(t *testing.T, name string) {
 // openMap loads the page in Chinese and waits until the layers are loaded.
 func openMap(t *testing.T, b *browser, url string) {
 	t.Helper()
-	b.run(t, chromedp.Navigate(url+"/?lang=zh"), chromedp.WaitVisible(`body[data-ready="1"]`, chromedp.ByQuery))
+	openMapQuery(t, b, url, "lang=zh")
+}
+
+// openMapQuery loads the page with a query string and waits until the
+// layers are loaded.
+func openMapQuery(t *testing.T, b *browser, url, query string) {
+	t.Helper()
+	b.run(t, chromedp.Navigate(url+"/?"+query), chromedp.WaitVisible(`body[data-ready="1"]`, chromedp.ByQuery))
 }
 
 func TestPageLoads(t *testing.T) {
@@ -329,4 +340,221 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// biandan is a point inside the demo's 扁担河生态廊道 (green-corridors,
+// about 200 m wide there), and nearBiandan one 700 m east of it, on no
+// green corridor but inside that layer's bounding box, so on its tiles.
+var (
+	biandan     = [2]float64{31.8000, 119.8360}
+	nearBiandan = [2]float64{31.8000, 119.8435}
+)
+
+// view centres the map on a lat/lon at zoom z and returns the page pixels
+// of the given points in that view.
+func view(t *testing.T, b *browser, center [2]float64, z float64, pts ...[2]float64) [][]float64 {
+	t.Helper()
+	var px [][]float64
+	js, _ := json.Marshal(pts)
+	b.run(t, chromedp.Evaluate(fmt.Sprintf(`(() => {
+		const m = window.ecospace.map;
+		m.setView([%f, %f], %g, {animate: false});
+		const r = m.getContainer().getBoundingClientRect();
+		return %s.map(ll => { const p = m.latLngToContainerPoint(ll); return [r.left + p.x, r.top + p.y]; });
+	})()`, center[0], center[1], z, js), &px))
+	if len(px) != len(pts) {
+		t.Fatalf("pixels %v for %v", px, pts)
+	}
+	return px
+}
+
+// mvtFetched lists the .mvt URLs the page has fetched.
+const mvtFetched = `performance.getEntriesByType('resource').map(e => e.name).filter(n => /\.mvt(\?|$)/.test(n))`
+
+// zoneStyleAt gives the style attributes of the topmost element at a page
+// pixel when it is a path in the zone pane (of GeoJSON or of a tile), and
+// "" when something else is on top there.
+func zoneStyleAt(t *testing.T, b *browser, pos []float64) string {
+	t.Helper()
+	var s string
+	b.run(t, chromedp.Evaluate(fmt.Sprintf(`(() => {
+		const el = document.elementFromPoint(%f, %f);
+		if (!el || el.tagName !== 'path' || !window.ecospace.map.getPane('pane-zone').contains(el)) return '';
+		return ['fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-opacity', 'stroke-dasharray'].map(a => a + '=' + el.getAttribute(a)).join(' ');
+	})()`, pos[0], pos[1]), &s))
+	return s
+}
+
+// popupAt clicks a pixel and returns the text of the layer popup it opens.
+func popupAt(t *testing.T, b *browser, pos []float64, layer string) string {
+	t.Helper()
+	sel := fmt.Sprintf(`.leaflet-popup-content .popup[data-layer=%q]`, layer)
+	var text string
+	b.run(t,
+		chromedp.Evaluate(`window.ecospace.map.closePopup(), true`, nil),
+		chromedp.Sleep(300*time.Millisecond), // the tiles of the new view
+		chromedp.MouseClickXY(pos[0], pos[1]),
+		chromedp.WaitVisible(sel, chromedp.ByQuery),
+		chromedp.Text(sel, &text, chromedp.ByQuery),
+	)
+	return text
+}
+
+// TestTiledLayers opens the map with ?tiles_above=1, so every demo layer
+// with more than one feature is drawn from .mvt tiles: the tiles are
+// fetched and painted, a click on a tiled zone shows the popup the GeoJSON
+// layer shows, the layer toggle hides it, and the point tool still checks
+// sites over it. With the default threshold nothing is tiled.
+func TestTiledLayers(t *testing.T) {
+	url := startServer(t)
+	b := newBrowser(t)
+
+	// Default threshold: the demo layers are GeoJSON, no tile is fetched.
+	openMapQuery(t, b, url, "lang=zh&z=15&ll=31.8,119.836")
+	var sources []string
+	var mvt []string
+	b.run(t,
+		chromedp.Evaluate(`[...document.querySelectorAll('#layer-list li[data-layer]')].map(li => li.dataset.layer + '=' + li.dataset.source)`, &sources),
+		chromedp.Evaluate(mvtFetched, &mvt),
+	)
+	if len(sources) != 8 {
+		t.Fatalf("layer list %v, want 8 layers", sources)
+	}
+	for _, s := range sources {
+		if !strings.HasSuffix(s, "=geojson") {
+			t.Errorf("default threshold: %s, want every demo layer as GeoJSON", s)
+		}
+	}
+	if len(mvt) > 0 {
+		t.Errorf("default threshold fetched tiles: %v", mvt)
+	}
+	pos := view(t, b, biandan, 15, biandan)[0]
+	geojsonStyle := zoneStyleAt(t, b, pos)
+	if !strings.Contains(geojsonStyle, "fill=#9ccc65") {
+		t.Fatalf("GeoJSON corridor at its pixel: %q, want the green-corridors fill", geojsonStyle)
+	}
+	geojsonPopup := popupAt(t, b, pos, "green-corridors")
+	if !strings.Contains(geojsonPopup, "扁担河生态廊道") {
+		t.Fatalf("GeoJSON popup %q lacks the zone's name", geojsonPopup)
+	}
+
+	// ?tiles_above=1: canal (2), canal-core (3) and green-corridors (5) are
+	// tiled; the one-feature layers stay GeoJSON.
+	openMapQuery(t, b, url, "lang=zh&tiles_above=1&z=15&ll=31.8,119.836")
+	sources = nil
+	b.run(t, chromedp.Evaluate(`[...document.querySelectorAll('#layer-list li[data-layer]')].map(li => li.dataset.layer + '=' + li.dataset.source)`, &sources))
+	want := map[string]string{"district": "geojson", "xinmeng-river": "geojson", "xinmeng-corridor": "geojson", "xinmeng-band": "geojson", "canal": "tiles", "canal-built-up": "geojson", "canal-core": "tiles", "green-corridors": "tiles"}
+	for _, s := range sources {
+		id, src, _ := strings.Cut(s, "=")
+		if want[id] != src {
+			t.Errorf("tiles_above=1: %s is drawn from %s, want %s", id, src, want[id])
+		}
+	}
+	var legend, kept string
+	b.run(t,
+		chromedp.Text(`#layer-list li[data-layer="green-corridors"]`, &legend, chromedp.ByQuery),
+		chromedp.Evaluate(`new URLSearchParams(location.search).get('tiles_above')`, &kept),
+	)
+	if kept != "1" {
+		t.Errorf("the page URL kept tiles_above=%q, want 1 (for reloads and shared links)", kept)
+	}
+	if !strings.Contains(legend, "生态廊道与绿线") || !strings.Contains(legend, "矢量瓦片") || !strings.Contains(legend, "5 个要素") {
+		t.Errorf("legend of the tiled layer %q lacks its title, feature count or 矢量瓦片", legend)
+	}
+
+	mvt = nil
+	b.run(t, chromedp.Evaluate(mvtFetched, &mvt))
+	var green int
+	for _, u := range mvt {
+		if strings.Contains(u, "/api/v1/layers/green-corridors/tiles/15/") {
+			green++
+		}
+		if strings.Contains(u, "/layers/district/") {
+			t.Errorf("the one-feature district layer was tiled: %s", u)
+		}
+	}
+	if green == 0 {
+		t.Fatalf("no zoom-15 tile of green-corridors fetched; .mvt fetched: %v", mvt)
+	}
+	t.Logf("%d .mvt tiles fetched, %d of green-corridors", len(mvt), green)
+
+	// The zone is drawn from its tiles: the topmost element at the point is
+	// a path of a tile in the zone pane, styled as the GeoJSON path was, and
+	// 700 m away, off the corridor, nothing of that pane is.
+	px := view(t, b, biandan, 15, biandan, nearBiandan)
+	pos = px[0]
+	b.run(t, chromedp.Sleep(300*time.Millisecond))
+	var paths int
+	b.run(t, chromedp.Evaluate(`window.ecospace.map.getPane('pane-zone').querySelectorAll('svg.leaflet-tile path').length`, &paths))
+	if paths == 0 {
+		t.Fatal("no tile path in the zone pane")
+	}
+	if got := zoneStyleAt(t, b, pos); got != geojsonStyle {
+		t.Errorf("tiled corridor at its pixel: %q, want the GeoJSON path's %q", got, geojsonStyle)
+	}
+	if got := zoneStyleAt(t, b, px[1]); got != "" {
+		t.Errorf("a zone-pane path 700 m off the corridor: %q", got)
+	}
+
+	// A click on the tiled zone: the same popup as from GeoJSON.
+	tiledPopup := popupAt(t, b, pos, "green-corridors")
+	b.screenshot(t, "tiled-popup")
+	if !strings.Contains(tiledPopup, "扁担河生态廊道") {
+		t.Errorf("tiled popup %q lacks the zone's Chinese name", tiledPopup)
+	}
+	if tiledPopup != geojsonPopup {
+		t.Errorf("tiled popup differs from the GeoJSON one:\n tiles:   %q\n geojson: %q", tiledPopup, geojsonPopup)
+	}
+	b.run(t, chromedp.Click(`#lang-toggle`, chromedp.ByQuery))
+	if en := popupAt(t, b, view(t, b, biandan, 15, biandan)[0], "green-corridors"); !strings.Contains(en, "Biandan River ecological corridor") {
+		t.Errorf("English popup %q lacks the zone's English name", en)
+	}
+	b.run(t, chromedp.Click(`#lang-toggle`, chromedp.ByQuery))
+
+	// The layer toggle removes the tiles and brings them back.
+	count := func() int {
+		var n int
+		b.run(t, chromedp.Evaluate(`window.ecospace.map.getPane('pane-zone').querySelectorAll('svg.leaflet-tile path').length`, &n))
+		return n
+	}
+	b.run(t, chromedp.Click(`#layer-green-corridors`, chromedp.ByQuery), chromedp.Sleep(200*time.Millisecond))
+	if n := count(); n != 0 {
+		t.Errorf("%d tile paths left after hiding the layer", n)
+	}
+	b.run(t, chromedp.Click(`#layer-green-corridors`, chromedp.ByQuery), chromedp.Sleep(500*time.Millisecond))
+	if n := count(); n == 0 {
+		t.Error("no tile path after showing the layer again")
+	}
+
+	// The point tool checks a site over the tiles, off any feature: a tile
+	// must not swallow the map's click.
+	near := view(t, b, biandan, 15, nearBiandan)[0]
+	b.run(t,
+		chromedp.Evaluate(`window.ecospace.map.closePopup(), true`, nil),
+		chromedp.SetValue(`#category`, "chemical", chromedp.ByQuery),
+		chromedp.Click(`#tool-point`, chromedp.ByQuery),
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.MouseClickXY(near[0], near[1]),
+		chromedp.WaitVisible(`#verdict[data-verdict]`, chromedp.ByQuery),
+	)
+	b.screenshot(t, "tiled-check")
+
+	// ?tiles_above=0 tiles the one-feature 1 km band too: its sub-legend
+	// (the band's distance, a property of its features) comes from the
+	// properties of the tiles on screen.
+	openMapQuery(t, b, url, "lang=zh&tiles_above=0&z=13&ll=31.80,119.77")
+	var band, bandSource string
+	b.run(t,
+		chromedp.AttributeValue(`#layer-list li[data-layer="xinmeng-band"]`, "data-source", &bandSource, nil, chromedp.ByQuery),
+		chromedp.WaitVisible(`#layer-list li[data-layer="xinmeng-band"] .sub-legend`, chromedp.ByQuery),
+		chromedp.Text(`#layer-list li[data-layer="xinmeng-band"] .sub-legend`, &band, chromedp.ByQuery),
+	)
+	if bandSource != "tiles" || !strings.Contains(band, "≤ 1,000 米") {
+		t.Errorf("band drawn from %s with sub-legend %q, want tiles and ≤ 1,000 米", bandSource, band)
+	}
+	b.screenshot(t, "tiled-legend")
+
+	if errs := b.consoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors with tiled layers:\n%s", strings.Join(errs, "\n"))
+	}
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Copies the third-party browser code (Leaflet, Leaflet-Geoman, shpjs) from
-// web/node_modules into web/dist/vendor, which the Go binary embeds
-// (web/web.go). The app's own files (web/src) are embedded as they are; there
-// is nothing to compile. Run `npm ci` in web/ first (make build does both).
+// Copies the third-party browser code (Leaflet, Leaflet-Geoman,
+// Leaflet.VectorGrid, shpjs) from web/node_modules into web/dist/vendor,
+// which the Go binary embeds (web/web.go). The app's own files (web/src) are
+// embedded as they are; there is nothing to compile. Run `npm ci` in web/
+// first (make build does both).
 //
 //   node web/build.js
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
@@ -24,6 +25,14 @@ const VENDOR = [
     pkg: '@geoman-io/leaflet-geoman-free',
     dir: 'geoman',
     files: ['dist/leaflet-geoman.min.js', 'dist/leaflet-geoman.css', 'LICENSE'],
+  },
+  {
+    // The bundled build carries pbf and @mapbox/vector-tile, which the map
+    // needs to read .mvt tiles. The package has no LICENSE file: its
+    // Beerware notice is in the README, which goes along.
+    pkg: 'leaflet.vectorgrid',
+    dir: 'vectorgrid',
+    files: ['dist/Leaflet.VectorGrid.bundled.min.js', 'README.md'],
   },
   {
     pkg: 'shpjs',

@@ -20,7 +20,7 @@ import (
 //go:embed all:dist
 var distFS embed.FS
 
-//go:embed src/index.html src/app.js src/style.css src/messages.js src/coords.js src/proj.js src/upload.js
+//go:embed src/index.html src/app.js src/style.css src/messages.js src/coords.js src/proj.js src/upload.js src/tiles.js
 var srcFS embed.FS
 
 // vendorFiles are the files the page loads from dist; all must be there for
@@ -30,6 +30,7 @@ var vendorFiles = []string{
 	"vendor/leaflet/leaflet.css",
 	"vendor/geoman/leaflet-geoman.min.js",
 	"vendor/geoman/leaflet-geoman.css",
+	"vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js",
 	"vendor/shpjs/shp.min.js",
 }
 

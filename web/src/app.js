@@ -1,12 +1,14 @@
 // The planners' map: layers with legend and toggles, the site check (click,
 // draw, upload, paste), the result with its reasons, share link and print.
-// Leaflet (L), Leaflet-Geoman (L.PM) and shpjs (shp) are loaded as classic
-// scripts before this module; everything else is this app's own code.
+// Leaflet (L), Leaflet-Geoman (L.PM), Leaflet.VectorGrid (L.vectorGrid) and
+// shpjs (shp) are loaded as classic scripts before this module; everything
+// else is this app's own code.
 
 import { t as translate, LANGS } from './messages.js';
 import { parseCoordinates, lineForPointer } from './coords.js';
 import { siteFromGeoJSON, siteFromGeoJSONText, uploadKind } from './upload.js';
 import { geometryToLonLat } from './proj.js';
+import { tilesThreshold, isTiled, tileURLTemplate, TILES_ABOVE_DEFAULT, TILES_ABOVE_PARAM } from './tiles.js';
 
 const API = '/api/v1';
 const DEFAULT_BBOX = [119.73, 31.74, 119.96, 31.85]; // Zhonglou District
@@ -20,7 +22,8 @@ const state = {
   config: null,
   layers: [], // from /layers, in API order
   layerById: new Map(),
-  overlays: new Map(), // id → {group, visible, bucket, status, error, features}
+  overlays: new Map(), // id → {group, tiled, visible, bucket, status, error, features}
+  tilesAbove: tilesThreshold(params), // layers with more features are drawn from vector tiles
   hidden: new Set((params.get('off') || '').split(',').filter(Boolean)),
   categories: [],
   site: null, // {geometry, crs, display, source, fileName, parsed}
@@ -189,24 +192,124 @@ const bucketFor = (z) => (z <= 11 ? 11 : z <= 13 ? 13 : 15);
 const featureCache = new Map();
 
 function makeOverlay(info) {
-  const group = L.geoJSON(null, {
+  const ov = { group: null, tiled: isTiled(info, state.tilesAbove), visible: !state.hidden.has(info.id), bucket: null, status: 'idle', error: null, features: [], token: 0 };
+  if (ov.tiled) {
+    ov.group = makeTiledGroup(info, ov);
+    return ov;
+  }
+  ov.group = L.geoJSON(null, {
     pane: paneFor(info),
     style: (f) => layerStyle(info, f.properties || {}),
     pointToLayer: (f, latlng) => L.circleMarker(latlng, { ...layerStyle(info, f.properties || {}), radius: 5, fillOpacity: 0.8, pane: paneFor(info) }),
     onEachFeature: (f, layer) => {
-      layer.on('click', (e) => {
-        if (state.tool) return; // the map click checks the site instead
-        L.popup({ maxWidth: 320 }).setLatLng(e.latlng).setContent(popupContent(info, f.properties || {})).openOn(map);
-      });
+      layer.on('click', (e) => showFeaturePopup(info, f.properties || {}, e.latlng));
     },
   });
-  return { group, visible: !state.hidden.has(info.id), bucket: null, status: 'idle', error: null, features: [], token: 0 };
+  return ov;
+}
+
+function showFeaturePopup(info, props, latlng) {
+  if (state.tool) return; // the map click checks the site instead
+  L.popup({ maxWidth: 320 }).setLatLng(latlng).setContent(popupContent(info, props)).openOn(map);
+}
+
+// A layer too heavy for GeoJSON: Mapbox vector tiles (one MVT layer named
+// after the layer id, with the features' properties), drawn with the same
+// style function and popup as the GeoJSON layers.
+//
+// Each tile is an SVG (L.svg.tile), not a canvas, for two reasons. VectorGrid
+// 1.3.0's canvas tiles call L.DomEvent.fakeStop on a click that hits a
+// feature, and Leaflet 1.8 removed it (1.9.4 has no _fakeStop either to
+// alias), so the click throws and no popup opens (Leaflet.VectorGrid issue
+// #274; the fix merged upstream in PR #288 is unreleased). And an
+// interactive canvas takes every click in its square, so a tiled layer in a
+// higher pane (the canal, in the source pane) would hide the zones beneath
+// it from clicks. In an SVG tile only the drawn paths take clicks, as in
+// the GeoJSON layers, and a tile holds only the features on it, simplified
+// for its zoom, so the DOM stays small however big the layer is.
+function makeTiledGroup(info, ov) {
+  const isPoint = /Point/.test(info.geometry_type || '');
+  const style = (props) => {
+    noteLegendProps(info, ov, props || {});
+    const s = { ...layerStyle(info, props || {}), fill: true }; // VectorGrid's polygons start unfilled; its lines ignore fill
+    return isPoint ? { ...s, radius: 5, fillOpacity: 0.8 } : s;
+  };
+  const b = Array.isArray(info.bbox) && info.bbox.length === 4 ? info.bbox : null;
+  const Tiled = L.VectorGrid.Protobuf.extend({
+    // VectorGrid leaves a tile whose fetch rejected (network down) loading
+    // for ever and the rejection unhandled: say so in the legend instead.
+    _getVectorTilePromise(coords) {
+      return L.VectorGrid.Protobuf.prototype._getVectorTilePromise.call(this, coords).catch((e) => {
+        ov.error = e && e.message ? e.message : String(e);
+        return { layers: {} };
+      });
+    },
+    // Leaflet places the events of a small circle at its getLatLng(), which
+    // a tile's point symbol (placed in tile pixels) leaves undefined, so a
+    // hover or click on it would throw; without it the pointer's position
+    // is used, as for lines and polygons.
+    _createLayer(feat, pxPerExtent) {
+      const layer = L.VectorGrid.Protobuf.prototype._createLayer.call(this, feat, pxPerExtent);
+      if (layer && layer.getLatLng) layer.getLatLng = undefined;
+      return layer;
+    },
+  });
+  const layer = new Tiled(tileURLTemplate(API, info.id), {
+    pane: paneFor(info),
+    rendererFactory: L.svg.tile,
+    interactive: true,
+    // With an id per feature VectorGrid unregisters an unloaded tile's
+    // paths from the map; without it they pile up as the map is panned.
+    getFeatureId: (f) => f.properties.id,
+    vectorTileLayerStyles: { [info.id]: style },
+    // No requests for tiles that cannot hold a feature.
+    bounds: b ? L.latLngBounds([b[1], b[0]], [b[3], b[2]]) : undefined,
+  });
+  layer.on('click', (e) => showFeaturePopup(info, e.layer.properties || {}, e.latlng));
+  layer.on('loading', () => {
+    ov.status = 'loading';
+    ov.error = null;
+    updateLegendItem(info.id);
+  });
+  layer.on('load', () => {
+    ov.status = ov.error ? 'error' : 'ok';
+    updateLegendItem(info.id);
+  });
+  return layer;
+}
+
+// The sub-legend of a GeoJSON layer reads its features; a tiled layer has
+// no feature list, so the properties its tiles are styled with stand in,
+// and the legend item is redrawn once when a new sub-zone or band shows up.
+function noteLegendProps(info, ov, props) {
+  const key = legendKey(props);
+  if (!key || ov.features.some((f) => legendKey(f.properties) === key)) return;
+  ov.features.push({ properties: { ...props } });
+  if (!ov.legendPending) {
+    ov.legendPending = true;
+    setTimeout(() => {
+      ov.legendPending = false;
+      updateLegendItem(info.id);
+    }, 0);
+  }
+}
+
+function legendKey(p) {
+  return p.subzone || (p.distance_m !== undefined ? `d${p.distance_m}-${p.min_distance_m || 0}` : null);
 }
 
 async function loadLayer(id) {
   const info = state.layerById.get(id);
   const ov = state.overlays.get(id);
   if (!ov.visible) return;
+  if (ov.tiled) {
+    // Tiles load themselves as the map moves; callers that wait (boot, for
+    // data-ready) wait for the tiles on screen, or until the layer is
+    // hidden, which ends its loading without a 'load'.
+    if (!ov.group.isLoading()) return;
+    await new Promise((resolve) => ov.group.once('load remove', resolve));
+    return;
+  }
   const bucket = bucketFor(map.getZoom());
   if (ov.bucket === bucket && ov.status === 'ok') return;
   if (info.feature_count === 0) {
@@ -340,11 +443,12 @@ function legendItem(info) {
   const sub = subLegend(info, ov);
   const meta = [t('legend.features', { n: num(info.feature_count) })];
   if (info.version !== undefined) meta.push(t('legend.version', { version: info.version, from: info.valid_from ? String(info.valid_from).slice(0, 10) : '–' }));
+  if (ov.tiled) meta.push(t('legend.tiled'));
   return h(
     'li',
     {
       class: `layer-item${ov.visible ? '' : ' off'}`,
-      dataset: { layer: info.id, kind: info.kind, status: ov.status },
+      dataset: { layer: info.id, kind: info.kind, status: ov.status, source: ov.tiled ? 'tiles' : 'geojson' },
       'data-testid': `layer-${info.id}`,
     },
     h(
@@ -375,7 +479,7 @@ function subLegend(info, ov) {
   const seen = new Map();
   for (const f of ov.features) {
     const p = f.properties || {};
-    const key = p.subzone || (p.distance_m !== undefined ? `d${p.distance_m}-${p.min_distance_m || 0}` : null);
+    const key = legendKey(p);
     if (key && !seen.has(key)) seen.set(key, p);
   }
   if (seen.size === 0 && info.id === 'canal-core') {
@@ -1062,6 +1166,8 @@ function writeURL() {
   p.set('z', String(map.getZoom()));
   p.set('ll', `${c.lat.toFixed(5)},${c.lng.toFixed(5)}`);
   if (state.hidden.size) p.set('off', [...state.hidden].join(','));
+  // Kept so that a reload or a shared link draws the layers the same way.
+  if (state.tilesAbove !== TILES_ABOVE_DEFAULT) p.set(TILES_ABOVE_PARAM, String(state.tilesAbove));
   if (state.result && state.result.check_id) p.set('check', state.result.check_id);
   const url = `${location.pathname}?${p.toString().replace(/%2C/g, ',')}${location.hash}`;
   history.replaceState(null, '', url);

@@ -107,6 +107,7 @@ export const MESSAGES = {
     'legend.within': '距{source} ≤ {d} 米',
     'legend.between': '距{source} {min}–{d} 米',
     'legend.loading': '加载中…',
+    'legend.tiled': '矢量瓦片',
 
     'status.illustrative': '示意',
     'status.estimated': '估算',
@@ -282,6 +283,7 @@ export const MESSAGES = {
     'legend.within': '≤ {d} m from {source}',
     'legend.between': '{min}–{d} m from {source}',
     'legend.loading': 'Loading…',
+    'legend.tiled': 'vector tiles',
 
     'status.illustrative': 'Illustrative',
     'status.estimated': 'Estimated',
