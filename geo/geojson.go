@@ -87,7 +87,45 @@ func AppendFeature(dst []byte, id string, g orb.Geometry, props map[string]any) 
 	return append(dst, '}'), nil
 }
 
+// appendNum writes f rounded to 6 decimals as the shortest decimal that
+// reads back as that rounded value (what strconv's 'f', -1 writes for it),
+// by integer arithmetic: formatting positions is most of the cost of a
+// GeoJSON response. Below 1e9 a double's spacing is under 1e-7, so the
+// decimal of n millionths is the only one of that length that reads back
+// as the rounded double; larger values take strconv.
 func appendNum(dst []byte, f float64) []byte {
+	r := math.Round(f * 1e6)
+	if !(math.Abs(r) < 1e15) {
+		return appendNumSlow(dst, f)
+	}
+	n := int64(r)
+	if n == 0 {
+		return append(dst, '0') // no "-0"
+	}
+	if n < 0 {
+		dst = append(dst, '-')
+		n = -n
+	}
+	dst = strconv.AppendInt(dst, n/1e6, 10)
+	frac := n % 1e6
+	if frac == 0 {
+		return dst
+	}
+	var digits [7]byte
+	digits[0] = '.'
+	end := 7
+	for i := 6; i >= 1; i-- {
+		digits[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	for digits[end-1] == '0' {
+		end--
+	}
+	return append(dst, digits[:end]...)
+}
+
+// appendNumSlow is appendNum by strconv, for any value.
+func appendNumSlow(dst []byte, f float64) []byte {
 	r := math.Round(f*1e6) / 1e6
 	if r == 0 {
 		r = 0 // no "-0"
