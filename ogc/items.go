@@ -2,9 +2,11 @@ package ogc
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -237,18 +239,42 @@ func (h *handler) items(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	w := c.Response()
-	hd := w.Header()
+	hd := c.Response().Header()
+	ctype := mtGeoJSON
 	if r.format == "html" {
-		hd.Set(echo.HeaderContentType, "text/html; charset=utf-8")
+		ctype = "text/html; charset=utf-8"
 	} else {
-		hd.Set(echo.HeaderContentType, mtGeoJSON)
 		hd.Set("Content-Crs", r.crs.contentCrs())
 	}
-	if !r.noLayer {
-		hd.Set("X-Layer-Version", strconv.FormatInt(r.info.Version, 10))
+	write := func(w io.Writer) error { return h.writeItems(ctx, w, r) }
+	if r.noLayer || h.cfg.Cache == nil {
+		hd.Set(echo.HeaderContentType, ctype)
+		c.Response().WriteHeader(http.StatusOK)
+		if err := write(c.Response()); err != nil {
+			// The status line is gone; a truncated body must not look
+			// whole, so the connection is dropped rather than the
+			// document closed.
+			if !errors.Is(err, ctx.Err()) {
+				h.log.Error("ogc: stream items", "collection", r.id, "error", err)
+			}
+			panic(http.ErrAbortHandler)
+		}
+		return nil
 	}
-	w.WriteHeader(http.StatusOK)
+	hd.Set("X-Layer-Version", strconv.FormatInt(r.info.Version, 10))
+	return h.cfg.Cache.StreamCached(c, itemsKey(r), ctype, write)
+}
+
+// itemsKey identifies an items response: the layer version in force (with
+// its start and size, as the map's layer responses do), the links' base
+// and the normalised query.
+func itemsKey(r *itemsRequest) string {
+	return "ogc-items|" + r.id + "|" + strconv.FormatInt(r.info.Version, 10) + "|" + r.info.ValidFrom.Format(time.DateOnly) +
+		"|" + strconv.Itoa(r.info.FeatureCount) + "|" + r.format + "|" + r.base + "|" + r.page(r.offset, r.format).Encode()
+}
+
+// writeItems writes the page, numberMatched and the links.
+func (h *handler) writeItems(ctx context.Context, w io.Writer, r *itemsRequest) error {
 	bw := bufio.NewWriterSize(w, 32<<10)
 	timeStamp := h.now().UTC().Format(time.RFC3339)
 
@@ -256,7 +282,7 @@ func (h *handler) items(c echo.Context) error {
 	if r.format == "html" {
 		page = h.newHTMLItems(r)
 		if err := page.head(bw); err != nil {
-			return nil
+			return err
 		}
 	} else {
 		bw.WriteString(`{"type":"FeatureCollection","timeStamp":"` + timeStamp + `","features":[`)
@@ -284,7 +310,7 @@ func (h *handler) items(c echo.Context) error {
 			ll := r.bbox.lonlat
 			q.BBox = &ll
 		}
-		err = h.store.Features(ctx, r.id, q, func(f geo.Feature) error {
+		err := h.store.Features(ctx, r.id, q, func(f geo.Feature) error {
 			if r.bbox != nil && !r.bbox.matches(f.Geometry) {
 				return nil
 			}
@@ -299,13 +325,7 @@ func (h *handler) items(c echo.Context) error {
 			return nil
 		})
 		if err != nil {
-			// The status line is gone; a truncated body must not look
-			// whole, so the connection is dropped rather than the
-			// document closed.
-			if !errors.Is(err, ctx.Err()) {
-				h.log.Error("ogc: stream items", "collection", r.id, "error", err)
-			}
-			panic(http.ErrAbortHandler)
+			return fmt.Errorf("ogc: items of %s: %w", r.id, err)
 		}
 	}
 	var links []link
@@ -334,7 +354,7 @@ func (h *handler) items(c echo.Context) error {
 	links = append(links, link{Href: collURL, Rel: "collection", Type: mtJSON, Title: "The collection"})
 	if page != nil {
 		if err := page.foot(bw, matched, returned, timeStamp, links); err != nil {
-			return nil
+			return err
 		}
 		return bw.Flush()
 	}

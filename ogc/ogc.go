@@ -10,6 +10,7 @@ package ogc
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -69,6 +70,16 @@ type Config struct {
 	// Now is the clock for timeStamp and for "today" (the default
 	// datetime); nil: time.Now.
 	Now func() time.Time
+	// Cache keeps encoded items pages per layer version and query, with
+	// ETag and gzip (the *server.Server the API is mounted on); nil: every
+	// page is encoded per request.
+	Cache Cache
+}
+
+// Cache answers a GET from a kept response or streams it with write and
+// keeps it; see server.(*Server).StreamCached.
+type Cache interface {
+	StreamCached(c echo.Context, key, ctype string, write func(w io.Writer) error) error
 }
 
 type handler struct {

@@ -1,6 +1,8 @@
 package ogc_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -65,7 +67,7 @@ func newAPI(t testing.TB, s data.Store) http.Handler {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := server.New(server.Config{Store: s, Rules: rules, Manifest: man, Log: log, Now: func() time.Time { return now }})
-	ogc.Register(srv.Echo(), ogc.Config{Store: s, Manifest: man, Log: log, Now: func() time.Time { return now }})
+	ogc.Register(srv.Echo(), ogc.Config{Store: s, Manifest: man, Log: log, Now: func() time.Time { return now }, Cache: srv})
 	return srv
 }
 
@@ -303,6 +305,7 @@ func runSuite(t *testing.T, open storetest.Opener) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, s, h) })
 	}
+	t.Run("ItemsCache", func(t *testing.T) { testItemsCache(t, open(t)) })
 	// These share a second store, with a synthetic green-corridors version
 	// of 600 squares and an L (valid from 2025-06-01) over the demo one.
 	t.Run("Synthetic", func(t *testing.T) {
@@ -1189,5 +1192,61 @@ func testStreaming(t *testing.T, s data.Store, h http.Handler, _ []geo.Feature) 
 	}
 	if w.writes < w.n/(64<<10) {
 		t.Errorf("%d bytes in %d writes: the page was buffered whole", w.n, w.writes)
+	}
+}
+
+// testItemsCache: an items page is kept per layer version and query: the
+// same request gets the same bytes (with a strong ETag, gzip when asked),
+// If-None-Match gets 304, and an import makes both the body and the ETag
+// new at once, on a store of its own.
+func testItemsCache(t *testing.T, s data.Store) {
+	h := newAPI(t, s)
+	const page = "/ogc/collections/green-corridors/items?limit=3&bbox=119.7,31.7,120,31.9"
+	first := get(t, h, page)
+	first.want(t, 200, "application/geo+json")
+	etag := first.hdr.Get("ETag")
+	if !strings.HasPrefix(etag, `"`) || !strings.Contains(first.hdr.Get("Cache-Control"), "max-age") {
+		t.Fatalf("ETag %q, Cache-Control %q: want a strong validator and a max-age", etag, first.hdr.Get("Cache-Control"))
+	}
+	again := get(t, h, page)
+	if again.code != 200 || !bytes.Equal(again.body, first.body) || again.hdr.Get("ETag") != etag {
+		t.Fatalf("the same page twice differs: %s / %s", clipBody(first.body), clipBody(again.body))
+	}
+	if r := get(t, h, page, "If-None-Match", etag); r.code != http.StatusNotModified || len(r.body) != 0 {
+		t.Fatalf("If-None-Match with the current ETag: %d, %d bytes; want 304 and no body", r.code, len(r.body))
+	}
+	if r := get(t, h, strings.Replace(page, "limit=3", "limit=2", 1)); r.hdr.Get("ETag") == etag {
+		t.Error("another query has the same ETag")
+	}
+	z := get(t, h, page, "Accept-Encoding", "gzip")
+	if z.hdr.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding %q with Accept-Encoding gzip", z.hdr.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(z.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(plain, first.body) {
+		t.Fatalf("the gzip body is not the page: %v", err)
+	}
+
+	importSynthetic(t, s, 30)
+	after := get(t, h, page)
+	after.want(t, 200, "application/geo+json")
+	if bytes.Equal(after.body, first.body) || after.hdr.Get("ETag") == etag {
+		t.Fatal("after an import the page and its ETag are unchanged")
+	}
+	var fc struct {
+		Features []struct {
+			ID string `json:"id"`
+		} `json:"features"`
+	}
+	after.json(t, &fc)
+	if len(fc.Features) == 0 || !strings.HasPrefix(fc.Features[0].ID, "syn-") {
+		t.Fatalf("after the import the page shows %+v, want the imported features", fc.Features)
+	}
+	if r := get(t, h, page, "If-None-Match", etag); r.code != 200 {
+		t.Fatalf("the old ETag after an import: %d, want 200 with the new page", r.code)
 	}
 }

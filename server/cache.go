@@ -224,6 +224,79 @@ func (s *Server) serveCached(c echo.Context, cache *respCache, e *cacheEntry, ct
 	return err
 }
 
+// StreamCached answers a GET whose body is wholly determined by key, which
+// must name the layer versions in force (so that an import needs no
+// invalidation) and the normalised query: 304 when If-None-Match names it,
+// the kept body when there is one, else the body write produces, streamed
+// to the client (gzip when it takes it) and kept for next time if it fits.
+// Once write has begun the status line is gone, so if write fails for any
+// reason but the client's going away the connection is dropped rather
+// than a truncated body made to look whole.
+func (s *Server) StreamCached(c echo.Context, key, ctype string, write func(w io.Writer) error) error {
+	r, w := c.Request(), c.Response()
+	if notModified(r, key) {
+		s.cacheHeaders(w.Header(), key, acceptsGzip(r))
+		return c.NoContent(http.StatusNotModified)
+	}
+	cache := s.layerCache()
+	if e, ok := cache.get(key); ok {
+		return s.serveCached(c, cache, e, ctype)
+	}
+	gz := acceptsGzip(r)
+	s.cacheHeaders(w.Header(), key, gz)
+	w.Header().Set(echo.HeaderContentType, ctype)
+	limit := int(min(cache.max/4, math.MaxInt32))
+	client := &clientWriter{w: w}
+	var out io.Writer = client
+	var zw *gzip.Writer
+	var zcap *capture
+	if gz {
+		w.Header().Set(echo.HeaderContentEncoding, "gzip")
+		zcap = &capture{w: client, limit: limit}
+		zw, _ = gzip.NewWriterLevel(zcap, gzip.BestSpeed)
+		out = zw
+	}
+	w.WriteHeader(http.StatusOK)
+	pcap := &capture{w: out, limit: limit}
+	err := write(pcap)
+	if err == nil && zw != nil {
+		err = zw.Close()
+	}
+	if client.err != nil {
+		return nil // the client went away; nothing to keep
+	}
+	if err != nil {
+		s.log.Error("stream response", "key", key, "error", err)
+		panic(http.ErrAbortHandler)
+	}
+	if !pcap.over {
+		var zb []byte
+		if zcap != nil && !zcap.over {
+			zb = zcap.buf
+		}
+		cache.put(key, pcap.buf, zb)
+	}
+	return nil
+}
+
+// clientWriter remembers the first error writing to the client, which
+// tells a departed client from a failing producer.
+type clientWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *clientWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	if err != nil {
+		c.err = err
+	}
+	return n, err
+}
+
 // capture keeps a copy of what passes through, up to limit bytes; over it,
 // the copy is dropped (the response is too big to keep).
 type capture struct {

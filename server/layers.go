@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"math"
@@ -110,82 +109,38 @@ func (s *Server) layerFeatures(c echo.Context) error {
 	// Kept responses (cache.go) are keyed by the version in force and the
 	// normalised query; the ETag comes from the same key.
 	key := featuresKey(info, bbox, zoom)
-	r, w := c.Request(), c.Response()
-	w.Header().Set("X-Layer-Version", strconv.FormatInt(info.Version, 10))
-	if notModified(r, key) {
-		s.cacheHeaders(w.Header(), key, acceptsGzip(r))
-		return c.NoContent(http.StatusNotModified)
-	}
-	cache := s.layerCache()
-	if e, ok := cache.get(key); ok {
-		return s.serveCached(c, cache, e, "application/geo+json")
-	}
-	// A miss streams the layer one feature at a time, as before, keeping a
-	// copy of the body (plain and, when sent so, gzip) to serve next time.
-	gz := acceptsGzip(r)
-	s.cacheHeaders(w.Header(), key, gz)
-	w.Header().Set(echo.HeaderContentType, "application/geo+json")
-	limit := int(min(cache.max/4, math.MaxInt32))
-	var out io.Writer = w
-	var zw *gzip.Writer
-	var zcap *capture
-	if gz {
-		w.Header().Set(echo.HeaderContentEncoding, "gzip")
-		zcap = &capture{w: w, limit: limit}
-		zw, _ = gzip.NewWriterLevel(zcap, gzip.BestSpeed)
-		out = zw
-	}
-	w.WriteHeader(http.StatusOK)
-	pcap := &capture{w: out, limit: limit}
-	bw := bufio.NewWriterSize(pcap, 32<<10)
-	head := fmt.Sprintf(`{"type":"FeatureCollection","layer":%q,"version":%d,"valid_from":%q,"status":%q,"features":[`,
-		info.ID, info.Version, info.ValidFrom.Format(time.DateOnly), info.Status)
-	if _, err := bw.WriteString(head); err != nil {
-		return nil
-	}
-	buf := make([]byte, 0, 4096)
-	n := 0
-	decimals := DecimalsForZoom(zoom)
-	err = s.store.Features(ctx, info.ID, data.FeatureQuery{AsOf: asOf, BBox: bbox, Zoom: zoom}, func(f geo.Feature) error {
-		buf = buf[:0]
-		if n > 0 {
-			buf = append(buf, ',')
-		}
-		n++
-		g := f.Geometry
-		if decimals < geo.Decimals {
-			g = roundGeometry(g, decimals)
-		}
-		var err error
-		if buf, err = geo.AppendFeature(buf, f.ID, g, f.Properties); err != nil {
+	c.Response().Header().Set("X-Layer-Version", strconv.FormatInt(info.Version, 10))
+	return s.StreamCached(c, key, "application/geo+json", func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 32<<10)
+		head := fmt.Sprintf(`{"type":"FeatureCollection","layer":%q,"version":%d,"valid_from":%q,"status":%q,"features":[`,
+			info.ID, info.Version, info.ValidFrom.Format(time.DateOnly), info.Status)
+		bw.WriteString(head)
+		buf := make([]byte, 0, 4096)
+		n := 0
+		decimals := DecimalsForZoom(zoom)
+		err := s.store.Features(ctx, info.ID, data.FeatureQuery{AsOf: asOf, BBox: bbox, Zoom: zoom}, func(f geo.Feature) error {
+			buf = buf[:0]
+			if n > 0 {
+				buf = append(buf, ',')
+			}
+			n++
+			g := f.Geometry
+			if decimals < geo.Decimals {
+				g = roundGeometry(g, decimals)
+			}
+			var err error
+			if buf, err = geo.AppendFeature(buf, f.ID, g, f.Properties); err != nil {
+				return err
+			}
+			_, err = bw.Write(buf)
 			return err
+		})
+		if err != nil {
+			return fmt.Errorf("stream layer %s: %w", info.ID, err)
 		}
-		_, err = bw.Write(buf)
-		return err
+		bw.WriteString("]}")
+		return bw.Flush()
 	})
-	if err != nil {
-		// The status line is gone; a truncated body must not look whole,
-		// so the connection is dropped rather than the array closed.
-		s.log.Error("stream features", "layer", info.ID, "error", err)
-		panic(http.ErrAbortHandler)
-	}
-	bw.WriteString("]}")
-	if err := bw.Flush(); err != nil {
-		return nil // the client went away
-	}
-	if zw != nil {
-		if err := zw.Close(); err != nil {
-			return nil
-		}
-	}
-	if !pcap.over {
-		var zb []byte
-		if zcap != nil && !zcap.over {
-			zb = zcap.buf
-		}
-		cache.put(key, pcap.buf, zb)
-	}
-	return nil
 }
 
 // featuresKey identifies a GeoJSON layer response: the layer version in

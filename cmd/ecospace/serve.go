@@ -81,7 +81,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv := server.New(server.Config{Store: app.store, Rules: app.rules, Manifest: app.manifest, Log: log, Basemap: bm, Web: web.Handler(),
 		Keys: keys, RequireKey: *requireKey, RequireKeyForReads: *requireKeyReads, RateLimit: *rateLimit, RateBurst: *rateBurst,
 		CORSOrigins: origins, TrustProxy: *trustProxy})
-	ogc.Register(srv.Echo(), ogc.Config{Store: app.store, Manifest: app.manifest, Log: log})
+	ogc.Register(srv.Echo(), ogc.Config{Store: app.store, Manifest: app.manifest, Log: log, Cache: srv})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
