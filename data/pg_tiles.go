@@ -13,12 +13,15 @@ var _ TileStore = (*PG)(nil)
 // version whose geometry meets the tile's box with its buffer (a lon/lat
 // box in the store's SRID, so the GiST index on geom finds them), each
 // simplified by half a tile unit, projected to Web Mercator and clipped
-// to the tile (ST_AsMVTGeom), with the properties the map shows. An empty
-// tile is an empty bytea.
+// to the tile (ST_AsMVTGeom), with the feature's scalar properties (a
+// jsonb column, which ST_AsMVT writes key by key; nested values are left
+// out, as the embedded store leaves them) and its id. An empty tile is an
+// empty bytea.
 const tileSQL = `SELECT coalesce((SELECT ST_AsMVT(t, $1, $10::int, 'geom') FROM (
-	SELECT coalesce(f.properties->>'id', f.feature_id) AS id,
-		f.properties->>'name_zh' AS name_zh, f.properties->>'name_en' AS name_en,
-		f.properties->>'subzone' AS subzone, f.properties->>'status' AS status,
+	SELECT coalesce((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(f.properties) e
+			WHERE jsonb_typeof(e.value) IN ('string', 'number', 'boolean')), '{}'::jsonb)
+		|| CASE WHEN jsonb_typeof(f.properties->'id') IN ('string', 'number', 'boolean') THEN '{}'::jsonb
+			ELSE jsonb_build_object('id', f.feature_id) END AS props,
 		ST_AsMVTGeom(ST_Transform(CASE WHEN $9::float8 > 0 THEN ST_SimplifyPreserveTopology(f.geom, $9::float8) ELSE f.geom END, 3857),
 			ST_TileEnvelope($3::int, $4::int, $5::int), $10::int, $11::int, true) AS geom
 	FROM features f
@@ -28,8 +31,8 @@ const tileSQL = `SELECT coalesce((SELECT ST_AsMVT(t, $1, $10::int, 'geom') FROM 
 ) AS t WHERE t.geom IS NOT NULL), ''::bytea)`
 
 // Tile implements TileStore with ST_AsMVT: the version of layer id in
-// force on asOf, features ordered by id, properties id, name_zh, name_en,
-// subzone and status (those a feature has).
+// force on asOf, features ordered by id, each with its scalar properties
+// and id, as the embedded store's tiles (storetest's TileProperties).
 func (p *PG) Tile(ctx context.Context, id string, asOf time.Time, z, x, y int) ([]byte, error) {
 	info, err := p.Layer(ctx, id, asOf)
 	if err != nil {

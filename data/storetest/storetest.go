@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"ImportRefusesInvalid", testImportRefusesInvalid},
 		{"AuditRoundTrip", testAudit},
 		{"NoVersionBeforeData", testNoVersion},
+		{"TileProperties", testTileProperties},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open) })
