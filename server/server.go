@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -137,7 +138,7 @@ func New(cfg Config) *Server {
 	api.POST("/checks/batch", s.postBatch, s.need(data.ScopeCheck))
 	api.GET("/checks/:id", s.getCheck, s.need(data.ScopeCheck))
 	api.GET("/openapi.json", s.openAPI)
-	api.Any("/*", func(c echo.Context) error { return echo.ErrNotFound })
+	api.Any("/*", s.notRouted)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metrics.handler())
@@ -146,6 +147,35 @@ func New(cfg Config) *Server {
 	}
 	s.echo = e
 	return s
+}
+
+// routedMethods are the methods the API answers anywhere; Allow lists
+// those of them a path has.
+var routedMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut}
+
+// notRouted answers what no API route takes: 405 with Allow when the path
+// exists for other methods (DELETE /api/v1/checks, say), else 404. The
+// catch-all route that brings requests here also keeps echo from
+// answering them itself in plain text.
+func (s *Server) notRouted(c echo.Context) error {
+	r := c.Request()
+	var allow []string
+	for _, m := range routedMethods {
+		if m == r.Method {
+			continue
+		}
+		probe := s.echo.NewContext(nil, nil)
+		s.echo.Router().Find(m, echo.GetPath(r), probe)
+		if p := probe.Path(); p != "" && p != c.Path() {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		return echo.ErrNotFound
+	}
+	c.Response().Header().Set(echo.HeaderAllow, strings.Join(allow, ", "))
+	return problem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
+		fmt.Sprintf("%s is not allowed on %s; it takes %s", r.Method, clip(r.URL.Path), strings.Join(allow, ", ")))
 }
 
 // Echo exposes the router so that other packages can add routes.

@@ -312,8 +312,24 @@ func TestEndpoints(t *testing.T) {
 			}
 		})
 	}
-	if rec := do(t, s, http.MethodDelete, "/api/v1/categories", "", nil); rec.Code != http.StatusMethodNotAllowed && rec.Code != http.StatusNotFound {
-		t.Errorf("DELETE categories: %d", rec.Code)
+	// A path the API has, with a method it does not take: 405 and Allow.
+	for _, tc := range []struct{ method, path, allow string }{
+		{http.MethodDelete, "/api/v1/categories", "GET"},
+		{http.MethodDelete, "/api/v1/checks", "POST"},
+		{http.MethodGet, "/api/v1/checks", "POST"},
+		{http.MethodPatch, "/api/v1/layers/canal", "GET, PUT"},
+		{http.MethodPost, "/api/v1/layers/canal/features", "GET"},
+		{http.MethodDelete, "/api/v1/nothing-here", ""},
+	} {
+		rec := do(t, s, tc.method, tc.path, "", nil)
+		want := http.StatusMethodNotAllowed
+		if tc.allow == "" {
+			want = http.StatusNotFound
+		}
+		if rec.Code != want || rec.Header().Get("Allow") != tc.allow || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/problem+json") {
+			t.Errorf("%s %s: %d, Allow %q, %s; want %d, Allow %q", tc.method, tc.path, rec.Code, rec.Header().Get("Allow"),
+				rec.Header().Get("Content-Type"), want, tc.allow)
+		}
 	}
 }
 
