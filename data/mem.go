@@ -105,7 +105,7 @@ func (s *Mem) Features(ctx context.Context, id string, q FeatureQuery, fn func(g
 	// A version never changes once built, so it is read without the lock.
 	skipped, sent := 0, 0
 	for i, f := range v.feats {
-		if q.BBox != nil && !q.BBox.Intersects(v.bounds[i]) {
+		if q.BBox != nil && (!q.BBox.Intersects(v.bounds[i]) || q.Exact && !geo.BoundIntersects(*q.BBox, f.Geometry)) {
 			continue
 		}
 		if !matchProps(f.Properties, q.Filter) {

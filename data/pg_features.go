@@ -43,6 +43,9 @@ func (p *PG) Features(ctx context.Context, id string, q FeatureQuery, fn func(ge
 		fmt.Fprintf(&where, ` AND geom && ST_MakeEnvelope($%d, $%d, $%d, $%d, 4490) AND min_lon <= $%d AND max_lon >= $%d AND min_lat <= $%d AND max_lat >= $%d`,
 			n+1, n+2, n+3, n+4, n+3, n+1, n+4, n+2)
 		args = append(args, b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+		if q.Exact {
+			fmt.Fprintf(&where, ` AND ST_Intersects(geom, ST_MakeEnvelope($%d, $%d, $%d, $%d, 4490))`, n+1, n+2, n+3, n+4)
+		}
 	}
 	keys := make([]string, 0, len(q.Filter))
 	for k := range q.Filter {

@@ -28,10 +28,14 @@ var (
 
 // FeatureQuery selects features of one layer.
 type FeatureQuery struct {
-	AsOf   time.Time
-	BBox   *orb.Bound // lon/lat; nil for all
-	Zoom   int        // < 0: full resolution
-	Limit  int        // 0: no limit
+	AsOf time.Time
+	BBox *orb.Bound // lon/lat; nil for all
+	// Exact: BBox selects the features whose geometry meets the box
+	// (geo.BoundIntersects; ST_Intersects on PostGIS), not all those whose
+	// bounds do. OGC API bbox queries ask for it; the map does not need it.
+	Exact  bool
+	Zoom   int // < 0: full resolution
+	Limit  int // 0: no limit
 	Offset int
 	Filter map[string]string // property equality
 }

@@ -309,6 +309,11 @@ func (h *handler) writeItems(ctx context.Context, w io.Writer, r *itemsRequest) 
 		if r.bbox != nil {
 			ll := r.bbox.lonlat
 			q.BBox = &ll
+			// A lon/lat box is the store's own plane: it can make the
+			// exact test itself (in SQL on PostGIS), so features that only
+			// come near the box are not read at all. A box in metres is
+			// tested here.
+			q.Exact = r.bbox.crs.fromLonLat == nil
 		}
 		err := h.store.Features(ctx, r.id, q, func(f geo.Feature) error {
 			if r.bbox != nil && !r.bbox.matches(f.Geometry) {

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"AuditRoundTrip", testAudit},
 		{"NoVersionBeforeData", testNoVersion},
 		{"TileProperties", testTileProperties},
+		{"FeaturesExactBBox", testFeaturesExactBBox},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open) })

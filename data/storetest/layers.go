@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -9,6 +10,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/geo"
 )
 
 // testTileProperties: a store that makes its own vector tiles gives each
@@ -90,4 +92,41 @@ func asFloat(v any) (float64, bool) {
 		return float64(n), true
 	}
 	return 0, false
+}
+
+// testFeaturesExactBBox: with Exact, a bbox selects exactly the features
+// whose geometry meets it (geo.BoundIntersects over every feature), in
+// the same order, on boxes of every size over the district, many of them
+// inside the bounds of long corridors and bands that they miss.
+func testFeaturesExactBBox(t *testing.T, open Opener) {
+	s := open(t)
+	rng := rand.New(rand.NewPCG(11, 12))
+	checked, dropped := 0, 0
+	for _, id := range []string{"green-corridors", "xinmeng-band", "canal-core", "xinmeng-river", "canal"} {
+		all := features(t, s, id, data.FeatureQuery{Zoom: -1})
+		for range 60 {
+			w := 0.001 + rng.Float64()*rng.Float64()*0.05
+			x, y := 119.72+rng.Float64()*0.24, 31.74+rng.Float64()*0.12
+			box := orb.Bound{Min: orb.Point{x, y}, Max: orb.Point{x + w, y + w*0.8}}
+			var want []string
+			loose := 0
+			for _, f := range all {
+				if box.Intersects(f.Geometry.Bound()) {
+					loose++
+					if geo.BoundIntersects(box, f.Geometry) {
+						want = append(want, f.ID)
+					}
+				}
+			}
+			got := ids(features(t, s, id, data.FeatureQuery{Zoom: -1, BBox: &box, Exact: true}))
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s, box %v: %v, want %v", id, box, got, want)
+			}
+			checked++
+			dropped += loose - len(want)
+		}
+	}
+	if dropped == 0 {
+		t.Errorf("none of %d boxes met a feature's bounds but not the feature: the test proves nothing", checked)
+	}
 }
