@@ -246,6 +246,9 @@ func (h *handler) items(c echo.Context) error {
 	} else {
 		hd.Set("Content-Crs", r.crs.contentCrs())
 	}
+	if !r.noLayer {
+		hd.Set("X-Layer-Version", strconv.FormatInt(r.info.Version, 10))
+	}
 	write := func(w io.Writer) error { return h.writeItems(ctx, w, r) }
 	if r.noLayer || h.cfg.Cache == nil {
 		hd.Set(echo.HeaderContentType, ctype)
@@ -261,7 +264,6 @@ func (h *handler) items(c echo.Context) error {
 		}
 		return nil
 	}
-	hd.Set("X-Layer-Version", strconv.FormatInt(r.info.Version, 10))
 	return h.cfg.Cache.StreamCached(c, itemsKey(r), ctype, write)
 }
 

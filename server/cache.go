@@ -6,6 +6,7 @@ import (
 	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"math"
 	"net/http"
@@ -266,7 +267,9 @@ func (s *Server) StreamCached(c echo.Context, key, ctype string, write func(w io
 		return nil // the client went away; nothing to keep
 	}
 	if err != nil {
-		s.log.Error("stream response", "key", key, "error", err)
+		if ctx := r.Context(); ctx.Err() == nil || !errors.Is(err, ctx.Err()) {
+			s.log.Error("stream response", "key", key, "error", err)
+		}
 		panic(http.ErrAbortHandler)
 	}
 	if !pcap.over {
