@@ -29,28 +29,40 @@ type CheckRequest struct {
 }
 
 // CheckResponse is the answer to a siting check, stored and returned again
-// by GET /api/v1/checks/{id}.
+// by GET /api/v1/checks/{id}. Its members, in document order: CheckHead's,
+// conflicts, nearest, CheckTail's, site.
 type CheckResponse struct {
-	CheckID      string             `json:"check_id"`
-	Verdict      string             `json:"verdict"`
-	Category     string             `json:"category"`
-	CategoryName geo.Text           `json:"category_name"`
-	Reference    string             `json:"reference,omitempty"`
-	CRS          string             `json:"crs"`
-	Coverage     geo.Coverage       `json:"coverage"`
-	Notes        []geo.Text         `json:"notes,omitempty"`
-	Hits         []geo.Hit          `json:"hits"`
-	Conflicts    json.RawMessage    `json:"conflicts"`
-	Nearest      json.RawMessage    `json:"nearest"`
+	CheckHead
+	Conflicts json.RawMessage `json:"conflicts"`
+	Nearest   json.RawMessage `json:"nearest"`
+	CheckTail
+	Site  json.RawMessage `json:"site"`
+	KeyID string          `json:"-"`
+	// doc is the encoded answer as audited; the client gets these bytes.
+	doc json.RawMessage
+}
+
+// CheckHead is the first part of a check response: the verdict and the hits.
+type CheckHead struct {
+	CheckID      string       `json:"check_id"`
+	Verdict      string       `json:"verdict"`
+	Category     string       `json:"category"`
+	CategoryName geo.Text     `json:"category_name"`
+	Reference    string       `json:"reference,omitempty"`
+	CRS          string       `json:"crs"`
+	Coverage     geo.Coverage `json:"coverage"`
+	Notes        []geo.Text   `json:"notes,omitempty"`
+	Hits         []geo.Hit    `json:"hits"`
+}
+
+// CheckTail is the part after the drawn collections: what the decision
+// was made with, when, and its hash.
+type CheckTail struct {
 	Layers       []geo.LayerVersion `json:"layers"`
 	RulesVersion string             `json:"rules_version"`
 	AsOf         geo.Date           `json:"as_of"`
 	CheckedAt    time.Time          `json:"checked_at"`
 	DecisionHash string             `json:"decision_hash"`
-	Site         json.RawMessage    `json:"site"`
-	KeyID        string             `json:"-"`
-	// doc is the encoded answer as audited; the client gets these bytes.
-	doc json.RawMessage
 }
 
 // checkInput is a decoded, validated check request.
@@ -172,12 +184,17 @@ func (s *Server) runCheck(c echo.Context, in *checkInput) (*CheckResponse, error
 		return nil, fmt.Errorf("check id: %w", err)
 	}
 	resp := &CheckResponse{
-		CheckID: id.String(), Verdict: v.Verdict, Category: v.Category, CategoryName: in.category.Name,
-		Reference: in.reference, CRS: string(in.crs), Coverage: v.Coverage, Notes: v.Notes, Hits: v.Hits,
-		Layers: v.Layers, RulesVersion: v.RulesVersion, AsOf: v.AsOf,
-		CheckedAt: s.now().UTC().Truncate(time.Millisecond), KeyID: keyID(c),
-		DecisionHash: geo.DecisionHash(in.site.Geometry, v),
-		Site:         geo.AppendGeometry(nil, in.site.Geometry),
+		CheckHead: CheckHead{
+			CheckID: id.String(), Verdict: v.Verdict, Category: v.Category, CategoryName: in.category.Name,
+			Reference: in.reference, CRS: string(in.crs), Coverage: v.Coverage, Notes: v.Notes, Hits: v.Hits,
+		},
+		CheckTail: CheckTail{
+			Layers: v.Layers, RulesVersion: v.RulesVersion, AsOf: v.AsOf,
+			CheckedAt:    s.now().UTC().Truncate(time.Millisecond),
+			DecisionHash: geo.DecisionHash(in.site.Geometry, v),
+		},
+		Site:  geo.AppendGeometry(nil, in.site.Geometry),
+		KeyID: keyID(c),
 	}
 	if resp.Hits == nil {
 		resp.Hits = []geo.Hit{}
@@ -199,40 +216,17 @@ func (s *Server) runCheck(c echo.Context, in *checkInput) (*CheckResponse, error
 	return resp, nil
 }
 
-// checkHead and checkTail are CheckResponse's fields before and after its
-// pre-encoded conflicts and nearest collections, in the same order.
-type checkHead struct {
-	CheckID      string       `json:"check_id"`
-	Verdict      string       `json:"verdict"`
-	Category     string       `json:"category"`
-	CategoryName geo.Text     `json:"category_name"`
-	Reference    string       `json:"reference,omitempty"`
-	CRS          string       `json:"crs"`
-	Coverage     geo.Coverage `json:"coverage"`
-	Notes        []geo.Text   `json:"notes,omitempty"`
-	Hits         []geo.Hit    `json:"hits"`
-}
-
-type checkTail struct {
-	Layers       []geo.LayerVersion `json:"layers"`
-	RulesVersion string             `json:"rules_version"`
-	AsOf         geo.Date           `json:"as_of"`
-	CheckedAt    time.Time          `json:"checked_at"`
-	DecisionHash string             `json:"decision_hash"`
-}
-
 // encodeCheckResponse writes what json.Marshal(resp) writes (a test holds
 // it to that, byte for byte), but splices in the conflicts, nearest and
 // site GeoJSON, which geo.AppendGeometry and geo.AppendFeature wrote
 // compact, instead of having encoding/json re-scan and compact them, as it
 // does for every json.RawMessage.
 func encodeCheckResponse(resp *CheckResponse) ([]byte, error) {
-	head, err := json.Marshal(checkHead{resp.CheckID, resp.Verdict, resp.Category, resp.CategoryName, resp.Reference,
-		resp.CRS, resp.Coverage, resp.Notes, resp.Hits})
+	head, err := json.Marshal(&resp.CheckHead)
 	if err != nil {
 		return nil, err
 	}
-	tail, err := json.Marshal(checkTail{resp.Layers, resp.RulesVersion, resp.AsOf, resp.CheckedAt, resp.DecisionHash})
+	tail, err := json.Marshal(&resp.CheckTail)
 	if err != nil {
 		return nil, err
 	}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,8 +18,6 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/gen"
 	"github.com/zhonglou/ecospace/geo"
-	"github.com/zhonglou/ecospace/ogc"
-	"github.com/zhonglou/ecospace/server"
 )
 
 // pg_featureserv's figures for these requests on the 1 000-polygon
@@ -74,22 +70,7 @@ func layerReads(b *testing.B, s data.Store) {
 	if _, err := s.Import(ctx, "green-corridors", feats, data.ImportOptions{ValidFrom: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 		b.Fatal(err)
 	}
-	rules, err := geo.ParseRules(data.RulesFile())
-	if err != nil {
-		b.Fatal(err)
-	}
-	man, _ := data.DemoManifest()
-	log := slog.New(slog.DiscardHandler)
-	srv := server.New(server.Config{Store: s, Rules: rules, Manifest: man, Log: log})
-	ogc.Register(srv.Echo(), ogc.Config{Store: s, Manifest: man, Log: log, Cache: srv})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	hs := &http.Server{Handler: srv}
-	go hs.Serve(ln)
-	defer hs.Shutdown(context.Background())
-	base := "http://" + ln.Addr().String()
+	base := "http://" + serveLoopback(b, s)
 
 	bbox := bboxSelecting(b, base, feats, 54)
 	// A map or GIS client asks again for what it showed before (kept

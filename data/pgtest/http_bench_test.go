@@ -21,6 +21,7 @@ import (
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/ogc"
 	"github.com/zhonglou/ecospace/server"
 )
 
@@ -104,24 +105,33 @@ func BenchmarkMemHTTPWrk(b *testing.B) {
 	wrkChecks(b, mem, "")
 }
 
-func wrkChecks(b *testing.B, s data.Store, url string) {
-	wrk, err := exec.LookPath("wrk")
-	if err != nil {
-		b.Fatal("wrk not found: apt-get install wrk")
-	}
+// serveLoopback serves the whole API (with the OGC routes, as serve.go
+// mounts them) on the store at a loopback address until the benchmark ends.
+func serveLoopback(b *testing.B, s data.Store) string {
 	rules, err := geo.ParseRules(data.RulesFile())
 	if err != nil {
 		b.Fatal(err)
 	}
 	man, _ := data.DemoManifest()
-	srv := server.New(server.Config{Store: s, Rules: rules, Manifest: man, Log: slog.New(slog.DiscardHandler)})
+	log := slog.New(slog.DiscardHandler)
+	srv := server.New(server.Config{Store: s, Rules: rules, Manifest: man, Log: log})
+	ogc.Register(srv.Echo(), ogc.Config{Store: s, Manifest: man, Log: log, Cache: srv})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
 	hs := &http.Server{Handler: srv}
 	go hs.Serve(ln)
-	defer hs.Shutdown(context.Background())
+	b.Cleanup(func() { hs.Shutdown(context.Background()) })
+	return ln.Addr().String()
+}
+
+func wrkChecks(b *testing.B, s data.Store, url string) {
+	wrk, err := exec.LookPath("wrk")
+	if err != nil {
+		b.Fatal("wrk not found: apt-get install wrk")
+	}
+	addr := serveLoopback(b, s)
 
 	script := filepath.Join(b.TempDir(), "check.lua")
 	if err := os.WriteFile(script, []byte(`math.randomseed(42)
@@ -138,7 +148,7 @@ end
 	}
 	secs := envInt("ECOSPACE_WRK_SECONDS", 10)
 	// Warm up: connections, prepared statements.
-	if out, err := exec.Command(wrk, "-t2", "-c16", "-d2s", "-s", script, "http://"+ln.Addr().String()).CombinedOutput(); err != nil {
+	if out, err := exec.Command(wrk, "-t2", "-c16", "-d2s", "-s", script, "http://"+addr).CombinedOutput(); err != nil {
 		b.Fatalf("wrk: %v\n%s", err, out)
 	}
 	before := 0
@@ -149,7 +159,7 @@ end
 	}
 	selfCPU0, pgCPU0 := cpuTicks(os.Getpid()), postgresTicks(pids)
 	b.ResetTimer()
-	out, err := exec.Command(wrk, "-t2", "-c64", fmt.Sprintf("-d%ds", secs), "--latency", "-s", script, "http://"+ln.Addr().String()).CombinedOutput()
+	out, err := exec.Command(wrk, "-t2", "-c64", fmt.Sprintf("-d%ds", secs), "--latency", "-s", script, "http://"+addr).CombinedOutput()
 	b.StopTimer()
 	if err != nil {
 		b.Fatalf("wrk: %v\n%s", err, out)
