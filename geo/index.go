@@ -242,6 +242,7 @@ func rayIntersect(p, s, e orb.Point) (intersects, on bool) {
 type PolygonIndex struct {
 	polys [][]ringIndex // exterior first, then holes
 	bound orb.Bound
+	grid  cellGrid
 }
 
 // NewPolygonIndex indexes mp's rings.
@@ -261,6 +262,7 @@ func NewPolygonIndex(mp orb.MultiPolygon) *PolygonIndex {
 			}
 		}
 	}
+	pi.grid = newCellGrid(mp, pi.bound, pi.containsExact)
 	return pi
 }
 
@@ -269,6 +271,17 @@ func (pi *PolygonIndex) Contains(p orb.Point) bool {
 	if pi == nil || len(pi.polys) == 0 || !pi.bound.Contains(p) {
 		return false
 	}
+	switch pi.grid.at(p) {
+	case cellInside:
+		return true
+	case cellOutside:
+		return false
+	}
+	return pi.containsExact(p)
+}
+
+// containsExact is Contains by the ring indexes alone.
+func (pi *PolygonIndex) containsExact(p orb.Point) bool {
 	for _, rings := range pi.polys {
 		if len(rings) == 0 || !rings[0].contains(p) {
 			continue
@@ -285,6 +298,103 @@ func (pi *PolygonIndex) Contains(p orb.Point) bool {
 		}
 	}
 	return false
+}
+
+// A point in a big zone's bounding box is most often outside the zone (a
+// province's corridors and river buffers meander across boxes they fill a
+// tenth of), and a province point meets some 27 such boxes. So a big
+// polygon's bound also gets a coarse grid whose cells no ring edge comes
+// near are marked wholly inside or wholly outside, from their centre's
+// exact test; a point in such a cell is answered at once. A cell any edge
+// meets, or passes within a small margin of (floating point), is left to
+// the exact test, so the answers stay orb's, boundary points included.
+// 32×32 cells cost 1 KB a polygon.
+
+const (
+	gridSide     = 32
+	gridMinEdges = 256 // below it the slab test is cheap enough
+)
+
+const (
+	cellEdge uint8 = iota
+	cellInside
+	cellOutside
+)
+
+type cellGrid struct {
+	cells  []uint8 // gridSide² cells, row by row from bound.Min; nil: no grid
+	min    orb.Point
+	sx, sy float64 // cells per unit of x and y
+}
+
+func newCellGrid(mp orb.MultiPolygon, b orb.Bound, contains func(orb.Point) bool) cellGrid {
+	edges := 0
+	for _, p := range mp {
+		for _, r := range p {
+			edges += len(r)
+		}
+	}
+	w, h := b.Max[0]-b.Min[0], b.Max[1]-b.Min[1]
+	if edges < gridMinEdges || !(w > 0) || !(h > 0) || math.IsInf(w, 0) || math.IsInf(h, 0) {
+		return cellGrid{}
+	}
+	g := cellGrid{cells: make([]uint8, gridSide*gridSide), min: b.Min, sx: gridSide / w, sy: gridSide / h}
+	cw, ch := w/gridSide, h/gridSide
+	// The margin is far above the rounding of the ray test and of the cell
+	// arithmetic, and far below a cell.
+	scale := max(math.Abs(b.Min[0]), math.Abs(b.Max[0]), math.Abs(b.Min[1]), math.Abs(b.Max[1]))
+	mx, my := 1e-6*cw+1e-9*scale, 1e-6*ch+1e-9*scale
+	box := func(i, j int) orb.Bound {
+		x0, y0 := b.Min[0]+float64(i)*cw, b.Min[1]+float64(j)*ch
+		return orb.Bound{Min: orb.Point{x0 - mx, y0 - my}, Max: orb.Point{x0 + cw + mx, y0 + ch + my}}
+	}
+	known := make([]bool, len(g.cells))
+	for _, p := range mp {
+		for _, r := range p {
+			for k := 0; k+1 < len(r); k++ {
+				a, c := r[k], r[k+1]
+				i0, j0 := g.cell(orb.Point{min(a[0], c[0]) - mx, min(a[1], c[1]) - my})
+				i1, j1 := g.cell(orb.Point{max(a[0], c[0]) + mx, max(a[1], c[1]) + my})
+				for j := j0; j <= j1; j++ {
+					for i := i0; i <= i1; i++ {
+						if !known[j*gridSide+i] && segmentMeetsBound(box(i, j), a, c) {
+							known[j*gridSide+i] = true // cellEdge
+						}
+					}
+				}
+			}
+		}
+	}
+	for j := 0; j < gridSide; j++ {
+		for i := 0; i < gridSide; i++ {
+			if known[j*gridSide+i] {
+				continue
+			}
+			bx := box(i, j)
+			if contains(bx.Center()) {
+				g.cells[j*gridSide+i] = cellInside
+			} else {
+				g.cells[j*gridSide+i] = cellOutside
+			}
+		}
+	}
+	return g
+}
+
+// cell is the cell holding p, clamped to the grid.
+func (g *cellGrid) cell(p orb.Point) (int, int) {
+	i := int((p[0] - g.min[0]) * g.sx)
+	j := int((p[1] - g.min[1]) * g.sy)
+	return min(max(i, 0), gridSide-1), min(max(j, 0), gridSide-1)
+}
+
+// at classifies p's cell: cellEdge when p needs the exact test.
+func (g *cellGrid) at(p orb.Point) uint8 {
+	if g.cells == nil {
+		return cellEdge
+	}
+	i, j := g.cell(p)
+	return g.cells[j*gridSide+i]
 }
 
 // segIndex is a static packed R-tree (sort-tile-recursive) over a source's

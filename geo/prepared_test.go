@@ -97,6 +97,10 @@ func TestPolygonIndexMatchesOrb(t *testing.T) {
 		"star-with-hole": {{starRing(rng, 2000, 0, 0, 10_000, 0.3), reversed(starRing(rng, 1000, 0, 0, 3000, 0.2))}},
 		"staircase":      {{staircase(100)}, {staircase(80)}},
 		"small":          {{starRing(rng, 20, 0, 0, 100, 0.3)}},
+		// long edges that cross many grid cells between their ends
+		"spiky-star": {{starRing(rng, 300, 0, 0, 10_000, 0.9)}},
+		"square-with-star-hole": {{{{-9000, -9000}, {9000, -9000}, {9000, 9000}, {-9000, 9000}, {-9000, -9000}},
+			reversed(starRing(rng, 400, 0, 0, 5000, 0.5))}},
 	}
 	for name, mp := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -110,6 +114,20 @@ func TestPolygonIndexMatchesOrb(t *testing.T) {
 					}
 				}
 			}
+			// Besides the probes, points a hair off the grid's cell
+			// borders, where a cell's rounding could misplace them.
+			if g := ix.grid; g.cells != nil {
+				for k := 0; k <= gridSide; k++ {
+					x := g.min[0] + float64(k)/g.sx
+					y := g.min[1] + float64(k)/g.sy
+					for range 20 {
+						pts = append(pts,
+							orb.Point{math.Nextafter(x, math.Inf(rng.IntN(2)*2-1)), g.min[1] + rng.Float64()*gridSide/g.sy},
+							orb.Point{g.min[0] + rng.Float64()*gridSide/g.sx, math.Nextafter(y, math.Inf(rng.IntN(2)*2-1))})
+					}
+				}
+			}
+			byGrid := 0
 			for _, p := range pts {
 				want := planar.MultiPolygonContains(mp, p)
 				if got := ix.Contains(p); got != want {
@@ -118,10 +136,17 @@ func TestPolygonIndexMatchesOrb(t *testing.T) {
 				if want {
 					in++
 				}
+				if ix.bound.Contains(p) && ix.grid.at(p) != cellEdge {
+					byGrid++
+				}
 			}
 			if in == 0 || in == len(pts) {
 				t.Fatalf("%d of %d probes inside: the probes do not test anything", in, len(pts))
 			}
+			if name != "small" && byGrid < len(pts)/10 {
+				t.Errorf("the grid answered %d of %d probes", byGrid, len(pts))
+			}
+			t.Logf("%d probes, %d inside, %d answered by the grid", len(pts), in, byGrid)
 		})
 	}
 }
