@@ -5,6 +5,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -556,5 +559,45 @@ func TestTiledLayers(t *testing.T) {
 
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors with tiled layers:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// TestTiledLayerFailsClosed: when a tiled layer's tiles are answered with
+// an error (a store that cannot be read), the legend says the layer failed,
+// with the problem's detail, instead of drawing empty tiles as if there
+// were no zone there; the other layers are unaffected.
+func TestTiledLayerFailsClosed(t *testing.T) {
+	url := startServer(t)
+	b := newBrowser(t)
+	const detail = "the layer store cannot be read"
+	problem := base64.StdEncoding.EncodeToString([]byte(`{"type":"urn:ecospace:problem:unavailable","title":"Service unavailable","status":503,"detail":"` + detail + `"}`))
+	chromedp.ListenTarget(b.ctx, func(ev any) {
+		if ev, ok := ev.(*fetch.EventRequestPaused); ok {
+			go func() {
+				c := chromedp.FromContext(b.ctx)
+				ctx := cdp.WithExecutor(b.ctx, c.Target)
+				fetch.FulfillRequest(ev.RequestID, 503).
+					WithResponseHeaders([]*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/problem+json"}}).
+					WithBody(problem).Do(ctx)
+			}()
+		}
+	})
+	b.run(t, fetch.Enable().WithPatterns([]*fetch.RequestPattern{{URLPattern: "*/layers/green-corridors/tiles/*"}}))
+	openMapQuery(t, b, url, "lang=zh&tiles_above=1&z=14&ll=31.8,119.836")
+	var failed, other string
+	var failedSource string
+	b.run(t,
+		chromedp.WaitVisible(`#layer-list li[data-layer="green-corridors"] .layer-error`, chromedp.ByQuery),
+		chromedp.Text(`#layer-list li[data-layer="green-corridors"] .layer-error`, &failed, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('#layer-list li[data-layer="green-corridors"]').dataset.source`, &failedSource),
+		chromedp.Evaluate(`[...document.querySelectorAll('#layer-list li[data-layer] .layer-error')].map(e => e.closest('li').dataset.layer).join(',')`, &other),
+	)
+	b.run(t, chromedp.ScrollIntoView(`#layer-list li[data-layer="green-corridors"]`, chromedp.ByQuery))
+	b.screenshot(t, "tile-error")
+	if failedSource != "tiles" || !strings.Contains(failed, "图层加载失败") || !strings.Contains(failed, detail) {
+		t.Errorf("green-corridors (%s) says %q, want the layer failure with %q", failedSource, failed, detail)
+	}
+	if other != "green-corridors" {
+		t.Errorf("layers showing an error: %q, want only green-corridors", other)
 	}
 }

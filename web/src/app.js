@@ -237,9 +237,22 @@ function makeTiledGroup(info, ov) {
   const b = Array.isArray(info.bbox) && info.bbox.length === 4 ? info.bbox : null;
   const Tiled = L.VectorGrid.Protobuf.extend({
     // VectorGrid leaves a tile whose fetch rejected (network down) loading
-    // for ever and the rejection unhandled: say so in the legend instead.
+    // for ever and the rejection unhandled, and draws a tile answered with
+    // an HTTP error (a store that cannot be read: 503) as empty, which would
+    // show a planner no zone where there may be one. Both must fail closed:
+    // the legend says the layer failed. VectorGrid calls fetch
+    // synchronously inside this method, so its fetch is swapped, for the
+    // call only, for one that rejects an error answer with its problem.
     _getVectorTilePromise(coords) {
-      return L.VectorGrid.Protobuf.prototype._getVectorTilePromise.call(this, coords).catch((e) => {
+      const realFetch = window.fetch;
+      window.fetch = (...args) => realFetch(...args).then(tileAnswer);
+      let p;
+      try {
+        p = L.VectorGrid.Protobuf.prototype._getVectorTilePromise.call(this, coords);
+      } finally {
+        window.fetch = realFetch;
+      }
+      return Promise.resolve(p).catch((e) => {
         ov.error = e && e.message ? e.message : String(e);
         return { layers: {} };
       });
@@ -276,6 +289,20 @@ function makeTiledGroup(info, ov) {
     updateLegendItem(info.id);
   });
   return layer;
+}
+
+// tileAnswer passes a tile's 2xx answer on and turns any other into an
+// error carrying the problem's detail (application/problem+json).
+async function tileAnswer(r) {
+  if (r.ok) return r;
+  let detail = `HTTP ${r.status}`;
+  try {
+    const p = await r.json();
+    detail = p.detail || p.title || detail;
+  } catch (_) {
+    // not a problem document: the status says enough
+  }
+  throw new Error(detail);
 }
 
 // The sub-legend of a GeoJSON layer reads its features; a tiled layer has
