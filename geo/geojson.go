@@ -106,22 +106,34 @@ func appendNum(dst []byte, f float64) []byte {
 		dst = append(dst, '-')
 		n = -n
 	}
-	dst = strconv.AppendInt(dst, n/1e6, 10)
-	frac := n % 1e6
-	if frac == 0 {
-		return dst
+	// Written backwards into buf: the fraction's digits without trailing
+	// zeros, the point, the integer part.
+	var buf [24]byte
+	i := len(buf)
+	ip, frac := uint64(n)/1e6, uint64(n)%1e6
+	if frac != 0 {
+		w := 6
+		for frac%10 == 0 {
+			frac /= 10
+			w--
+		}
+		for ; w > 0; w-- {
+			i--
+			buf[i] = byte('0' + frac%10)
+			frac /= 10
+		}
+		i--
+		buf[i] = '.'
 	}
-	var digits [7]byte
-	digits[0] = '.'
-	end := 7
-	for i := 6; i >= 1; i-- {
-		digits[i] = byte('0' + frac%10)
-		frac /= 10
+	if ip == 0 {
+		i--
+		buf[i] = '0'
 	}
-	for digits[end-1] == '0' {
-		end--
+	for ; ip > 0; ip /= 10 {
+		i--
+		buf[i] = byte('0' + ip%10)
 	}
-	return append(dst, digits[:end]...)
+	return append(dst, buf[i:]...)
 }
 
 // appendNumSlow is appendNum by strconv, for any value.

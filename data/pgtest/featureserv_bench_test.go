@@ -39,6 +39,8 @@ const (
 // (target ≥ 2×; ≥ 10× for the whole layer). Run it alone:
 //
 //	go test ./data/pgtest -run '^$' -bench LayerReads -benchtime 1x
+//
+// ECOSPACE_LAYER_READS=items-bbox-fresh runs only the cases it names.
 func BenchmarkPGLayerReads(b *testing.B) {
 	s, _ := openPG(b)
 	layerReads(b, s)
@@ -100,7 +102,11 @@ end
 	}
 	secs := envInt("ECOSPACE_WRK_SECONDS", 5)
 	b.ResetTimer()
+	only := os.Getenv("ECOSPACE_LAYER_READS") // a comma-separated list of case names, to profile one
 	for _, c := range cases {
+		if only != "" && !strings.Contains(","+only+",", ","+c.name+",") {
+			continue
+		}
 		n, size := countFeatures(b, base+c.path)
 		args := []string{"-t2", "-c16", fmt.Sprintf("-d%ds", secs), "--latency"}
 		if c.script != "" {
