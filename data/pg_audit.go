@@ -3,6 +3,7 @@ package data
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -165,31 +166,68 @@ func (w *auditWriter) flush(batch []auditReq) {
 	}
 }
 
-// checkColumns are the checks table's columns in the order copyChecks
-// sends them.
-var checkColumns = []string{"check_id", "checked_at", "reference", "key_id", "category", "as_of", "geom",
-	"verdict", "decision_hash", "rules_version", "document"}
+// copyChecksSQL names the checks table's columns in the order
+// appendCheckTuple writes them.
+const copyChecksSQL = `COPY checks (check_id, checked_at, reference, key_id, category, as_of, geom,
+	verdict, decision_hash, rules_version, document) FROM STDIN WITH (FORMAT binary)`
 
-// copyChecks stores a batch with COPY (binary): one statement, all rows or
-// none, and measured cheaper for the server than INSERT … SELECT FROM
-// unnest(…), which parses eleven arrays and casts every value.
+// copyChecks stores a batch with one binary COPY: one statement, all rows
+// or none. The stream is written here (PostgreSQL's binary COPY format)
+// rather than by pgx's CopyFrom, which first asks the server for the
+// columns' types (a round trip per batch) and encodes each value through
+// its type map; together they were a twentieth of an audited check's
+// server CPU. COPY itself was measured cheaper for PostgreSQL than
+// INSERT … SELECT FROM unnest(…), which parses eleven arrays.
 func (p *PG) copyChecks(ctx context.Context, r *auditRows) error {
+	buf := make([]byte, 0, 19+len(r.id)*(len(r.doc[0])+256)+2)
+	buf = append(buf, "PGCOPY\n\xff\r\n\x00"...)
+	buf = binary.BigEndian.AppendUint32(buf, 0) // flags
+	buf = binary.BigEndian.AppendUint32(buf, 0) // header extension length
+	for i := range r.id {
+		buf = appendCheckTuple(buf, r, i)
+	}
+	buf = binary.BigEndian.AppendUint16(buf, 0xffff) // end of data
 	conn, err := p.acquire(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Release()
-	i := -1
-	src := pgx.CopyFromFunc(func() ([]any, error) {
-		i++
-		if i >= len(r.id) {
-			return nil, nil
-		}
-		return []any{r.id[i], r.at[i], r.ref[i], r.key[i], r.cat[i], r.asOf[i], r.geom[i],
-			r.verdict[i], r.hash[i], r.rules[i], r.doc[i]}, nil
-	})
-	_, err = conn.Conn().CopyFrom(ctx, pgx.Identifier{"checks"}, checkColumns, src)
+	_, err = conn.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf), copyChecksSQL)
 	return p.fail(ctx, "audit", err)
+}
+
+// pgEpoch is where PostgreSQL's binary timestamps and dates count from.
+var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// appendCheckTuple writes row i in binary COPY format: the field count,
+// then each field's length and bytes (uuid: 16 bytes; timestamptz:
+// microseconds since 2000-01-01 UTC; date: days since then; text and json:
+// their UTF-8; geometry: EWKB).
+func appendCheckTuple(buf []byte, r *auditRows, i int) []byte {
+	field := func(b []byte) {
+		buf = binary.BigEndian.AppendUint32(buf, uint32(len(b)))
+		buf = append(buf, b...)
+	}
+	text := func(s string) {
+		buf = binary.BigEndian.AppendUint32(buf, uint32(len(s)))
+		buf = append(buf, s...)
+	}
+	buf = binary.BigEndian.AppendUint16(buf, 11)
+	field(r.id[i][:])
+	buf = binary.BigEndian.AppendUint32(buf, 8)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(r.at[i].UnixMicro()-pgEpoch.UnixMicro()))
+	text(r.ref[i])
+	text(r.key[i])
+	text(r.cat[i])
+	buf = binary.BigEndian.AppendUint32(buf, 4)
+	y, m, d := r.asOf[i].Date()
+	buf = binary.BigEndian.AppendUint32(buf, uint32(int32((time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix()-pgEpoch.Unix())/86400)))
+	field(r.geom[i])
+	text(r.verdict[i])
+	text(r.hash[i])
+	text(r.rules[i])
+	text(r.doc[i])
+	return buf
 }
 
 // rulesVersionOf finds the response's top-level "rules_version" without
