@@ -2,21 +2,17 @@ package data_test
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -196,59 +192,9 @@ func warmUp(b *testing.B, s *data.PG, sites []*geo.Site) {
 // pgCPU starts measuring the CPU the test database's PostgreSQL backends
 // spend; the function it returns reports it per operation.
 func pgCPU(b *testing.B, url string) func() {
-	pids := backendPIDs(b, url)
-	t0 := processTicks(pids)
+	pids := pgtest.Backends(b, url)
+	t0 := pgtest.CPUTicks(pids...)
 	return func() {
-		b.ReportMetric(float64(processTicks(pids)-t0)/100*1e6/float64(b.N), "postgres-cpu-µs/op")
+		b.ReportMetric(float64(pgtest.CPUTicks(pids...)-t0)/pgtest.TicksHz*1e6/float64(b.N), "postgres-cpu-µs/op")
 	}
-}
-
-// backendPIDs lists the backends connected to the test's database and the
-// server's own background processes (WAL writer, checkpointer, …).
-func backendPIDs(b *testing.B, url string) []int {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity
-		WHERE (datname = current_database() AND pid <> pg_backend_pid()) OR backend_type NOT IN ('client backend', 'autovacuum worker', 'parallel worker')`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
-	if err != nil {
-		b.Fatal(err)
-	}
-	out := make([]int, len(pids))
-	for i, p := range pids {
-		out[i] = int(p)
-	}
-	return out
-}
-
-// processTicks sums the user+system CPU time of processes, in 1/100 s.
-func processTicks(pids []int) int64 {
-	var sum int64
-	for _, pid := range pids {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+2:])
-		if len(f) < 13 {
-			continue
-		}
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		k, _ := strconv.ParseInt(f[12], 10, 64)
-		sum += u + k
-	}
-	return sum
 }

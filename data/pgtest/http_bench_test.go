@@ -155,16 +155,16 @@ end
 	var pids []int
 	if url != "" {
 		before = queryInt(b, url, "SELECT count(*) FROM checks")
-		pids = ourPostgres(b, url)
+		pids = pgtest.Backends(b, url)
 	}
-	selfCPU0, pgCPU0 := cpuTicks(os.Getpid()), postgresTicks(pids)
+	selfCPU0, pgCPU0 := pgtest.CPUTicks(os.Getpid()), pgtest.CPUTicks(pids...)
 	b.ResetTimer()
 	out, err := exec.Command(wrk, "-t2", "-c64", fmt.Sprintf("-d%ds", secs), "--latency", "-s", script, "http://"+addr).CombinedOutput()
 	b.StopTimer()
 	if err != nil {
 		b.Fatalf("wrk: %v\n%s", err, out)
 	}
-	selfCPU, pgCPU := cpuTicks(os.Getpid())-selfCPU0, postgresTicks(pids)-pgCPU0
+	selfCPU, pgCPU := pgtest.CPUTicks(os.Getpid())-selfCPU0, pgtest.CPUTicks(pids...)-pgCPU0
 	pg, ok := s.(*data.PG)
 	if na, isNA := s.(noAudit); isNA {
 		pg, ok = na.PG, true
@@ -172,7 +172,7 @@ end
 	if ok {
 		bs := pg.BatchStats()
 		b.Logf("batching: %d points in %d relate statements, %d checks in %d audit statements", bs.RelatePoints, bs.RelateStatements, bs.AuditChecks, bs.AuditStatements)
-		if now := ourPostgres(b, url); len(now) != len(pids) {
+		if now := pgtest.Backends(b, url); len(now) != len(pids) {
 			b.Logf("the pool's backends changed during the run (%d → %d): PostgreSQL CPU is undercounted", len(pids), len(now))
 		}
 	}
@@ -193,9 +193,8 @@ end
 		}
 		b.Logf("stored document: %d bytes on average", queryInt(b, url, "SELECT avg(octet_length(document::text))::int FROM checks"))
 	}
-	const hz = 100.0 // USER_HZ: /proc counts CPU in 1/100 s on Linux
-	serverUS := float64(selfCPU) / hz * 1e6 / total
-	pgUS := float64(pgCPU) / hz * 1e6 / total
+	serverUS := float64(selfCPU) / pgtest.TicksHz * 1e6 / total
+	pgUS := float64(pgCPU) / pgtest.TicksHz * 1e6 / total
 	b.ReportMetric(rate, "checks/s")
 	b.ReportMetric(wrkLatency(b, text, "50%"), "p50-ms")
 	b.ReportMetric(wrkLatency(b, text, "99%"), "p99-ms")
@@ -227,62 +226,6 @@ func wrkLatency(b *testing.B, text, pct string) float64 {
 		return f * 1000
 	}
 	return f
-}
-
-// cpuTicks is a process's user+system CPU time in clock ticks.
-func cpuTicks(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+2:])
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	k, _ := strconv.ParseInt(f[12], 10, 64)
-	return u + k
-}
-
-// ourPostgres lists the PostgreSQL processes working for this test: the
-// backends connected to its database and the server's own background
-// processes (WAL writer, checkpointer, …), not other databases' backends.
-func ourPostgres(b *testing.B, url string) []int {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity
-		WHERE (datname = current_database() AND pid <> pg_backend_pid()) OR backend_type NOT IN ('client backend', 'autovacuum worker', 'parallel worker')`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
-	if err != nil {
-		b.Fatal(err)
-	}
-	out := make([]int, len(pids))
-	for i, p := range pids {
-		out[i] = int(p)
-	}
-	return out
-}
-
-// postgresTicks sums the CPU time of the given processes.
-func postgresTicks(pids []int) int64 {
-	var sum int64
-	for _, pid := range pids {
-		sum += cpuTicks(pid)
-	}
-	return sum
 }
 
 // noAudit is the PostGIS store with SaveCheck a no-op: what relating
