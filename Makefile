@@ -13,7 +13,7 @@ run: web
 build: web
 	$(GO) build -o bin/ecospace ./cmd/ecospace
 
-# The map's third-party code (Leaflet, Geoman, shpjs) comes from the npm
+# The map's third-party code (Leaflet, Geoman, VectorGrid, shpjs) comes from the npm
 # packages pinned in web/package-lock.json, is copied into web/dist/vendor
 # and embedded; it is never committed. npm ci runs only when the lockfile
 # changed.
