@@ -135,7 +135,7 @@ func Write(dir string, o Options) (*Summary, error) {
 		sum.Files[name] = n
 		c := Count{Features: len(layers[id])}
 		for _, f := range layers[id] {
-			c.Vertices += vertices(f.Geom)
+			c.Vertices += geo.CountVertices(f.Geom)
 			if f.Props["shape"] == "big" {
 				sum.BigID = f.ID
 			}
@@ -419,7 +419,7 @@ func (g *generator) zones() (eco, green []Feature) {
 		f := Feature{ID: "gen-big", Geom: p, Props: props("gen-big", "合成红线区（大）", "Synthetic red-line zone (big)", "big")}
 		eco = append(eco, f)
 		n--
-		budget -= vertices(p)
+		budget -= geo.CountVertices(p)
 	}
 	sizes := g.zoneSizes(n, max(budget, 16*n))
 	for i, size := range sizes {
@@ -677,20 +677,6 @@ func appendPts[S ~[]orb.Point](b []byte, ps S) []byte {
 		b = append(b, ']')
 	}
 	return append(b, ']')
-}
-
-func vertices(g orb.Geometry) int {
-	switch g := g.(type) {
-	case orb.Polygon:
-		n := 0
-		for _, r := range g {
-			n += len(r)
-		}
-		return n
-	case orb.LineString:
-		return len(g)
-	}
-	return 0
 }
 
 // Load imports the layer files written into dir into a store, in

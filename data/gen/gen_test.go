@@ -43,7 +43,7 @@ func TestLayersAreValidAndImportable(t *testing.T) {
 			}
 			if def.Kind == geo.LayerZone {
 				zones++
-				zoneVerts += vertices(f.Geom)
+				zoneVerts += geo.CountVertices(f.Geom)
 				if District.Intersects(f.Geom.Bound()) {
 					inDistrict++
 				}
@@ -59,8 +59,8 @@ func TestLayersAreValidAndImportable(t *testing.T) {
 	if d := zoneVerts - o.Vertices; d < -o.Zones || d > o.Zones {
 		t.Errorf("%d zone vertices, want about %d", zoneVerts, o.Vertices)
 	}
-	if big := layers["xinmeng-corridor"][0]; vertices(big.Geom) != o.Big || !District.Intersects(big.Geom.Bound()) {
-		t.Errorf("big zone: %d vertices, bound %v", vertices(big.Geom), big.Geom.Bound())
+	if big := layers["xinmeng-corridor"][0]; geo.CountVertices(big.Geom) != o.Big || !District.Intersects(big.Geom.Bound()) {
+		t.Errorf("big zone: %d vertices, bound %v", geo.CountVertices(big.Geom), big.Geom.Bound())
 	}
 	if inDistrict < o.Zones/40 {
 		t.Errorf("only %d zones touch the district", inDistrict)
