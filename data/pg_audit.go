@@ -179,7 +179,11 @@ const copyChecksSQL = `COPY checks (check_id, checked_at, reference, key_id, cat
 // server CPU. COPY itself was measured cheaper for PostgreSQL than
 // INSERT … SELECT FROM unnest(…), which parses eleven arrays.
 func (p *PG) copyChecks(ctx context.Context, r *auditRows) error {
-	buf := make([]byte, 0, 19+len(r.id)*(len(r.doc[0])+256)+2)
+	size := 21
+	for i := range r.id {
+		size += len(r.doc[i]) + len(r.geom[i]) + 256
+	}
+	buf := make([]byte, 0, size)
 	buf = append(buf, "PGCOPY\n\xff\r\n\x00"...)
 	buf = binary.BigEndian.AppendUint32(buf, 0) // flags
 	buf = binary.BigEndian.AppendUint32(buf, 0) // header extension length
