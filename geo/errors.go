@@ -9,6 +9,9 @@ import (
 // answer it with a 4xx, never a 5xx.
 var ErrInput = errors.New("geo: invalid input")
 
+// ErrJSONNumber reports a number JSON cannot carry (NaN or ±Inf).
+var ErrJSONNumber = errors.New("geo: number has no JSON form")
+
 // InputError says what is wrong with an input and where: Pointer is a JSON
 // pointer (RFC 6901) into the request, e.g. "/geometry/coordinates/0/3".
 type InputError struct {

@@ -72,7 +72,7 @@ func AppendGeometry(dst []byte, g orb.Geometry) []byte {
 // (marshalled with encoding/json, keys sorted).
 func AppendFeature(dst []byte, id string, g orb.Geometry, props map[string]any) ([]byte, error) {
 	dst = append(dst, `{"type":"Feature","id":`...)
-	dst = strconv.AppendQuote(dst, id)
+	dst = AppendString(dst, id)
 	dst = append(dst, `,"geometry":`...)
 	dst = AppendGeometry(dst, g)
 	dst = append(dst, `,"properties":`...)

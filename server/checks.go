@@ -217,24 +217,21 @@ func (s *Server) runCheck(c echo.Context, in *checkInput) (*CheckResponse, error
 }
 
 // encodeCheckResponse writes what json.Marshal(resp) writes (a test holds
-// it to that, byte for byte), but splices in the conflicts, nearest and
-// site GeoJSON, which geo.AppendGeometry and geo.AppendFeature wrote
-// compact, instead of having encoding/json re-scan and compact them, as it
-// does for every json.RawMessage.
+// it to that, byte for byte), by hand (checkjson.go), and splices in the
+// conflicts, nearest and site GeoJSON, which geo.AppendGeometry and
+// geo.AppendFeature wrote compact, instead of having encoding/json re-scan
+// and compact them, as it does for every json.RawMessage.
 func encodeCheckResponse(resp *CheckResponse) ([]byte, error) {
-	head, err := json.Marshal(&resp.CheckHead)
+	doc := make([]byte, 0, 2048+len(resp.Hits)*1024+len(resp.Conflicts)+len(resp.Nearest)+len(resp.Site))
+	doc, err := appendCheckHead(append(doc, '{'), &resp.CheckHead)
 	if err != nil {
 		return nil, err
 	}
-	tail, err := json.Marshal(&resp.CheckTail)
-	if err != nil {
-		return nil, err
-	}
-	doc := make([]byte, 0, len(head)+len(tail)+len(resp.Conflicts)+len(resp.Nearest)+len(resp.Site)+40)
-	doc = append(doc, head[:len(head)-1]...)
 	doc = append(append(doc, `,"conflicts":`...), resp.Conflicts...)
 	doc = append(append(doc, `,"nearest":`...), resp.Nearest...)
-	doc = append(append(doc, ','), tail[1:len(tail)-1]...)
+	if doc, err = appendCheckTail(append(doc, ','), &resp.CheckTail); err != nil {
+		return nil, err
+	}
 	doc = append(append(doc, `,"site":`...), resp.Site...)
 	return append(doc, '}'), nil
 }

@@ -3,11 +3,17 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/zhonglou/ecospace/geo"
 )
 
 // TestEncodeCheckResponseMatchesMarshal: the spliced encoder writes exactly
@@ -63,5 +69,82 @@ func TestEncodeCheckResponseMatchesMarshal(t *testing.T) {
 		if kinds[k] == 0 {
 			t.Errorf("no %s answer among the sample: %v", k, kinds)
 		}
+	}
+}
+
+// TestEncodeCheckResponseEveryField fills every field of every type in a
+// CheckResponse by reflection (some left empty, to take the omitempty and
+// null paths) with strings and numbers that need escaping or exponents, so
+// a field added to any of them that the hand encoder does not write fails
+// here even when no demo check sets it.
+func TestEncodeCheckResponseEveryField(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	strs := []string{"", "a", "新孟河 <&>", "q\"\\\n\t\x01", "\u2028", "bad\xff", "第三条"}
+	floats := []float64{0, 1, -2.5, 1e-7, 3e21, 0.1 + 0.2, 1234567.125}
+	var fill func(v reflect.Value)
+	fill = func(v reflect.Value) {
+		if v.Type() == reflect.TypeFor[json.RawMessage]() {
+			v.SetBytes([]byte(`{"type":"FeatureCollection","features":[]}`))
+			return
+		}
+		switch x := v.Addr().Interface().(type) {
+		case *time.Time:
+			*x = time.Date(2000+rng.IntN(30), 1, 2, 3, 4, 5, rng.IntN(1000)*1e6, time.UTC)
+			return
+		case *geo.Date:
+			if rng.IntN(4) > 0 {
+				*x = geo.DateOf(time.Date(2020+rng.IntN(10), 6, 1, 0, 0, 0, 0, time.UTC))
+			}
+			return
+		}
+		switch v.Kind() {
+		case reflect.Struct:
+			for i := range v.NumField() {
+				f := v.Type().Field(i)
+				if f.IsExported() && f.Tag.Get("json") != "-" {
+					fill(v.Field(i))
+				}
+			}
+		case reflect.String:
+			v.SetString(strs[rng.IntN(len(strs))])
+		case reflect.Float64:
+			v.SetFloat(floats[rng.IntN(len(floats))])
+		case reflect.Int64, reflect.Int:
+			v.SetInt(rng.Int64N(1 << 40))
+		case reflect.Bool:
+			v.SetBool(rng.IntN(2) == 0)
+		case reflect.Pointer:
+			if rng.IntN(3) > 0 {
+				v.Set(reflect.New(v.Type().Elem()))
+				fill(v.Elem())
+			}
+		case reflect.Slice:
+			if n := rng.IntN(4); n > 0 {
+				v.Set(reflect.MakeSlice(v.Type(), n-1, n-1))
+				for i := range n - 1 {
+					fill(v.Index(i))
+				}
+			}
+		default:
+			t.Fatalf("fill: no case for %s", v.Type())
+		}
+	}
+	for range 2000 {
+		var resp CheckResponse
+		fill(reflect.ValueOf(&resp).Elem())
+		got, err := encodeCheckResponse(&resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(&resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("\n got %s\nwant %s", got, want)
+		}
+	}
+	if _, err := encodeCheckResponse(&CheckResponse{CheckHead: CheckHead{Coverage: geo.Coverage{InsideRatio: math.NaN()}}}); !errors.Is(err, geo.ErrJSONNumber) {
+		t.Errorf("NaN inside_ratio: error %v, want geo.ErrJSONNumber", err)
 	}
 }

@@ -621,7 +621,7 @@ func WriteGeoJSON(w io.Writer, feats []Feature) error {
 			buf = append(buf, ",\n"...)
 		}
 		buf = append(buf, `{"type":"Feature","id":`...)
-		buf = strconv.AppendQuote(buf, f.ID)
+		buf = geo.AppendString(buf, f.ID)
 		buf = append(buf, `,"geometry":`...)
 		buf = appendGeometry(buf, f.Geom)
 		pb, err := json.Marshal(f.Props)
