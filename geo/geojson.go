@@ -71,20 +71,26 @@ func AppendGeometry(dst []byte, g orb.Geometry) []byte {
 // AppendFeature appends a GeoJSON Feature with the given id and properties
 // (marshalled with encoding/json, keys sorted).
 func AppendFeature(dst []byte, id string, g orb.Geometry, props map[string]any) ([]byte, error) {
+	p := []byte("{}")
+	if props != nil {
+		var err error
+		if p, err = json.Marshal(props); err != nil {
+			return dst, err
+		}
+	}
+	return AppendFeatureJSON(dst, id, g, p), nil
+}
+
+// AppendFeatureJSON appends a GeoJSON Feature whose properties object the
+// caller has already encoded (compact JSON).
+func AppendFeatureJSON(dst []byte, id string, g orb.Geometry, props []byte) []byte {
 	dst = append(dst, `{"type":"Feature","id":`...)
 	dst = AppendString(dst, id)
 	dst = append(dst, `,"geometry":`...)
 	dst = AppendGeometry(dst, g)
 	dst = append(dst, `,"properties":`...)
-	p, err := json.Marshal(props)
-	if err != nil {
-		return dst, err
-	}
-	if props == nil {
-		p = []byte("{}")
-	}
-	dst = append(dst, p...)
-	return append(dst, '}'), nil
+	dst = append(dst, props...)
+	return append(dst, '}')
 }
 
 // appendNum writes f rounded to 6 decimals as the shortest decimal that

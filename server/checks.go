@@ -199,7 +199,9 @@ func (s *Server) runCheck(c echo.Context, in *checkInput) (*CheckResponse, error
 	if resp.Hits == nil {
 		resp.Hits = []geo.Hit{}
 	}
-	resp.Conflicts, resp.Nearest = conflictCollections(v.Hits)
+	if resp.Conflicts, resp.Nearest, err = conflictCollections(v.Hits); err != nil {
+		return nil, fmt.Errorf("check: draw conflicts: %w", err)
+	}
 	doc, err := encodeCheckResponse(resp)
 	if err != nil {
 		return nil, fmt.Errorf("check: encode: %w", err)
@@ -245,29 +247,43 @@ func keyID(c echo.Context) string {
 }
 
 // conflictCollections draws the parts of the site in each zone, and the
-// shortest line to each distance zone's source.
-func conflictCollections(hits []geo.Hit) (json.RawMessage, json.RawMessage) {
-	conf := []byte(`{"type":"FeatureCollection","features":[`)
-	near := []byte(`{"type":"FeatureCollection","features":[`)
+// shortest line to each distance zone's source. Their properties are
+// written by hand, keys sorted as encoding/json sorts a map's.
+func conflictCollections(hits []geo.Hit) (conf, near json.RawMessage, err error) {
+	conf = []byte(`{"type":"FeatureCollection","features":[`)
+	near = []byte(`{"type":"FeatureCollection","features":[`)
+	var props []byte
 	nc, nn := 0, 0
-	for _, h := range hits {
-		props := map[string]any{"layer": h.Layer, "zone_id": h.ZoneID, "effect": h.Effect, "distance_m": round2(h.DistanceM)}
+	for i, h := range hits {
+		drawNearest := len(h.Nearest) == 2 && h.DistanceM > 0
+		if h.Conflict == nil && !drawNearest {
+			continue
+		}
+		props = append(props[:0], `{"distance_m":`...)
+		if props, err = geo.AppendFloat(props, round2(h.DistanceM)); err != nil {
+			return nil, nil, fmt.Errorf("hit %d distance_m: %w", i, err)
+		}
+		props = geo.AppendString(append(props, `,"effect":`...), h.Effect)
+		props = geo.AppendString(append(props, `,"layer":`...), h.Layer)
+		props = geo.AppendString(append(props, `,"zone_id":`...), h.ZoneID)
+		props = append(props, '}')
+		id := h.Layer + "/" + h.ZoneID
 		if h.Conflict != nil {
 			if nc > 0 {
 				conf = append(conf, ',')
 			}
-			conf, _ = geo.AppendFeature(conf, fmt.Sprintf("%s/%s", h.Layer, h.ZoneID), h.Conflict, props)
+			conf = geo.AppendFeatureJSON(conf, id, h.Conflict, props)
 			nc++
 		}
-		if len(h.Nearest) == 2 && h.DistanceM > 0 {
+		if drawNearest {
 			if nn > 0 {
 				near = append(near, ',')
 			}
-			near, _ = geo.AppendFeature(near, fmt.Sprintf("%s/%s", h.Layer, h.ZoneID), h.Nearest, props)
+			near = geo.AppendFeatureJSON(near, id, h.Nearest, props)
 			nn++
 		}
 	}
-	return append(conf, "]}"...), append(near, "]}"...)
+	return append(conf, "]}"...), append(near, "]}"...), nil
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -146,5 +148,61 @@ func TestEncodeCheckResponseEveryField(t *testing.T) {
 	}
 	if _, err := encodeCheckResponse(&CheckResponse{CheckHead: CheckHead{Coverage: geo.Coverage{InsideRatio: math.NaN()}}}); !errors.Is(err, geo.ErrJSONNumber) {
 		t.Errorf("NaN inside_ratio: error %v, want geo.ErrJSONNumber", err)
+	}
+}
+
+// TestConflictCollections: the hand-written feature properties are what
+// encoding/json writes for the same map, for hits with and without conflict
+// parts and nearest lines; a distance JSON cannot carry is an error, not a
+// broken document.
+func TestConflictCollections(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 7))
+	strs := []string{"canal", "新孟河-1", "a<b>&\"c\"", "x\u2028y"}
+	for range 500 {
+		var hits []geo.Hit
+		for range rng.IntN(4) {
+			h := geo.Hit{Effect: strs[rng.IntN(len(strs))]}
+			h.Layer, h.ZoneID = strs[rng.IntN(len(strs))], strs[rng.IntN(len(strs))]
+			h.DistanceM = []float64{0, 12.345, 999.995, 1e-9, 1234567.891}[rng.IntN(5)]
+			if rng.IntN(2) == 0 {
+				h.Conflict = orb.Polygon{{{119.9, 31.7}, {119.91, 31.7}, {119.91, 31.71}, {119.9, 31.7}}}
+			}
+			if rng.IntN(2) == 0 {
+				h.Nearest = orb.LineString{{119.9, 31.7}, {119.95 + rng.Float64(), 31.75}}
+			}
+			hits = append(hits, h)
+		}
+		conf, near, err := conflictCollections(hits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantConf := []byte(`{"type":"FeatureCollection","features":[`)
+		wantNear := []byte(`{"type":"FeatureCollection","features":[`)
+		for _, h := range hits {
+			props := map[string]any{"layer": h.Layer, "zone_id": h.ZoneID, "effect": h.Effect, "distance_m": round2(h.DistanceM)}
+			if h.Conflict != nil {
+				if wantConf[len(wantConf)-1] == '}' {
+					wantConf = append(wantConf, ',')
+				}
+				wantConf, _ = geo.AppendFeature(wantConf, h.Layer+"/"+h.ZoneID, h.Conflict, props)
+			}
+			if len(h.Nearest) == 2 && h.DistanceM > 0 {
+				if wantNear[len(wantNear)-1] == '}' {
+					wantNear = append(wantNear, ',')
+				}
+				wantNear, _ = geo.AppendFeature(wantNear, h.Layer+"/"+h.ZoneID, h.Nearest, props)
+			}
+		}
+		wantConf, wantNear = append(wantConf, "]}"...), append(wantNear, "]}"...)
+		if !bytes.Equal(conf, wantConf) || !bytes.Equal(near, wantNear) {
+			t.Fatalf("conflicts\n got %s\nwant %s\nnearest\n got %s\nwant %s", conf, wantConf, near, wantNear)
+		}
+		if !json.Valid(conf) || !json.Valid(near) {
+			t.Fatalf("invalid JSON: %s %s", conf, near)
+		}
+	}
+	_, _, err := conflictCollections([]geo.Hit{{Relation: geo.Relation{DistanceM: math.Inf(1), Nearest: orb.LineString{{1, 2}, {3, 4}}}}})
+	if !errors.Is(err, geo.ErrJSONNumber) {
+		t.Errorf("infinite distance: error %v, want geo.ErrJSONNumber", err)
 	}
 }
