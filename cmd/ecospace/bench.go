@@ -32,6 +32,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/gen"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/internal/gctune"
 	"github.com/zhonglou/ecospace/server"
 )
 
@@ -437,6 +438,7 @@ func benchServeChild(ctx context.Context, addr, dataDir string, stdout, stderr i
 	if err != nil {
 		return err
 	}
+	gctune.Start(ctx, defaultGCHeadroomMB<<20, time.Second) // as 'ecospace serve' does
 	fmt.Fprintf(stdout, "ready %s %s\n", ln.Addr(), info)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	go func() {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,7 @@ func TestServeRefusesMalformedRules(t *testing.T) {
 // TestServeAndShutdown starts the real command, checks it answers, and
 // stops it the way SIGTERM does.
 func TestServeAndShutdown(t *testing.T) {
+	t.Setenv("GOGC", "") // the operator's setting would turn off the GC tuning checked below
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
@@ -73,6 +75,11 @@ func TestServeAndShutdown(t *testing.T) {
 	if page.StatusCode != http.StatusOK || !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") {
 		t.Errorf("map page: %d %s", page.StatusCode, page.Header.Get("Content-Type"))
 	}
+	// The demo layers keep well under 64 MB live: GOGC is raised for the
+	// --gc-headroom-mb default.
+	if p := gcPercent(); p <= 100 {
+		t.Errorf("GOGC while serving the demo layers = %d, want above 100", p)
+	}
 	cancel()
 	select {
 	case code := <-done:
@@ -82,4 +89,16 @@ func TestServeAndShutdown(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop")
 	}
+	for i := 0; gcPercent() != 100; i++ {
+		if i == 100 {
+			t.Fatalf("GOGC after serve stopped = %d, want 100", gcPercent())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
 }

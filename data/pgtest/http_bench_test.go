@@ -21,6 +21,7 @@ import (
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/internal/gctune"
 	"github.com/zhonglou/ecospace/ogc"
 	"github.com/zhonglou/ecospace/server"
 )
@@ -122,7 +123,10 @@ func serveLoopback(b *testing.B, s data.Store) string {
 	}
 	hs := &http.Server{Handler: srv}
 	go hs.Serve(ln)
-	b.Cleanup(func() { hs.Shutdown(context.Background()) })
+	// The garbage collector as 'ecospace serve' tunes it by default.
+	gcctx, stopGC := context.WithCancel(context.Background())
+	gctune.Start(gcctx, 64<<20, time.Second)
+	b.Cleanup(func() { stopGC(); hs.Shutdown(context.Background()) })
 	return ln.Addr().String()
 }
 
