@@ -23,6 +23,9 @@ type pgFeature struct {
 	id    string
 	props []byte
 	geom  []byte
+	// canonical: props came from properties_json, as encoding/json wrote
+	// them at import; else from properties::text, to be decoded.
+	canonical bool
 }
 
 // Features implements Store: features of the version in force on q.AsOf,
@@ -59,7 +62,7 @@ func (p *PG) Features(ctx context.Context, id string, q FeatureQuery, fn func(ge
 	// The first page skips q.Offset features; the next ones start after the
 	// last id seen (keyset paging: an index range, not a rescan).
 	n := len(args)
-	cols := `SELECT feature_id, properties::text,
+	cols := `SELECT feature_id, COALESCE(properties_json, properties::text), properties_json IS NOT NULL,
 		ST_AsBinary(CASE WHEN $3::float8 > 0 THEN ST_SimplifyPreserveTopology(geom, $3::float8) ELSE geom END)
 		FROM features WHERE layer_id = $1 AND version = $2` + where.String()
 	first := fmt.Sprintf(`%s ORDER BY feature_id LIMIT $%d OFFSET $%d`, cols, n+1, n+2)
@@ -89,11 +92,13 @@ func (p *PG) Features(ctx context.Context, id string, q FeatureQuery, fn func(ge
 			if err != nil {
 				return fmt.Errorf("postgis: feature %s/%s: %w", id, f.id, err)
 			}
-			var props map[string]any
-			if err := json.Unmarshal(f.props, &props); err != nil {
+			feat := geo.Feature{ID: f.id, Geometry: g}
+			if q.RawProperties && f.canonical {
+				feat.PropertiesJSON = f.props
+			} else if err := json.Unmarshal(f.props, &feat.Properties); err != nil {
 				return fmt.Errorf("postgis: feature %s/%s properties: %w", id, f.id, err)
 			}
-			if err := fn(geo.Feature{ID: f.id, Geometry: g, Properties: props}); err != nil {
+			if err := fn(feat); err != nil {
 				return err
 			}
 			sent++
@@ -123,7 +128,7 @@ func (p *PG) featurePage(ctx context.Context, sql string, args []any, out []pgFe
 	defer rows.Close()
 	for rows.Next() {
 		var f pgFeature
-		if err := rows.Scan(&f.id, &f.props, &f.geom); err != nil {
+		if err := rows.Scan(&f.id, &f.props, &f.canonical, &f.geom); err != nil {
 			return nil, p.fail(ctx, "features", err)
 		}
 		out = append(out, f)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	sf "github.com/peterstace/simplefeatures/geom"
 
@@ -182,5 +183,58 @@ func TestPGFeaturesSlowConsumer(t *testing.T) {
 	}
 	if st := s.Pool().Stat(); st.AcquiredConns() != 0 {
 		t.Errorf("%d connections held after the streams", st.AcquiredConns())
+	}
+}
+
+// TestPGRawProperties: PostGIS passes through the properties an import
+// encoded (imported layers), and decodes the jsonb where there are none:
+// derived layers, and versions imported before migration 0003, simulated
+// by clearing the column. The bytes are the same either way.
+func TestPGRawProperties(t *testing.T) {
+	pg, url := openPG(t, data.PGOptions{})
+	loadDemo(t, pg)
+	ctx := tctx(t, time.Minute)
+	raw := func(layer string) (passed, decoded int, enc [][]byte) {
+		err := pg.Features(ctx, layer, data.FeatureQuery{AsOf: storetest.AsOf, Zoom: -1, RawProperties: true}, func(f geo.Feature) error {
+			if f.PropertiesJSON != nil {
+				passed++
+			} else {
+				decoded++
+			}
+			b, err := f.EncodedProperties()
+			enc = append(enc, b)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return passed, decoded, enc
+	}
+	passed, decoded, before := raw("green-corridors")
+	if passed == 0 || decoded != 0 {
+		t.Errorf("imported layer: %d features passed through, %d decoded; want all passed through", passed, decoded)
+	}
+	if passed, decoded, _ := raw("xinmeng-band"); passed != 0 || decoded == 0 {
+		t.Errorf("derived layer: %d passed through, %d decoded; want all decoded", passed, decoded)
+	}
+
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// features is append-only; a test database may lift that to play an
+	// old version.
+	if _, err := conn.Exec(ctx, `ALTER TABLE features DISABLE TRIGGER features_append_only;
+		UPDATE features SET properties_json = NULL WHERE layer_id = 'green-corridors';
+		ALTER TABLE features ENABLE TRIGGER features_append_only`); err != nil {
+		t.Fatal(err)
+	}
+	passed, decoded, after := raw("green-corridors")
+	if passed != 0 || decoded != len(before) {
+		t.Errorf("pre-0003 version: %d passed through, %d decoded; want all %d decoded", passed, decoded, len(before))
+	}
+	if !reflect.DeepEqual(after, before) {
+		t.Errorf("pre-0003 version encodes differently:\n%q\nwant\n%q", after, before)
 	}
 }

@@ -500,7 +500,7 @@ func (s *copySource) Next() bool {
 
 func (s *copySource) Values() ([]any, error) {
 	r := &s.rows[s.i-1]
-	return []any{r.id, r.ord, r.props, r.geom, r.geom4549, r.xmin, r.ymin, r.xmax, r.ymax, r.repaired}, nil
+	return []any{r.id, r.ord, r.props, string(r.props), r.geom, r.geom4549, r.xmin, r.ymin, r.xmax, r.ymax, r.repaired}, nil
 }
 
 func (s *copySource) Err() error { return s.err }
@@ -508,14 +508,14 @@ func (s *copySource) Err() error { return s.err }
 // copyFeatures stores a layer version's features and their index pieces.
 func copyFeatures(ctx context.Context, tx pgx.Tx, layer string, version int64, rows []stageRow, parts bool, progress func(done, total int), step func(string)) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE ecospace_stage (
-			feature_id text COLLATE "C", ord integer, properties jsonb, geom bytea, geom_4549 bytea,
+			feature_id text COLLATE "C", ord integer, properties jsonb, properties_json text, geom bytea, geom_4549 bytea,
 			min_lon float8, min_lat float8, max_lon float8, max_lat float8, repaired boolean) ON COMMIT DROP;
 		CREATE TEMP TABLE ecospace_stage_parts (feature_id text COLLATE "C", geom_4549 bytea) ON COMMIT DROP`); err != nil {
 		return err
 	}
 	src := &copySource{ctx: ctx, rows: rows, progress: progress}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ecospace_stage"},
-		[]string{"feature_id", "ord", "properties", "geom", "geom_4549", "min_lon", "min_lat", "max_lon", "max_lat", "repaired"}, src); err != nil {
+		[]string{"feature_id", "ord", "properties", "properties_json", "geom", "geom_4549", "min_lon", "min_lat", "max_lon", "max_lat", "repaired"}, src); err != nil {
 		return err
 	}
 	step("copy")
@@ -530,8 +530,8 @@ func copyFeatures(ctx context.Context, tx pgx.Tx, layer string, version int64, r
 			return err
 		}
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO features (layer_id, version, feature_id, ord, properties, geom, geom_4549, min_lon, min_lat, max_lon, max_lat, repaired)
-		SELECT $1, $2, feature_id, ord, properties, ST_GeomFromWKB(geom, 4490), ST_GeomFromWKB(geom_4549, 4549), min_lon, min_lat, max_lon, max_lat, repaired
+	if _, err := tx.Exec(ctx, `INSERT INTO features (layer_id, version, feature_id, ord, properties, properties_json, geom, geom_4549, min_lon, min_lat, max_lon, max_lat, repaired)
+		SELECT $1, $2, feature_id, ord, properties, properties_json, ST_GeomFromWKB(geom, 4490), ST_GeomFromWKB(geom_4549, 4549), min_lon, min_lat, max_lon, max_lat, repaired
 		FROM ecospace_stage`, layer, version); err != nil {
 		return err
 	}

@@ -38,6 +38,10 @@ type FeatureQuery struct {
 	Limit  int // 0: no limit
 	Offset int
 	Filter map[string]string // property equality
+	// RawProperties: the caller only writes the properties out, so a store
+	// that keeps them encoded may give geo.Feature.PropertiesJSON instead
+	// of decoding them into Properties.
+	RawProperties bool
 }
 
 // CheckRecord is one audited check.

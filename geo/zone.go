@@ -1,6 +1,10 @@
 package geo
 
-import "github.com/paulmach/orb"
+import (
+	"encoding/json"
+
+	"github.com/paulmach/orb"
+)
 
 // Layer kinds: how a layer takes part in a siting check.
 const (
@@ -56,6 +60,22 @@ type Feature struct {
 	ID         string         `json:"id"`
 	Geometry   orb.Geometry   `json:"-"`
 	Properties map[string]any `json:"properties"`
+	// PropertiesJSON is Properties as encoding/json writes them, when a
+	// store kept them encoded and was asked for them so; Properties is
+	// then nil.
+	PropertiesJSON []byte `json:"-"`
+}
+
+// EncodedProperties is the feature's properties object as encoding/json
+// writes it ({} for none), from PropertiesJSON when the store gave it.
+func (f *Feature) EncodedProperties() ([]byte, error) {
+	if f.PropertiesJSON != nil {
+		return f.PropertiesJSON, nil
+	}
+	if f.Properties == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(f.Properties)
 }
 
 // Zone is one feature that a site can be judged against. A plain polygon

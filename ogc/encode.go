@@ -1,7 +1,6 @@
 package ogc
 
 import (
-	"encoding/json"
 	"math"
 	"strconv"
 
@@ -18,17 +17,15 @@ import (
 // CRS84: the order of vertices does not change with the CRS). extra, if
 // not empty, is written as further members ("links":[…]).
 func appendFeature(dst []byte, f geo.Feature, c *crsDef, extra []byte) ([]byte, error) {
-	start := len(dst)
-	var err error
+	props, err := f.EncodedProperties()
+	if err != nil {
+		return dst, err
+	}
 	if c == crs84 {
-		dst, err = geo.AppendFeature(dst, f.ID, f.Geometry, f.Properties)
-		if err != nil {
-			return dst[:start], err
-		}
+		dst = geo.AppendFeatureJSON(dst, f.ID, f.Geometry, props)
 	} else {
 		dst = append(dst, `{"type":"Feature","id":`...)
-		id, _ := json.Marshal(f.ID)
-		dst = append(dst, id...)
+		dst = geo.AppendString(dst, f.ID)
 		dst = append(dst, `,"geometry":`...)
 		g := f.Geometry
 		if c.fromLonLat != nil {
@@ -36,15 +33,7 @@ func appendFeature(dst []byte, f geo.Feature, c *crsDef, extra []byte) ([]byte, 
 		}
 		dst = appendGeometry(dst, g, c)
 		dst = append(dst, `,"properties":`...)
-		props := f.Properties
-		if props == nil {
-			props = map[string]any{}
-		}
-		p, err := json.Marshal(props)
-		if err != nil {
-			return dst[:start], err
-		}
-		dst = append(dst, p...)
+		dst = append(dst, props...)
 		dst = append(dst, '}')
 	}
 	if len(extra) > 0 {

@@ -307,7 +307,8 @@ func (h *handler) writeItems(ctx context.Context, w io.Writer, r *itemsRequest) 
 		return err
 	}
 	if !r.noLayer {
-		q := data.FeatureQuery{AsOf: r.asOf, Zoom: -1, Filter: r.filter}
+		// HTML rows show properties one by one; GeoJSON only writes them.
+		q := data.FeatureQuery{AsOf: r.asOf, Zoom: -1, Filter: r.filter, RawProperties: r.format != "html"}
 		if r.bbox != nil {
 			ll := r.bbox.lonlat
 			q.BBox = &ll

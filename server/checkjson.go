@@ -187,4 +187,3 @@ func appendBool(b []byte, v bool) []byte {
 	}
 	return append(b, "false"...)
 }
-

@@ -118,7 +118,7 @@ func (s *Server) layerFeatures(c echo.Context) error {
 		buf := make([]byte, 0, 4096)
 		n := 0
 		decimals := DecimalsForZoom(zoom)
-		err := s.store.Features(ctx, info.ID, data.FeatureQuery{AsOf: asOf, BBox: bbox, Zoom: zoom}, func(f geo.Feature) error {
+		err := s.store.Features(ctx, info.ID, data.FeatureQuery{AsOf: asOf, BBox: bbox, Zoom: zoom, RawProperties: true}, func(f geo.Feature) error {
 			buf = buf[:0]
 			if n > 0 {
 				buf = append(buf, ',')
@@ -128,10 +128,11 @@ func (s *Server) layerFeatures(c echo.Context) error {
 			if decimals < geo.Decimals {
 				g = roundGeometry(g, decimals)
 			}
-			var err error
-			if buf, err = geo.AppendFeature(buf, f.ID, g, f.Properties); err != nil {
+			props, err := f.EncodedProperties()
+			if err != nil {
 				return err
 			}
+			buf = geo.AppendFeatureJSON(buf, f.ID, g, props)
 			_, err = bw.Write(buf)
 			return err
 		})

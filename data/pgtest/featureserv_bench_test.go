@@ -17,6 +17,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/gen"
+	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -42,8 +43,8 @@ const (
 //
 // ECOSPACE_LAYER_READS=items-bbox-fresh runs only the cases it names.
 func BenchmarkPGLayerReads(b *testing.B) {
-	s, _ := openPG(b)
-	layerReads(b, s)
+	s, url := openPG(b)
+	layerReads(b, s, url)
 }
 
 // BenchmarkMemLayerReads is the same on the embedded store.
@@ -51,10 +52,12 @@ func BenchmarkMemLayerReads(b *testing.B) {
 	man, _ := data.DemoManifest()
 	mem := data.NewMem(man)
 	loadDemo(b, mem)
-	layerReads(b, mem)
+	layerReads(b, mem, "")
 }
 
-func layerReads(b *testing.B, s data.Store) {
+// layerReads drives the cases; url, when not empty, is the PostGIS
+// database whose CPU per request is reported besides the server's.
+func layerReads(b *testing.B, s data.Store, url string) {
 	wrk, err := exec.LookPath("wrk")
 	if err != nil {
 		b.Fatal("wrk not found: apt-get install wrk")
@@ -112,17 +115,28 @@ end
 		if c.script != "" {
 			args = append(args, "-s", c.script)
 		}
+		var pids []int
+		if url != "" {
+			pids = pgtest.Backends(b, url)
+		}
+		selfCPU0, pgCPU0 := pgtest.CPUTicks(os.Getpid()), pgtest.CPUTicks(pids...)
 		out, err := exec.Command(wrk, append(args, base+c.path)...).CombinedOutput()
 		if err != nil {
 			b.Fatalf("wrk: %v\n%s", err, out)
 		}
+		selfCPU, pgCPU := pgtest.CPUTicks(os.Getpid())-selfCPU0, pgtest.CPUTicks(pids...)-pgCPU0
 		text := string(out)
 		if strings.Contains(text, "Non-2xx") {
 			b.Errorf("%s: some reads were not answered 200:\n%s", c.name, text)
 		}
 		rate := wrkNumber(b, text, `Requests/sec:\s+([\d.]+)`)
-		b.Logf("%s: %d features, %d bytes; %.0f req/s, p99 %.1f ms; %.1f× pg_featureserv's %.0f (target %.0f×)",
-			c.name, n, size, rate, wrkLatency(b, text, "99%"), rate/c.featureserv, c.featureserv, c.want)
+		total := wrkNumber(b, text, `(\d+) requests in`)
+		cpu := fmt.Sprintf("server CPU %.0f µs", float64(selfCPU)/pgtest.TicksHz*1e6/total)
+		if url != "" {
+			cpu += fmt.Sprintf(", PostgreSQL CPU %.0f µs", float64(pgCPU)/pgtest.TicksHz*1e6/total)
+		}
+		b.Logf("%s: %d features, %d bytes; %.0f req/s, p99 %.1f ms, %s a request; %.1f× pg_featureserv's %.0f (target %.0f×)",
+			c.name, n, size, rate, wrkLatency(b, text, "99%"), cpu, rate/c.featureserv, c.featureserv, c.want)
 		b.ReportMetric(rate, c.name+"-req/s")
 		b.ReportMetric(rate/c.featureserv, c.name+"-x-featureserv")
 	}

@@ -1,9 +1,12 @@
 package storetest
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -128,5 +131,66 @@ func testFeaturesExactBBox(t *testing.T, open Opener) {
 	}
 	if dropped == 0 {
 		t.Errorf("none of %d boxes met a feature's bounds but not the feature: the test proves nothing", checked)
+	}
+}
+
+// testRawProperties: asked for properties only to write them out, a store
+// gives the bytes encoding/json writes for the properties it gives when
+// asked for the map: for the demo layers (the derived ones among them) and
+// for a new version whose properties need escaping, exponents and nesting.
+// The embedded store and PostGIS must give the same bytes; PostGIS passes
+// the encoding it kept at import through.
+func testRawProperties(t *testing.T, open Opener) {
+	s := open(t)
+	tricky := []map[string]any{
+		{"name": "绿廊 <一> & \"二\"", "n": 3.0, "big": 1e21, "small": 1.5e-7, "neg": -0.25},
+		{"nested": map[string]any{"b": []any{1.0, "x", true, nil}, "a": "\u2028"}, "empty": map[string]any{}},
+		{},
+		nil,
+	}
+	old := features(t, s, "green-corridors", data.FeatureQuery{Zoom: -1})
+	next := make([]geo.Feature, len(old))
+	for i, f := range old {
+		next[i] = geo.Feature{ID: f.ID, Geometry: f.Geometry, Properties: tricky[i%len(tricky)]}
+	}
+	from := AsOf.AddDate(0, 0, 1)
+	if _, err := s.Import(ctx(t), "green-corridors", next, data.ImportOptions{ValidFrom: from}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range demoLayers {
+		for _, asOf := range []time.Time{AsOf, from} {
+			plain := features(t, s, id, data.FeatureQuery{AsOf: asOf, Zoom: -1})
+			raw := features(t, s, id, data.FeatureQuery{AsOf: asOf, Zoom: -1, RawProperties: true})
+			if fmt.Sprint(ids(raw)) != fmt.Sprint(ids(plain)) {
+				t.Fatalf("%s on %s: raw ids %v, want %v", id, asOf.Format(time.DateOnly), ids(raw), ids(plain))
+			}
+			for i := range plain {
+				want := []byte("{}")
+				if plain[i].Properties != nil {
+					var err error
+					if want, err = json.Marshal(plain[i].Properties); err != nil {
+						t.Fatal(err)
+					}
+				}
+				got, err := raw[i].EncodedProperties()
+				if err != nil || !bytes.Equal(got, want) {
+					t.Errorf("%s/%s on %s: raw properties %s (%v), want %s", id, raw[i].ID, asOf.Format(time.DateOnly), got, err, want)
+				}
+				if raw[i].PropertiesJSON != nil && raw[i].Properties != nil {
+					t.Errorf("%s/%s: both Properties and PropertiesJSON set", id, raw[i].ID)
+				}
+			}
+		}
+	}
+	// The tricky version's maps, once encoded, decode to what was imported.
+	for i, f := range features(t, s, "green-corridors", data.FeatureQuery{AsOf: from, Zoom: -1, RawProperties: true}) {
+		got, _ := f.EncodedProperties()
+		want, _ := json.Marshal(next[i].Properties)
+		if next[i].Properties == nil {
+			want = []byte("{}")
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("green-corridors/%s: %s, want %s", f.ID, got, want)
+		}
 	}
 }

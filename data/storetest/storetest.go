@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"NoVersionBeforeData", testNoVersion},
 		{"TileProperties", testTileProperties},
 		{"FeaturesExactBBox", testFeaturesExactBBox},
+		{"RawProperties", testRawProperties},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open) })
