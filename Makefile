@@ -45,6 +45,7 @@ fuzz:
 	$(GO) test ./server -run '^$$' -fuzz '^FuzzDecodeGeometry$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./server -run '^$$' -fuzz '^FuzzCheckRequest$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./server -run '^$$' -fuzz '^FuzzBatchRequest$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./geo -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME)
 
 ## bench: the Go benchmarks quoted in the README
 bench:
