@@ -178,7 +178,8 @@ func appendDate(b []byte, d geo.Date) []byte {
 	if d.IsZero() {
 		return append(b, "null"...)
 	}
-	return geo.AppendString(b, d.String())
+	// geo.Date's JSON form; digits and dashes need no escaping.
+	return append(d.AppendFormat(append(b, '"'), time.DateOnly), '"')
 }
 
 func appendBool(b []byte, v bool) []byte {
