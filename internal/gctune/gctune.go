@@ -2,7 +2,7 @@
 //
 // GOGC=100 lets the heap grow to twice what is live before the next
 // collection. A PostGIS-backed server keeps about 3 MB live, so under load
-// it collected 30 times a second, 10–15 % of its CPU, while a server with
+// it collected 30 times a second, a fifth of its CPU, while a server with
 // province layers in memory keeps 400 MB live and would double its peak
 // memory for nothing with a higher GOGC. Tuning to the live heap gives the
 // small heap room to breathe and leaves the large one at GOGC=100.
