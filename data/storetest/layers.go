@@ -125,6 +125,11 @@ func testFeaturesExactBBox(t *testing.T, open Opener) {
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("%s, box %v: %v, want %v", id, box, got, want)
 			}
+			// Offset and limit count the features that pass the exact test.
+			page := ids(features(t, s, id, data.FeatureQuery{Zoom: -1, BBox: &box, Exact: true, Offset: 1, Limit: 2}))
+			if wantPage := want[min(1, len(want)):min(3, len(want))]; fmt.Sprint(page) != fmt.Sprint(wantPage) {
+				t.Errorf("%s, box %v, offset 1, limit 2: %v, want %v", id, box, page, wantPage)
+			}
 			checked++
 			dropped += loose - len(want)
 		}
