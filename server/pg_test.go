@@ -2,15 +2,11 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/zhonglou/ecospace/data"
-	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/data/storetest"
-	"github.com/zhonglou/ecospace/geo"
 )
 
 // TestLayerBytesSameOnPostGIS: the map's GeoJSON of every imported demo
@@ -23,21 +19,7 @@ func TestLayerBytesSameOnPostGIS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := geo.ParseRules(data.RulesFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	pg, err := data.OpenPostGIS(ctx, pgtest.NewDatabase(t), man, data.PGOptions{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pg.Close()
-	if err := data.LoadDemo(ctx, pg, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
-		t.Fatal(err)
-	}
-	onPG := New(Config{Store: pg, Rules: rules, Manifest: man, Log: discardLog()})
+	onPG := demoServerOn(t, storetest.DemoPG)
 	onMem := demoServer(t)
 	compared := 0
 	for _, def := range man.Layers {

@@ -26,6 +26,13 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // demoServer is the API on an embedded store with the demo layers.
 func demoServer(t testing.TB) *Server {
 	t.Helper()
+	return demoServerOn(t, storetest.DemoMem)
+}
+
+// demoServerOn serves the demo layers from the store open makes, with the
+// bundled rules.
+func demoServerOn[S data.Store](t testing.TB, open func(testing.TB, *data.Manifest) S) *Server {
+	t.Helper()
 	man, err := data.DemoManifest()
 	if err != nil {
 		t.Fatal(err)
@@ -34,8 +41,7 @@ func demoServer(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := storetest.DemoMem(t, man)
-	return New(Config{Store: mem, Rules: rules, Manifest: man, Log: discardLog()})
+	return New(Config{Store: open(t, man), Rules: rules, Manifest: man, Log: discardLog()})
 }
 
 func do(t testing.TB, h http.Handler, method, path, ctype string, body io.Reader) *httptest.ResponseRecorder {

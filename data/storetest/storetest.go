@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -708,4 +709,22 @@ func DemoMem(t testing.TB, man *data.Manifest) *data.Mem {
 		t.Fatal(err)
 	}
 	return mem
+}
+
+// DemoPG is the PostGIS store on a fresh database (pgtest: it fails, never
+// skips, without PostgreSQL and PostGIS) with the demo layers loaded like
+// DemoMem's: what the API and OGC tests run on PostGIS.
+func DemoPG(t testing.TB, man *data.Manifest) *data.PG {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := data.OpenPostGIS(ctx, pgtest.NewDatabase(t), man, data.PGOptions{Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := data.LoadDemo(ctx, s, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
