@@ -125,7 +125,7 @@ func (d *coordDecoder) position(v any, p string) (orb.Point, error) {
 		return orb.Point{}, inputErr(p, "too many vertices: at most %d are accepted", d.max)
 	}
 	var pt orb.Point
-	for i := 0; i < 2; i++ {
+	for i := range a {
 		num, ok := a[i].(json.Number)
 		if !ok {
 			return orb.Point{}, inputErr(fmt.Sprintf("%s/%d", p, i), "expected a number, got %s", jsonKind(a[i]))
@@ -134,7 +134,9 @@ func (d *coordDecoder) position(v any, p string) (orb.Point, error) {
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 			return orb.Point{}, inputErr(fmt.Sprintf("%s/%d", p, i), "%s is not a finite number", num)
 		}
-		pt[i] = f
+		if i < 2 {
+			pt[i] = f // a height, if any, is checked and dropped
+		}
 	}
 	return pt, nil
 }

@@ -55,7 +55,7 @@ func NewSite(g orb.Geometry, crs CRS, pointer string) (*Site, error) {
 	// Converted coordinates must land in China too (an EPSG:4549 pair from
 	// another zone, say).
 	if err := walkPositions(lonlat, pointer+"/coordinates", func(p orb.Point) string {
-		if !chinaBound.Contains(p) {
+		if !isFinite(p[0]) || !isFinite(p[1]) || !chinaBound.Contains(p) {
 			return fmt.Sprintf("position lies at lon %.6f, lat %.6f after conversion from %s, outside China", p[0], p[1], crs)
 		}
 		return ""
@@ -96,6 +96,11 @@ func SiteFromLonLat(g orb.Geometry) (*Site, error) {
 
 func checkPosition(p orb.Point, crs CRS) string {
 	x, y := p[0], p[1]
+	// NaN compares false with everything, so every bound test below would
+	// let it through (orb.Bound.Contains is true for NaN): refuse it first.
+	if !isFinite(x) || !isFinite(y) {
+		return fmt.Sprintf("[%g, %g] is not a pair of finite numbers", x, y)
+	}
 	if crs.IsProjected() {
 		if math.Abs(x) <= 180 && math.Abs(y) <= 90 {
 			return fmt.Sprintf("[%g, %g] looks like degrees, but crs is %s (metres); declare \"crs\": \"EPSG:4326\"", x, y, crs)
@@ -213,7 +218,7 @@ func CheckGeometry(g orb.Geometry) error {
 		return inputErr("", "no geometry")
 	}
 	if err := walkPositions(g, "/coordinates", func(p orb.Point) string {
-		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
+		if !isFinite(p[0]) || !isFinite(p[1]) {
 			return "coordinate is not a finite number"
 		}
 		if math.Abs(p[0]) > 180 || math.Abs(p[1]) > 90 {
@@ -231,3 +236,6 @@ func CheckGeometry(g orb.Geometry) error {
 	}
 	return nil
 }
+
+// isFinite reports whether f is neither NaN nor ±Inf.
+func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -418,7 +419,7 @@ func (s *Server) streamBatch(c echo.Context, spool *os.File, head *batchHead, ge
 		go func() {
 			defer wg.Done()
 			for sl := range jobs {
-				sl.out <- s.batchOne(c, ctx, head, sl.index, sl.raw)
+				sl.out <- s.batchOneSafe(c, ctx, head, sl.index, sl.raw)
 			}
 		}()
 	}
@@ -621,6 +622,21 @@ func (s *Server) batchOne(c echo.Context, ctx context.Context, head *batchHead, 
 	}
 	res.Check = resp
 	return res
+}
+
+// batchOneSafe is batchOne in a worker goroutine, where echo's recovery
+// does not reach: a panic becomes this feature's problem instead of
+// ending the process (and, on the embedded store, its audit).
+func (s *Server) batchOneSafe(c echo.Context, ctx context.Context, head *batchHead, i int, raw json.RawMessage) (res BatchResult) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("batch: panic checking a feature", "index", i, "panic", v, "stack", string(debug.Stack()))
+			p := problem(http.StatusInternalServerError, "internal", "Internal error",
+				fmt.Sprintf("feature %d could not be checked; no verdict was given", i))
+			res = BatchResult{Index: i, Problem: p}
+		}
+	}()
+	return s.batchOne(c, ctx, head, i, raw)
 }
 
 // referenceOf is properties.reference, else the feature's id; a number is

@@ -33,6 +33,9 @@ func FuzzDecodeGeometry(f *testing.F) {
 		`{"type":"Feature","geometry":{"type":"LineString","coordinates":[[119.8,31.78],[119.81,31.79]]}}`,
 		`"POLYGON ((119.8 31.78, 119.81 31.78, 119.81 31.79, 119.8 31.78))"`,
 		`{"type":"Point","coordinates":[475000,3517000]}`,
+		`"POINT(119.8 NaN)"`,
+		`"LINESTRING(119.8 31.78, +Inf 31.79)"`,
+		`{"type":"Point","coordinates":[119.8,31.78,"x"]}`,
 	} {
 		f.Add([]byte(s), uint8(0))
 	}
@@ -81,6 +84,8 @@ func FuzzCheckRequest(f *testing.F) {
 		`{"geometry":"POINT (119.8 31.78)","category":"chemical","crs":"GCJ-02","reference":"a"}`,
 		`{"geometry":{"type":"Point","coordinates":[475000,3517000]},"category":"chemical","crs":"EPSG:4549"}`,
 		`{"geometry":{"type":"Point","coordinates":[NaN,1]},"category":"x"}`,
+		`{"geometry":"POINT(119.8 NaN)","category":"chemical"}`,
+		`{"geometry":"POINT(478500 -Inf)","category":"chemical","crs":"EPSG:4549"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -100,6 +105,7 @@ func FuzzBatchRequest(f *testing.F) {
 	f.Add([]byte(batchOf(3, map[int]string{1: `{"type":"Feature","geometry":{"type":"Point","coordinates":[31.78,119.8]},"properties":{"category":"chemical"}}`})))
 	f.Add([]byte(`{"type":"FeatureCollection","crs":"EPSG:4549","category":"chemical","features":[{"type":"Feature","id":7,"geometry":{"type":"Point","coordinates":[475000,3517000]},"properties":{}}]}`))
 	f.Add([]byte(`{"type":"FeatureCollection","features":[null,1,"a",{"type":"Feature"}]}`))
+	f.Add([]byte(`{"type":"FeatureCollection","category":"chemical","features":[{"type":"Feature","geometry":"POINT(119.8 NaN)","properties":{}}]}`))
 	s := newFuzzServer(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req := httptest.NewRequest(http.MethodPost, "/api/v1/checks/batch", bytes.NewReader(body))
