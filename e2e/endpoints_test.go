@@ -1,0 +1,308 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zhonglou/ecospace/data/pgtest"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files of TestEndpointsGolden")
+
+// endpointCase is one request of the golden walk over the public API.
+type endpointCase struct {
+	name, method, path, ctype, accept, body string
+	admin                                   bool // send the admin key
+}
+
+// endpointCases cover every public endpoint: the API (layers, features,
+// tiles, categories, rules, config, OpenAPI, checks, batch, the audit,
+// uploads), OGC API – Features, health, and the errors of each. They run
+// in order against one server; the upload comes last because it changes
+// the layers.
+var endpointCases = []endpointCase{
+	{name: "healthz", method: "GET", path: "/healthz"},
+	{name: "readyz", method: "GET", path: "/readyz"},
+	{name: "layers", method: "GET", path: "/api/v1/layers?as_of=2026-06-01"},
+	{name: "layer", method: "GET", path: "/api/v1/layers/canal-core?as_of=2026-06-01"},
+	{name: "layer-unknown", method: "GET", path: "/api/v1/layers/nope"},
+	{name: "features-full", method: "GET", path: "/api/v1/layers/green-corridors/features?as_of=2026-06-01"},
+	{name: "features-bbox-zoom", method: "GET", path: "/api/v1/layers/xinmeng-band/features?bbox=119.73,31.74,119.80,31.86&zoom=12&as_of=2026-06-01"},
+	{name: "features-derived-zoom10", method: "GET", path: "/api/v1/layers/canal-core/features?zoom=10&as_of=2026-06-01"},
+	{name: "features-bad-bbox", method: "GET", path: "/api/v1/layers/canal/features?bbox=1,2,3"},
+	{name: "features-before-versions", method: "GET", path: "/api/v1/layers/canal/features?as_of=2001-01-01"},
+	{name: "tile", method: "GET", path: "/api/v1/layers/green-corridors/tiles/12/3459/1675.mvt?as_of=2026-06-01"},
+	{name: "tile-derived", method: "GET", path: "/api/v1/layers/xinmeng-band/tiles/10/864/418.mvt?as_of=2026-06-01"},
+	{name: "tile-out-of-range", method: "GET", path: "/api/v1/layers/canal/tiles/23/1/1.mvt"},
+	{name: "categories", method: "GET", path: "/api/v1/categories"},
+	{name: "rules", method: "GET", path: "/api/v1/rules?as_of=2026-06-01"},
+	{name: "config", method: "GET", path: "/api/v1/config"},
+	{name: "openapi", method: "GET", path: "/api/v1/openapi.json"},
+	{name: "check-river-chemical", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.761976,31.784743]},"category":"chemical","reference":"审批-2026-0001","as_of":"2026-06-01"}`},
+	{name: "check-parcel-4549", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Polygon","coordinates":[[[478400,3519380],[478700,3519380],[478700,3519680],[478400,3519680],[478400,3519380]]]},"crs":"EPSG:4549","category":"warehousing-logistics","as_of":"2026-06-01"}`},
+	{name: "check-canal-riverside-wkt", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":"POINT(119.906 31.790)","category":"residential","as_of":"2026-06-01"}`},
+	{name: "check-gcj02", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Feature","geometry":{"type":"Point","coordinates":[119.925,31.785]},"properties":{}},"crs":"GCJ-02","category":"sewage-outfall","as_of":"2026-06-01"}`},
+	{name: "check-straddling-parcel", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Polygon","coordinates":[[[119.845,31.738],[119.855,31.738],[119.855,31.748],[119.845,31.748],[119.845,31.738]]]},"category":"theme-park","as_of":"2026-06-01"}`},
+	{name: "check-line", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"LineString","coordinates":[[119.76,31.80],[119.80,31.80]]},"category":"linear-infrastructure","as_of":"2026-06-01"}`},
+	{name: "check-outside", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.850,31.740]},"category":"chemical","as_of":"2026-06-01"}`},
+	{name: "check-nowhere", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.800,31.780]},"category":"ecological","as_of":"2026-06-01"}`},
+	{name: "check-bad-json", method: "POST", path: "/api/v1/checks", ctype: "application/json", body: `{"geometry":`},
+	{name: "check-unknown-category", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"casino"}`},
+	{name: "check-swapped", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[31.78,119.8]},"category":"chemical"}`},
+	{name: "check-unknown-member", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"catgory":"chemical"}`},
+	{name: "check-text-plain", method: "POST", path: "/api/v1/checks", ctype: "text/plain", body: `{}`},
+	{name: "check-before-rules", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical","as_of":"2001-01-01"}`},
+	{name: "check-not-found", method: "GET", path: "/api/v1/checks/0190a3c6-6f4e-7b7a-9d5c-3c2b1a0f9e8d"},
+	{name: "check-bad-id", method: "GET", path: "/api/v1/checks/nope"},
+	{name: "checks-delete", method: "DELETE", path: "/api/v1/checks"},
+	{name: "batch-ndjson", method: "POST", path: "/api/v1/checks/batch", ctype: "application/geo+json", body: batchBody},
+	{name: "batch-geojson", method: "POST", path: "/api/v1/checks/batch", ctype: "application/geo+json", accept: "application/geo+json", body: batchBody},
+	{name: "batch-not-collection", method: "POST", path: "/api/v1/checks/batch", ctype: "application/geo+json", body: `{"type":"Feature"}`},
+	{name: "api-unknown", method: "GET", path: "/api/v1/nothing"},
+	{name: "ogc-landing", method: "GET", path: "/ogc?f=json"},
+	{name: "ogc-conformance", method: "GET", path: "/ogc/conformance?f=json"},
+	{name: "ogc-api", method: "GET", path: "/ogc/api"},
+	{name: "ogc-collections", method: "GET", path: "/ogc/collections?f=json"},
+	{name: "ogc-collection", method: "GET", path: "/ogc/collections/xinmeng-corridor?f=json"},
+	{name: "ogc-items", method: "GET", path: "/ogc/collections/green-corridors/items?limit=2&datetime=2026-06-01"},
+	{name: "ogc-items-bbox-4549", method: "GET", path: "/ogc/collections/canal-core/items?limit=2&datetime=2026-06-01&bbox=119.88,31.76,119.93,31.80&crs=http://www.opengis.net/def/crs/EPSG/0/4549"},
+	{name: "ogc-item", method: "GET", path: "/ogc/collections/green-corridors/items/green-tongzi?datetime=2026-06-01"},
+	{name: "ogc-items-html", method: "GET", path: "/ogc/collections/district/items?f=html&datetime=2026-06-01"},
+	{name: "ogc-items-bad-limit", method: "GET", path: "/ogc/collections/canal/items?limit=-1"},
+	{name: "ogc-unknown-collection", method: "GET", path: "/ogc/collections/nope"},
+	{name: "ogc-unknown-param", method: "GET", path: "/ogc/collections/canal/items?colour=red"},
+	{name: "upload-no-key", method: "PUT", path: "/api/v1/layers/green-corridors?valid_from=2026-12-01", ctype: "application/geo+json", body: uploadBody},
+	{name: "upload", method: "PUT", path: "/api/v1/layers/green-corridors?valid_from=2026-12-01", ctype: "application/geo+json", body: uploadBody, admin: true},
+	{name: "upload-derived", method: "PUT", path: "/api/v1/layers/canal-core?valid_from=2026-12-01", ctype: "application/geo+json", body: uploadBody, admin: true},
+	{name: "layer-after-upload", method: "GET", path: "/api/v1/layers/green-corridors?as_of=2026-12-02"},
+	{name: "features-after-upload", method: "GET", path: "/api/v1/layers/green-corridors/features?as_of=2026-12-02"},
+	{name: "check-after-upload", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.8352,31.7950]},"category":"residential","as_of":"2026-12-02"}`},
+}
+
+const batchBody = `{"type":"FeatureCollection","as_of":"2026-06-01","features":[
+{"type":"Feature","properties":{"category":"chemical","reference":"A-1"},"geometry":{"type":"Point","coordinates":[119.776342,31.804049]}},
+{"type":"Feature","id":7,"properties":{"category":"residential"},"geometry":{"type":"Point","coordinates":[119.906,31.790]}},
+{"type":"Feature","properties":{"category":"casino","reference":"A-3"},"geometry":{"type":"Point","coordinates":[119.906,31.790]}},
+{"type":"Feature","properties":{"category":"theme-park","reference":"A-4"},"geometry":{"type":"Point","coordinates":[31.79,119.9]}}]}`
+
+const uploadBody = `{"type":"FeatureCollection","features":[{"type":"Feature","id":"green-new","properties":{"name":"新绿廊（测试）","status":"illustrative"},
+"geometry":{"type":"Polygon","coordinates":[[[119.834,31.790],[119.837,31.790],[119.837,31.800],[119.834,31.800],[119.834,31.790]]]}}]}`
+
+// The parts of an answer that differ on every run: ids, clocks and the
+// day the test runs.
+var (
+	uuidRE = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	timeRE = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
+	ridRE  = regexp.MustCompile(`"request_id":"[0-9a-f]+"`)
+)
+
+func normalize(b []byte, base string) []byte {
+	b = bytes.ReplaceAll(b, []byte(base), []byte("http://<server>"))
+	b = bytes.ReplaceAll(b, []byte(strings.TrimPrefix(base, "http://")), []byte("<server>"))
+	b = uuidRE.ReplaceAll(b, []byte("<uuid>"))
+	b = timeRE.ReplaceAll(b, []byte("<time>"))
+	b = ridRE.ReplaceAll(b, []byte(`"request_id":"<id>"`))
+	return b
+}
+
+// TestEndpointsGolden walks every public endpoint of the real binary, on
+// the embedded store and on PostGIS, and holds each answer (status,
+// content type, the headers that carry meaning, and the body, byte for
+// byte after ids and clocks are masked) to a golden file per store. It
+// drives the binary through its command line and HTTP only, so that
+// moving code between packages cannot change what it sees.
+//
+//	go test ./e2e -run TestEndpointsGolden -update
+func TestEndpointsGolden(t *testing.T) {
+	bin := buildBinary(t)
+	for _, store := range []string{"embedded", "postgis"} {
+		t.Run(store, func(t *testing.T) {
+			dir := t.TempDir()
+			keysFile := filepath.Join(dir, "keys.json")
+			env := append(os.Environ(), "ECOSPACE_KEYS_FILE="+keysFile, "DATABASE_URL=", "DATABASE_READ_URL=", "GOGC=")
+			var serveArgs []string
+			if store == "postgis" {
+				url := pgtest.NewDatabase(t)
+				runBinary(t, bin, env, "migrate", "--database-url", url)
+				runBinary(t, bin, env, "import", "--demo", "--database-url", url)
+				serveArgs = []string{"--database-url", url}
+				env = append(env, "ECOSPACE_KEYS_FILE=")
+				keysFile = ""
+			}
+			keyArgs := []string{"keys", "create", "--name", "golden", "--scope", "admin"}
+			if keysFile == "" {
+				keyArgs = append(keyArgs, "--database-url", serveArgs[1])
+			} else {
+				keyArgs = append(keyArgs, "--keys-file", keysFile)
+			}
+			admin := strings.TrimSpace(runBinary(t, bin, env, keyArgs...))
+			if keysFile != "" {
+				serveArgs = append(serveArgs, "--keys-file", keysFile)
+			}
+			base := serveBinary(t, bin, env, append(serveArgs, "--rate-limit", "0")...)
+			golden := filepath.Join("testdata", "endpoints", store)
+			if *updateGolden {
+				os.RemoveAll(golden)
+				if err := os.MkdirAll(golden, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i, c := range endpointCases {
+				got := callEndpoint(t, base, admin, c)
+				file := filepath.Join(golden, fmt.Sprintf("%02d-%s.txt", i+1, c.name))
+				if *updateGolden {
+					if err := os.WriteFile(file, got, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				want, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatalf("%s: %v (run with -update to write it)", c.name, err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s %s: the answer changed\n got: %.600s\nwant: %.600s", c.method, c.path, got, want)
+				}
+			}
+		})
+	}
+}
+
+// callEndpoint makes one request and writes its answer in golden form.
+func callEndpoint(t *testing.T, base, admin string, c endpointCase) []byte {
+	t.Helper()
+	var body io.Reader
+	if c.body != "" {
+		body = strings.NewReader(c.body)
+	}
+	req, err := http.NewRequest(c.method, base+c.path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ctype != "" {
+		req.Header.Set("Content-Type", c.ctype)
+	}
+	if c.accept != "" {
+		req.Header.Set("Accept", c.accept)
+	}
+	if c.admin {
+		req.Header.Set("Authorization", "Bearer "+admin)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s: %v", c.name, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s: %v", c.name, err)
+	}
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "%s %s\n%d\n", c.method, c.path, resp.StatusCode)
+	for _, h := range []string{"Content-Type", "Allow", "Cache-Control", "Retry-After", "X-Layer-Version", "X-Batch-Features"} {
+		if v := resp.Header.Get(h); v != "" {
+			fmt.Fprintf(&out, "%s: %s\n", h, v)
+		}
+	}
+	out.WriteString("\n")
+	ct := resp.Header.Get("Content-Type")
+	if strings.Contains(ct, "protobuf") || strings.Contains(ct, "mvt") {
+		sum := sha256.Sum256(b)
+		fmt.Fprintf(&out, "%d bytes, sha256 %s\n", len(b), hex.EncodeToString(sum[:]))
+	} else {
+		out.Write(normalize(b, base))
+		out.WriteString("\n")
+	}
+	return out.Bytes()
+}
+
+// buildBinary builds cmd/ecospace once for the test.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "ecospace")
+	cmd := exec.Command("go", "build", "-o", bin, "../cmd/ecospace")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// runBinary runs one subcommand to the end and returns its stdout.
+func runBinary(t *testing.T, bin string, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("ecospace %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String()
+}
+
+// serveBinary starts `ecospace serve` on a free loopback port and waits
+// until it is ready.
+func serveBinary(t *testing.T, bin string, env []string, args ...string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, append([]string{"serve", "--addr", addr}, args...)...)
+	cmd.Env = env
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	base := "http://" + addr
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return base
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("the server did not become ready:\n%s", logs.String())
+	return ""
+}
