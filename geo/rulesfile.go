@@ -1,0 +1,171 @@
+package geo
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ErrRules is wrapped by every error ParseRules returns.
+var ErrRules = errors.New("geo: rules")
+
+// RulesError is a problem in a rules file, at a line and column (1-based; 0
+// when not known). It wraps ErrRules.
+type RulesError struct {
+	Line, Column int
+	Msg          string
+}
+
+// RulesFileName is the name RulesError messages give the rules file.
+const RulesFileName = "rules.yaml"
+
+func (e *RulesError) Error() string {
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", RulesFileName, e.Line, e.Column, e.Msg)
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", RulesFileName, e.Line, e.Msg)
+	}
+	return RulesFileName + ": " + e.Msg
+}
+
+func (e *RulesError) Unwrap() error { return ErrRules }
+
+func errAt(n *yaml.Node, format string, args ...any) *RulesError {
+	return &RulesError{Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, args...)}
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// splitYAMLError splits yaml.v3's "yaml: line N: problem" into N (0 if
+// absent) and the problem.
+func splitYAMLError(err error) (int, string) {
+	msg := err.Error()
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return line, m[2]
+	}
+	return 0, strings.TrimPrefix(msg, "yaml: ")
+}
+
+// syntaxErrorLine finds the line of a YAML syntax error. yaml.v3 names the
+// line where the enclosing block or flow collection began when it has one
+// (and is off by one for some scanner errors), so the line is taken to be
+// the shortest prefix of the file, ending at a line at or after the one
+// yaml.v3 names, that fails with the same problem. Without such a prefix
+// yaml.v3's own line stands.
+func syntaxErrorLine(src []byte, yamlLine int, problem string) int {
+	const maxLines = 20000
+	lines := strings.SplitAfter(string(src), "\n")
+	if len(lines) > maxLines {
+		return yamlLine
+	}
+	var prefix strings.Builder
+	for k, l := range lines {
+		prefix.WriteString(l)
+		if k+1 < yamlLine {
+			continue
+		}
+		var n yaml.Node
+		err := yaml.Unmarshal([]byte(prefix.String()), &n)
+		if err == nil {
+			continue
+		}
+		if _, p := splitYAMLError(err); p == problem {
+			return k + 1
+		}
+	}
+	return yamlLine
+}
+
+// ParseRules parses and validates a rules file (YAML). Every error is a
+// *RulesError naming the line and column of the problem.
+func ParseRules(src []byte) (*RuleSet, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		line, msg := splitYAMLError(err)
+		return nil, &RulesError{Line: syntaxErrorLine(src, line, msg), Msg: "YAML syntax: " + msg}
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, &RulesError{Msg: "empty file"}
+	}
+	p := rulesParser{rs: &RuleSet{
+		docs:     map[string]int{},
+		cats:     map[string]int{},
+		kinds:    map[string]int{},
+		subzones: map[string][]string{},
+		cells:    map[ruleCell][]int{},
+	}}
+	if err := p.parse(doc.Content[0]); err != nil {
+		return nil, err
+	}
+	return p.rs, nil
+}
+
+// rulesParser walks a rules file section by section, in the order parse
+// lists them, each section seeing the ones before it (a rule names a zone
+// kind, a category and a document). Its files:
+//
+//	rulesfile.go             ParseRules, RulesError, the top level (parse)
+//	rulesfile_yaml.go        generic helpers: checked mappings, scalars, dates, texts, ids
+//	rulesfile_documents.go   documents:
+//	rulesfile_categories.go  categories:
+//	rulesfile_zonekinds.go   zone_kinds:
+//	rulesfile_rules.go       rules: (one rule)
+//	rulesfile_citation.go    a rule's citation
+//	rulesfile_complete.go    every cell has exactly one rule on every day
+//
+// A new top-level section is a key in parse's list, a method in a file of
+// its own and, if rules refer to it, a check in rule.
+type rulesParser struct {
+	rs        *RuleSet
+	ruleNodes []ruleNodes // parallel to rs.Rules
+	rulesKey  *yaml.Node
+}
+
+// ruleNodes keeps where a rule's parts were written, for later messages.
+type ruleNodes struct {
+	node, from, to *yaml.Node
+}
+
+func (p *rulesParser) parse(root *yaml.Node) error {
+	top, err := asMapping(root, "the file", []string{"version", "valid_from", "documents", "categories", "zone_kinds", "rules"})
+	if err != nil {
+		return err
+	}
+	rs := p.rs
+	if rs.Version, _, err = top.requiredString("version"); err != nil {
+		return err
+	}
+	if rs.ValidFrom, _, err = top.requiredDate("valid_from"); err != nil {
+		return err
+	}
+	steps := []struct {
+		key string
+		fn  func(*yaml.Node) error
+	}{
+		{"documents", p.documents},
+		{"categories", p.categories},
+		{"zone_kinds", p.zoneKinds},
+		{"rules", p.rules},
+	}
+	for _, s := range steps {
+		n, err := top.required(s.key)
+		if err != nil {
+			return err
+		}
+		if err := s.fn(n); err != nil {
+			return err
+		}
+	}
+	for _, k := range top.keys {
+		if k.Value == "rules" {
+			p.rulesKey = k
+		}
+	}
+	return p.complete()
+}
