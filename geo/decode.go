@@ -18,7 +18,9 @@ const MaxVertices = 100_000
 // DecodeGeometry reads a site geometry: a GeoJSON geometry, a GeoJSON
 // Feature (its geometry is used) or a WKT string. pointer is where raw sits
 // in the request, so that errors can say where the problem is. It checks the
-// shape of the input only; NewSite checks coordinates and validity.
+// shape of the input only; NewSite checks coordinates and validity. Every
+// error is or wraps an *InputError; more than maxVertices positions is a
+// *TooManyVerticesError.
 func DecodeGeometry(raw json.RawMessage, pointer string, maxVertices int) (orb.Geometry, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -34,7 +36,7 @@ func DecodeGeometry(raw json.RawMessage, pointer string, maxVertices int) (orb.G
 			return nil, inputErr(pointer, "not valid WKT: %v", err)
 		}
 		if n := countVertices(g); n > maxVertices {
-			return nil, inputErr(pointer, "geometry has %d vertices; at most %d are accepted", n, maxVertices)
+			return nil, &TooManyVerticesError{Pointer: pointer, Count: n, Max: maxVertices}
 		}
 		return g, nil
 	}
@@ -122,7 +124,7 @@ func (d *coordDecoder) position(v any, p string) (orb.Point, error) {
 	}
 	d.n++
 	if d.n > d.max {
-		return orb.Point{}, inputErr(p, "too many vertices: at most %d are accepted", d.max)
+		return orb.Point{}, &TooManyVerticesError{Pointer: p, Max: d.max}
 	}
 	var pt orb.Point
 	for i := range a {

@@ -61,25 +61,6 @@ func TestNewSiteRejects(t *testing.T) {
 	}
 }
 
-func TestDecodeGeometryVertexLimit(t *testing.T) {
-	var b strings.Builder
-	b.WriteString(`{"type":"LineString","coordinates":[`)
-	for i := 0; i < 11; i++ {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		b.WriteString("[119.9,31.8]")
-	}
-	b.WriteString("]}")
-	_, err := DecodeGeometry([]byte(b.String()), "/geometry", 10)
-	if err == nil || !strings.Contains(err.Error(), "at most 10") {
-		t.Fatalf("err = %v, want the vertex limit", err)
-	}
-	if _, err := DecodeGeometry([]byte(b.String()), "/geometry", 11); err != nil {
-		t.Fatalf("11 vertices with limit 11: %v", err)
-	}
-}
-
 func TestNewSiteAccepts(t *testing.T) {
 	x, y := ToGK(119.9, 31.8)
 	gx, gy := WGS84ToGCJ02(119.9, 31.8)
