@@ -42,7 +42,8 @@ func errAt(n *yaml.Node, format string, args ...any) *RulesError {
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // splitYAMLError splits yaml.v3's "yaml: line N: problem" into N (0 if
-// absent) and the problem.
+// absent) and the problem. It reads the message text because yaml.v3
+// (v3.0.1) returns syntax errors as plain errors, with no type or line to ask.
 func splitYAMLError(err error) (int, string) {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
