@@ -7,8 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/zhonglou/ecospace/cmd/ecospace/internal/load"
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
@@ -49,24 +49,6 @@ func TestBenchRefusesOtherHosts(t *testing.T) {
 	}
 }
 
-func TestMedianAndSummary(t *testing.T) {
-	if m := median([]float64{3, 1, 2}); m != 2 {
-		t.Errorf("median %v", m)
-	}
-	if m := median([]float64{4, 1, 2, 3}); m != 2.5 {
-		t.Errorf("median %v", m)
-	}
-	s := &sampler{}
-	for i := 1; i <= 100; i++ {
-		s.lat = append(s.lat, time.Duration(i)*time.Millisecond)
-		s.seen++
-	}
-	ks := summarize("x", s, 1, []float64{100})
-	if ks.P50Ms != 50 || ks.P90Ms != 90 || ks.P99Ms != 99 {
-		t.Errorf("percentiles %v %v %v", ks.P50Ms, ks.P90Ms, ks.P99Ms)
-	}
-}
-
 // A short run against a demo server on a loopback test listener: every
 // kind of request is made and answered 200.
 func TestBenchRun(t *testing.T) {
@@ -84,7 +66,7 @@ func TestBenchRun(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	var res benchResult
+	var res load.Result
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		t.Fatalf("%v: %s", err, out.String())
 	}
