@@ -3,7 +3,8 @@
 // percentiles per kind of request, phase by phase, round after round. It is
 // the engine of 'ecospace bench', which keeps the flags and the printing.
 //
-//	run.go       Run: targets × rounds × phases, and the results
+//	run.go       Run: targets × rounds × phases
+//	result.go    what a run measured: Result, PhaseResult, KindStats
 //	workload.go  the requests each kind makes, prepared from what the server lists
 //	drive.go     one timed stretch of requests over n connections
 //	sampler.go   latencies per kind: a bounded uniform sample, percentiles, medians
