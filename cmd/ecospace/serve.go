@@ -14,7 +14,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
-	"github.com/zhonglou/ecospace/internal/gctune"
+	"github.com/zhonglou/ecospace/cmd/ecospace/gctune"
 	"github.com/zhonglou/ecospace/ogc"
 	"github.com/zhonglou/ecospace/server"
 	"github.com/zhonglou/ecospace/web"

@@ -21,7 +21,7 @@ import (
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
-	"github.com/zhonglou/ecospace/internal/gctune"
+	"github.com/zhonglou/ecospace/cmd/ecospace/gctune"
 	"github.com/zhonglou/ecospace/ogc"
 	"github.com/zhonglou/ecospace/server"
 )
