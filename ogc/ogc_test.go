@@ -24,6 +24,7 @@ import (
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/ogc"
 	"github.com/zhonglou/ecospace/server"
+	"github.com/zhonglou/ecospace/server/problem"
 )
 
 // The handler suite runs against any data.Store with the demo layers
@@ -151,7 +152,7 @@ func problemOK(t testing.TB, r response, status int, param string) {
 		Status                                 int
 	}
 	r.json(t, &p)
-	if p.Status != status || !strings.HasPrefix(p.Type, server.ProblemTypePrefix) || p.Title == "" || p.Detail == "" || p.Instance == "" {
+	if p.Status != status || !strings.HasPrefix(p.Type, problem.TypePrefix) || p.Title == "" || p.Detail == "" || p.Instance == "" {
 		t.Errorf("problem %+v", p)
 	}
 	if param != "" && p.Pointer != "?"+param {

@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/problem"
 )
 
 // Batch limits. A batch body may be larger than a single request's (10 000
@@ -45,10 +46,10 @@ const (
 // /api/v1/checks answers it, audited under its own check_id) or the
 // problem that kept this feature from being checked.
 type BatchResult struct {
-	Index     int            `json:"index"`
-	Reference string         `json:"reference"`
-	Check     *CheckResponse `json:"check,omitempty"`
-	Problem   *Problem       `json:"problem,omitempty"`
+	Index     int              `json:"index"`
+	Reference string           `json:"reference"`
+	Check     *CheckResponse   `json:"check,omitempty"`
+	Problem   *problem.Problem `json:"problem,omitempty"`
 }
 
 // batchHead is what the first pass learns from the whole collection: the
@@ -83,7 +84,7 @@ func (s *Server) postBatch(c echo.Context) error {
 	case s.batchSlots <- struct{}{}:
 		defer func() { <-s.batchSlots }()
 	default:
-		p := problem(http.StatusServiceUnavailable, "busy", "Too many batches",
+		p := problem.New(http.StatusServiceUnavailable, "busy", "Too many batches",
 			fmt.Sprintf("%d batches are running; try again shortly", MaxBatches))
 		p.RetryAfter = 10
 		return p
@@ -125,7 +126,7 @@ func batchAccept(accept string) (geoOut bool, err error) {
 		}
 	}
 	if !ok {
-		return false, problem(http.StatusNotAcceptable, "not-acceptable", "Not acceptable",
+		return false, problem.New(http.StatusNotAcceptable, "not-acceptable", "Not acceptable",
 			fmt.Sprintf("a batch answers as %s (one JSON result a line) or %s (a FeatureCollection), not %q", mediaNDJSON, mediaGeoJSON, clip(accept)))
 	}
 	return false, nil
@@ -139,7 +140,7 @@ func spoolBody(body io.Reader) (*os.File, error) {
 	}
 	n, err := io.Copy(f, body)
 	if err == nil && n == 0 {
-		err = badRequest("invalid-json", "Invalid JSON", "", "the request body is empty; send a GeoJSON FeatureCollection")
+		err = problem.BadRequest("invalid-json", "Invalid JSON", "", "the request body is empty; send a GeoJSON FeatureCollection")
 	}
 	if err == nil {
 		_, err = f.Seek(0, io.SeekStart)
@@ -150,12 +151,12 @@ func spoolBody(body io.Reader) (*os.File, error) {
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
-			return nil, problem(http.StatusRequestEntityTooLarge, "too-large", "Request too large",
+			return nil, problem.New(http.StatusRequestEntityTooLarge, "too-large", "Request too large",
 				fmt.Sprintf("a batch body may be at most %d bytes; split the batch", MaxBatchBodyBytes))
-		case errors.As(err, new(*Problem)):
+		case errors.As(err, new(*problem.Problem)):
 			return nil, err
 		}
-		return nil, badRequest("unreadable-body", "Unreadable body", "", "the request body could not be read: %v", err)
+		return nil, problem.BadRequest("unreadable-body", "Unreadable body", "", "the request body could not be read: %v", err)
 	}
 	return f, nil
 }
@@ -180,7 +181,7 @@ func (s *Server) scanBatch(f *os.File) (*batchHead, error) {
 		}
 		name, _ := tok.(string)
 		if seen[name] {
-			return nil, badRequest("invalid-json", "Repeated member", "/"+name, "member %q appears twice", clip(name))
+			return nil, problem.BadRequest("invalid-json", "Repeated member", "/"+name, "member %q appears twice", clip(name))
 		}
 		seen[name] = true
 		switch name {
@@ -190,7 +191,7 @@ func (s *Server) scanBatch(f *os.File) (*batchHead, error) {
 				return nil, syntaxOr(f, err, "/type", "type must be the string \"FeatureCollection\"")
 			}
 			if t != "FeatureCollection" {
-				return nil, badRequest("invalid-batch", "Not a FeatureCollection", "/type",
+				return nil, problem.BadRequest("invalid-batch", "Not a FeatureCollection", "/type",
 					"a batch is a GeoJSON FeatureCollection, not %q; POST /api/v1/checks takes one site", clip(t))
 			}
 		case "crs":
@@ -203,7 +204,7 @@ func (s *Server) scanBatch(f *os.File) (*batchHead, error) {
 				_, err = geo.ParseCRS(crs)
 			}
 			if err != nil {
-				return nil, badRequest("unknown-crs", "Unknown CRS", "/crs", "%v", err)
+				return nil, problem.BadRequest("unknown-crs", "Unknown CRS", "/crs", "%v", err)
 			}
 			h.crs, h.crsPtr = crs, "/crs"
 		case "as_of", "category":
@@ -218,7 +219,7 @@ func (s *Server) scanBatch(f *os.File) (*batchHead, error) {
 				h.asOf, h.asOfPtr = v, "/as_of"
 			} else {
 				if _, ok := s.rules.Category(v); !ok {
-					return nil, badRequest("unknown-category", "Unknown category", "/category",
+					return nil, problem.BadRequest("unknown-category", "Unknown category", "/category",
 						"category %q is not known; use one of %s", clip(v), strings.Join(s.rules.CategoryIDs(), ", "))
 				}
 				h.category, h.categoryPtr = v, "/category"
@@ -230,7 +231,7 @@ func (s *Server) scanBatch(f *os.File) (*batchHead, error) {
 			}
 			for dec.More() {
 				if h.features == MaxBatchFeatures {
-					p := problem(http.StatusRequestEntityTooLarge, "too-many-features", "Too many features",
+					p := problem.New(http.StatusRequestEntityTooLarge, "too-many-features", "Too many features",
 						fmt.Sprintf("a batch may hold at most %d features; split it", MaxBatchFeatures))
 					p.Pointer = fmt.Sprintf("/features/%d", MaxBatchFeatures)
 					return nil, p
@@ -256,13 +257,13 @@ func (s *Server) scanBatch(f *os.File) (*batchHead, error) {
 		return nil, syntax(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, badRequest("invalid-json", "Invalid JSON", "", "the body holds more than one JSON value")
+		return nil, problem.BadRequest("invalid-json", "Invalid JSON", "", "the body holds more than one JSON value")
 	}
 	if !seen["type"] {
-		return nil, badRequest("invalid-batch", "Not a FeatureCollection", "/type", "a batch is a GeoJSON FeatureCollection: \"type\": \"FeatureCollection\" is missing")
+		return nil, problem.BadRequest("invalid-batch", "Not a FeatureCollection", "/type", "a batch is a GeoJSON FeatureCollection: \"type\": \"FeatureCollection\" is missing")
 	}
 	if !sawFeatures || h.features == 0 {
-		return nil, badRequest("invalid-batch", "No features", "/features", "the collection has no features to check")
+		return nil, problem.BadRequest("invalid-batch", "No features", "/features", "the collection has no features to check")
 	}
 	return h, nil
 }
@@ -292,34 +293,34 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 func batchSyntax(f *os.File, err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return problem(http.StatusRequestEntityTooLarge, "too-large", "Request too large",
+		return problem.New(http.StatusRequestEntityTooLarge, "too-large", "Request too large",
 			fmt.Sprintf("a batch body may be at most %d bytes; split the batch", MaxBatchBodyBytes))
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		line, col := fileLineCol(f, se.Offset)
-		return badRequest("invalid-json", "Invalid JSON", "", "the body is not valid JSON at line %d, column %d: %v", line, col, se)
+		return problem.BadRequest("invalid-json", "Invalid JSON", "", "the body is not valid JSON at line %d, column %d: %v", line, col, se)
 	}
 	var wt *wrongToken
 	if errors.As(err, &wt) {
 		line, col := fileLineCol(f, wt.off)
-		return badRequest("invalid-batch", "Not a FeatureCollection", "", "the body is not a GeoJSON FeatureCollection object: near line %d, column %d %v", line, col, wt)
+		return problem.BadRequest("invalid-batch", "Not a FeatureCollection", "", "the body is not a GeoJSON FeatureCollection object: near line %d, column %d %v", line, col, wt)
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return badRequest("invalid-json", "Invalid JSON", "", "the body ends before the JSON value does")
+		return problem.BadRequest("invalid-json", "Invalid JSON", "", "the body ends before the JSON value does")
 	}
-	return badRequest("invalid-json", "Invalid JSON", "", "the body is not a GeoJSON FeatureCollection: %v", err)
+	return problem.BadRequest("invalid-json", "Invalid JSON", "", "the body is not a GeoJSON FeatureCollection: %v", err)
 }
 
 // syntaxOr reports a type error at ptr, and anything else as batchSyntax.
 func syntaxOr(f *os.File, err error, ptr, detail string) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return badRequest("invalid-json", "Invalid JSON", ptr, "%s", detail)
+		return problem.BadRequest("invalid-json", "Invalid JSON", ptr, "%s", detail)
 	}
 	var wt *wrongToken
 	if errors.As(err, &wt) {
-		return badRequest("invalid-batch", "Not a FeatureCollection", ptr, "%s", detail)
+		return problem.BadRequest("invalid-batch", "Not a FeatureCollection", ptr, "%s", detail)
 	}
 	return batchSyntax(f, err)
 }
@@ -552,7 +553,7 @@ func (s *Server) batchOne(c echo.Context, ctx context.Context, head *batchHead, 
 	}
 	var f batchFeature
 	if err := json.Unmarshal(raw, &f); err != nil || f.Type != "Feature" {
-		return fail(badRequest("invalid-feature", "Not a Feature", ptr,
+		return fail(problem.BadRequest("invalid-feature", "Not a Feature", ptr,
 			"features[%d] is not a GeoJSON Feature object with \"type\": \"Feature\"", i))
 	}
 	ref, refPtr, err := referenceOf(f, ptr)
@@ -566,7 +567,7 @@ func (s *Server) batchOne(c echo.Context, ctx context.Context, head *batchHead, 
 	if len(f.CRS) > 0 && string(f.CRS) != "null" {
 		name, err := crsName(f.CRS)
 		if err != nil {
-			return fail(badRequest("unknown-crs", "Unknown CRS", ptr+"/crs", "%v", err))
+			return fail(problem.BadRequest("unknown-crs", "Unknown CRS", ptr+"/crs", "%v", err))
 		}
 		req.CRS, src["/crs"] = name, ptr+"/crs"
 	}
@@ -582,11 +583,11 @@ func (s *Server) batchOne(c echo.Context, ctx context.Context, head *batchHead, 
 		if field.name == "crs" {
 			name, err := crsName(v)
 			if err != nil {
-				return fail(badRequest("unknown-crs", "Unknown CRS", p, "%v", err))
+				return fail(problem.BadRequest("unknown-crs", "Unknown CRS", p, "%v", err))
 			}
 			*field.dst = name
 		} else if err := json.Unmarshal(v, field.dst); err != nil {
-			return fail(badRequest("invalid-json", "Invalid JSON", p, "properties.%s must be a string", field.name))
+			return fail(problem.BadRequest("invalid-json", "Invalid JSON", p, "properties.%s must be a string", field.name))
 		}
 		src["/"+field.name] = p
 	}
@@ -595,7 +596,7 @@ func (s *Server) batchOne(c echo.Context, ctx context.Context, head *batchHead, 
 	}
 	in, err := s.validateCheck(&req, ptr)
 	if err != nil {
-		var p *Problem
+		var p *problem.Problem
 		if errors.As(err, &p) {
 			cp := *p
 			if to, ok := src[strings.TrimPrefix(cp.Pointer, ptr)]; ok && to != "" {
@@ -606,7 +607,7 @@ func (s *Server) batchOne(c echo.Context, ctx context.Context, head *batchHead, 
 		return fail(err)
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		p := problem(http.StatusServiceUnavailable, "unavailable", "Batch out of time",
+		p := problem.New(http.StatusServiceUnavailable, "unavailable", "Batch out of time",
 			fmt.Sprintf("the batch ran out of time (at most %s) before feature %d was checked; no verdict was given; send the features from here on again", BatchTimeout, i))
 		p.RetryAfter = 5
 		return fail(p)
@@ -631,7 +632,7 @@ func (s *Server) batchOneSafe(c echo.Context, ctx context.Context, head *batchHe
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.Error("batch: panic checking a feature", "index", i, "panic", v, "stack", string(debug.Stack()))
-			p := problem(http.StatusInternalServerError, "internal", "Internal error",
+			p := problem.New(http.StatusInternalServerError, "internal", "Internal error",
 				fmt.Sprintf("feature %d could not be checked; no verdict was given", i))
 			res = BatchResult{Index: i, Problem: p}
 		}
@@ -654,13 +655,13 @@ func referenceOf(f batchFeature, ptr string) (ref, refPtr string, err error) {
 		case v[0] == '"':
 			var s string
 			if err := json.Unmarshal(v, &s); err != nil {
-				return "", "", badRequest("invalid-reference", "Invalid reference", c.ptr, "not a valid JSON string")
+				return "", "", problem.BadRequest("invalid-reference", "Invalid reference", c.ptr, "not a valid JSON string")
 			}
 			return s, c.ptr, nil
 		case v[0] == '-' || (v[0] >= '0' && v[0] <= '9'):
 			return string(v), c.ptr, nil
 		}
-		return "", "", badRequest("invalid-reference", "Invalid reference", c.ptr, "a reference is a string or a number")
+		return "", "", problem.BadRequest("invalid-reference", "Invalid reference", c.ptr, "a reference is a string or a number")
 	}
 	return "", "", nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/problem"
 )
 
 // CheckRequest is the body of POST /api/v1/checks.
@@ -102,18 +103,18 @@ func (s *Server) postCheck(c echo.Context) error {
 func (s *Server) validateCheck(req *CheckRequest, ptr string) (*checkInput, error) {
 	in := &checkInput{}
 	if req.Category == "" {
-		return nil, badRequest("missing-category", "Missing category", ptr+"/category",
+		return nil, problem.BadRequest("missing-category", "Missing category", ptr+"/category",
 			"category is required; one of %s", strings.Join(s.rules.CategoryIDs(), ", "))
 	}
 	cat, ok := s.rules.Category(req.Category)
 	if !ok {
-		return nil, badRequest("unknown-category", "Unknown category", ptr+"/category",
+		return nil, problem.BadRequest("unknown-category", "Unknown category", ptr+"/category",
 			"category %q is not known; use one of %s", clip(req.Category), strings.Join(s.rules.CategoryIDs(), ", "))
 	}
 	in.category = cat
 	crs, err := geo.ParseCRS(req.CRS)
 	if err != nil {
-		return nil, badRequest("unknown-crs", "Unknown CRS", ptr+"/crs", "%v", err)
+		return nil, problem.BadRequest("unknown-crs", "Unknown CRS", ptr+"/crs", "%v", err)
 	}
 	in.crs = crs
 	in.asOf, err = s.parseAsOf(req.AsOf, ptr+"/as_of")
@@ -121,11 +122,11 @@ func (s *Server) validateCheck(req *CheckRequest, ptr string) (*checkInput, erro
 		return nil, err
 	}
 	if len([]rune(req.Reference)) > MaxReference {
-		return nil, badRequest("invalid-reference", "Reference too long", ptr+"/reference",
+		return nil, problem.BadRequest("invalid-reference", "Reference too long", ptr+"/reference",
 			"reference has %d characters; at most %d are kept", len([]rune(req.Reference)), MaxReference)
 	}
 	if strings.IndexFunc(req.Reference, func(r rune) bool { return unicode.IsControl(r) }) >= 0 {
-		return nil, badRequest("invalid-reference", "Invalid reference", ptr+"/reference", "reference must not contain control characters")
+		return nil, problem.BadRequest("invalid-reference", "Invalid reference", ptr+"/reference", "reference must not contain control characters")
 	}
 	in.reference = req.Reference
 	g, err := geo.DecodeGeometry(req.Geometry, ptr+"/geometry", geo.MaxVertices)
@@ -143,7 +144,7 @@ func (s *Server) validateCheck(req *CheckRequest, ptr string) (*checkInput, erro
 func vertexProblem(err error) error {
 	var ie *geo.InputError
 	if errors.As(err, &ie) && strings.Contains(ie.Detail, "vertices") && strings.Contains(ie.Detail, "at most") {
-		p := problem(http.StatusRequestEntityTooLarge, "too-many-vertices", "Too many vertices", ie.Detail)
+		p := problem.New(http.StatusRequestEntityTooLarge, "too-many-vertices", "Too many vertices", ie.Detail)
 		p.Pointer = ie.Pointer
 		return p
 	}
@@ -156,10 +157,10 @@ func (s *Server) parseAsOf(v, ptr string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, v)
 	if err != nil {
-		return time.Time{}, badRequest("invalid-date", "Invalid date", ptr, "%q is not a date in the form YYYY-MM-DD", clip(v))
+		return time.Time{}, problem.BadRequest("invalid-date", "Invalid date", ptr, "%q is not a date in the form YYYY-MM-DD", clip(v))
 	}
 	if !s.rules.Covers(t) {
-		p := problem(http.StatusUnprocessableEntity, "as-of-not-covered", "Date not covered by the rules",
+		p := problem.New(http.StatusUnprocessableEntity, "as-of-not-covered", "Date not covered by the rules",
 			fmt.Sprintf("as_of %s is before %s, the first day rules version %s answers for", v, s.rules.ValidFrom, s.rules.Version))
 		p.Pointer = ptr
 		return time.Time{}, p
@@ -291,7 +292,7 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 func (s *Server) getCheck(c echo.Context) error {
 	id := c.Param("id")
 	if _, err := uuid.Parse(id); err != nil {
-		return problem(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("%q is not a check id", clip(id)))
+		return problem.New(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("%q is not a check id", clip(id)))
 	}
 	rec, err := s.store.Check(c.Request().Context(), id)
 	if err != nil {
@@ -307,7 +308,7 @@ func requireJSON(c echo.Context) error {
 	if mt == "application/json" || mt == "application/geo+json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
 		return nil
 	}
-	return problem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+	return problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
 		fmt.Sprintf("send the body as application/json, not %q", clip(ct)))
 }
 
@@ -319,10 +320,10 @@ func readBody(c echo.Context) ([]byte, error) {
 		if errors.As(err, &mbe) {
 			return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 		}
-		return nil, badRequest("unreadable-body", "Unreadable body", "", "the request body could not be read: %v", err)
+		return nil, problem.BadRequest("unreadable-body", "Unreadable body", "", "the request body could not be read: %v", err)
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, badRequest("invalid-json", "Invalid JSON", "", "the request body is empty; send a JSON object")
+		return nil, problem.BadRequest("invalid-json", "Invalid JSON", "", "the request body is empty; send a JSON object")
 	}
 	return b, nil
 }
@@ -336,28 +337,28 @@ func decodeStrict(body []byte, v any) error {
 		return jsonProblem(body, err)
 	}
 	if dec.More() {
-		return badRequest("invalid-json", "Invalid JSON", "", "the body holds more than one JSON value")
+		return problem.BadRequest("invalid-json", "Invalid JSON", "", "the body holds more than one JSON value")
 	}
 	return nil
 }
 
-func jsonProblem(body []byte, err error) *Problem {
+func jsonProblem(body []byte, err error) *problem.Problem {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
 		line, col := lineCol(body, se.Offset)
-		return badRequest("invalid-json", "Invalid JSON", "", "the body is not valid JSON at line %d, column %d: %v", line, col, se)
+		return problem.BadRequest("invalid-json", "Invalid JSON", "", "the body is not valid JSON at line %d, column %d: %v", line, col, se)
 	case errors.As(err, &te):
 		ptr := "/" + strings.ReplaceAll(te.Field, ".", "/")
-		return badRequest("invalid-json", "Invalid JSON", ptr, "%s must be a %s, not a JSON %s", te.Field, te.Type, te.Value)
+		return problem.BadRequest("invalid-json", "Invalid JSON", ptr, "%s must be a %s, not a JSON %s", te.Field, te.Type, te.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return badRequest("invalid-json", "Invalid JSON", "", "the body ends before the JSON value does")
+		return problem.BadRequest("invalid-json", "Invalid JSON", "", "the body ends before the JSON value does")
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return badRequest("invalid-json", "Unknown member", "/"+f, "unknown member %q; the members are geometry, category, crs, as_of and reference", clip(f))
+		return problem.BadRequest("invalid-json", "Unknown member", "/"+f, "unknown member %q; the members are geometry, category, crs, as_of and reference", clip(f))
 	}
-	return badRequest("invalid-json", "Invalid JSON", "", "the body is not valid JSON: %v", err)
+	return problem.BadRequest("invalid-json", "Invalid JSON", "", "the body is not valid JSON: %v", err)
 }
 
 func lineCol(b []byte, off int64) (int, int) {

@@ -25,6 +25,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/problem"
 )
 
 // testKeys are the API keys keyedServer makes.
@@ -97,9 +98,9 @@ func call(t testing.TB, h http.Handler, method, path, body string, hdr ...string
 func bearer(key string) []string { return []string{"Authorization", "Bearer " + key} }
 
 // wantProblem asserts a problem+json answer of the given status and type.
-func wantProblem(t testing.TB, rec *httptest.ResponseRecorder, status int, slug string) Problem {
+func wantProblem(t testing.TB, rec *httptest.ResponseRecorder, status int, slug string) problem.Problem {
 	t.Helper()
-	var p Problem
+	var p problem.Problem
 	if rec.Code != status {
 		t.Errorf("status %d, want %d: %s", rec.Code, status, clip(rec.Body.String()))
 	}
@@ -109,8 +110,8 @@ func wantProblem(t testing.TB, rec *httptest.ResponseRecorder, status int, slug 
 	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
 		t.Fatalf("problem body: %v: %s", err, rec.Body)
 	}
-	if p.Type != ProblemTypePrefix+slug {
-		t.Errorf("type %q, want %s%s (%s)", p.Type, ProblemTypePrefix, slug, p.Detail)
+	if p.Type != problem.TypePrefix+slug {
+		t.Errorf("type %q, want %s%s (%s)", p.Type, problem.TypePrefix, slug, p.Detail)
 	}
 	if p.Status != status || p.Title == "" || p.Detail == "" || p.RequestID == "" {
 		t.Errorf("problem %+v lacks status, title, detail or request id", p)
@@ -786,7 +787,7 @@ func TestPostGISDownAndBack(t *testing.T) {
 			}
 		case http.StatusServiceUnavailable:
 			counts["503"]++
-			if p.retryAfter == "" || p.ptype != ProblemTypePrefix+"unavailable" || p.verdict != "" {
+			if p.retryAfter == "" || p.ptype != problem.TypePrefix+"unavailable" || p.verdict != "" {
 				t.Errorf("503 without Retry-After or of type %q", p.ptype)
 			}
 		default:

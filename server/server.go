@@ -16,6 +16,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/problem"
 )
 
 // Limits on requests.
@@ -174,7 +175,7 @@ func (s *Server) notRouted(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	c.Response().Header().Set(echo.HeaderAllow, strings.Join(allow, ", "))
-	return problem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
+	return problem.New(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
 		fmt.Sprintf("%s is not allowed on %s; it takes %s", r.Method, clip(r.URL.Path), strings.Join(allow, ", ")))
 }
 
@@ -198,7 +199,7 @@ func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 		defer cancel()
 		r := c.Request().WithContext(ctx)
 		if r.ContentLength > limit {
-			return problem(http.StatusRequestEntityTooLarge, "too-large", "Request too large",
+			return problem.New(http.StatusRequestEntityTooLarge, "too-large", "Request too large",
 				fmt.Sprintf("the request body is larger than %d bytes, the most this endpoint takes (it has %d)", limit, r.ContentLength))
 		}
 		r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
@@ -233,7 +234,7 @@ func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		p := problem(http.StatusServiceUnavailable, "unavailable", "Not ready", "the layer store does not answer: "+err.Error())
+		p := problem.New(http.StatusServiceUnavailable, "unavailable", "Not ready", "the layer store does not answer: "+err.Error())
 		p.RetryAfter = 5
 		return p
 	}
@@ -248,7 +249,7 @@ func (s *Server) readyz(c echo.Context) error {
 			}
 		}
 	}
-	p := problem(http.StatusServiceUnavailable, "unavailable", "Not ready", "no layers are loaded")
+	p := problem.New(http.StatusServiceUnavailable, "unavailable", "Not ready", "no layers are loaded")
 	p.RetryAfter = 5
 	return p
 }

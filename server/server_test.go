@@ -19,6 +19,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/problem"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -266,11 +267,11 @@ func assertProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, pty
 	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
 		t.Errorf("content type %q", ct)
 	}
-	var p Problem
+	var p problem.Problem
 	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
 		t.Fatalf("problem body: %v", err)
 	}
-	if p.Type != ProblemTypePrefix+ptype || p.Status != status || p.Title == "" {
+	if p.Type != problem.TypePrefix+ptype || p.Status != status || p.Title == "" {
 		t.Errorf("problem %+v, want type %s", p, ptype)
 	}
 	if p.Pointer != pointer {
