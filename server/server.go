@@ -1,6 +1,7 @@
 // Package server is ecospace's HTTP API (echo): routes, handlers,
 // middleware and the one error handler that turns every error into
-// application/problem+json.
+// application/problem+json. It mounts OGC API – Features (server/ogc)
+// under /ogc; one siting check runs in server/check.
 package server
 
 import (
@@ -16,6 +17,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/ogc"
 	"github.com/zhonglou/ecospace/server/problem"
 )
 
@@ -143,6 +145,7 @@ func New(cfg Config) *Server {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metrics.handler())
+	ogc.Register(e, ogc.Config{Store: cfg.Store, Manifest: cfg.Manifest, Log: s.log, Now: cfg.Now, Cache: s})
 	if cfg.Web != nil {
 		e.GET("/*", echo.WrapHandler(cfg.Web))
 	}
@@ -178,9 +181,6 @@ func (s *Server) notRouted(c echo.Context) error {
 	return problem.New(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
 		fmt.Sprintf("%s is not allowed on %s; it takes %s", r.Method, clip(r.URL.Path), strings.Join(allow, ", ")))
 }
-
-// Echo exposes the router so that other packages can add routes.
-func (s *Server) Echo() *echo.Echo { return s.echo }
 
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }

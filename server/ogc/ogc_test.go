@@ -22,7 +22,6 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
-	"github.com/zhonglou/ecospace/ogc"
 	"github.com/zhonglou/ecospace/server"
 	"github.com/zhonglou/ecospace/server/problem"
 )
@@ -54,8 +53,8 @@ const (
 	uri4549  = "http://www.opengis.net/def/crs/EPSG/0/4549"
 )
 
-// newAPI is the whole HTTP API (server.New, whose error handler writes the
-// problems) with the OGC routes registered as serve.go does.
+// newAPI is the whole HTTP API: server.New mounts the OGC routes, and its
+// error handler writes their problems.
 func newAPI(t testing.TB, s data.Store) http.Handler {
 	t.Helper()
 	man, err := data.DemoManifest()
@@ -68,7 +67,6 @@ func newAPI(t testing.TB, s data.Store) http.Handler {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := server.New(server.Config{Store: s, Rules: rules, Manifest: man, Log: log, Now: func() time.Time { return now }})
-	ogc.Register(srv.Echo(), ogc.Config{Store: s, Manifest: man, Log: log, Now: func() time.Time { return now }, Cache: srv})
 	return srv
 }
 

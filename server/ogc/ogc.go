@@ -92,9 +92,9 @@ type handler struct {
 	props  map[string][]property // by layer id + "@" + version
 }
 
-// Register mounts the API under /ogc on e. Its errors are returned as
-// *problem.Problem, which the error handler of server.New writes as
-// application/problem+json; e should be that server's router.
+// Register mounts the API under /ogc on e; server.New calls it on its
+// router. Its errors are returned as *problem.Problem, which the error
+// handler of that router (server's) writes as application/problem+json.
 func Register(e *echo.Echo, cfg Config) {
 	h := &handler{cfg: cfg, store: cfg.Store, log: cfg.Log, now: cfg.Now, props: map[string][]property{}}
 	if h.log == nil {
