@@ -29,10 +29,10 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"github.com/zhonglou/ecospace/cmd/ecospace/gctune"
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/gen"
 	"github.com/zhonglou/ecospace/geo"
-	"github.com/zhonglou/ecospace/cmd/ecospace/gctune"
 	"github.com/zhonglou/ecospace/server"
 )
 
