@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/check"
 	"github.com/zhonglou/ecospace/server/problem"
 )
 
@@ -48,7 +49,7 @@ const (
 type BatchResult struct {
 	Index     int              `json:"index"`
 	Reference string           `json:"reference"`
-	Check     *CheckResponse   `json:"check,omitempty"`
+	Check     *check.Response  `json:"check,omitempty"`
 	Problem   *problem.Problem `json:"problem,omitempty"`
 }
 
@@ -213,14 +214,13 @@ func (s *Server) scanBatch(f *os.File) (*batchHead, error) {
 				return nil, syntaxOr(f, err, "/"+name, name+" must be a string")
 			}
 			if name == "as_of" {
-				if _, err := s.parseAsOf(v, "/as_of"); err != nil {
+				if _, err := s.checker.ParseAsOf(v, "/as_of"); err != nil {
 					return nil, err
 				}
 				h.asOf, h.asOfPtr = v, "/as_of"
 			} else {
-				if _, ok := s.rules.Category(v); !ok {
-					return nil, problem.BadRequest("unknown-category", "Unknown category", "/category",
-						"category %q is not known; use one of %s", clip(v), strings.Join(s.rules.CategoryIDs(), ", "))
+				if _, err := s.checker.Category(v, "/category"); err != nil {
+					return nil, err
 				}
 				h.category, h.categoryPtr = v, "/category"
 			}
@@ -383,6 +383,7 @@ func (s *Server) streamBatch(c echo.Context, spool *os.File, head *batchHead, ge
 		wg.Wait() // no worker may outlive the request: echo reuses c
 	}()
 	workers := batchWorkers()
+	kid := keyID(c)
 	order := make(chan *batchSlot, 2*workers)
 	jobs := make(chan *batchSlot)
 
@@ -420,7 +421,7 @@ func (s *Server) streamBatch(c echo.Context, spool *os.File, head *batchHead, ge
 		go func() {
 			defer wg.Done()
 			for sl := range jobs {
-				sl.out <- s.batchOneSafe(c, ctx, head, sl.index, sl.raw)
+				sl.out <- s.batchOneSafe(ctx, kid, head, sl.index, sl.raw)
 			}
 		}()
 	}
@@ -544,7 +545,7 @@ type batchFeature struct {
 
 // batchOne checks feature i. Whatever goes wrong becomes this feature's
 // problem; nothing here fails the batch.
-func (s *Server) batchOne(c echo.Context, ctx context.Context, head *batchHead, i int, raw json.RawMessage) BatchResult {
+func (s *Server) batchOne(ctx context.Context, keyID string, head *batchHead, i int, raw json.RawMessage) BatchResult {
 	ptr := fmt.Sprintf("/features/%d", i)
 	res := BatchResult{Index: i}
 	fail := func(err error) BatchResult {
@@ -561,7 +562,7 @@ func (s *Server) batchOne(c echo.Context, ctx context.Context, head *batchHead, 
 		return fail(err)
 	}
 	res.Reference = ref
-	req := CheckRequest{Geometry: f.Geometry, Category: head.category, CRS: head.crs, AsOf: head.asOf, Reference: ref}
+	req := check.Request{Geometry: f.Geometry, Category: head.category, CRS: head.crs, AsOf: head.asOf, Reference: ref}
 	// Where each field came from, for pointers in problems.
 	src := map[string]string{"/category": head.categoryPtr, "/crs": head.crsPtr, "/as_of": head.asOfPtr, "/reference": refPtr}
 	if len(f.CRS) > 0 && string(f.CRS) != "null" {
@@ -594,11 +595,11 @@ func (s *Server) batchOne(c echo.Context, ctx context.Context, head *batchHead, 
 	if req.Category == "" {
 		src["/category"] = ptr + "/properties/category"
 	}
-	in, err := s.validateCheck(&req, ptr)
+	in, err := s.checker.Validate(req, ptr)
 	if err != nil {
-		var p *problem.Problem
-		if errors.As(err, &p) {
-			cp := *p
+		var ie *check.InputError
+		if errors.As(err, &ie) {
+			cp := *ie
 			if to, ok := src[strings.TrimPrefix(cp.Pointer, ptr)]; ok && to != "" {
 				cp.Pointer = to
 			}
@@ -614,21 +615,21 @@ func (s *Server) batchOne(c echo.Context, ctx context.Context, head *batchHead, 
 	}
 	fctx, cancel := context.WithTimeout(ctx, RequestTimeout)
 	defer cancel()
-	resp, err := s.runCheck(featureContext{Context: c, req: c.Request().WithContext(fctx)}, in)
+	ans, err := s.checker.Run(fctx, keyID, in)
 	if err != nil {
 		if fctx.Err() != nil && ctx.Err() == nil {
 			err = fmt.Errorf("feature %d took longer than %s: %w", i, RequestTimeout, fctx.Err())
 		}
 		return fail(err)
 	}
-	res.Check = resp
+	res.Check = ans.Response
 	return res
 }
 
 // batchOneSafe is batchOne in a worker goroutine, where echo's recovery
 // does not reach: a panic becomes this feature's problem instead of
 // ending the process (and, on the embedded store, its audit).
-func (s *Server) batchOneSafe(c echo.Context, ctx context.Context, head *batchHead, i int, raw json.RawMessage) (res BatchResult) {
+func (s *Server) batchOneSafe(ctx context.Context, keyID string, head *batchHead, i int, raw json.RawMessage) (res BatchResult) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.Error("batch: panic checking a feature", "index", i, "panic", v, "stack", string(debug.Stack()))
@@ -637,7 +638,7 @@ func (s *Server) batchOneSafe(c echo.Context, ctx context.Context, head *batchHe
 			res = BatchResult{Index: i, Problem: p}
 		}
 	}()
-	return s.batchOne(c, ctx, head, i, raw)
+	return s.batchOne(ctx, keyID, head, i, raw)
 }
 
 // referenceOf is properties.reference, else the feature's id; a number is
@@ -665,12 +666,3 @@ func referenceOf(f batchFeature, ptr string) (ref, refPtr string, err error) {
 	}
 	return "", "", nil
 }
-
-// featureContext gives runCheck a request whose context is the feature's
-// own (with its own timeout), keeping everything else of the batch's.
-type featureContext struct {
-	echo.Context
-	req *http.Request
-}
-
-func (f featureContext) Request() *http.Request { return f.req }

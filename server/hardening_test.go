@@ -25,6 +25,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/check"
 	"github.com/zhonglou/ecospace/server/problem"
 )
 
@@ -137,7 +138,7 @@ func TestKeysAndScopes(t *testing.T) {
 		t.Fatalf("keyless check on an open server: %d %s", rec.Code, rec.Body)
 	}
 	rec := post(open, bearer(k.check)...)
-	var resp CheckResponse
+	var resp check.Response
 	json.Unmarshal(rec.Body.Bytes(), &resp)
 	saved, err := open.store.Check(context.Background(), resp.CheckID)
 	if err != nil || saved.KeyID != k.checkID {

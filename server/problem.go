@@ -12,6 +12,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/check"
 	"github.com/zhonglou/ecospace/server/problem"
 )
 
@@ -20,6 +21,12 @@ import (
 func problemOf(err error) *problem.Problem {
 	var p *problem.Problem
 	if errors.As(err, &p) {
+		return p
+	}
+	var ce *check.InputError
+	if errors.As(err, &ce) {
+		p := problem.New(ce.Status, ce.Slug, ce.Title, ce.Detail)
+		p.Pointer = ce.Pointer
 		return p
 	}
 	var ie *geo.InputError

@@ -17,6 +17,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/check"
 	"github.com/zhonglou/ecospace/server/ogc"
 	"github.com/zhonglou/ecospace/server/problem"
 )
@@ -24,7 +25,6 @@ import (
 // Limits on requests.
 const (
 	MaxBodyBytes   = 10 << 20 // 10 MiB
-	MaxReference   = 200      // characters of a client reference
 	RequestTimeout = 30 * time.Second
 )
 
@@ -85,6 +85,7 @@ type Server struct {
 	batchSlots  chan struct{}
 	cache       *respCache     // encoded layer responses (cache.go)
 	tiles       data.TileStore // the store's own tiles, if it makes them (tiles.go)
+	checker     *check.Checker // one check, from a decoded request to the filed answer
 }
 
 // New builds the API and its routes.
@@ -100,6 +101,7 @@ func New(cfg Config) *Server {
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.metrics = newMetrics(cfg.Store)
 	s.store = countingStore{Store: cfg.Store, m: s.metrics}
+	s.checker = check.New(check.Config{Store: s.store, Rules: s.rules, Now: s.now})
 	s.batchSlots = make(chan struct{}, MaxBatches)
 	s.cache = newRespCache(LayerCacheBytes)
 	s.tiles, _ = cfg.Store.(data.TileStore)

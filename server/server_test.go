@@ -19,6 +19,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/check"
 	"github.com/zhonglou/ecospace/server/problem"
 )
 
@@ -56,10 +57,10 @@ func do(t testing.TB, h http.Handler, method, path, ctype string, body io.Reader
 	return rec
 }
 
-func postCheckJSON(t testing.TB, h http.Handler, body string) (*httptest.ResponseRecorder, CheckResponse) {
+func postCheckJSON(t testing.TB, h http.Handler, body string) (*httptest.ResponseRecorder, check.Response) {
 	t.Helper()
 	rec := do(t, h, http.MethodPost, "/api/v1/checks", "application/json", strings.NewReader(body))
-	var resp CheckResponse
+	var resp check.Response
 	if rec.Code == http.StatusOK {
 		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 			t.Fatalf("decode %s: %v", rec.Body.String(), err)

@@ -21,6 +21,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
+	"github.com/zhonglou/ecospace/server/check"
 )
 
 // register is a small enterprise register: firms on the Xinmeng River, in
@@ -192,7 +193,7 @@ func TestSweepGeoJSONAgreesWithAPI(t *testing.T) {
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		api.ServeHTTP(rec, req)
-		var resp server.CheckResponse
+		var resp check.Response
 		json.Unmarshal(rec.Body.Bytes(), &resp)
 		if rec.Code != http.StatusOK || resp.Verdict != p["verdict"] {
 			t.Errorf("feature %d: sweep says %v, the API %d %s", i, p["verdict"], rec.Code, resp.Verdict)
