@@ -12,10 +12,8 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -362,87 +360,54 @@ func crsName(raw json.RawMessage) (string, error) {
 	return named.Properties.Name, nil
 }
 
-type batchSlot struct {
+// batchItem is one feature of the body, as read by the second pass.
+type batchItem struct {
 	index int
 	raw   json.RawMessage
-	out   chan BatchResult // capacity 1: a worker never waits for the writer
 }
 
-// streamBatch is the second pass: read, check with bounded concurrency,
-// write in order.
+// Why the writer stopped a batch early.
+var (
+	errClientGone = errors.New("batch: the client went away")
+	errBadLine    = errors.New("batch: a result could not be encoded")
+)
+
+// streamBatch is the second pass: read, check with bounded concurrency
+// (check.Each), write in order.
 func (s *Server) streamBatch(c echo.Context, spool *os.File, head *batchHead, geoOut bool) error {
 	// The checks run under the request's context: when the batch runs out
 	// of time the features left are answered at once with a problem each,
 	// so that the answer still has one line per feature. Reading stops
-	// only when the writer does (the client went away).
+	// only when the writer does (the client went away), hence Each's
+	// context does not end with the request's.
 	ctx := c.Request().Context()
-	stopped, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	defer func() {
-		stop()
-		wg.Wait() // no worker may outlive the request: echo reuses c
-	}()
-	workers := batchWorkers()
 	kid := keyID(c)
-	order := make(chan *batchSlot, 2*workers)
-	jobs := make(chan *batchSlot)
-
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(order)
-		defer close(jobs)
-		dec := json.NewDecoder(bufio.NewReaderSize(spool, 64<<10))
-		if err := seekFeatures(dec); err != nil {
-			s.log.Error("batch: second pass", "error", err) // the first pass read the same bytes
-			return
-		}
-		for i := 0; dec.More(); i++ {
-			sl := &batchSlot{index: i, out: make(chan BatchResult, 1)}
-			if err := dec.Decode(&sl.raw); err != nil {
-				s.log.Error("batch: second pass", "error", err)
-				return
-			}
-			select {
-			case order <- sl:
-			case <-stopped.Done():
-				return
-			}
-			select {
-			case jobs <- sl:
-			case <-stopped.Done():
-				sl.out <- BatchResult{Index: i, Problem: problemOf(context.Canceled)}
-				return
+	dec := json.NewDecoder(bufio.NewReaderSize(spool, 64<<10))
+	read := 0
+	next := func() (batchItem, bool, error) {
+		if read == 0 {
+			if err := seekFeatures(dec); err != nil {
+				return batchItem{}, false, err
 			}
 		}
-	}()
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for sl := range jobs {
-				sl.out <- s.batchOneSafe(ctx, kid, head, sl.index, sl.raw)
-			}
-		}()
+		if !dec.More() {
+			return batchItem{}, false, nil
+		}
+		it := batchItem{index: read}
+		if err := dec.Decode(&it.raw); err != nil {
+			return batchItem{}, false, err
+		}
+		read++
+		return it, true, nil
 	}
-
 	w := c.Response()
 	var bw *bufio.Writer
 	start := time.Now()
 	done, problems := 0, 0
 	var line []byte
-	for sl := range order {
-		var r BatchResult
-		select {
-		case r = <-sl.out:
-		default:
-			if bw != nil { // let the client see what is ready while we wait
-				if bw.Flush() != nil {
-					return nil
-				}
-				w.Flush()
-			}
-			r = <-sl.out
+	emit := func(r BatchResult, err error) error {
+		if err != nil {
+			r = BatchResult{Index: done, Problem: s.featureFailed(done, err)}
 		}
 		if bw == nil {
 			// Nothing is sent until the first result: if the store is down
@@ -466,16 +431,40 @@ func (s *Server) streamBatch(c echo.Context, spool *os.File, head *batchHead, ge
 			problems++
 		}
 		s.metrics.batchFeature(r.Problem == nil)
-		var err error
-		line, err = appendBatchResult(line[:0], r, geoOut, done > 0)
-		if err != nil {
+		if line, err = appendBatchResult(line[:0], r, geoOut, done > 0); err != nil {
 			s.log.Error("batch: encode", "index", r.Index, "error", err)
-			panic(http.ErrAbortHandler) // a gap in the answer must not look whole
+			return errBadLine
 		}
 		if _, err := bw.Write(line); err != nil {
-			return nil // the client went away
+			return errClientGone
 		}
 		done++
+		return nil
+	}
+	// Let the client see what is ready while a result is awaited.
+	flush := func() error {
+		if bw == nil {
+			return nil
+		}
+		if bw.Flush() != nil {
+			return errClientGone
+		}
+		w.Flush()
+		return nil
+	}
+	err := check.Each(context.WithoutCancel(ctx), batchWorkers(), next, func(_ context.Context, it batchItem) (BatchResult, error) {
+		return s.checkFeature(ctx, kid, head, it.index, it.raw), nil
+	}, emit, check.Waiting(flush))
+	var unavailable *problem.Problem
+	switch {
+	case errors.Is(err, errClientGone):
+		return nil
+	case errors.As(err, &unavailable): // the first result: the whole batch is a 503
+		return unavailable
+	case errors.Is(err, errBadLine):
+		panic(http.ErrAbortHandler) // a gap in the answer must not look whole
+	case err != nil:
+		s.log.Error("batch: second pass", "error", err) // the first pass read the same bytes
 	}
 	if done != head.features {
 		s.log.Error("batch: answered fewer features than sent", "answered", done, "features", head.features, "error", ctx.Err())
@@ -485,7 +474,7 @@ func (s *Server) streamBatch(c echo.Context, spool *os.File, head *batchHead, ge
 		bw.WriteString("]}")
 	}
 	s.log.Info("batch", "features", done, "problems", problems, "ms", time.Since(start).Milliseconds(),
-		"key_id", keyID(c), "request_id", w.Header().Get(echo.HeaderXRequestID))
+		"key_id", kid, "request_id", w.Header().Get(echo.HeaderXRequestID))
 	return bw.Flush()
 }
 
@@ -543,9 +532,9 @@ type batchFeature struct {
 	CRS        json.RawMessage            `json:"crs"`
 }
 
-// batchOne checks feature i. Whatever goes wrong becomes this feature's
-// problem; nothing here fails the batch.
-func (s *Server) batchOne(ctx context.Context, keyID string, head *batchHead, i int, raw json.RawMessage) BatchResult {
+// checkFeature checks feature i. Whatever goes wrong becomes this
+// feature's problem; nothing here fails the batch.
+func (s *Server) checkFeature(ctx context.Context, keyID string, head *batchHead, i int, raw json.RawMessage) BatchResult {
 	ptr := fmt.Sprintf("/features/%d", i)
 	res := BatchResult{Index: i}
 	fail := func(err error) BatchResult {
@@ -626,19 +615,17 @@ func (s *Server) batchOne(ctx context.Context, keyID string, head *batchHead, i 
 	return res
 }
 
-// batchOneSafe is batchOne in a worker goroutine, where echo's recovery
-// does not reach: a panic becomes this feature's problem instead of
-// ending the process (and, on the embedded store, its audit).
-func (s *Server) batchOneSafe(ctx context.Context, keyID string, head *batchHead, i int, raw json.RawMessage) (res BatchResult) {
-	defer func() {
-		if v := recover(); v != nil {
-			s.log.Error("batch: panic checking a feature", "index", i, "panic", v, "stack", string(debug.Stack()))
-			p := problem.New(http.StatusInternalServerError, "internal", "Internal error",
-				fmt.Sprintf("feature %d could not be checked; no verdict was given", i))
-			res = BatchResult{Index: i, Problem: p}
-		}
-	}()
-	return s.batchOne(ctx, keyID, head, i, raw)
+// featureFailed is the problem of feature i when checking it failed
+// outright: a panic (check.Each recovered it, where echo's recovery does
+// not reach) is logged with its stack and answered as an internal error.
+func (s *Server) featureFailed(i int, err error) *problem.Problem {
+	var pe *check.PanicError
+	if errors.As(err, &pe) {
+		s.log.Error("batch: panic checking a feature", "index", i, "panic", pe.Value, "stack", string(pe.Stack))
+		return problem.New(http.StatusInternalServerError, "internal", "Internal error",
+			fmt.Sprintf("feature %d could not be checked; no verdict was given", i))
+	}
+	return problemOf(err)
 }
 
 // referenceOf is properties.reference, else the feature's id; a number is
