@@ -27,6 +27,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/check"
 )
 
 const sweepUsage = `usage:
@@ -200,9 +201,14 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	counts := map[string]int{}
 	done := 0
 	start := time.Now()
-	err = sweepOrdered(ctx, *workers, reg.next, func(it sweepItem) (sweepResult, error) {
-		return screen(ctx, store, rules, asOf, o, it)
-	}, func(r sweepResult) error {
+	// Sweeps are not filed in the audit log: the report is the record.
+	checker := check.New(check.Config{Store: store, Rules: rules, Unaudited: true})
+	err = check.Each(ctx, *workers, reg.next, func(ctx context.Context, it sweepItem) (sweepResult, error) {
+		return screen(ctx, checker, rules, asOf, o, it)
+	}, func(r sweepResult, err error) error {
+		if err != nil {
+			return err
+		}
 		done++
 		if r.err != nil {
 			counts["error"]++
@@ -252,9 +258,9 @@ func categoryOf(rules *geo.RuleSet, v string) (string, bool) {
 	return "", false
 }
 
-// screen judges one row. Only a store that cannot answer is an error (it
+// screen checks one row. Only a store that cannot answer is an error (it
 // stops the sweep); anything wrong with the row is reported on the row.
-func screen(ctx context.Context, store data.Store, rules *geo.RuleSet, asOf time.Time, o sweepOptions, it sweepItem) (sweepResult, error) {
+func screen(ctx context.Context, checker *check.Checker, rules *geo.RuleSet, asOf time.Time, o sweepOptions, it sweepItem) (sweepResult, error) {
 	r := sweepResult{sweepItem: it, distance: -1}
 	if r.err != nil {
 		return r, nil
@@ -267,6 +273,7 @@ func screen(ctx context.Context, store data.Store, rules *geo.RuleSet, asOf time
 		r.err = fmt.Errorf("category %q is not known; use one of %s", it.category, strings.Join(rules.CategoryIDs(), ", "))
 		return r, nil
 	}
+	cat, _ := rules.Category(r.category)
 	site, err := geo.NewSite(it.geometry, o.crs, "")
 	if err != nil {
 		r.err = err
@@ -278,14 +285,11 @@ func screen(ctx context.Context, store data.Store, rules *geo.RuleSet, asOf time
 	if p, ok := site.Geometry.(orb.Point); ok {
 		r.lon, r.lat = p[0], p[1]
 	}
-	rel, err := store.Relate(ctx, site, asOf)
+	ans, err := checker.Run(ctx, "", &check.Input{Site: site, Category: cat, CRS: o.crs, AsOf: asOf})
 	if err != nil {
 		return r, err
 	}
-	v, err := geo.Judge(rules, rel, r.category, asOf)
-	if err != nil {
-		return r, err
-	}
+	v := ans.Response
 	r.verdict = v.Verdict
 	var zones, cites, cstat, zstat []string
 	for _, h := range v.Hits {
@@ -311,69 +315,6 @@ func screen(ctx context.Context, store data.Store, rules *geo.RuleSet, asOf time
 	r.zones, r.citation = strings.Join(zones, "; "), strings.Join(cites, " | ")
 	r.citationStatus, r.zoneStatus = strings.Join(cstat, " | "), strings.Join(zstat, ",")
 	return r, nil
-}
-
-// sweepOrdered screens items with n workers and emits the results in the
-// register's order, holding at most a few rows at a time.
-func sweepOrdered(ctx context.Context, n int, next func() (sweepItem, bool, error), f func(sweepItem) (sweepResult, error), emit func(sweepResult) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type slot struct {
-		it  sweepItem
-		res sweepResult
-		err error
-		ok  chan struct{}
-	}
-	order := make(chan *slot, 4*n)
-	jobs := make(chan *slot)
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(order)
-		defer close(jobs)
-		for {
-			it, more, err := next()
-			if err != nil || !more {
-				readErr <- err
-				return
-			}
-			s := &slot{it: it, ok: make(chan struct{})}
-			select {
-			case order <- s:
-			case <-ctx.Done():
-				readErr <- nil
-				return
-			}
-			select {
-			case jobs <- s:
-			case <-ctx.Done():
-				s.err = ctx.Err()
-				close(s.ok)
-				readErr <- nil
-				return
-			}
-		}
-	}()
-	for i := 0; i < n; i++ {
-		go func() {
-			for s := range jobs {
-				s.res, s.err = f(s.it)
-				close(s.ok)
-			}
-		}()
-	}
-	for s := range order {
-		<-s.ok
-		if s.err != nil {
-			return s.err
-		}
-		if err := emit(s.res); err != nil {
-			return err
-		}
-	}
-	if err := <-readErr; err != nil {
-		return err
-	}
-	return ctx.Err()
 }
 
 // register reads a register one row at a time.
