@@ -27,6 +27,7 @@ import (
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/check"
 	"github.com/zhonglou/ecospace/server/problem"
+	"github.com/zhonglou/ecospace/server/servertest"
 )
 
 // testKeys are the API keys keyedServer makes.
@@ -49,15 +50,7 @@ func keyedServer(t testing.TB, tweak func(*Config)) (*Server, testKeys) {
 
 func keyedConfig(t testing.TB) (Config, testKeys) {
 	t.Helper()
-	man, err := data.DemoManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, err := geo.ParseRules(data.RulesFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	mem := storetest.DemoMem(t, man)
+	app := servertest.Demo(t)
 	ks, err := data.OpenFileKeys(filepath.Join(t.TempDir(), "keys.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +67,7 @@ func keyedConfig(t testing.TB) (Config, testKeys) {
 		t.Fatal(err)
 	}
 	k.store = ks
-	return Config{Store: mem, Rules: rules, Manifest: man, Log: discardLog(), Keys: ks}, k
+	return Config{Store: app.Store, Rules: app.Rules, Manifest: app.Manifest, Log: discardLog(), Keys: ks}, k
 }
 
 // call makes one request; hdr alternates names and values.
@@ -652,22 +645,22 @@ type probe struct {
 // by itself within 5 s.
 func TestPostGISDownAndBack(t *testing.T) {
 	pg := newPGCluster(t)
-	man, err := data.DemoManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, _ := geo.ParseRules(data.RulesFile())
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	store, err := data.OpenPostGIS(ctx, pg.url, man, data.PGOptions{Migrate: true, AcquireTimeout: time.Second, StatementTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if err := data.LoadDemo(ctx, store, man, data.ImportOptions{ValidFrom: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(New(Config{Store: store, Rules: rules, Manifest: man, Log: discardLog()}))
+	// The demo app on this cluster, with short timeouts, so that a check
+	// fails fast while the database is down.
+	app := servertest.On(t, func(t testing.TB, man *data.Manifest) *data.PG {
+		store, err := data.OpenPostGIS(ctx, pg.url, man, data.PGOptions{Migrate: true, AcquireTimeout: time.Second, StatementTimeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		if err := data.LoadDemo(ctx, store, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
+			t.Fatal(err)
+		}
+		return store
+	})
+	ts := httptest.NewServer(serve(app))
 	defer ts.Close()
 	client := &http.Client{Timeout: 20 * time.Second}
 

@@ -16,34 +16,23 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/zhonglou/ecospace/data"
-	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/check"
 	"github.com/zhonglou/ecospace/server/problem"
+	"github.com/zhonglou/ecospace/server/servertest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// demoServer is the API on an embedded store with the demo layers.
+// demoServer is the API on the demo app on the embedded store.
 func demoServer(t testing.TB) *Server {
 	t.Helper()
-	return demoServerOn(t, storetest.DemoMem)
+	return serve(servertest.Demo(t))
 }
 
-// demoServerOn serves the demo layers from the store open makes, with the
-// bundled rules.
-func demoServerOn[S data.Store](t testing.TB, open func(testing.TB, *data.Manifest) S) *Server {
-	t.Helper()
-	man, err := data.DemoManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, err := geo.ParseRules(data.RulesFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return New(Config{Store: open(t, man), Rules: rules, Manifest: man, Log: discardLog()})
+// serve is the API on app, logging nothing.
+func serve(app *servertest.App) *Server {
+	return New(Config{Store: app.Store, Rules: app.Rules, Manifest: app.Manifest, Log: discardLog()})
 }
 
 func do(t testing.TB, h http.Handler, method, path, ctype string, body io.Reader) *httptest.ResponseRecorder {

@@ -33,12 +33,8 @@ type InputError struct {
 	Detail  string
 }
 
-func (e *InputError) Error() string {
-	if e.Pointer == "" {
-		return e.Detail
-	}
-	return e.Pointer + ": " + e.Detail
-}
+// Error reads as the problem the API answers with does.
+func (e *InputError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Detail) }
 
 func badInput(slug, title, pointer, format string, args ...any) *InputError {
 	return &InputError{Status: statusBadRequest, Slug: slug, Title: title, Pointer: pointer, Detail: fmt.Sprintf(format, args...)}

@@ -3,18 +3,8 @@ package ogc_test
 import (
 	"testing"
 
-	"github.com/zhonglou/ecospace/data"
-	"github.com/zhonglou/ecospace/data/storetest"
+	"github.com/zhonglou/ecospace/server/servertest"
 )
 
-func openDemoPG(t *testing.T) data.Store {
-	t.Helper()
-	man, err := data.DemoManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return storetest.DemoPG(t, man)
-}
-
 // TestOGCPostGIS runs the handler suite on the PostGIS store.
-func TestOGCPostGIS(t *testing.T) { runSuite(t, openDemoPG) }
+func TestOGCPostGIS(t *testing.T) { runSuite(t, servertest.DemoPG) }
