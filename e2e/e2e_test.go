@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -26,10 +25,8 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/zhonglou/ecospace/data"
-	"github.com/zhonglou/ecospace/data/storetest"
-	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
+	"github.com/zhonglou/ecospace/server/servertest"
 	"github.com/zhonglou/ecospace/web"
 )
 
@@ -39,16 +36,8 @@ func startServer(t *testing.T) string {
 	if !web.Built() {
 		t.Fatal("the map's assets are not built: run `make web` (npm ci + node web/build.js) first")
 	}
-	man, err := data.DemoManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, err := geo.ParseRules(data.RulesFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	mem := storetest.DemoMem(t, man)
-	srv := server.New(server.Config{Store: mem, Rules: rules, Manifest: man, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Web: web.Handler()})
+	app := servertest.Demo(t)
+	srv := server.New(server.Config{Store: app.Store, Rules: app.Rules, Manifest: app.Manifest, Log: slog.New(slog.DiscardHandler), Web: web.Handler()})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return ts.URL

@@ -18,6 +18,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/problem"
 )
 
 // batchPoint is site i of a generated batch: a grid over the district's
@@ -118,7 +119,7 @@ func TestBatchOneBadAmongGood(t *testing.T) {
 				t.Errorf("result %d: %+v, want verdict %s", i, r, w.verdict)
 			}
 		default:
-			if r.Check != nil || r.Problem == nil || r.Problem.Type != ProblemTypePrefix+w.problem || r.Problem.Pointer != w.pointer || r.Problem.Detail == "" {
+			if r.Check != nil || r.Problem == nil || r.Problem.Type != problem.TypePrefix+w.problem || r.Problem.Pointer != w.pointer || r.Problem.Detail == "" {
 				t.Errorf("result %d: check %v problem %+v, want %s at %s", i, r.Check != nil, r.Problem, w.problem, w.pointer)
 			}
 		}
@@ -264,7 +265,7 @@ func TestBatchStoreFailsMidway(t *testing.T) {
 			t.Errorf("line %d has index %d", i, r.Index)
 		case r.Check != nil:
 			ok++
-		case r.Problem != nil && r.Problem.Status == 503 && r.Problem.Type == ProblemTypePrefix+"unavailable":
+		case r.Problem != nil && r.Problem.Status == 503 && r.Problem.Type == problem.TypePrefix+"unavailable":
 			unavailable++
 		default:
 			t.Errorf("line %d: %+v", i, r.Problem)
@@ -402,7 +403,7 @@ func TestBatchOutOfTime(t *testing.T) {
 			t.Fatalf("line %d has index %d", i, r.Index)
 		case r.Check != nil:
 			checked++
-		case r.Problem == nil || r.Problem.Status != 503 || r.Problem.Type != ProblemTypePrefix+"unavailable":
+		case r.Problem == nil || r.Problem.Status != 503 || r.Problem.Type != problem.TypePrefix+"unavailable":
 			t.Errorf("line %d: %+v", i, r.Problem)
 		}
 	}

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
-	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/servertest"
 )
 
 func get(t testing.TB, h http.Handler, path string, hdr ...string) *httptest.ResponseRecorder {
@@ -109,10 +109,8 @@ func TestLayerCacheGzipMiss(t *testing.T) {
 // An import makes a new version: the next read resolves it, so old
 // responses and validators stop matching without any invalidation.
 func TestLayerCacheNewVersion(t *testing.T) {
-	man, _ := data.DemoManifest()
-	rules, _ := geo.ParseRules(data.RulesFile())
-	mem := storetest.DemoMem(t, man)
-	s := New(Config{Store: mem, Rules: rules, Manifest: man, Log: discardLog()})
+	app := servertest.Demo(t)
+	s, mem := serve(app), app.Store
 	const path = "/api/v1/layers/green-corridors/features?as_of=2026-06-01"
 	old := get(t, s, path)
 	feats := features(t, mem, "green-corridors")

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/zhonglou/ecospace/server/problem"
 )
 
 // A corpus case is a file in testdata/corpus:
@@ -182,14 +184,14 @@ func TestHostileCorpus(t *testing.T) {
 				t.Fatalf("%s\nstatus %d, want %d: %.400s", c.comment, rec.Code, c.status, got)
 			}
 			if c.status >= 400 {
-				var prob Problem
+				var prob problem.Problem
 				if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
 					t.Errorf("Content-Type %q", ct)
 				}
 				if err := json.Unmarshal(rec.Body.Bytes(), &prob); err != nil {
 					t.Fatalf("not a problem: %v: %.300s", err, got)
 				}
-				if prob.Type != ProblemTypePrefix+c.slug || prob.Status != c.status || prob.Detail == "" || prob.Title == "" || prob.RequestID == "" {
+				if prob.Type != problem.TypePrefix+c.slug || prob.Status != c.status || prob.Detail == "" || prob.Title == "" || prob.RequestID == "" {
 					t.Errorf("%s\nproblem %+v, want type %s", c.comment, prob, c.slug)
 				}
 			} else if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {

@@ -25,6 +25,9 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/check"
+	"github.com/zhonglou/ecospace/server/problem"
+	"github.com/zhonglou/ecospace/server/servertest"
 )
 
 // testKeys are the API keys keyedServer makes.
@@ -47,15 +50,7 @@ func keyedServer(t testing.TB, tweak func(*Config)) (*Server, testKeys) {
 
 func keyedConfig(t testing.TB) (Config, testKeys) {
 	t.Helper()
-	man, err := data.DemoManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, err := geo.ParseRules(data.RulesFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	mem := storetest.DemoMem(t, man)
+	app := servertest.Demo(t)
 	ks, err := data.OpenFileKeys(filepath.Join(t.TempDir(), "keys.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +67,7 @@ func keyedConfig(t testing.TB) (Config, testKeys) {
 		t.Fatal(err)
 	}
 	k.store = ks
-	return Config{Store: mem, Rules: rules, Manifest: man, Log: discardLog(), Keys: ks}, k
+	return Config{Store: app.Store, Rules: app.Rules, Manifest: app.Manifest, Log: discardLog(), Keys: ks}, k
 }
 
 // call makes one request; hdr alternates names and values.
@@ -97,9 +92,9 @@ func call(t testing.TB, h http.Handler, method, path, body string, hdr ...string
 func bearer(key string) []string { return []string{"Authorization", "Bearer " + key} }
 
 // wantProblem asserts a problem+json answer of the given status and type.
-func wantProblem(t testing.TB, rec *httptest.ResponseRecorder, status int, slug string) Problem {
+func wantProblem(t testing.TB, rec *httptest.ResponseRecorder, status int, slug string) problem.Problem {
 	t.Helper()
-	var p Problem
+	var p problem.Problem
 	if rec.Code != status {
 		t.Errorf("status %d, want %d: %s", rec.Code, status, clip(rec.Body.String()))
 	}
@@ -109,8 +104,8 @@ func wantProblem(t testing.TB, rec *httptest.ResponseRecorder, status int, slug 
 	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
 		t.Fatalf("problem body: %v: %s", err, rec.Body)
 	}
-	if p.Type != ProblemTypePrefix+slug {
-		t.Errorf("type %q, want %s%s (%s)", p.Type, ProblemTypePrefix, slug, p.Detail)
+	if p.Type != problem.TypePrefix+slug {
+		t.Errorf("type %q, want %s%s (%s)", p.Type, problem.TypePrefix, slug, p.Detail)
 	}
 	if p.Status != status || p.Title == "" || p.Detail == "" || p.RequestID == "" {
 		t.Errorf("problem %+v lacks status, title, detail or request id", p)
@@ -136,7 +131,7 @@ func TestKeysAndScopes(t *testing.T) {
 		t.Fatalf("keyless check on an open server: %d %s", rec.Code, rec.Body)
 	}
 	rec := post(open, bearer(k.check)...)
-	var resp CheckResponse
+	var resp check.Response
 	json.Unmarshal(rec.Body.Bytes(), &resp)
 	saved, err := open.store.Check(context.Background(), resp.CheckID)
 	if err != nil || saved.KeyID != k.checkID {
@@ -650,22 +645,22 @@ type probe struct {
 // by itself within 5 s.
 func TestPostGISDownAndBack(t *testing.T) {
 	pg := newPGCluster(t)
-	man, err := data.DemoManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, _ := geo.ParseRules(data.RulesFile())
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	store, err := data.OpenPostGIS(ctx, pg.url, man, data.PGOptions{Migrate: true, AcquireTimeout: time.Second, StatementTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if err := data.LoadDemo(ctx, store, man, data.ImportOptions{ValidFrom: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(New(Config{Store: store, Rules: rules, Manifest: man, Log: discardLog()}))
+	// The demo app on this cluster, with short timeouts, so that a check
+	// fails fast while the database is down.
+	app := servertest.On(t, func(t testing.TB, man *data.Manifest) *data.PG {
+		store, err := data.OpenPostGIS(ctx, pg.url, man, data.PGOptions{Migrate: true, AcquireTimeout: time.Second, StatementTimeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		if err := data.LoadDemo(ctx, store, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
+			t.Fatal(err)
+		}
+		return store
+	})
+	ts := httptest.NewServer(serve(app))
 	defer ts.Close()
 	client := &http.Client{Timeout: 20 * time.Second}
 
@@ -786,7 +781,7 @@ func TestPostGISDownAndBack(t *testing.T) {
 			}
 		case http.StatusServiceUnavailable:
 			counts["503"]++
-			if p.retryAfter == "" || p.ptype != ProblemTypePrefix+"unavailable" || p.verdict != "" {
+			if p.retryAfter == "" || p.ptype != problem.TypePrefix+"unavailable" || p.verdict != "" {
 				t.Errorf("503 without Retry-After or of type %q", p.ptype)
 			}
 		default:

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/server/problem"
 )
 
 // Context keys set by authenticate.
@@ -72,7 +73,7 @@ func apiHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 				h.Set("Cache-Control", "no-store")
 			}
 			if _, err := url.ParseQuery(req.URL.RawQuery); err != nil {
-				return badRequest("invalid-query", "Invalid query string", "?",
+				return problem.BadRequest("invalid-query", "Invalid query string", "?",
 					"the query string does not parse (%v); separate parameters with & and percent-encode ; and other reserved characters", err)
 			}
 		}
@@ -124,7 +125,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			if id != "" {
 				if ok, wait := s.limiter.allow(id, time.Now()); !ok {
 					s.metrics.rateLimited()
-					p := problem(http.StatusTooManyRequests, "rate-limited", "Too many requests",
+					p := problem.New(http.StatusTooManyRequests, "rate-limited", "Too many requests",
 						fmt.Sprintf("this %s may make %g requests a second (bursts of %d); try again in %s",
 							strings.Split(id, ":")[0], float64(s.limiter.r), s.limiter.burst, wait.Round(time.Millisecond)))
 					p.RetryAfter = int(math.Ceil(wait.Seconds()))
@@ -169,18 +170,18 @@ func (s *Server) lookupKey(c echo.Context, h string) (*data.APIKey, error) {
 	return nil, fmt.Errorf("api key lookup: %w: %w", data.ErrUnavailable, err)
 }
 
-func (s *Server) invalidKey(c echo.Context, slug, title, detail string) *Problem {
+func (s *Server) invalidKey(c echo.Context, slug, title, detail string) *problem.Problem {
 	c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="ecospace", error="invalid_token"`)
-	return problem(http.StatusUnauthorized, slug, title, detail)
+	return problem.New(http.StatusUnauthorized, slug, title, detail)
 }
 
-func (s *Server) missingKey(c echo.Context, scope string) *Problem {
+func (s *Server) missingKey(c echo.Context, scope string) *problem.Problem {
 	c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="ecospace"`)
 	need := "an API key"
 	if scope != "" {
 		need = "an API key with scope " + scope
 	}
-	return problem(http.StatusUnauthorized, "missing-key", "API key required",
+	return problem.New(http.StatusUnauthorized, "missing-key", "API key required",
 		"this request needs "+need+", sent as \"Authorization: Bearer <key>\"")
 }
 
@@ -199,7 +200,7 @@ func (s *Server) need(scope string) echo.MiddlewareFunc {
 			if !key.Has(scope) {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate,
 					fmt.Sprintf(`Bearer realm="ecospace", error="insufficient_scope", scope=%q`, scope))
-				return problem(http.StatusForbidden, "insufficient-scope", "Insufficient scope",
+				return problem.New(http.StatusForbidden, "insufficient-scope", "Insufficient scope",
 					fmt.Sprintf("API key %s has scope %s; this request needs %s", key.ID, strings.Join(key.Scopes, ","), scope))
 			}
 			return next(c)

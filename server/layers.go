@@ -15,6 +15,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/problem"
 )
 
 func (s *Server) listLayers(c echo.Context) error {
@@ -52,7 +53,7 @@ func (s *Server) queryAsOf(c echo.Context) (time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, v)
 	if err != nil {
-		return time.Time{}, badRequest("invalid-date", "Invalid date", "?as_of", "as_of %q is not a date in the form YYYY-MM-DD", clip(v))
+		return time.Time{}, problem.BadRequest("invalid-date", "Invalid date", "?as_of", "as_of %q is not a date in the form YYYY-MM-DD", clip(v))
 	}
 	return t, nil
 }
@@ -64,21 +65,21 @@ func ParseBBox(v, param string) (*orb.Bound, error) {
 	}
 	parts := strings.Split(v, ",")
 	if len(parts) != 4 {
-		return nil, badRequest("invalid-bbox", "Invalid bbox", "?"+param, "bbox needs 4 numbers minLon,minLat,maxLon,maxLat; got %d", len(parts))
+		return nil, problem.BadRequest("invalid-bbox", "Invalid bbox", "?"+param, "bbox needs 4 numbers minLon,minLat,maxLon,maxLat; got %d", len(parts))
 	}
 	var f [4]float64
 	for i, p := range parts {
 		x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, badRequest("invalid-bbox", "Invalid bbox", "?"+param, "bbox value %d (%q) is not a finite number", i+1, clip(p))
+			return nil, problem.BadRequest("invalid-bbox", "Invalid bbox", "?"+param, "bbox value %d (%q) is not a finite number", i+1, clip(p))
 		}
 		f[i] = x
 	}
 	if f[0] > f[2] || f[1] > f[3] {
-		return nil, badRequest("invalid-bbox", "Invalid bbox", "?"+param, "bbox minimum exceeds maximum: minLon,minLat,maxLon,maxLat")
+		return nil, problem.BadRequest("invalid-bbox", "Invalid bbox", "?"+param, "bbox minimum exceeds maximum: minLon,minLat,maxLon,maxLat")
 	}
 	if f[0] < -180 || f[2] > 180 || f[1] < -90 || f[3] > 90 {
-		return nil, badRequest("invalid-bbox", "Invalid bbox", "?"+param, "bbox must be in degrees of longitude and latitude")
+		return nil, problem.BadRequest("invalid-bbox", "Invalid bbox", "?"+param, "bbox must be in degrees of longitude and latitude")
 	}
 	return &orb.Bound{Min: orb.Point{f[0], f[1]}, Max: orb.Point{f[2], f[3]}}, nil
 }
@@ -98,7 +99,7 @@ func (s *Server) layerFeatures(c echo.Context) error {
 	if z := c.QueryParam("zoom"); z != "" {
 		zoom, err = strconv.Atoi(z)
 		if err != nil || zoom < 0 || zoom > 24 {
-			return badRequest("invalid-zoom", "Invalid zoom", "?zoom", "zoom %q must be a whole number from 0 to 24", clip(z))
+			return problem.BadRequest("invalid-zoom", "Invalid zoom", "?zoom", "zoom %q must be a whole number from 0 to 24", clip(z))
 		}
 	}
 	ctx := c.Request().Context()

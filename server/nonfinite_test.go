@@ -10,6 +10,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/servertest"
 )
 
 // TestNonFiniteCoordinates: NaN and ±Inf pass every bound test (NaN
@@ -29,7 +30,7 @@ func TestNonFiniteCoordinates(t *testing.T) {
 	}
 	for name, open := range map[string]func(testing.TB) *Server{
 		"embedded": func(t testing.TB) *Server { return demoServer(t) },
-		"postgis":  func(t testing.TB) *Server { return demoServerOn(t, storetest.DemoPG) },
+		"postgis":  func(t testing.TB) *Server { return serve(servertest.DemoPG(t)) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := open(t)
@@ -75,15 +76,9 @@ func (p panicStore) Relate(ctx context.Context, site *geo.Site, asOf time.Time) 
 // that feature's problem; the other features are answered and the
 // process goes on.
 func TestPanicInBatchWorker(t *testing.T) {
-	man, err := data.DemoManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, err := geo.ParseRules(data.RulesFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := New(Config{Store: panicStore{storetest.DemoMem(t, man)}, Rules: rules, Manifest: man, Log: discardLog()})
+	s := serve(servertest.On(t, func(t testing.TB, man *data.Manifest) panicStore {
+		return panicStore{storetest.DemoMem(t, man)}
+	}))
 	batch := `{"type":"FeatureCollection","features":[` +
 		`{"type":"Feature","properties":{"category":"chemical"},"geometry":` + onRiver + `},` +
 		`{"type":"Feature","properties":{"category":"residential"},"geometry":{"type":"Point","coordinates":[119.906,31.790]}}]}`

@@ -17,6 +17,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/zhonglou/ecospace/server/check"
 )
 
 func init() {
@@ -92,7 +94,7 @@ func TestOpenAPIConformance(t *testing.T) {
 
 	// A check to read back.
 	first := call(t, s, "POST", "/api/v1/checks", riverCheck)
-	var cr CheckResponse
+	var cr check.Response
 	json.Unmarshal(first.Body.Bytes(), &cr)
 
 	river := `{"type":"FeatureCollection","features":[{"type":"Feature","id":"r","properties":{"name":"新孟河"},"geometry":{"type":"LineString","coordinates":[[119.7615,31.7500],[119.7620,31.7850],[119.7650,31.8540]]}}]}`

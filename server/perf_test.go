@@ -21,25 +21,15 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/gen"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/servertest"
 )
 
 // genServer is the demo server with green-corridors replaced by zones
 // ecospace gen makes: zones polygons with vertices in all.
-func genServer(tb testing.TB, zones, vertices int) (*Server, *data.Mem) {
+func genServer(tb testing.TB, zones, vertices int) (*Server, data.Store) {
 	tb.Helper()
-	man, err := data.DemoManifest()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	rules, err := geo.ParseRules(data.RulesFile())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	mem := data.NewMem(man)
+	app := servertest.Demo(tb)
 	ctx := context.Background()
-	if err := data.LoadDemo(ctx, mem, man, data.ImportOptions{ValidFrom: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
-		tb.Fatal(err)
-	}
 	o := gen.Defaults()
 	o.Zones, o.Vertices, o.Big, o.Points = 2*zones, 2*vertices, 0, 0
 	o.DistrictShare = 1 // all of them around Zhonglou
@@ -48,10 +38,10 @@ func genServer(tb testing.TB, zones, vertices int) (*Server, *data.Mem) {
 	for i, f := range green {
 		feats[i] = geo.Feature{ID: f.ID, Geometry: f.Geom, Properties: f.Props}
 	}
-	if _, err := mem.Import(ctx, "green-corridors", feats, data.ImportOptions{ValidFrom: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+	if _, err := app.Store.Import(ctx, "green-corridors", feats, data.ImportOptions{ValidFrom: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 		tb.Fatal(err)
 	}
-	return New(Config{Store: mem, Rules: rules, Manifest: man, Log: discardLog()}), mem
+	return serve(app), app.Store
 }
 
 var genServerOnce = sync.OnceValues(func() (s *Server, err error) {

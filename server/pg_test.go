@@ -5,8 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/zhonglou/ecospace/data"
-	"github.com/zhonglou/ecospace/data/storetest"
+	"github.com/zhonglou/ecospace/server/servertest"
 )
 
 // TestLayerBytesSameOnPostGIS: the map's GeoJSON of every imported demo
@@ -15,11 +14,9 @@ import (
 // with and without a bbox. Derived bands are drawn by each store's own
 // buffer and are compared by the conformance suite instead.
 func TestLayerBytesSameOnPostGIS(t *testing.T) {
-	man, err := data.DemoManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	onPG := demoServerOn(t, storetest.DemoPG)
+	pg := servertest.DemoPG(t)
+	man := pg.Manifest
+	onPG := serve(pg)
 	onMem := demoServer(t)
 	compared := 0
 	for _, def := range man.Layers {

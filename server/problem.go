@@ -12,62 +12,34 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/check"
+	"github.com/zhonglou/ecospace/server/problem"
 )
-
-// ProblemTypePrefix starts every problem type URI.
-const ProblemTypePrefix = "urn:ecospace:problem:"
-
-// Problem is an RFC 9457 problem detail. Handlers return it as an error;
-// the central error handler writes it as application/problem+json.
-type Problem struct {
-	Type       string         `json:"type"`
-	Title      string         `json:"title"`
-	Status     int            `json:"status"`
-	Detail     string         `json:"detail"`
-	Instance   string         `json:"instance,omitempty"`
-	Pointer    string         `json:"pointer,omitempty"` // JSON pointer into the request body, or "?param" for a query parameter
-	Errors     []ProblemItem  `json:"errors,omitempty"`
-	RequestID  string         `json:"request_id,omitempty"`
-	RetryAfter int            `json:"-"`
-	Extra      map[string]any `json:"-"`
-}
-
-// ProblemItem is one of several problems (e.g. one feature of an import).
-type ProblemItem struct {
-	Pointer string `json:"pointer,omitempty"`
-	Detail  string `json:"detail"`
-}
-
-func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail) }
-
-func problem(status int, slug, title, detail string) *Problem {
-	return &Problem{Type: ProblemTypePrefix + slug, Title: title, Status: status, Detail: detail}
-}
-
-func badRequest(slug, title, pointer, format string, args ...any) *Problem {
-	p := problem(http.StatusBadRequest, slug, title, fmt.Sprintf(format, args...))
-	p.Pointer = pointer
-	return p
-}
 
 // problemOf maps any handler error to a problem. Input errors are 4xx; a
 // store that cannot answer is 503; only a genuine fault is a 500.
-func problemOf(err error) *Problem {
-	var p *Problem
+func problemOf(err error) *problem.Problem {
+	var p *problem.Problem
 	if errors.As(err, &p) {
+		return p
+	}
+	var ce *check.InputError
+	if errors.As(err, &ce) {
+		p := problem.New(ce.Status, ce.Slug, ce.Title, ce.Detail)
+		p.Pointer = ce.Pointer
 		return p
 	}
 	var ie *geo.InputError
 	if errors.As(err, &ie) {
 		slug, title := "invalid-geometry", "Invalid geometry"
 		status := http.StatusBadRequest
-		return &Problem{Type: ProblemTypePrefix + slug, Title: title, Status: status, Detail: ie.Detail, Pointer: ie.Pointer}
+		return &problem.Problem{Type: problem.TypePrefix + slug, Title: title, Status: status, Detail: ie.Detail, Pointer: ie.Pointer}
 	}
 	var imp *data.ImportError
 	if errors.As(err, &imp) {
-		p := problem(http.StatusUnprocessableEntity, "invalid-import", "Import refused", imp.Error())
+		p := problem.New(http.StatusUnprocessableEntity, "invalid-import", "Import refused", imp.Error())
 		for _, fp := range imp.Problems {
-			p.Errors = append(p.Errors, ProblemItem{Pointer: fmt.Sprintf("/features/%d/geometry%s", fp.Index, fp.Pointer), Detail: fp.Reason})
+			p.Errors = append(p.Errors, problem.Item{Pointer: fmt.Sprintf("/features/%d/geometry%s", fp.Index, fp.Pointer), Detail: fp.Reason})
 		}
 		return p
 	}
@@ -79,36 +51,36 @@ func problemOf(err error) *Problem {
 		}
 		switch he.Code {
 		case http.StatusNotFound:
-			return problem(he.Code, "not-found", "Not found", "no such resource: "+msg)
+			return problem.New(he.Code, "not-found", "Not found", "no such resource: "+msg)
 		case http.StatusMethodNotAllowed:
-			return problem(he.Code, "method-not-allowed", "Method not allowed", msg)
+			return problem.New(he.Code, "method-not-allowed", "Method not allowed", msg)
 		case http.StatusRequestEntityTooLarge:
-			return problem(he.Code, "too-large", "Request too large", fmt.Sprintf("the request body is larger than %d bytes", MaxBodyBytes))
+			return problem.New(he.Code, "too-large", "Request too large", fmt.Sprintf("the request body is larger than %d bytes", MaxBodyBytes))
 		case http.StatusServiceUnavailable:
-			p := problem(he.Code, "unavailable", "Service unavailable", msg)
+			p := problem.New(he.Code, "unavailable", "Service unavailable", msg)
 			p.RetryAfter = 5
 			return p
 		}
 		if he.Code >= 400 && he.Code < 500 {
-			return problem(he.Code, "bad-request", http.StatusText(he.Code), msg)
+			return problem.New(he.Code, "bad-request", http.StatusText(he.Code), msg)
 		}
 	}
 	switch {
 	case errors.Is(err, data.ErrNotFound):
-		return problem(http.StatusNotFound, "not-found", "Not found", err.Error())
+		return problem.New(http.StatusNotFound, "not-found", "Not found", err.Error())
 	case errors.Is(err, data.ErrNoVersion):
-		return problem(http.StatusUnprocessableEntity, "no-layer-version", "No layer version in force", err.Error())
+		return problem.New(http.StatusUnprocessableEntity, "no-layer-version", "No layer version in force", err.Error())
 	case errors.Is(err, data.ErrInvalidImport):
-		return problem(http.StatusUnprocessableEntity, "invalid-import", "Import refused", err.Error())
+		return problem.New(http.StatusUnprocessableEntity, "invalid-import", "Import refused", err.Error())
 	case errors.Is(err, geo.ErrNotCovered):
-		return problem(http.StatusUnprocessableEntity, "as-of-not-covered", "Date not covered by the rules", err.Error())
+		return problem.New(http.StatusUnprocessableEntity, "as-of-not-covered", "Date not covered by the rules", err.Error())
 	case errors.Is(err, data.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		p := problem(http.StatusServiceUnavailable, "unavailable", "Service unavailable",
+		p := problem.New(http.StatusServiceUnavailable, "unavailable", "Service unavailable",
 			"the layer store cannot answer now; no verdict was given: "+err.Error())
 		p.RetryAfter = 5
 		return p
 	}
-	return problem(http.StatusInternalServerError, "internal", "Internal error", "an internal error stopped the request; no verdict was given")
+	return problem.New(http.StatusInternalServerError, "internal", "Internal error", "an internal error stopped the request; no verdict was given")
 }
 
 // errorHandler is the one place errors become responses.

@@ -1,6 +1,7 @@
 // Package server is ecospace's HTTP API (echo): routes, handlers,
 // middleware and the one error handler that turns every error into
-// application/problem+json.
+// application/problem+json. It mounts OGC API – Features (server/ogc)
+// under /ogc; one siting check runs in server/check.
 package server
 
 import (
@@ -16,12 +17,14 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/check"
+	"github.com/zhonglou/ecospace/server/ogc"
+	"github.com/zhonglou/ecospace/server/problem"
 )
 
 // Limits on requests.
 const (
 	MaxBodyBytes   = 10 << 20 // 10 MiB
-	MaxReference   = 200      // characters of a client reference
 	RequestTimeout = 30 * time.Second
 )
 
@@ -82,6 +85,7 @@ type Server struct {
 	batchSlots  chan struct{}
 	cache       *respCache     // encoded layer responses (cache.go)
 	tiles       data.TileStore // the store's own tiles, if it makes them (tiles.go)
+	checker     *check.Checker // one check, from a decoded request to the filed answer
 }
 
 // New builds the API and its routes.
@@ -97,6 +101,7 @@ func New(cfg Config) *Server {
 	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.metrics = newMetrics(cfg.Store)
 	s.store = countingStore{Store: cfg.Store, m: s.metrics}
+	s.checker = check.New(check.Config{Store: s.store, Rules: s.rules, Now: s.now})
 	s.batchSlots = make(chan struct{}, MaxBatches)
 	s.cache = newRespCache(LayerCacheBytes)
 	s.tiles, _ = cfg.Store.(data.TileStore)
@@ -142,6 +147,7 @@ func New(cfg Config) *Server {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metrics.handler())
+	ogc.Register(e, ogc.Config{Store: cfg.Store, Manifest: cfg.Manifest, Log: s.log, Now: cfg.Now, Cache: s})
 	if cfg.Web != nil {
 		e.GET("/*", echo.WrapHandler(cfg.Web))
 	}
@@ -174,12 +180,9 @@ func (s *Server) notRouted(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	c.Response().Header().Set(echo.HeaderAllow, strings.Join(allow, ", "))
-	return problem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
+	return problem.New(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
 		fmt.Sprintf("%s is not allowed on %s; it takes %s", r.Method, clip(r.URL.Path), strings.Join(allow, ", ")))
 }
-
-// Echo exposes the router so that other packages can add routes.
-func (s *Server) Echo() *echo.Echo { return s.echo }
 
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
@@ -198,7 +201,7 @@ func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 		defer cancel()
 		r := c.Request().WithContext(ctx)
 		if r.ContentLength > limit {
-			return problem(http.StatusRequestEntityTooLarge, "too-large", "Request too large",
+			return problem.New(http.StatusRequestEntityTooLarge, "too-large", "Request too large",
 				fmt.Sprintf("the request body is larger than %d bytes, the most this endpoint takes (it has %d)", limit, r.ContentLength))
 		}
 		r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
@@ -233,7 +236,7 @@ func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		p := problem(http.StatusServiceUnavailable, "unavailable", "Not ready", "the layer store does not answer: "+err.Error())
+		p := problem.New(http.StatusServiceUnavailable, "unavailable", "Not ready", "the layer store does not answer: "+err.Error())
 		p.RetryAfter = 5
 		return p
 	}
@@ -248,7 +251,7 @@ func (s *Server) readyz(c echo.Context) error {
 			}
 		}
 	}
-	p := problem(http.StatusServiceUnavailable, "unavailable", "Not ready", "no layers are loaded")
+	p := problem.New(http.StatusServiceUnavailable, "unavailable", "Not ready", "no layers are loaded")
 	p.RetryAfter = 5
 	return p
 }

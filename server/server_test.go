@@ -16,32 +16,23 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/zhonglou/ecospace/data"
-	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/check"
+	"github.com/zhonglou/ecospace/server/problem"
+	"github.com/zhonglou/ecospace/server/servertest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// demoServer is the API on an embedded store with the demo layers.
+// demoServer is the API on the demo app on the embedded store.
 func demoServer(t testing.TB) *Server {
 	t.Helper()
-	return demoServerOn(t, storetest.DemoMem)
+	return serve(servertest.Demo(t))
 }
 
-// demoServerOn serves the demo layers from the store open makes, with the
-// bundled rules.
-func demoServerOn[S data.Store](t testing.TB, open func(testing.TB, *data.Manifest) S) *Server {
-	t.Helper()
-	man, err := data.DemoManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, err := geo.ParseRules(data.RulesFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return New(Config{Store: open(t, man), Rules: rules, Manifest: man, Log: discardLog()})
+// serve is the API on app, logging nothing.
+func serve(app *servertest.App) *Server {
+	return New(Config{Store: app.Store, Rules: app.Rules, Manifest: app.Manifest, Log: discardLog()})
 }
 
 func do(t testing.TB, h http.Handler, method, path, ctype string, body io.Reader) *httptest.ResponseRecorder {
@@ -55,10 +46,10 @@ func do(t testing.TB, h http.Handler, method, path, ctype string, body io.Reader
 	return rec
 }
 
-func postCheckJSON(t testing.TB, h http.Handler, body string) (*httptest.ResponseRecorder, CheckResponse) {
+func postCheckJSON(t testing.TB, h http.Handler, body string) (*httptest.ResponseRecorder, check.Response) {
 	t.Helper()
 	rec := do(t, h, http.MethodPost, "/api/v1/checks", "application/json", strings.NewReader(body))
-	var resp CheckResponse
+	var resp check.Response
 	if rec.Code == http.StatusOK {
 		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 			t.Fatalf("decode %s: %v", rec.Body.String(), err)
@@ -266,11 +257,11 @@ func assertProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, pty
 	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
 		t.Errorf("content type %q", ct)
 	}
-	var p Problem
+	var p problem.Problem
 	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
 		t.Fatalf("problem body: %v", err)
 	}
-	if p.Type != ProblemTypePrefix+ptype || p.Status != status || p.Title == "" {
+	if p.Type != problem.TypePrefix+ptype || p.Status != status || p.Title == "" {
 		t.Errorf("problem %+v, want type %s", p, ptype)
 	}
 	if p.Pointer != pointer {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/problem"
 )
 
 // MVTContentType is the media type of Mapbox vector tiles.
@@ -87,7 +88,7 @@ func (s *Server) buildTile(ctx context.Context, info geo.LayerInfo, asOf time.Ti
 func parseTile(zs, xs, ys string) (z, x, y int, err error) {
 	ys, ok := strings.CutSuffix(ys, ".mvt")
 	if !ok {
-		return 0, 0, 0, problem(http.StatusNotFound, "not-found", "Not found", "tiles are served as …/tiles/{z}/{x}/{y}.mvt")
+		return 0, 0, 0, problem.New(http.StatusNotFound, "not-found", "Not found", "tiles are served as …/tiles/{z}/{x}/{y}.mvt")
 	}
 	var errs [3]error
 	z, errs[0] = strconv.Atoi(zs)
@@ -96,14 +97,14 @@ func parseTile(zs, xs, ys string) (z, x, y int, err error) {
 	for i, e := range errs {
 		if e != nil {
 			name := [3]string{"z", "x", "y"}[i]
-			return 0, 0, 0, badRequest("invalid-tile", "Invalid tile", "/"+name, "tile %s %q is not a whole number", name, clip([3]string{zs, xs, ys}[i]))
+			return 0, 0, 0, problem.BadRequest("invalid-tile", "Invalid tile", "/"+name, "tile %s %q is not a whole number", name, clip([3]string{zs, xs, ys}[i]))
 		}
 	}
 	if z < 0 || z > data.MaxTileZoom {
-		return 0, 0, 0, badRequest("invalid-tile", "Invalid tile", "/z", "tile zoom %d must be from 0 to %d", z, data.MaxTileZoom)
+		return 0, 0, 0, problem.BadRequest("invalid-tile", "Invalid tile", "/z", "tile zoom %d must be from 0 to %d", z, data.MaxTileZoom)
 	}
 	if !data.ValidTile(z, x, y) {
-		return 0, 0, 0, problem(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("there is no tile %d/%d/%d: x and y run from 0 to %d at zoom %d", z, x, y, (1<<z)-1, z))
+		return 0, 0, 0, problem.New(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("there is no tile %d/%d/%d: x and y run from 0 to %d at zoom %d", z, x, y, (1<<z)-1, z))
 	}
 	return z, x, y, nil
 }

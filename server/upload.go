@@ -13,6 +13,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/problem"
 )
 
 // Layer upload limits: a steward's layer file may be larger than a check.
@@ -43,10 +44,10 @@ func (s *Server) putLayer(c echo.Context) error {
 	id := c.Param("id")
 	def, ok := s.man.Def(id)
 	if !ok {
-		return problem(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("no layer %q", clip(id)))
+		return problem.New(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("no layer %q", clip(id)))
 	}
 	if def.Derived != nil {
-		return problem(http.StatusUnprocessableEntity, "invalid-import", "Import refused",
+		return problem.New(http.StatusUnprocessableEntity, "invalid-import", "Import refused",
 			fmt.Sprintf("layer %s is derived from layer %s and recomputed from it; upload %s instead", id, def.Derived.Source, def.Derived.Source))
 	}
 	name, err := uploadName(c.Request().Header.Get(echo.HeaderContentType))
@@ -61,7 +62,7 @@ func (s *Server) putLayer(c echo.Context) error {
 	if v := c.QueryParam("crs"); v != "" {
 		crs, err := geo.ParseCRS(v)
 		if err != nil {
-			return badRequest("unknown-crs", "Unknown CRS", "?crs", "%v", err)
+			return problem.BadRequest("unknown-crs", "Unknown CRS", "?crs", "%v", err)
 		}
 		opts.CRS = crs
 	}
@@ -78,13 +79,13 @@ func (s *Server) putLayer(c echo.Context) error {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return problem(http.StatusRequestEntityTooLarge, "too-large", "Request too large",
+			return problem.New(http.StatusRequestEntityTooLarge, "too-large", "Request too large",
 				fmt.Sprintf("a layer upload may be at most %d bytes; load larger files with `ecospace import`", MaxLayerBodyBytes))
 		}
-		return badRequest("unreadable-body", "Unreadable body", "", "the request body could not be read: %v", err)
+		return problem.BadRequest("unreadable-body", "Unreadable body", "", "the request body could not be read: %v", err)
 	}
 	if size == 0 {
-		return badRequest("invalid-layer", "Empty upload", "", "the request body is empty; send a GeoJSON FeatureCollection or a zipped Shapefile")
+		return problem.BadRequest("invalid-layer", "Empty upload", "", "the request body is empty; send a GeoJSON FeatureCollection or a zipped Shapefile")
 	}
 	feats, info, err := data.ReadLayerFile(name, f, size, opts)
 	if err != nil {
@@ -92,7 +93,7 @@ func (s *Server) putLayer(c echo.Context) error {
 		if errors.Is(err, data.ErrNeedCRS) {
 			detail += "; over HTTP, name it with ?crs="
 		}
-		return problem(http.StatusBadRequest, "invalid-layer", "Unreadable layer file", detail)
+		return problem.New(http.StatusBadRequest, "invalid-layer", "Unreadable layer file", detail)
 	}
 	src := "PUT /api/v1/layers/" + id
 	if k := keyID(c); k != "" {
@@ -130,7 +131,7 @@ func uploadName(ct string) (string, error) {
 	case "application/zip", "application/x-zip-compressed", "application/octet-stream":
 		return "upload.zip", nil
 	}
-	return "", problem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+	return "", problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
 		fmt.Sprintf("send a GeoJSON FeatureCollection as application/geo+json or a zipped Shapefile as application/zip, not %q", clip(ct)))
 }
 
@@ -141,7 +142,7 @@ func uploadValidFrom(c echo.Context) (time.Time, error) {
 	if q == "" {
 		v, ptr = h, "Valid-From"
 	} else if h != "" && h != q {
-		return time.Time{}, badRequest("invalid-date", "Conflicting dates", "?valid_from",
+		return time.Time{}, problem.BadRequest("invalid-date", "Conflicting dates", "?valid_from",
 			"?valid_from=%s and the Valid-From header %q disagree", clip(q), clip(h))
 	}
 	if v == "" {
@@ -149,7 +150,7 @@ func uploadValidFrom(c echo.Context) (time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, v)
 	if err != nil {
-		return time.Time{}, badRequest("invalid-date", "Invalid date", ptr, "valid_from %q is not a date in the form YYYY-MM-DD", clip(v))
+		return time.Time{}, problem.BadRequest("invalid-date", "Invalid date", ptr, "valid_from %q is not a date in the form YYYY-MM-DD", clip(v))
 	}
 	return t, nil
 }

@@ -18,11 +18,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zhonglou/ecospace/cmd/ecospace/gctune"
 	"github.com/zhonglou/ecospace/cmd/ecospace/internal/load"
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/gen"
 	"github.com/zhonglou/ecospace/geo"
-	"github.com/zhonglou/ecospace/internal/gctune"
 	"github.com/zhonglou/ecospace/server"
 )
 

@@ -15,6 +15,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
+	"github.com/zhonglou/ecospace/server/servertest"
 )
 
 const riverCheckBody = `{"geometry":{"type":"Point","coordinates":[119.761976,31.784743]},"category":"chemical"}`
@@ -139,15 +140,10 @@ func (h *holdStore) Relate(ctx context.Context, s *geo.Site, asOf time.Time) (ge
 // serveUntilDone, on SIGTERM (ctx cancelled), stops taking connections
 // but lets a check in flight finish and answer its verdict.
 func TestShutdownFinishesInFlightCheck(t *testing.T) {
-	man, _ := data.DemoManifest()
-	rules, _ := geo.ParseRules(data.RulesFile())
-	mem := data.NewMem(man)
-	if err := data.LoadDemo(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
-		t.Fatal(err)
-	}
-	hold := &holdStore{Store: mem, started: make(chan struct{}, 1), release: make(chan struct{})}
+	app := servertest.Demo(t)
+	hold := &holdStore{Store: app.Store, started: make(chan struct{}, 1), release: make(chan struct{})}
 	log := slog.New(slog.DiscardHandler)
-	srv := server.New(server.Config{Store: hold, Rules: rules, Manifest: man, Log: log})
+	srv := server.New(server.Config{Store: hold, Rules: app.Rules, Manifest: app.Manifest, Log: log})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -12,10 +12,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/zhonglou/ecospace/cmd/ecospace/gctune"
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
-	"github.com/zhonglou/ecospace/internal/gctune"
-	"github.com/zhonglou/ecospace/ogc"
 	"github.com/zhonglou/ecospace/server"
 	"github.com/zhonglou/ecospace/web"
 )
@@ -88,7 +87,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv := server.New(server.Config{Store: app.store, Rules: app.rules, Manifest: app.manifest, Log: log, Basemap: bm, Web: web.Handler(),
 		Keys: keys, RequireKey: *requireKey, RequireKeyForReads: *requireKeyReads, RateLimit: *rateLimit, RateBurst: *rateBurst,
 		CORSOrigins: origins, TrustProxy: *trustProxy})
-	ogc.Register(srv.Echo(), ogc.Config{Store: app.store, Manifest: app.manifest, Log: log, Cache: srv})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

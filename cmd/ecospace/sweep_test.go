@@ -6,9 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,10 +14,6 @@ import (
 	"testing"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
-
-	"github.com/zhonglou/ecospace/data"
-	"github.com/zhonglou/ecospace/geo"
-	"github.com/zhonglou/ecospace/server"
 )
 
 // register is a small enterprise register: firms on the Xinmeng River, in
@@ -134,9 +127,10 @@ func TestSweepCSV(t *testing.T) {
 	}
 }
 
-// A generated register of 2 000 firms, as GeoJSON, answers exactly as the
-// API does for the same sites.
-func TestSweepGeoJSONAgreesWithAPI(t *testing.T) {
+// A generated register of 2 000 firms, as GeoJSON: one report feature per
+// firm, in order, with its fields, meeting every kind of verdict. (The
+// sweep answers as the API does because both run server/check.)
+func TestSweepGeoJSON(t *testing.T) {
 	dir := t.TempDir()
 	var b strings.Builder
 	b.WriteString(`{"type":"FeatureCollection","name":"register","features":[`)
@@ -171,11 +165,6 @@ func TestSweepGeoJSONAgreesWithAPI(t *testing.T) {
 		t.Fatalf("%d features", len(fc.Features))
 	}
 
-	man, _ := data.DemoManifest()
-	rules, _ := geo.ParseRules(data.RulesFile())
-	mem := data.NewMem(man)
-	data.LoadDemo(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom})
-	api := server.New(server.Config{Store: mem, Rules: rules, Manifest: man, Log: slog.New(slog.DiscardHandler)})
 	verdicts := map[string]int{}
 	for i, f := range fc.Features {
 		p := f.Properties
@@ -183,20 +172,6 @@ func TestSweepGeoJSONAgreesWithAPI(t *testing.T) {
 			t.Fatalf("feature %d: %v", i, p)
 		}
 		verdicts[p["verdict"].(string)]++
-		if i%7 != 0 {
-			continue
-		}
-		c := f.Geometry["coordinates"].([]any)
-		body := fmt.Sprintf(`{"geometry":{"type":"Point","coordinates":[%v,%v]},"category":"chemical","as_of":"2026-06-01"}`, c[0], c[1])
-		req := httptest.NewRequest("POST", "/api/v1/checks", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		api.ServeHTTP(rec, req)
-		var resp server.CheckResponse
-		json.Unmarshal(rec.Body.Bytes(), &resp)
-		if rec.Code != http.StatusOK || resp.Verdict != p["verdict"] {
-			t.Errorf("feature %d: sweep says %v, the API %d %s", i, p["verdict"], rec.Code, resp.Verdict)
-		}
 	}
 	if verdicts["prohibited"] == 0 || verdicts["allowed"] == 0 || verdicts["outside_coverage"] == 0 {
 		t.Errorf("verdicts %v: the register should meet every case", verdicts)

@@ -17,12 +17,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/zhonglou/ecospace/cmd/ecospace/gctune"
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
-	"github.com/zhonglou/ecospace/internal/gctune"
-	"github.com/zhonglou/ecospace/ogc"
 	"github.com/zhonglou/ecospace/server"
 )
 
@@ -106,8 +105,7 @@ func BenchmarkMemHTTPWrk(b *testing.B) {
 	wrkChecks(b, mem, "")
 }
 
-// serveLoopback serves the whole API (with the OGC routes, as serve.go
-// mounts them) on the store at a loopback address until the benchmark ends.
+// serveLoopback serves the whole API (server.New mounts the OGC routes) on the store at a loopback address until the benchmark ends.
 func serveLoopback(b *testing.B, s data.Store) string {
 	rules, err := geo.ParseRules(data.RulesFile())
 	if err != nil {
@@ -116,7 +114,6 @@ func serveLoopback(b *testing.B, s data.Store) string {
 	man, _ := data.DemoManifest()
 	log := slog.New(slog.DiscardHandler)
 	srv := server.New(server.Config{Store: s, Rules: rules, Manifest: man, Log: log})
-	ogc.Register(srv.Echo(), ogc.Config{Store: s, Manifest: man, Log: log, Cache: srv})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

@@ -439,6 +439,6 @@ func (h *handler) item(c echo.Context) error {
 }
 
 func featureNotFound(id, fid string, asOf time.Time) error {
-	return problem(http.StatusNotFound, "not-found", "Feature not found",
+	return paramProblem(http.StatusNotFound, "not-found", "Feature not found",
 		fmt.Sprintf("collection %q has no feature %q in the layer version in force on %s", clip(id), clip(fid), asOf.Format(time.DateOnly)), "")
 }

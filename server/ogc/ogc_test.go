@@ -22,26 +22,19 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
-	"github.com/zhonglou/ecospace/ogc"
 	"github.com/zhonglou/ecospace/server"
+	"github.com/zhonglou/ecospace/server/problem"
+	"github.com/zhonglou/ecospace/server/servertest"
 )
 
-// The handler suite runs against any data.Store with the demo layers
-// loaded (storetest.Opener). TestOGCMem runs it on the embedded store; the
-// PostGIS run is the same call with the PostGIS opener (see pg_test.go, or
-// add: func TestOGCPostGIS(t *testing.T) { runSuite(t, <pg opener>) }).
+// The handler suite runs against the demo app on any store
+// (servertest.Demo, servertest.DemoPG). TestOGCMem runs it on the embedded
+// store; TestOGCPostGIS (pg_test.go) on PostGIS.
 
-func openDemoMem(t *testing.T) data.Store {
-	t.Helper()
-	man, err := data.DemoManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := storetest.DemoMem(t, man)
-	return s
-}
+// opener makes a fresh demo app.
+type opener func(testing.TB) *servertest.App
 
-func TestOGCMem(t *testing.T) { runSuite(t, openDemoMem) }
+func TestOGCMem(t *testing.T) { runSuite(t, servertest.Demo) }
 
 // now is the suite's clock: noon in China on storetest.AsOf.
 var now = time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)
@@ -53,22 +46,11 @@ const (
 	uri4549  = "http://www.opengis.net/def/crs/EPSG/0/4549"
 )
 
-// newAPI is the whole HTTP API (server.New, whose error handler writes the
-// problems) with the OGC routes registered as serve.go does.
-func newAPI(t testing.TB, s data.Store) http.Handler {
-	t.Helper()
-	man, err := data.DemoManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, err := geo.ParseRules(data.RulesFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := server.New(server.Config{Store: s, Rules: rules, Manifest: man, Log: log, Now: func() time.Time { return now }})
-	ogc.Register(srv.Echo(), ogc.Config{Store: s, Manifest: man, Log: log, Now: func() time.Time { return now }, Cache: srv})
-	return srv
+// newAPI is the whole HTTP API: server.New mounts the OGC routes, and its
+// error handler writes their problems.
+func newAPI(app *servertest.App) http.Handler {
+	return server.New(server.Config{Store: app.Store, Rules: app.Rules, Manifest: app.Manifest,
+		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
 }
 
 type response struct {
@@ -151,7 +133,7 @@ func problemOK(t testing.TB, r response, status int, param string) {
 		Status                                 int
 	}
 	r.json(t, &p)
-	if p.Status != status || !strings.HasPrefix(p.Type, server.ProblemTypePrefix) || p.Title == "" || p.Detail == "" || p.Instance == "" {
+	if p.Status != status || !strings.HasPrefix(p.Type, problem.TypePrefix) || p.Title == "" || p.Detail == "" || p.Instance == "" {
 		t.Errorf("problem %+v", p)
 	}
 	if param != "" && p.Pointer != "?"+param {
@@ -279,9 +261,9 @@ func importSynthetic(t testing.TB, s data.Store, n int) []geo.Feature {
 }
 
 // runSuite is every handler test, against the stores open returns.
-func runSuite(t *testing.T, open storetest.Opener) {
-	s := open(t)
-	h := newAPI(t, s)
+func runSuite(t *testing.T, open opener) {
+	app := open(t)
+	s, h := app.Store, newAPI(app)
 	for _, tc := range []struct {
 		name string
 		f    func(*testing.T, data.Store, http.Handler)
@@ -309,9 +291,10 @@ func runSuite(t *testing.T, open storetest.Opener) {
 	// These share a second store, with a synthetic green-corridors version
 	// of 600 squares and an L (valid from 2025-06-01) over the demo one.
 	t.Run("Synthetic", func(t *testing.T) {
-		s := open(t)
+		app := open(t)
+		s := app.Store
 		syn := importSynthetic(t, s, 600)
-		h := newAPI(t, s)
+		h := newAPI(app)
 		for _, tc := range []struct {
 			name string
 			f    func(*testing.T, data.Store, http.Handler, []geo.Feature)
@@ -1199,8 +1182,8 @@ func testStreaming(t *testing.T, s data.Store, h http.Handler, _ []geo.Feature) 
 // same request gets the same bytes (with a strong ETag, gzip when asked),
 // If-None-Match gets 304, and an import makes both the body and the ETag
 // new at once, on a store of its own.
-func testItemsCache(t *testing.T, s data.Store) {
-	h := newAPI(t, s)
+func testItemsCache(t *testing.T, app *servertest.App) {
+	s, h := app.Store, newAPI(app)
 	const page = "/ogc/collections/green-corridors/items?limit=3&bbox=119.7,31.7,120,31.9"
 	first := get(t, h, page)
 	first.want(t, 200, "application/geo+json")

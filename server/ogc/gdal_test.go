@@ -23,6 +23,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/servertest"
 )
 
 // TestGDAL drives GDAL's OGC API – Features client (the OAPIF driver of
@@ -39,11 +40,11 @@ import (
 // axis order, northing first. GDAL 3.7 and later take -oo CRS=EPSG:4549,
 // read the server's coordinates as authority-ordered (its default
 // SERVER_FEATURE_AXIS_ORDER=AUTHORITY_COMPLIANT) and write easting first.
-func TestGDAL(t *testing.T) { testGDAL(t, openDemoMem) }
+func TestGDAL(t *testing.T) { testGDAL(t, servertest.Demo) }
 
 // testGDAL is TestGDAL on the stores open returns (the PostGIS run would be
-// testGDAL(t, openDemoPG); the handler suite already runs on both).
-func testGDAL(t *testing.T, open storetest.Opener) {
+// testGDAL(t, servertest.DemoPG); the handler suite already runs on both).
+func testGDAL(t *testing.T, open opener) {
 	for _, tool := range []string{"ogrinfo", "ogr2ogr"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is not on PATH: install gdal-bin (apt-get install gdal-bin; scripts/test-deps.sh does it) — this test never skips", tool)
@@ -52,8 +53,8 @@ func testGDAL(t *testing.T, open storetest.Opener) {
 	major, minor := gdalVersion(t)
 	t.Logf("GDAL %d.%d", major, minor)
 
-	s := open(t)
-	api := newAPI(t, s)
+	app := open(t)
+	s, api := app.Store, newAPI(app)
 	var mu sync.Mutex
 	var requests []*url.URL
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,29 +1,30 @@
-package server
+package check
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"net/http"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/servertest"
 )
 
-// TestEncodeCheckResponseMatchesMarshal: the spliced encoder writes exactly
-// what encoding/json writes for the whole CheckResponse, for points,
-// parcels (with conflict geometry), lines, sites outside the district and
-// every category, so clients decoding either see the same document.
-func TestEncodeCheckResponseMatchesMarshal(t *testing.T) {
-	s := demoServer(t)
+// TestEncodeMatchesMarshal: the spliced encoder writes exactly what
+// encoding/json writes for the whole Response, for points, parcels (with
+// conflict geometry), lines, sites outside the district and every
+// category, so clients decoding either see the same document.
+func TestEncodeMatchesMarshal(t *testing.T) {
+	app := servertest.Demo(t)
+	c := New(Config{Store: app.Store, Rules: app.Rules})
 	rng := rand.New(rand.NewPCG(3, 4))
 	cats := []string{"chemical", "polluting-industry", "warehousing-logistics", "residential", "theme-park",
 		"linear-infrastructure", "sewage-outfall", "ecological"}
@@ -41,29 +42,24 @@ func TestEncodeCheckResponseMatchesMarshal(t *testing.T) {
 		default:
 			geom = fmt.Sprintf(`{"type":"LineString","coordinates":[[%f,%f],[%f,%f]]}`, lon, lat, lon+0.02, lat+0.01)
 		}
-		ref := ""
+		req := Request{Geometry: json.RawMessage(geom), Category: cats[i%len(cats)], AsOf: "2026-06-01"}
 		if i%2 == 0 {
-			ref = fmt.Sprintf(`,"reference":"审批-%d \"q\" <&>"`, i)
+			req.Reference = fmt.Sprintf(`审批-%d "q" <&>`, i)
 		}
-		body := fmt.Sprintf(`{"geometry":%s,"category":%q,"as_of":"2026-06-01"%s}`, geom, cats[i%len(cats)], ref)
-		rec := do(t, s, http.MethodPost, "/api/v1/checks", "application/json", strings.NewReader(body))
-		if rec.Code != http.StatusOK {
-			t.Fatalf("%s: %d %s", body, rec.Code, rec.Body)
+		ans, err := c.Check(context.Background(), "", req)
+		if err != nil {
+			t.Fatalf("%+v: %v", req, err)
 		}
-		var resp CheckResponse
-		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-			t.Fatal(err)
-		}
-		kinds[resp.Verdict]++
-		if len(resp.Conflicts) > 60 {
+		kinds[ans.Response.Verdict]++
+		if len(ans.Response.Conflicts) > 60 {
 			kinds["with conflicts"]++
 		}
-		want, err := json.Marshal(&resp)
+		want, err := json.Marshal(ans.Response)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(rec.Body.Bytes(), want) {
-			t.Fatalf("%s:\n got %s\nwant %s", body, rec.Body, want)
+		if !bytes.Equal(ans.Document, want) {
+			t.Fatalf("%s:\n got %s\nwant %s", geom, ans.Document, want)
 		}
 	}
 	// The sample must reach every kind of answer, or it proves little.
@@ -74,12 +70,12 @@ func TestEncodeCheckResponseMatchesMarshal(t *testing.T) {
 	}
 }
 
-// TestEncodeCheckResponseEveryField fills every field of every type in a
-// CheckResponse by reflection (some left empty, to take the omitempty and
+// TestEncodeEveryField fills every field of every type in a Response by
+// reflection (some left empty, to take the omitempty and
 // null paths) with strings and numbers that need escaping or exponents, so
 // a field added to any of them that the hand encoder does not write fails
 // here even when no demo check sets it.
-func TestEncodeCheckResponseEveryField(t *testing.T) {
+func TestEncodeEveryField(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	strs := []string{"", "a", "新孟河 <&>", "q\"\\\n\t\x01", "\u2028", "bad\xff", "第三条"}
 	floats := []float64{0, 1, -2.5, 1e-7, 3e21, 0.1 + 0.2, 1234567.125}
@@ -132,9 +128,9 @@ func TestEncodeCheckResponseEveryField(t *testing.T) {
 		}
 	}
 	for range 2000 {
-		var resp CheckResponse
+		var resp Response
 		fill(reflect.ValueOf(&resp).Elem())
-		got, err := encodeCheckResponse(&resp)
+		got, err := encode(&resp)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,7 +142,7 @@ func TestEncodeCheckResponseEveryField(t *testing.T) {
 			t.Fatalf("\n got %s\nwant %s", got, want)
 		}
 	}
-	if _, err := encodeCheckResponse(&CheckResponse{CheckHead: CheckHead{Coverage: geo.Coverage{InsideRatio: math.NaN()}}}); !errors.Is(err, geo.ErrJSONNumber) {
+	if _, err := encode(&Response{Head: Head{Coverage: geo.Coverage{InsideRatio: math.NaN()}}}); !errors.Is(err, geo.ErrJSONNumber) {
 		t.Errorf("NaN inside_ratio: error %v, want geo.ErrJSONNumber", err)
 	}
 }

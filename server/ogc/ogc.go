@@ -24,7 +24,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/zhonglou/ecospace/data"
-	"github.com/zhonglou/ecospace/server"
+	"github.com/zhonglou/ecospace/server/problem"
 )
 
 // Prefix is where the API is mounted.
@@ -92,9 +92,9 @@ type handler struct {
 	props  map[string][]property // by layer id + "@" + version
 }
 
-// Register mounts the API under /ogc on e. Its errors are returned as
-// *server.Problem, which the error handler of server.New writes as
-// application/problem+json; e should be that server's router.
+// Register mounts the API under /ogc on e; server.New calls it on its
+// router. Its errors are returned as *problem.Problem, which the error
+// handler of that router (server's) writes as application/problem+json.
 func Register(e *echo.Echo, cfg Config) {
 	h := &handler{cfg: cfg, store: cfg.Store, log: cfg.Log, now: cfg.Now, props: map[string][]property{}}
 	if h.log == nil {
@@ -116,7 +116,7 @@ func Register(e *echo.Echo, cfg Config) {
 	g.GET("/collections/:collectionId/items", h.items)
 	g.GET("/collections/:collectionId/items/:featureId", h.item)
 	g.Any("/*", func(c echo.Context) error {
-		return problem(http.StatusNotFound, "not-found", "Not found",
+		return paramProblem(http.StatusNotFound, "not-found", "Not found",
 			"no such OGC API resource: "+c.Request().URL.Path+"; the landing page is "+Prefix, "")
 	})
 }
@@ -128,20 +128,21 @@ func (h *handler) today() time.Time { return data.DateOf(h.now().In(china)) }
 
 // ---- problems -------------------------------------------------------------
 
-func problem(status int, slug, title, detail, param string) *server.Problem {
-	p := &server.Problem{Type: server.ProblemTypePrefix + slug, Title: title, Status: status, Detail: detail}
+// paramProblem is a problem pointing at query parameter param, if any.
+func paramProblem(status int, slug, title, detail, param string) *problem.Problem {
+	p := problem.New(status, slug, title, detail)
 	if param != "" {
 		p.Pointer = "?" + param
 	}
 	return p
 }
 
-func badParam(param, slug, title, format string, args ...any) *server.Problem {
-	return problem(http.StatusBadRequest, slug, title, fmt.Sprintf(format, args...), param)
+func badParam(param, slug, title, format string, args ...any) *problem.Problem {
+	return paramProblem(http.StatusBadRequest, slug, title, fmt.Sprintf(format, args...), param)
 }
 
-func collectionNotFound(id string) *server.Problem {
-	return problem(http.StatusNotFound, "not-found", "Collection not found",
+func collectionNotFound(id string) *problem.Problem {
+	return paramProblem(http.StatusNotFound, "not-found", "Collection not found",
 		fmt.Sprintf("there is no collection %q; GET %s/collections lists them", clip(id), Prefix), "")
 }
 
@@ -171,7 +172,7 @@ func query(c echo.Context, known ...string) (url.Values, error) {
 	return out, nil
 }
 
-func unknownParam(k string, known []string) *server.Problem {
+func unknownParam(k string, known []string) *problem.Problem {
 	known = append([]string(nil), known...)
 	sort.Strings(known)
 	return badParam(k, "unknown-parameter", "Unknown parameter",

@@ -1,0 +1,124 @@
+package check
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/geo"
+)
+
+// MaxReference is how many characters of a client reference are kept.
+const MaxReference = 200
+
+// The statuses of input errors: the HTTP statuses the API answers with.
+const (
+	statusBadRequest    = 400
+	statusTooLarge      = 413 // Content Too Large
+	statusUnprocessable = 422 // Unprocessable Content
+)
+
+// InputError is a request that cannot be checked as it stands: what is
+// wrong (Detail), where (Pointer: a JSON pointer into the request), and
+// the HTTP status, problem type slug and title the API answers it with.
+// Errors in the geometry itself are *geo.InputError.
+type InputError struct {
+	Status  int
+	Slug    string
+	Title   string
+	Pointer string
+	Detail  string
+}
+
+// Error reads as the problem the API answers with does.
+func (e *InputError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Detail) }
+
+func badInput(slug, title, pointer, format string, args ...any) *InputError {
+	return &InputError{Status: statusBadRequest, Slug: slug, Title: title, Pointer: pointer, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Validate checks a request's fields and builds its site; ptr prefixes
+// the pointers of its errors (a batch's features live below /features/N).
+func (c *Checker) Validate(req Request, ptr string) (*Input, error) {
+	in := &Input{}
+	if req.Category == "" {
+		return nil, badInput("missing-category", "Missing category", ptr+"/category",
+			"category is required; one of %s", strings.Join(c.rules.CategoryIDs(), ", "))
+	}
+	var err error
+	if in.Category, err = c.Category(req.Category, ptr+"/category"); err != nil {
+		return nil, err
+	}
+	crs, err := geo.ParseCRS(req.CRS)
+	if err != nil {
+		return nil, badInput("unknown-crs", "Unknown CRS", ptr+"/crs", "%v", err)
+	}
+	in.CRS = crs
+	if in.AsOf, err = c.ParseAsOf(req.AsOf, ptr+"/as_of"); err != nil {
+		return nil, err
+	}
+	if n := len([]rune(req.Reference)); n > MaxReference {
+		return nil, badInput("invalid-reference", "Reference too long", ptr+"/reference",
+			"reference has %d characters; at most %d are kept", n, MaxReference)
+	}
+	if strings.IndexFunc(req.Reference, func(r rune) bool { return unicode.IsControl(r) }) >= 0 {
+		return nil, badInput("invalid-reference", "Invalid reference", ptr+"/reference", "reference must not contain control characters")
+	}
+	in.Reference = req.Reference
+	g, err := geo.DecodeGeometry(req.Geometry, ptr+"/geometry", geo.MaxVertices)
+	if err != nil {
+		return nil, vertexError(err)
+	}
+	if in.Site, err = geo.NewSite(g, crs, ptr+"/geometry"); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// Category finds a category by its id; ptr is where it was given.
+func (c *Checker) Category(id, ptr string) (geo.Category, error) {
+	cat, ok := c.rules.Category(id)
+	if !ok {
+		return geo.Category{}, badInput("unknown-category", "Unknown category", ptr,
+			"category %q is not known; use one of %s", clip(id), strings.Join(c.rules.CategoryIDs(), ", "))
+	}
+	return cat, nil
+}
+
+// ParseAsOf reads a date YYYY-MM-DD the rules answer for; "" is today in
+// China. ptr is where it was given.
+func (c *Checker) ParseAsOf(v, ptr string) (time.Time, error) {
+	if v == "" {
+		return data.DateOf(data.Today()), nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, badInput("invalid-date", "Invalid date", ptr, "%q is not a date in the form YYYY-MM-DD", clip(v))
+	}
+	if !c.rules.Covers(t) {
+		return time.Time{}, &InputError{Status: statusUnprocessable, Slug: "as-of-not-covered", Title: "Date not covered by the rules", Pointer: ptr,
+			Detail: fmt.Sprintf("as_of %s is before %s, the first day rules version %s answers for", v, c.rules.ValidFrom, c.rules.Version)}
+	}
+	return t, nil
+}
+
+// vertexError turns the vertex limit into a 413; other errors in the
+// geometry stay *geo.InputError (400 invalid-geometry).
+func vertexError(err error) error {
+	var tv *geo.TooManyVerticesError
+	if errors.As(err, &tv) {
+		return &InputError{Status: statusTooLarge, Slug: "too-many-vertices", Title: "Too many vertices", Pointer: tv.Pointer, Detail: tv.Detail()}
+	}
+	return err
+}
+
+// clip shortens echoed input so that errors never repeat a huge value.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:60]) + "…"
+	}
+	return s
+}
