@@ -6,24 +6,11 @@ package data
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/zhonglou/ecospace/geo"
-)
-
-var (
-	// ErrNotFound: no such layer, feature or check.
-	ErrNotFound = errors.New("data: not found")
-	// ErrUnavailable: the store cannot answer now (database down, pool
-	// exhausted); callers answer 503 and never a verdict.
-	ErrUnavailable = errors.New("data: store unavailable")
-	// ErrNoVersion: a layer has no version in force on the requested date.
-	ErrNoVersion = errors.New("data: no layer version in force")
-	// ErrInvalidImport: an import was refused for its content.
-	ErrInvalidImport = errors.New("data: invalid import")
 )
 
 // FeatureQuery selects features of one layer.
@@ -88,19 +75,4 @@ type Store interface {
 	// Ping reports whether the store can answer.
 	Ping(ctx context.Context) error
 	Close() error
-}
-
-// China's clock decides which day "today" is for as_of and valid_from.
-var china = time.FixedZone("CST", 8*3600)
-
-// Today is the current date in China, at midnight UTC, the form every
-// date in ecospace takes.
-func Today() time.Time {
-	return DateOf(time.Now().In(china))
-}
-
-// DateOf truncates t to its calendar date, as midnight UTC.
-func DateOf(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
