@@ -31,6 +31,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/gen"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -61,7 +62,7 @@ func provinceMem(tb testing.TB) (*data.Mem, int64) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -86,12 +87,12 @@ func (fatalTB) Fatal(args ...any)         { panic(fmt.Sprint(args...)) }
 func (fatalTB) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }
 
 func demoMem(tb testing.TB) *data.Mem {
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	mem := data.NewMem(man)
-	if err := data.LoadDemo(context.Background(), mem, man, data.ImportOptions{ValidFrom: validFrom}); err != nil {
+	if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: validFrom}); err != nil {
 		tb.Fatal(err)
 	}
 	return mem
@@ -304,7 +305,7 @@ func BenchmarkMemRelateParcel(b *testing.B) {
 // The embedded store keeps the last MemCheckLimit checks, dropping the
 // oldest first, at a constant cost per save.
 func TestMemCheckLimitRing(t *testing.T) {
-	man, _ := data.DemoManifest()
+	man, _ := demo.Manifest()
 	mem := data.NewMem(man)
 	ctx := context.Background()
 	n := data.MemCheckLimit + 2500

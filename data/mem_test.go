@@ -4,13 +4,14 @@ import (
 	"testing"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/storetest"
 )
 
 // OpenDemoMem returns an embedded store with the demo layers loaded.
 func openDemoMem(t *testing.T) data.Store {
 	t.Helper()
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}

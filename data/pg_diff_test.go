@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -43,7 +44,7 @@ func TestDifferential(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	sf "github.com/peterstace/simplefeatures/geom"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -34,7 +35,7 @@ func featureIDs(t *testing.T, s data.Store, layer string, q data.FeatureQuery) [
 // both stores select the same features in the same order, from the demo
 // layers and from a layer of 3 000 parcels (several pages).
 func TestPGFeaturesSameAsMem(t *testing.T) {
-	man, _ := data.DemoManifest()
+	man, _ := demo.Manifest()
 	mem := data.NewMem(man)
 	loadDemo(t, mem)
 	pg := openDemoPG(t)

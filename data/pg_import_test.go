@@ -20,6 +20,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
@@ -465,7 +466,7 @@ func TestPGMigrateConcurrently(t *testing.T) {
 	}
 	// Opening without Migrate works on a migrated database and refuses
 	// an empty one.
-	man, _ := data.DemoManifest()
+	man, _ := demo.Manifest()
 	if s, err := data.OpenPostGIS(tctx(t, time.Minute), fresh, man, data.PGOptions{}); err != nil {
 		t.Errorf("open migrated: %v", err)
 	} else {

@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -228,7 +229,7 @@ func TestPGReadPool(t *testing.T) {
 // river, at several zooms; an empty tile is empty.
 func TestPGTile(t *testing.T) {
 	pg := openDemoPG(t)
-	man, _ := data.DemoManifest()
+	man, _ := demo.Manifest()
 	mem := data.NewMem(man)
 	loadDemo(t, mem)
 	ctx := tctx(t, time.Minute)

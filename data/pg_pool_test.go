@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -288,7 +289,7 @@ func TestPGUnavailable(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	closed := ln.Addr().String()
 	ln.Close()
-	man, _ := data.DemoManifest()
+	man, _ := demo.Manifest()
 	_, err = data.OpenPostGIS(tctx(t, 10*time.Second), "postgres://postgres@"+closed+"/postgres?sslmode=disable", man, data.PGOptions{})
 	if !errors.Is(err, data.ErrUnavailable) {
 		t.Errorf("open on a closed port: err %v, want ErrUnavailable", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/data/storetest"
 )
@@ -22,7 +23,7 @@ func openPG(t testing.TB, opts data.PGOptions) (*data.PG, string) {
 
 func openPGAt(t testing.TB, url string, opts data.PGOptions) *data.PG {
 	t.Helper()
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,13 +55,13 @@ func openDemoPG(t testing.TB) *data.PG {
 
 func loadDemo(t testing.TB, s data.Store) {
 	t.Helper()
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	if err := data.LoadDemo(ctx, s, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
+	if err := demo.Load(ctx, s, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/ogc"
@@ -33,7 +34,7 @@ import (
 
 func openDemoMem(t *testing.T) data.Store {
 	t.Helper()
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ const (
 // problems) with the OGC routes registered as serve.go does.
 func newAPI(t testing.TB, s data.Store) http.Handler {
 	t.Helper()
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -109,7 +110,7 @@ func TestLayerCacheGzipMiss(t *testing.T) {
 // An import makes a new version: the next read resolves it, so old
 // responses and validators stop matching without any invalidation.
 func TestLayerCacheNewVersion(t *testing.T) {
-	man, _ := data.DemoManifest()
+	man, _ := demo.Manifest()
 	rules, _ := geo.ParseRules(data.RulesFile())
 	mem := storetest.DemoMem(t, man)
 	s := New(Config{Store: mem, Rules: rules, Manifest: man, Log: discardLog()})

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -47,7 +48,7 @@ func keyedServer(t testing.TB, tweak func(*Config)) (*Server, testKeys) {
 
 func keyedConfig(t testing.TB) (Config, testKeys) {
 	t.Helper()
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -650,7 +651,7 @@ type probe struct {
 // by itself within 5 s.
 func TestPostGISDownAndBack(t *testing.T) {
 	pg := newPGCluster(t)
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -662,7 +663,7 @@ func TestPostGISDownAndBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	if err := data.LoadDemo(ctx, store, man, data.ImportOptions{ValidFrom: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+	if err := demo.Load(ctx, store, man, data.ImportOptions{ValidFrom: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(New(Config{Store: store, Rules: rules, Manifest: man, Log: discardLog()}))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -75,7 +76,7 @@ func (p panicStore) Relate(ctx context.Context, site *geo.Site, asOf time.Time) 
 // that feature's problem; the other features are answered and the
 // process goes on.
 func TestPanicInBatchWorker(t *testing.T) {
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}

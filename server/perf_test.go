@@ -19,6 +19,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/gen"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -27,7 +28,7 @@ import (
 // ecospace gen makes: zones polygons with vertices in all.
 func genServer(tb testing.TB, zones, vertices int) (*Server, *data.Mem) {
 	tb.Helper()
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -37,7 +38,7 @@ func genServer(tb testing.TB, zones, vertices int) (*Server, *data.Mem) {
 	}
 	mem := data.NewMem(man)
 	ctx := context.Background()
-	if err := data.LoadDemo(ctx, mem, man, data.ImportOptions{ValidFrom: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+	if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 		tb.Fatal(err)
 	}
 	o := gen.Defaults()

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/storetest"
 )
 
@@ -15,7 +15,7 @@ import (
 // with and without a bbox. Derived bands are drawn by each store's own
 // buffer and are compared by the conformance suite instead.
 func TestLayerBytesSameOnPostGIS(t *testing.T) {
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}

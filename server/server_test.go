@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -33,7 +34,7 @@ func demoServer(t testing.TB) *Server {
 // bundled rules.
 func demoServerOn[S data.Store](t testing.TB, open func(testing.TB, *data.Manifest) S) *Server {
 	t.Helper()
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/gen"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/internal/gctune"
@@ -409,7 +410,7 @@ func (c *benchChild) stop() {
 // ADDR INFO" on stdout once it listens.
 func benchServeChild(ctx context.Context, addr, dataDir string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		return err
 	}
@@ -421,7 +422,7 @@ func benchServeChild(ctx context.Context, addr, dataDir string, stdout, stderr i
 	start := time.Now()
 	info := "demo layers"
 	if dataDir == "" {
-		if err := data.LoadDemo(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
 			return err
 		}
 	} else {

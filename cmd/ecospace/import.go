@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -61,7 +62,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	validFrom := fs.String("valid-from", "", "date the new version is in force from, YYYY-MM-DD (default: today in China; with --demo 2023-01-01)")
 	makeValid := fs.Bool("make-valid", false, "repair invalid geometries in the database (ST_MakeValid) instead of refusing the import")
 	dryRun := fs.Bool("dry-run", false, "read and check the file, print the summary, store nothing (needs no database)")
-	demo := fs.Bool("demo", false, "load the bundled demo layers instead of a file")
+	demoFlag := fs.Bool("demo", false, "load the bundled demo layers instead of a file")
 	dbURL := fs.String("database-url", envOr("DATABASE_URL", ""), "PostgreSQL/PostGIS URL (DATABASE_URL)")
 	migrate := fs.Bool("migrate", false, "apply missing schema migrations before importing")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
@@ -79,7 +80,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() > 0 {
 		return bad("unexpected argument %q", fs.Arg(0))
 	}
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		from = t
 	}
-	if *demo {
+	if *demoFlag {
 		if *layer != "" || *file != "" || *crsFlag != "" || *encFlag != "" {
 			return bad("--demo loads the bundled layers; it takes no --layer, --file, --crs or --encoding")
 		}
@@ -111,7 +112,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	var def geo.LayerDef
-	if !*demo {
+	if !*demoFlag {
 		var ok bool
 		if def, ok = man.Def(*layer); !ok {
 			return bad("unknown layer %q; importable layers: %s", *layer, strings.Join(importable(man), ", "))
@@ -128,7 +129,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return bad("%v", err)
 	}
 
-	if *demo {
+	if *demoFlag {
 		return importDemo(ctx, log, man, from, *dryRun, *dbURL, *migrate, stdout)
 	}
 
@@ -317,7 +318,7 @@ func derivedVersions(ctx context.Context, s data.Store, man *data.Manifest, laye
 func importDemo(ctx context.Context, log *slog.Logger, man *data.Manifest, from time.Time, dryRun bool, dbURL string, migrate bool, stdout io.Writer) error {
 	start := time.Now()
 	if dryRun {
-		feats, err := data.DemoFeatures(man)
+		feats, err := demo.Features(man)
 		if err != nil {
 			return err
 		}
@@ -338,7 +339,7 @@ func importDemo(ctx context.Context, log *slog.Logger, man *data.Manifest, from 
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer store.Close()
-	if err := data.LoadDemo(ctx, store, man, data.ImportOptions{ValidFrom: from}); err != nil {
+	if err := demo.Load(ctx, store, man, data.ImportOptions{ValidFrom: from}); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted (%v): the layer being imported was not stored; layers imported before it were", ctx.Err())
 		}

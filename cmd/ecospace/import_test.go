@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -137,13 +138,13 @@ func TestImportCommand(t *testing.T) {
 // itself is tested in package data.
 func memStore(t *testing.T, loadDemo bool) *data.Mem {
 	t.Helper()
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
 	mem := data.NewMem(man)
 	if loadDemo {
-		if err := data.LoadDemo(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+		if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -304,7 +305,7 @@ func TestImportCommandPostGIS(t *testing.T) {
 		}
 	}
 
-	man, _ := data.DemoManifest()
+	man, _ := demo.Manifest()
 	store, err := data.OpenPostGIS(context.Background(), dbURL, man, data.PGOptions{})
 	if err != nil {
 		t.Fatal(err)

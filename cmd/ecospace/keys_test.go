@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
 )
@@ -139,10 +140,10 @@ func (h *holdStore) Relate(ctx context.Context, s *geo.Site, asOf time.Time) (ge
 // serveUntilDone, on SIGTERM (ctx cancelled), stops taking connections
 // but lets a check in flight finish and answer its verdict.
 func TestShutdownFinishesInFlightCheck(t *testing.T) {
-	man, _ := data.DemoManifest()
+	man, _ := demo.Manifest()
 	rules, _ := geo.ParseRules(data.RulesFile())
 	mem := data.NewMem(man)
-	if err := data.LoadDemo(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+	if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
 		t.Fatal(err)
 	}
 	hold := &holdStore{Store: mem, started: make(chan struct{}, 1), release: make(chan struct{})}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/internal/gctune"
 	"github.com/zhonglou/ecospace/ogc"
@@ -151,7 +152,7 @@ func loadRules(path string) (*geo.RuleSet, error) {
 // readURL if set; else the embedded store with the demo layers) with the
 // layer manifest.
 func openApp(ctx context.Context, log *slog.Logger, rules *geo.RuleSet, databaseURL, readURL string, migrate bool) (*app, error) {
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 )
 
 // openStore opens the layer store every subcommand works on: with no
@@ -22,14 +23,14 @@ func openStore(ctx context.Context, log *slog.Logger, databaseURL string, migrat
 // read-only database reads go to); Migrate and Log are set from the
 // arguments.
 func openStoreWith(ctx context.Context, log *slog.Logger, databaseURL string, migrate bool, opts data.PGOptions) (data.Store, error) {
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		return nil, err
 	}
 	if databaseURL == "" {
 		mem := data.NewMem(man)
 		start := time.Now()
-		if err := data.LoadDemo(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
 			return nil, err
 		}
 		log.Info("embedded store ready with demo layers", "ms", time.Since(start).Milliseconds())

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
 )
@@ -171,10 +172,10 @@ func TestSweepGeoJSONAgreesWithAPI(t *testing.T) {
 		t.Fatalf("%d features", len(fc.Features))
 	}
 
-	man, _ := data.DemoManifest()
+	man, _ := demo.Manifest()
 	rules, _ := geo.ParseRules(data.RulesFile())
 	mem := data.NewMem(man)
-	data.LoadDemo(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom})
+	demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom})
 	api := server.New(server.Config{Store: mem, Rules: rules, Manifest: man, Log: slog.New(slog.DiscardHandler)})
 	verdicts := map[string]int{}
 	for i, f := range fc.Features {

@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/gen"
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/geo"
@@ -49,7 +50,7 @@ func BenchmarkPGLayerReads(b *testing.B) {
 
 // BenchmarkMemLayerReads is the same on the embedded store.
 func BenchmarkMemLayerReads(b *testing.B) {
-	man, _ := data.DemoManifest()
+	man, _ := demo.Manifest()
 	mem := data.NewMem(man)
 	loadDemo(b, mem)
 	layerReads(b, mem, "")

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
@@ -31,7 +32,7 @@ import (
 
 func openPG(b *testing.B) (*data.PG, string) {
 	url := pgtest.NewDatabase(b)
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,13 +48,13 @@ func openPG(b *testing.B) (*data.PG, string) {
 }
 
 func loadDemo(b *testing.B, s data.Store) {
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := data.LoadDemo(ctx, s, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
+	if err := demo.Load(ctx, s, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -100,7 +101,7 @@ func BenchmarkPGHTTPWrk(b *testing.B) {
 // BenchmarkMemHTTPWrk is BenchmarkPGHTTPWrk on the embedded store: the
 // server's own share of a check (HTTP, JSON, judging), for comparison.
 func BenchmarkMemHTTPWrk(b *testing.B) {
-	man, _ := data.DemoManifest()
+	man, _ := demo.Manifest()
 	mem := data.NewMem(man)
 	loadDemo(b, mem)
 	wrkChecks(b, mem, "")
@@ -113,7 +114,7 @@ func serveLoopback(b *testing.B, s data.Store) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	man, _ := data.DemoManifest()
+	man, _ := demo.Manifest()
 	log := slog.New(slog.DiscardHandler)
 	srv := server.New(server.Config{Store: s, Rules: rules, Manifest: man, Log: log})
 	ogc.Register(srv.Echo(), ogc.Config{Store: s, Manifest: man, Log: log, Cache: srv})

@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -29,7 +30,7 @@ var DemoValidFrom = time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
 var AsOf = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 
 // Opener returns a fresh store with the demo layers loaded
-// (data.LoadDemo with ValidFrom DemoValidFrom). Tests that import change
+// (demo.Load with ValidFrom DemoValidFrom). Tests that import change
 // their store, so every test opens its own.
 type Opener func(t *testing.T) data.Store
 
@@ -705,7 +706,7 @@ func jsonEqual(a, b []byte) bool {
 func DemoMem(t testing.TB, man *data.Manifest) *data.Mem {
 	t.Helper()
 	mem := data.NewMem(man)
-	if err := data.LoadDemo(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+	if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
 		t.Fatal(err)
 	}
 	return mem
@@ -723,7 +724,7 @@ func DemoPG(t testing.TB, man *data.Manifest) *data.PG {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if err := data.LoadDemo(ctx, s, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+	if err := demo.Load(ctx, s, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
 		t.Fatal(err)
 	}
 	return s
