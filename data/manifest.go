@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/paulmach/orb/geojson"
 	"gopkg.in/yaml.v3"
 
 	"github.com/zhonglou/ecospace/geo"
@@ -104,39 +103,4 @@ func ParseManifest(src []byte) (*Manifest, error) {
 	}
 	sort.SliceStable(m.Layers, func(i, j int) bool { return m.Layers[i].Order < m.Layers[j].Order })
 	return &m, nil
-}
-
-// ParseGeoJSONFeatures reads a FeatureCollection in lon/lat. A feature's id
-// is its "id" member, else its "id" property, else its index.
-func ParseGeoJSONFeatures(src []byte) ([]geo.Feature, error) {
-	fc, err := geojson.UnmarshalFeatureCollection(src)
-	if err != nil {
-		return nil, fmt.Errorf("read GeoJSON: %w", err)
-	}
-	feats := make([]geo.Feature, 0, len(fc.Features))
-	for i, f := range fc.Features {
-		if f.Geometry == nil {
-			return nil, fmt.Errorf("%w: feature %d has no geometry", ErrInvalidImport, i)
-		}
-		id := ""
-		switch v := f.ID.(type) {
-		case string:
-			id = v
-		case float64:
-			id = fmt.Sprintf("%d", int64(v))
-		}
-		if id == "" {
-			id = geo.PropString(f.Properties, "id")
-		}
-		if id == "" {
-			id = fmt.Sprintf("%d", i+1)
-		}
-		props := map[string]any(f.Properties)
-		if props == nil {
-			props = map[string]any{}
-		}
-		props["id"] = id
-		feats = append(feats, geo.Feature{ID: id, Geometry: f.Geometry, Properties: props})
-	}
-	return feats, nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/layerfile"
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
@@ -83,7 +84,7 @@ const roundTripGeoJSON = `{"type":"FeatureCollection","features":[
 // ids, properties, geometry within 1e-7 degrees.
 func TestPGImportGeoJSONRoundTrip(t *testing.T) {
 	s := openDemoPG(t)
-	feats, err := data.ParseGeoJSONFeatures([]byte(roundTripGeoJSON))
+	feats, err := layerfile.ParseGeoJSON([]byte(roundTripGeoJSON))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/layerfile"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -57,7 +58,7 @@ func (s *Server) putLayer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := data.ReadOptions{Encoding: c.QueryParam("encoding")}
+	opts := layerfile.Options{Encoding: c.QueryParam("encoding")}
 	if v := c.QueryParam("crs"); v != "" {
 		crs, err := geo.ParseCRS(v)
 		if err != nil {
@@ -86,10 +87,10 @@ func (s *Server) putLayer(c echo.Context) error {
 	if size == 0 {
 		return badRequest("invalid-layer", "Empty upload", "", "the request body is empty; send a GeoJSON FeatureCollection or a zipped Shapefile")
 	}
-	feats, info, err := data.ReadLayerFile(name, f, size, opts)
+	feats, info, err := layerfile.Read(name, f, size, opts)
 	if err != nil {
 		detail := err.Error()
-		if errors.Is(err, data.ErrNeedCRS) {
+		if errors.Is(err, layerfile.ErrNeedCRS) {
 			detail += "; over HTTP, name it with ?crs="
 		}
 		return problem(http.StatusBadRequest, "invalid-layer", "Unreadable layer file", detail)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/layerfile"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -134,9 +135,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 
 	start := time.Now()
-	feats, info, err := data.ReadLayerPath(*file, data.ReadOptions{CRS: crs, Encoding: *encFlag})
+	feats, info, err := layerfile.ReadPath(*file, layerfile.Options{CRS: crs, Encoding: *encFlag})
 	if err != nil {
-		if errors.Is(err, data.ErrNeedCRS) {
+		if errors.Is(err, layerfile.ErrNeedCRS) {
 			return fmt.Errorf("%w\n(--crs names it, e.g. --crs EPSG:4549)", err)
 		}
 		return err
@@ -215,7 +216,7 @@ func layerIDs(defs []geo.LayerDef) []string {
 	return ids
 }
 
-func printReadInfo(stdout, stderr io.Writer, file string, feats []geo.Feature, info data.ReadInfo) {
+func printReadInfo(stdout, stderr io.Writer, file string, feats []geo.Feature, info layerfile.Info) {
 	format := info.Format
 	if info.ShapeType != "" {
 		format += " (" + info.ShapeType + ")"

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/layerfile"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -40,7 +41,7 @@ func Features(m *data.Manifest) (map[string][]geo.Feature, error) {
 		if err != nil {
 			return nil, fmt.Errorf("demo layer %s: %w", d.ID, err)
 		}
-		feats, err := data.ParseGeoJSONFeatures(src)
+		feats, err := layerfile.ParseGeoJSON(src)
 		if err != nil {
 			return nil, fmt.Errorf("demo layer %s: %w", d.ID, err)
 		}

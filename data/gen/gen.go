@@ -32,6 +32,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/layerfile"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -690,7 +691,7 @@ func Load(ctx context.Context, s data.Store, dir string, validFrom time.Time, lo
 		if err != nil {
 			return 0, err
 		}
-		feats, err := data.ParseGeoJSONFeatures(src)
+		feats, err := layerfile.ParseGeoJSON(src)
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", id, err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/layerfile"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -103,7 +104,7 @@ func TestWriteIsSeededAndLoads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		feats, err := data.ParseGeoJSONFeatures(src)
+		feats, err := layerfile.ParseGeoJSON(src)
 		if err != nil {
 			t.Fatal(err)
 		}

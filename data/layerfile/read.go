@@ -1,18 +1,16 @@
-package data
-
-// Reading layer files: GeoJSON and zipped (or unzipped) ESRI Shapefiles,
-// into lon/lat geo.Features ready for Store.Import.
+// Package layerfile reads layer files: GeoJSON and zipped (or unzipped)
+// ESRI Shapefiles, into lon/lat geo.Features ready for data.Store.Import.
 //
 // What the readers decide, and how:
 //
 //   - Format: by content (a zip archive, a JSON object), else by name.
-//   - CRS: ReadOptions.CRS when set; else a Shapefile's .prj (CGCS2000
+//   - CRS: Options.CRS when set; else a Shapefile's .prj (CGCS2000
 //     lon/lat = EPSG:4490, WGS 84 = EPSG:4326, CGCS2000 3-degree GK CM 120E =
 //     EPSG:4549, and its zone-prefixed twin EPSG:4528, whose eastings carry
 //     40 000 000 m more and are shifted back exactly); else a GeoJSON legacy
 //     "crs" member; else, for GeoJSON only, RFC 7946 lon/lat. A Shapefile
-//     with neither .prj nor ReadOptions.CRS is refused (ErrNeedCRS).
-//   - Attribute encoding (Shapefile): ReadOptions.Encoding; else the .cpg;
+//     with neither .prj nor Options.CRS is refused (ErrNeedCRS).
+//   - Attribute encoding (Shapefile): Options.Encoding; else the .cpg;
 //     else the dBase language driver byte when it names code page 936; else
 //     UTF-8 when every text value is valid UTF-8, else GB18030 (a superset
 //     of the GBK/GB2312 that Chinese GIS software writes).
@@ -25,8 +23,9 @@ package data
 //     the nesting, the nesting decides. Output rings follow RFC 7946
 //     (exterior counter-clockwise, holes clockwise).
 //
-// The readers only read. Validity against a layer (CheckFeatures) and
-// storing (Store.Import) are the caller's next steps.
+// The readers only read. Validity against a layer (data.CheckFeatures)
+// and storing (data.Store.Import) are the caller's next steps.
+package layerfile
 
 import (
 	"archive/zip"
@@ -59,28 +58,28 @@ import (
 )
 
 // ErrNeedCRS: a file does not say which coordinate system it is in (a
-// Shapefile without .prj); the caller must name it (ReadOptions.CRS).
+// Shapefile without .prj); the caller must name it (Options.CRS).
 var ErrNeedCRS = errors.New("the file does not name its coordinate system")
 
-// Formats reported in ReadInfo.Format.
+// Formats reported in Info.Format.
 const (
 	FormatGeoJSON   = "GeoJSON"
 	FormatShapefile = "Shapefile"
 )
 
-// ReadOptions control ReadLayerFile and ReadShapefileDir.
-type ReadOptions struct {
+// Options control Read and ReadShapefileDir.
+type Options struct {
 	// CRS of the coordinates in the file. When set it wins over the file's
 	// own .prj or "crs" member (a disagreement is reported in
-	// ReadInfo.Warnings). Empty: take it from the file.
+	// Info.Warnings). Empty: take it from the file.
 	CRS geo.CRS
 	// Encoding of Shapefile attribute text (UTF-8, GBK, GB2312, GB18030,
 	// 936, CP936, …). When set it wins over the .cpg. Empty: detect.
 	Encoding string
 }
 
-// ReadInfo says how a file was read.
-type ReadInfo struct {
+// Info says how a file was read.
+type Info struct {
 	Format         string     // FormatGeoJSON or FormatShapefile
 	CRS            geo.CRS    // the CRS the file's coordinates were read in
 	CRSSource      string     // where CRS came from, for people
@@ -94,53 +93,53 @@ type ReadInfo struct {
 	Warnings       []string   // things the reader decided that a person should know
 }
 
-func (in *ReadInfo) warnf(format string, args ...any) {
+func (in *Info) warnf(format string, args ...any) {
 	in.Warnings = append(in.Warnings, fmt.Sprintf(format, args...))
 }
 
-// ReadLayerPath reads a layer file from disk: a GeoJSON file, a zipped
+// ReadPath reads a layer file from disk: a GeoJSON file, a zipped
 // Shapefile, a .shp beside its .shx/.dbf/.prj/.cpg, or a directory holding
 // exactly one Shapefile.
-func ReadLayerPath(p string, opts ReadOptions) ([]geo.Feature, ReadInfo, error) {
+func ReadPath(p string, opts Options) ([]geo.Feature, Info, error) {
 	st, err := os.Stat(p)
 	if err != nil {
-		return nil, ReadInfo{}, fmt.Errorf("read %s: %w", p, err)
+		return nil, Info{}, fmt.Errorf("read %s: %w", p, err)
 	}
 	if st.IsDir() || strings.EqualFold(filepath.Ext(p), ".shp") {
 		return ReadShapefileDir(p, opts)
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, ReadInfo{}, fmt.Errorf("read %s: %w", p, err)
+		return nil, Info{}, fmt.Errorf("read %s: %w", p, err)
 	}
 	defer f.Close()
-	return ReadLayerFile(filepath.Base(p), f, st.Size(), opts)
+	return Read(filepath.Base(p), f, st.Size(), opts)
 }
 
-// ReadLayerFile reads a GeoJSON document (a FeatureCollection, a single
+// Read reads a GeoJSON document (a FeatureCollection, a single
 // Feature or a bare geometry) or a zipped Shapefile from r and returns its
 // features in lon/lat. name is the file's name: it is used in messages and,
 // when the content does not tell, to pick the format.
-func ReadLayerFile(name string, r io.ReaderAt, size int64, opts ReadOptions) ([]geo.Feature, ReadInfo, error) {
-	feats, info, err := readLayerFile(name, r, size, opts)
+func Read(name string, r io.ReaderAt, size int64, opts Options) ([]geo.Feature, Info, error) {
+	feats, info, err := read(name, r, size, opts)
 	if err != nil {
 		return nil, info, fmt.Errorf("read %s: %w", name, err)
 	}
 	return feats, info, nil
 }
 
-func readLayerFile(name string, r io.ReaderAt, size int64, opts ReadOptions) ([]geo.Feature, ReadInfo, error) {
+func read(name string, r io.ReaderAt, size int64, opts Options) ([]geo.Feature, Info, error) {
 	if opts.CRS != "" {
 		c, err := geo.ParseCRS(string(opts.CRS))
 		if err != nil {
-			return nil, ReadInfo{}, err
+			return nil, Info{}, err
 		}
 		opts.CRS = c
 	}
 	head := make([]byte, 512)
 	n, err := r.ReadAt(head, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, ReadInfo{}, err
+		return nil, Info{}, err
 	}
 	head = head[:n]
 	ext := strings.ToLower(path.Ext(strings.ReplaceAll(name, `\`, "/")))
@@ -149,26 +148,26 @@ func readLayerFile(name string, r io.ReaderAt, size int64, opts ReadOptions) ([]
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")), ext == ".zip":
 		zr, err := zip.NewReader(r, size)
 		if err != nil {
-			return nil, ReadInfo{Format: FormatShapefile}, fmt.Errorf("not a readable zip archive: %w", err)
+			return nil, Info{Format: FormatShapefile}, fmt.Errorf("not a readable zip archive: %w", err)
 		}
 		parts, err := shapefileInZip(zr)
 		if err != nil {
-			return nil, ReadInfo{Format: FormatShapefile}, err
+			return nil, Info{Format: FormatShapefile}, err
 		}
 		return readShapefile(parts, opts)
 	case len(head) >= 4 && binary.BigEndian.Uint32(head) == shpFileCode:
-		return nil, ReadInfo{Format: FormatShapefile}, errors.New("a .shp alone has no attributes (.dbf) or coordinate system (.prj): zip the .shp, .shx, .dbf, .prj and .cpg together, or read the .shp by its path so its sibling files are found")
+		return nil, Info{Format: FormatShapefile}, errors.New("a .shp alone has no attributes (.dbf) or coordinate system (.prj): zip the .shp, .shx, .dbf, .prj and .cpg together, or read the .shp by its path so its sibling files are found")
 	case len(trimmed) > 0 && trimmed[0] == '{', ext == ".geojson", ext == ".json":
 		if size > maxGeoJSONBytes {
-			return nil, ReadInfo{Format: FormatGeoJSON}, fmt.Errorf("a GeoJSON file of %d bytes is more than the %d this reader holds in memory; zip it as a Shapefile", size, int64(maxGeoJSONBytes))
+			return nil, Info{Format: FormatGeoJSON}, fmt.Errorf("a GeoJSON file of %d bytes is more than the %d this reader holds in memory; zip it as a Shapefile", size, int64(maxGeoJSONBytes))
 		}
 		src := make([]byte, size)
 		if _, err := r.ReadAt(src, 0); err != nil && !errors.Is(err, io.EOF) {
-			return nil, ReadInfo{Format: FormatGeoJSON}, err
+			return nil, Info{Format: FormatGeoJSON}, err
 		}
 		return readGeoJSON(src, opts)
 	default:
-		return nil, ReadInfo{}, errors.New("unrecognised format: expected GeoJSON (.geojson, .json) or a zipped Shapefile (.zip holding .shp, .shx, .dbf and .prj)")
+		return nil, Info{}, errors.New("unrecognised format: expected GeoJSON (.geojson, .json) or a zipped Shapefile (.zip holding .shp, .shx, .dbf and .prj)")
 	}
 }
 
@@ -180,8 +179,8 @@ const maxGeoJSONBytes = 4 << 30
 // ---------------------------------------------------------------------
 // GeoJSON
 
-func readGeoJSON(src []byte, opts ReadOptions) ([]geo.Feature, ReadInfo, error) {
-	info := ReadInfo{Format: FormatGeoJSON, Encoding: "UTF-8", EncodingSource: "RFC 7946"}
+func readGeoJSON(src []byte, opts Options) ([]geo.Feature, Info, error) {
+	info := Info{Format: FormatGeoJSON, Encoding: "UTF-8", EncodingSource: "RFC 7946"}
 	src = bytes.TrimPrefix(src, utf8BOM)
 	if !utf8.Valid(src) {
 		// RFC 8259 says UTF-8, but Chinese tools do write GBK GeoJSON.
@@ -438,7 +437,7 @@ func zipName(f *zip.File) string {
 // ReadShapefileDir reads an unzipped Shapefile: p is the .shp (its sibling
 // .shx, .dbf, .prj and .cpg are found by stem, case ignored) or a directory
 // holding exactly one .shp.
-func ReadShapefileDir(p string, opts ReadOptions) ([]geo.Feature, ReadInfo, error) {
+func ReadShapefileDir(p string, opts Options) ([]geo.Feature, Info, error) {
 	feats, info, err := readShapefileDir(p, opts)
 	if err != nil {
 		return nil, info, fmt.Errorf("read %s: %w", p, err)
@@ -446,8 +445,8 @@ func ReadShapefileDir(p string, opts ReadOptions) ([]geo.Feature, ReadInfo, erro
 	return feats, info, nil
 }
 
-func readShapefileDir(p string, opts ReadOptions) ([]geo.Feature, ReadInfo, error) {
-	info := ReadInfo{Format: FormatShapefile}
+func readShapefileDir(p string, opts Options) ([]geo.Feature, Info, error) {
+	info := Info{Format: FormatShapefile}
 	if opts.CRS != "" {
 		c, err := geo.ParseCRS(string(opts.CRS))
 		if err != nil {
@@ -514,7 +513,7 @@ func readPart(p *shpPart) ([]byte, error) {
 	return b, nil
 }
 
-func readShapefile(parts *shpParts, opts ReadOptions) (feats []geo.Feature, info ReadInfo, err error) {
+func readShapefile(parts *shpParts, opts Options) (feats []geo.Feature, info Info, err error) {
 	info.Format = FormatShapefile
 	// go-shapefile indexes slices with numbers taken from the file; a
 	// malformed file must come back as an error, not take the process down.
@@ -1108,7 +1107,7 @@ func (d textDecoder) decode(b []byte) (string, error) {
 	return d.enc.NewDecoder().String(string(b))
 }
 
-func chooseEncoding(t *dbfTable, override string, cpg []byte, parts *shpParts, info *ReadInfo) (textDecoder, error) {
+func chooseEncoding(t *dbfTable, override string, cpg []byte, parts *shpParts, info *Info) (textDecoder, error) {
 	pick := func(name, source string) (textDecoder, error) {
 		e, ok := encodings[normEncoding(name)]
 		if !ok {
@@ -1145,7 +1144,7 @@ func chooseEncoding(t *dbfTable, override string, cpg []byte, parts *shpParts, i
 	return textDecoder{name: "GB18030", enc: simplifiedchinese.GB18030}, nil
 }
 
-func (t *dbfTable) fieldNames(dec textDecoder, info *ReadInfo) ([]string, error) {
+func (t *dbfTable) fieldNames(dec textDecoder, info *Info) ([]string, error) {
 	names := make([]string, len(t.fields))
 	seen := map[string]bool{}
 	for i, f := range t.fields {
@@ -1570,7 +1569,7 @@ func idString(v any) string {
 // assignIDs gives the features the candidate ids when every one is present
 // and unique, else their 1-based record numbers; it returns the id source.
 // The id is also written to the "id" property, as the demo loader does.
-func assignIDs(feats []geo.Feature, ids []string, label string, info *ReadInfo) string {
+func assignIDs(feats []geo.Feature, ids []string, label string, info *Info) string {
 	source := label
 	if label != "" {
 		first := map[string]int{}
@@ -1610,7 +1609,7 @@ func assignIDs(feats []geo.Feature, ids []string, label string, info *ReadInfo) 
 
 // bboxOf is the lon/lat extent of the features; it warns when they lie
 // outside China, which usually means a wrong CRS.
-func bboxOf(feats []geo.Feature, info *ReadInfo) [4]float64 {
+func bboxOf(feats []geo.Feature, info *Info) [4]float64 {
 	b := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
 	for _, f := range feats {
 		if f.Geometry != nil {

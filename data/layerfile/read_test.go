@@ -1,4 +1,4 @@
-package data
+package layerfile
 
 import (
 	"archive/zip"
@@ -284,9 +284,9 @@ func nameFields() []tField {
 	return []tField{{name: "id", typ: 'C', length: 10}, {name: "name_zh", typ: 'C', length: 80}, {name: "area_km2", typ: 'N', length: 12, dec: 3}}
 }
 
-func readZip(t *testing.T, b []byte, opts ReadOptions) ([]geo.Feature, ReadInfo, error) {
+func readZip(t *testing.T, b []byte, opts Options) ([]geo.Feature, Info, error) {
 	t.Helper()
-	return ReadLayerFile("layer.zip", bytes.NewReader(b), int64(len(b)), opts)
+	return Read("layer.zip", bytes.NewReader(b), int64(len(b)), opts)
 }
 
 func closeTo(a, b orb.Point, tol float64) bool {
@@ -302,7 +302,7 @@ func TestReadShapefileAttributes(t *testing.T) {
 		desc         string
 		cpg          *string
 		ldid         byte
-		enc          string // ReadOptions.Encoding
+		enc          string // Options.Encoding
 		value        string // raw dbf bytes of name_zh
 		fieldName    string // raw dbf name of the second field
 		wantEncoding string
@@ -333,7 +333,7 @@ func TestReadShapefileAttributes(t *testing.T) {
 				cpg:    c.cpg,
 				ldid:   c.ldid,
 			}
-			feats, info, err := readZip(t, s.zip(t), ReadOptions{Encoding: c.enc})
+			feats, info, err := readZip(t, s.zip(t), Options{Encoding: c.enc})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -373,7 +373,7 @@ func TestReadShapefileUTF8CPGWithGBKBytesFails(t *testing.T) {
 		rows:   [][]string{{"a", "ok", "1"}, {"b", gbk(t, "新孟河"), "1"}},
 		prj:    ptr(prj4490), cpg: ptr("UTF-8"),
 	}
-	_, _, err := readZip(t, s.zip(t), ReadOptions{})
+	_, _, err := readZip(t, s.zip(t), Options{})
 	if err == nil || !strings.Contains(err.Error(), "record 2") || !strings.Contains(err.Error(), "--encoding") {
 		t.Fatalf("err = %v, want record 2 named and the --encoding hint", err)
 	}
@@ -419,7 +419,7 @@ func TestReadShapefileCRS(t *testing.T) {
 				rows:   [][]string{{"z1", "x", "1"}},
 				prj:    c.prj, cpg: ptr("UTF-8"),
 			}
-			feats, info, err := readZip(t, s.zip(t), ReadOptions{CRS: c.crs})
+			feats, info, err := readZip(t, s.zip(t), Options{CRS: c.crs})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -515,7 +515,7 @@ func TestReadShapefilePolygons(t *testing.T) {
 				fields: nameFields(), rows: [][]string{{"p", "x", "1"}},
 				prj: ptr(prj4490), cpg: ptr("UTF-8"),
 			}
-			feats, _, err := readZip(t, s.zip(t), ReadOptions{})
+			feats, _, err := readZip(t, s.zip(t), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -560,7 +560,7 @@ func TestReadShapefileLinesPointsIDsAndDeleted(t *testing.T) {
 		deleted: map[int]bool{2: true},
 		prj:     ptr(prj4326),
 	}
-	feats, info, err := readZip(t, s.zip(t), ReadOptions{})
+	feats, info, err := readZip(t, s.zip(t), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -607,36 +607,36 @@ func TestReadShapefileErrors(t *testing.T) {
 	cases := []struct {
 		desc string
 		file func(t *testing.T) []byte
-		opts ReadOptions
+		opts Options
 		want []string
 		is   error
 	}{
-		{"not a zip", func(*testing.T) []byte { return []byte("this is not a zip at all") }, ReadOptions{}, []string{"read layer.zip", "not a readable zip"}, nil},
-		{"truncated zip", func(t *testing.T) []byte { b := good().zip(t); return b[:len(b)/2] }, ReadOptions{}, []string{"not a readable zip"}, nil},
-		{"missing .dbf", z(func(s *tShapefile) { s.omit = map[string]bool{".dbf": true} }), ReadOptions{}, []string{"t.shp has no .dbf"}, nil},
-		{"missing .shp", z(func(s *tShapefile) { s.omit = map[string]bool{".shp": true} }), ReadOptions{}, []string{"no .shp", "t.dbf"}, nil},
-		{"unknown .prj", z(func(s *tShapefile) { s.prj = ptr(prjXian80) }), ReadOptions{}, []string{"t.prj", "Xian_1980_3_Degree_GK_CM_120E"}, nil},
-		{"no .prj, no CRS", z(func(s *tShapefile) { s.prj = nil }), ReadOptions{}, []string{"no .prj", "--crs"}, ErrNeedCRS},
-		{"bad explicit CRS", z(func(*tShapefile) {}), ReadOptions{CRS: "EPSG:3857"}, []string{"EPSG:3857"}, geo.ErrUnknownCRS},
-		{"unknown .cpg", z(func(s *tShapefile) { s.cpg = ptr("KOI8-R") }), ReadOptions{}, []string{"t.cpg", "KOI8-R"}, nil},
-		{"null shape", z(func(s *tShapefile) { s.shapes[1] = tShape{typ: 0} }), ReadOptions{}, []string{"record 2", "null shape"}, nil},
+		{"not a zip", func(*testing.T) []byte { return []byte("this is not a zip at all") }, Options{}, []string{"read layer.zip", "not a readable zip"}, nil},
+		{"truncated zip", func(t *testing.T) []byte { b := good().zip(t); return b[:len(b)/2] }, Options{}, []string{"not a readable zip"}, nil},
+		{"missing .dbf", z(func(s *tShapefile) { s.omit = map[string]bool{".dbf": true} }), Options{}, []string{"t.shp has no .dbf"}, nil},
+		{"missing .shp", z(func(s *tShapefile) { s.omit = map[string]bool{".shp": true} }), Options{}, []string{"no .shp", "t.dbf"}, nil},
+		{"unknown .prj", z(func(s *tShapefile) { s.prj = ptr(prjXian80) }), Options{}, []string{"t.prj", "Xian_1980_3_Degree_GK_CM_120E"}, nil},
+		{"no .prj, no CRS", z(func(s *tShapefile) { s.prj = nil }), Options{}, []string{"no .prj", "--crs"}, ErrNeedCRS},
+		{"bad explicit CRS", z(func(*tShapefile) {}), Options{CRS: "EPSG:3857"}, []string{"EPSG:3857"}, geo.ErrUnknownCRS},
+		{"unknown .cpg", z(func(s *tShapefile) { s.cpg = ptr("KOI8-R") }), Options{}, []string{"t.cpg", "KOI8-R"}, nil},
+		{"null shape", z(func(s *tShapefile) { s.shapes[1] = tShape{typ: 0} }), Options{}, []string{"record 2", "null shape"}, nil},
 		{"degenerate rings in two records", z(func(s *tShapefile) {
 			flat := polygonShape([][2]float64{{119.8, 31.7}, {119.9, 31.7}, {119.85, 31.7}, {119.8, 31.7}})
 			s.shapes[0], s.shapes[1] = flat, flat
-		}), ReadOptions{}, []string{"2 bad records", "record 1", "record 2", "zero area"}, nil},
-		{"record counts differ", z(func(s *tShapefile) { s.rows = s.rows[:1] }), ReadOptions{}, []string{"t.shp has 2 records but t.dbf has 1"}, nil},
+		}), Options{}, []string{"2 bad records", "record 1", "record 2", "zero area"}, nil},
+		{"record counts differ", z(func(s *tShapefile) { s.rows = s.rows[:1] }), Options{}, []string{"t.shp has 2 records but t.dbf has 1"}, nil},
 		{"two shapefiles in one zip", z(func(s *tShapefile) {
 			s.extra = map[string][]byte{"other/o.shp": s.files()["t.shp"]}
-		}), ReadOptions{}, []string{"2 Shapefiles", "other/o.shp", "t.shp"}, nil},
-		{"bad number", z(func(s *tShapefile) { s.rows[1][2] = "abc" }), ReadOptions{}, []string{"record 2", "area_km2", `"abc" is not a number`}, nil},
+		}), Options{}, []string{"2 Shapefiles", "other/o.shp", "t.shp"}, nil},
+		{"bad number", z(func(s *tShapefile) { s.rows[1][2] = "abc" }), Options{}, []string{"record 2", "area_km2", `"abc" is not a number`}, nil},
 		{"truncated .dbf", z(func(s *tShapefile) {
 			b := s.files()["t.dbf"]
 			s.extra = map[string][]byte{"t.dbf": b[:len(b)-20]}
-		}), ReadOptions{}, []string{"t.dbf", "truncated"}, nil},
+		}), Options{}, []string{"t.dbf", "truncated"}, nil},
 		{"truncated .shp", z(func(s *tShapefile) {
 			b := s.files()["t.shp"]
 			s.extra = map[string][]byte{"t.shp": b[:len(b)-8]}
-		}), ReadOptions{}, []string{"t.shp", "header says"}, nil},
+		}), Options{}, []string{"t.shp", "header says"}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.desc, func(t *testing.T) {
@@ -674,7 +674,7 @@ func TestReadShapefileDir(t *testing.T) {
 		}
 	}
 	for _, p := range []string{filepath.Join(dir, "Zones.shp"), dir} {
-		feats, info, err := ReadLayerPath(p, ReadOptions{})
+		feats, info, err := ReadPath(p, Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
@@ -684,7 +684,7 @@ func TestReadShapefileDir(t *testing.T) {
 	}
 	// A bare .shp handed over as bytes cannot find its siblings.
 	b := s.files()["Zones.shp"]
-	_, _, err := ReadLayerFile("Zones.shp", bytes.NewReader(b), int64(len(b)), ReadOptions{})
+	_, _, err := Read("Zones.shp", bytes.NewReader(b), int64(len(b)), Options{})
 	if err == nil || !strings.Contains(err.Error(), "zip the .shp") {
 		t.Errorf("bare .shp: %v", err)
 	}
@@ -704,7 +704,7 @@ func TestReadGeoJSON(t *testing.T) {
 	cases := []struct {
 		desc    string
 		src     string
-		opts    ReadOptions
+		opts    Options
 		n       int
 		crs     geo.CRS
 		ids     []string
@@ -715,40 +715,40 @@ func TestReadGeoJSON(t *testing.T) {
 		{"FeatureCollection lon/lat", `{"type":"FeatureCollection","features":[
 			{"type":"Feature","id":"a","properties":{"name_zh":"新孟河"},"geometry":{"type":"Point","coordinates":[119.9,31.75]}},
 			{"type":"Feature","id":"b","properties":{},"geometry":{"type":"LineString","coordinates":[[119.9,31.7],[119.91,31.8]]}}]}`,
-			ReadOptions{}, 2, geo.CRS84, []string{"a", "b"}, orb.Point{119.9, 31.75}, "", nil},
+			Options{}, 2, geo.CRS84, []string{"a", "b"}, orb.Point{119.9, 31.75}, "", nil},
 		{"crs member EPSG:4549 URN", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4549"}},"features":[
 			{"type":"Feature","properties":{"id":7},"geometry":{"type":"Polygon","coordinates":` + gkPoly + `}}]}`,
-			ReadOptions{}, 1, geo.GK120, []string{"7"}, orb.Point{119.8, 31.7}, "", nil},
+			Options{}, 1, geo.GK120, []string{"7"}, orb.Point{119.8, 31.7}, "", nil},
 		{"crs member EPSG:4490", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4490"}},"features":[
 			{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[119.9,31.75]}}]}`,
-			ReadOptions{}, 1, geo.CGCS2000, []string{"1"}, orb.Point{119.9, 31.75}, "", nil},
+			Options{}, 1, geo.CGCS2000, []string{"1"}, orb.Point{119.9, 31.75}, "", nil},
 		{"explicit CRS beats the crs member", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4326"}},"features":[
 			{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":` + gkPoly + `}}]}`,
-			ReadOptions{CRS: geo.GK120}, 1, geo.GK120, []string{"1"}, orb.Point{119.8, 31.7}, "crs member says", nil},
+			Options{CRS: geo.GK120}, 1, geo.GK120, []string{"1"}, orb.Point{119.8, 31.7}, "crs member says", nil},
 		{"single Feature", `{"type":"Feature","id":12,"properties":{"x":1},"geometry":{"type":"Point","coordinates":[119.9,31.75]}}`,
-			ReadOptions{}, 1, geo.CRS84, []string{"12"}, orb.Point{119.9, 31.75}, "", nil},
+			Options{}, 1, geo.CRS84, []string{"12"}, orb.Point{119.9, 31.75}, "", nil},
 		{"BOM and GBK bytes", "\xEF\xBB\xBF" + `{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","properties":{"name_zh":"` + gbk(t, "新孟河") + `"},"geometry":{"type":"Point","coordinates":[119.9,31.75]}}]}`,
-			ReadOptions{}, 1, geo.CRS84, []string{"a"}, orb.Point{119.9, 31.75}, "not UTF-8", nil},
+			Options{}, 1, geo.CRS84, []string{"a"}, orb.Point{119.9, 31.75}, "not UTF-8", nil},
 		{"repeated ids fall back to record numbers", `{"type":"FeatureCollection","features":[
 			{"type":"Feature","id":"a","properties":{},"geometry":{"type":"Point","coordinates":[119.9,31.75]}},
 			{"type":"Feature","id":"a","properties":{},"geometry":{"type":"Point","coordinates":[119.9,31.76]}}]}`,
-			ReadOptions{}, 2, geo.CRS84, []string{"1", "2"}, orb.Point{119.9, 31.75}, "repeats", nil},
+			Options{}, 2, geo.CRS84, []string{"1", "2"}, orb.Point{119.9, 31.75}, "repeats", nil},
 		{"explicit CRS beats an unknown crs member", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"features":[
 			{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[119.9,31.75]}}]}`,
-			ReadOptions{CRS: geo.CGCS2000}, 1, geo.CGCS2000, []string{"1"}, orb.Point{119.9, 31.75}, "ignored the crs member", nil},
+			Options{CRS: geo.CGCS2000}, 1, geo.CGCS2000, []string{"1"}, orb.Point{119.9, 31.75}, "ignored the crs member", nil},
 		{"unknown crs member", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"features":[]}`,
-			ReadOptions{}, 0, "", nil, orb.Point{}, "", []string{"read in.geojson", "/crs", "EPSG:3857"}},
+			Options{}, 0, "", nil, orb.Point{}, "", []string{"read in.geojson", "/crs", "EPSG:3857"}},
 		{"bad geometry names the feature", `{"type":"FeatureCollection","features":[
 			{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[119.9,31.75]}},
 			{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[1,"x"],[3,4],[5,6],[1,2]]]}},
 			{"type":"Feature","properties":{},"geometry":null}]}`,
-			ReadOptions{}, 0, "", nil, orb.Point{}, "", []string{"2 bad features", "feature 1", "/features/1/geometry/coordinates/0/0", "feature 2", "/features/2/geometry"}},
-		{"not GeoJSON", `{"type":"Topology"}`, ReadOptions{}, 0, "", nil, orb.Point{}, "", []string{`"Topology"`}},
-		{"broken JSON", `{"type":"FeatureCollection","features":[`, ReadOptions{}, 0, "", nil, orb.Point{}, "", []string{"not valid GeoJSON"}},
+			Options{}, 0, "", nil, orb.Point{}, "", []string{"2 bad features", "feature 1", "/features/1/geometry/coordinates/0/0", "feature 2", "/features/2/geometry"}},
+		{"not GeoJSON", `{"type":"Topology"}`, Options{}, 0, "", nil, orb.Point{}, "", []string{`"Topology"`}},
+		{"broken JSON", `{"type":"FeatureCollection","features":[`, Options{}, 0, "", nil, orb.Point{}, "", []string{"not valid GeoJSON"}},
 	}
 	for _, c := range cases {
 		t.Run(c.desc, func(t *testing.T) {
-			feats, info, err := ReadLayerFile("in.geojson", strings.NewReader(c.src), int64(len(c.src)), c.opts)
+			feats, info, err := Read("in.geojson", strings.NewReader(c.src), int64(len(c.src)), c.opts)
 			if c.wantErr != nil {
 				if err == nil {
 					t.Fatal("no error")
@@ -791,8 +791,8 @@ func TestReadGeoJSON(t *testing.T) {
 	}
 }
 
-func TestReadLayerFileUnknownFormat(t *testing.T) {
-	_, _, err := ReadLayerFile("zones.kml", strings.NewReader("<kml/>"), 6, ReadOptions{})
+func TestReadUnknownFormat(t *testing.T) {
+	_, _, err := Read("zones.kml", strings.NewReader("<kml/>"), 6, Options{})
 	if err == nil || !strings.Contains(err.Error(), "unrecognised format") {
 		t.Fatalf("err = %v", err)
 	}
@@ -827,7 +827,7 @@ func TestReadOGR2OGRShapefile(t *testing.T) {
 		}
 		files["zones/"+e.Name()] = b
 	}
-	feats, info, err := readZip(t, zipFiles(t, files), ReadOptions{})
+	feats, info, err := readZip(t, zipFiles(t, files), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -867,7 +867,7 @@ func FuzzReadShapefile(f *testing.F) {
 	f.Add(files["t.shp"], files["t.dbf"])
 	f.Fuzz(func(t *testing.T, shp, dbf []byte) {
 		b := zipFiles(t, map[string][]byte{"t.shp": shp, "t.dbf": dbf, "t.prj": []byte(prj4490)})
-		feats, _, err := readZip(t, b, ReadOptions{})
+		feats, _, err := readZip(t, b, Options{})
 		if err == nil {
 			for _, ft := range feats {
 				if ft.ID == "" || ft.Geometry == nil {
