@@ -18,6 +18,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -48,7 +49,7 @@ func TestDifferential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	loadDemo(t, mem)
 	pg := openDemoPG(t)
 	rules, err := geo.ParseRules(data.RulesFile())
@@ -218,7 +219,7 @@ type diffBand struct {
 
 const cell = 500.0 // metres, for the boundary grid
 
-func newDiffEnv(t *testing.T, mem *data.Mem, man *data.Manifest, asOf time.Time) *diffEnv {
+func newDiffEnv(t *testing.T, mem *memory.Store, man *data.Manifest, asOf time.Time) *diffEnv {
 	e := &diffEnv{bIndex: map[[2]int][]int{}}
 	feats := func(id string) []geo.Feature {
 		var out []geo.Feature

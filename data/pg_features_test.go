@@ -15,6 +15,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -36,7 +37,7 @@ func featureIDs(t *testing.T, s data.Store, layer string, q data.FeatureQuery) [
 // layers and from a layer of 3 000 parcels (several pages).
 func TestPGFeaturesSameAsMem(t *testing.T) {
 	man, _ := demo.Manifest()
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	loadDemo(t, mem)
 	pg := openDemoPG(t)
 	from := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -230,7 +231,7 @@ func TestPGReadPool(t *testing.T) {
 func TestPGTile(t *testing.T) {
 	pg := openDemoPG(t)
 	man, _ := demo.Manifest()
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	loadDemo(t, mem)
 	ctx := tctx(t, time.Minute)
 	asOf := storetest.DemoValidFrom

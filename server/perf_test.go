@@ -21,12 +21,13 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/gen"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/geo"
 )
 
 // genServer is the demo server with green-corridors replaced by zones
 // ecospace gen makes: zones polygons with vertices in all.
-func genServer(tb testing.TB, zones, vertices int) (*Server, *data.Mem) {
+func genServer(tb testing.TB, zones, vertices int) (*Server, *memory.Store) {
 	tb.Helper()
 	man, err := demo.Manifest()
 	if err != nil {
@@ -36,7 +37,7 @@ func genServer(tb testing.TB, zones, vertices int) (*Server, *data.Mem) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	ctx := context.Background()
 	if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 		tb.Fatal(err)

@@ -32,6 +32,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/gen"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/internal/gctune"
 	"github.com/zhonglou/ecospace/server"
@@ -418,7 +419,7 @@ func benchServeChild(ctx context.Context, addr, dataDir string, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	start := time.Now()
 	info := "demo layers"
 	if dataDir == "" {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
 )
@@ -73,7 +74,7 @@ func TestMedianAndSummary(t *testing.T) {
 func TestBenchRun(t *testing.T) {
 	man, _ := demo.Manifest()
 	rules, _ := geo.ParseRules(data.RulesFile())
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -136,13 +137,13 @@ func TestImportCommand(t *testing.T) {
 // memStore replaces the database with an embedded store for one test, so
 // the command's storing path runs without PostgreSQL. The PostGIS store
 // itself is tested in package data.
-func memStore(t *testing.T, loadDemo bool) *data.Mem {
+func memStore(t *testing.T, loadDemo bool) *memory.Store {
 	t.Helper()
 	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	if loadDemo {
 		if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
 			t.Fatal(err)

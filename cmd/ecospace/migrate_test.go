@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/pgtest"
 )
 
@@ -38,7 +39,7 @@ func TestOpenStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := s.(*data.Mem); !ok {
+	if _, ok := s.(*memory.Store); !ok {
 		t.Errorf("no url: %T, want the embedded store", s)
 	}
 	if ls, _ := s.Layers(ctx, data.Today()); len(ls) == 0 {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/memory"
 )
 
 // openStore opens the layer store every subcommand works on: with no
@@ -28,7 +29,7 @@ func openStoreWith(ctx context.Context, log *slog.Logger, databaseURL string, mi
 		return nil, err
 	}
 	if databaseURL == "" {
-		mem := data.NewMem(man)
+		mem := memory.New(man)
 		start := time.Now()
 		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
 			return nil, err

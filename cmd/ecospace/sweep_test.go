@@ -20,6 +20,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
 )
@@ -174,7 +175,7 @@ func TestSweepGeoJSONAgreesWithAPI(t *testing.T) {
 
 	man, _ := demo.Manifest()
 	rules, _ := geo.ParseRules(data.RulesFile())
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom})
 	api := server.New(server.Config{Store: mem, Rules: rules, Manifest: man, Log: slog.New(slog.DiscardHandler)})
 	verdicts := map[string]int{}

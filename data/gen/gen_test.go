@@ -14,6 +14,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/layerfile"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -98,7 +99,7 @@ func TestWriteIsSeededAndLoads(t *testing.T) {
 	}
 	// The files load into the embedded store as they would through import.
 	man, _ := demo.Manifest()
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	for _, id := range ImportOrder {
 		src, err := os.ReadFile(filepath.Join(d1, id+".geojson"))
 		if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/gen"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -51,7 +52,7 @@ func BenchmarkPGLayerReads(b *testing.B) {
 // BenchmarkMemLayerReads is the same on the embedded store.
 func BenchmarkMemLayerReads(b *testing.B) {
 	man, _ := demo.Manifest()
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	loadDemo(b, mem)
 	layerReads(b, mem, "")
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
@@ -102,7 +103,7 @@ func BenchmarkPGHTTPWrk(b *testing.B) {
 // server's own share of a check (HTTP, JSON, judging), for comparison.
 func BenchmarkMemHTTPWrk(b *testing.B) {
 	man, _ := demo.Manifest()
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	loadDemo(b, mem)
 	wrkChecks(b, mem, "")
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -703,9 +704,9 @@ func jsonEqual(a, b []byte) bool {
 
 // DemoMem is an embedded store for man with the demo layers loaded, valid
 // from DemoValidFrom: what the API, map and OGC tests run on.
-func DemoMem(t testing.TB, man *data.Manifest) *data.Mem {
+func DemoMem(t testing.TB, man *data.Manifest) *memory.Store {
 	t.Helper()
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,10 @@
-package data
+// Package memory is the embedded store: every layer version held in
+// memory and relations answered in Go by geo's engine over an R-tree. It
+// needs no set-up (`ecospace serve` without a database runs on it, with
+// the demo layers) and gives the same answers as the PostGIS store
+// (data/storetest holds both to it); checks are kept only in memory, the
+// last CheckLimit of them.
+package memory
 
 import (
 	"context"
@@ -10,29 +16,26 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
 
+	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
 )
 
-// MemCheckLimit is how many checks the embedded store keeps for
-// GET /checks/{id}; older ones are forgotten (the PostGIS store keeps all).
-const MemCheckLimit = 100_000
-
-// Mem is the embedded in-memory store: zero set-up, versioned like the
+// Store is the embedded in-memory store: zero set-up, versioned like the
 // PostGIS store, answering relations with geo's engine over an R-tree.
-type Mem struct {
-	manifest *Manifest
+type Store struct {
+	manifest *data.Manifest
 
 	importMu sync.Mutex // imports run one at a time
 	mu       sync.RWMutex
-	layers   map[string][]*memVersion // ascending versions
+	layers   map[string][]*layerVersion // ascending versions
 
 	checkMu   sync.Mutex
-	checks    map[string]*CheckRecord
-	order     []string // ids in the order saved: a ring of MemCheckLimit once full
+	checks    map[string]*data.CheckRecord
+	order     []string // ids in the order saved: a ring of CheckLimit once full
 	orderNext int      // in a full ring, the oldest id, overwritten next
 }
 
-type memVersion struct {
+type layerVersion struct {
 	info   geo.LayerInfo
 	to     time.Time // zero: still in force
 	feats  []geo.Feature
@@ -41,17 +44,22 @@ type memVersion struct {
 	index  rtree.RTreeG[*geo.PreparedZone] // projected bounds
 }
 
-// NewMem returns an empty embedded store for the layers of m.
-func NewMem(m *Manifest) *Mem {
-	return &Mem{manifest: m, layers: map[string][]*memVersion{}, checks: map[string]*CheckRecord{}}
+var (
+	_ data.Store     = (*Store)(nil)
+	_ data.TileStore = (*Store)(nil)
+)
+
+// New returns an empty embedded store for the layers of m.
+func New(m *data.Manifest) *Store {
+	return &Store{manifest: m, layers: map[string][]*layerVersion{}, checks: map[string]*data.CheckRecord{}}
 }
 
-func (v *memVersion) inForce(asOf time.Time) bool {
+func (v *layerVersion) inForce(asOf time.Time) bool {
 	return !v.info.ValidFrom.After(asOf) && (v.to.IsZero() || asOf.Before(v.to))
 }
 
 // versionAt returns the version of a layer in force on asOf; callers hold mu.
-func (s *Mem) versionAt(id string, asOf time.Time) *memVersion {
+func (s *Store) versionAt(id string, asOf time.Time) *layerVersion {
 	vs := s.layers[id]
 	for i := len(vs) - 1; i >= 0; i-- {
 		if vs[i].inForce(asOf) {
@@ -62,7 +70,7 @@ func (s *Mem) versionAt(id string, asOf time.Time) *memVersion {
 }
 
 // Layers implements Store.
-func (s *Mem) Layers(ctx context.Context, asOf time.Time) ([]geo.LayerInfo, error) {
+func (s *Store) Layers(ctx context.Context, asOf time.Time) ([]geo.LayerInfo, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -78,24 +86,24 @@ func (s *Mem) Layers(ctx context.Context, asOf time.Time) ([]geo.LayerInfo, erro
 }
 
 // Layer implements Store.
-func (s *Mem) Layer(ctx context.Context, id string, asOf time.Time) (geo.LayerInfo, error) {
+func (s *Store) Layer(ctx context.Context, id string, asOf time.Time) (geo.LayerInfo, error) {
 	if err := ctx.Err(); err != nil {
 		return geo.LayerInfo{}, err
 	}
 	if _, ok := s.manifest.Def(id); !ok {
-		return geo.LayerInfo{}, fmt.Errorf("layer %s: %w", id, ErrNotFound)
+		return geo.LayerInfo{}, fmt.Errorf("layer %s: %w", id, data.ErrNotFound)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	v := s.versionAt(id, asOf)
 	if v == nil {
-		return geo.LayerInfo{}, fmt.Errorf("layer %s on %s: %w", id, asOf.Format(time.DateOnly), ErrNoVersion)
+		return geo.LayerInfo{}, fmt.Errorf("layer %s on %s: %w", id, asOf.Format(time.DateOnly), data.ErrNoVersion)
 	}
 	return v.info, nil
 }
 
 // Features implements Store.
-func (s *Mem) Features(ctx context.Context, id string, q FeatureQuery, fn func(geo.Feature) error) error {
+func (s *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn func(geo.Feature) error) error {
 	if _, err := s.Layer(ctx, id, q.AsOf); err != nil {
 		return err
 	}
@@ -142,22 +150,28 @@ func matchProps(props map[string]any, filter map[string]string) bool {
 	return true
 }
 
+// Ping implements Store.
+func (s *Store) Ping(ctx context.Context) error { return ctx.Err() }
+
+// Close implements Store.
+func (s *Store) Close() error { return nil }
+
 // Relate implements Store.
-func (s *Mem) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error) {
+func (s *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error) {
 	if err := ctx.Err(); err != nil {
 		return geo.Relations{}, err
 	}
 	s.mu.RLock()
 	rel := geo.Relations{Layers: make([]geo.LayerVersion, 0, len(s.manifest.Layers))}
-	var cov *memVersion
-	var judgedBuf [16]*memVersion
+	var cov *layerVersion
+	var judgedBuf [16]*layerVersion
 	judged := judgedBuf[:0]
 	for _, d := range s.manifest.Layers {
 		v := s.versionAt(d.ID, asOf)
 		if v == nil {
 			if d.Kind == geo.LayerCoverage || d.Kind == geo.LayerZone || d.Kind == geo.LayerDistance {
 				s.mu.RUnlock()
-				return geo.Relations{}, fmt.Errorf("relate: layer %s on %s: %w", d.ID, asOf.Format(time.DateOnly), ErrNoVersion)
+				return geo.Relations{}, fmt.Errorf("relate: layer %s on %s: %w", d.ID, asOf.Format(time.DateOnly), data.ErrNoVersion)
 			}
 			continue
 		}
@@ -200,8 +214,12 @@ func (s *Mem) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.R
 	return rel, nil
 }
 
+// CheckLimit is how many checks the embedded store keeps for
+// GET /checks/{id}; older ones are forgotten (the PostGIS store keeps all).
+const CheckLimit = 100_000
+
 // SaveCheck implements Store.
-func (s *Mem) SaveCheck(ctx context.Context, rec *CheckRecord) error {
+func (s *Store) SaveCheck(ctx context.Context, rec *data.CheckRecord) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -210,12 +228,12 @@ func (s *Mem) SaveCheck(ctx context.Context, rec *CheckRecord) error {
 	if _, dup := s.checks[rec.ID]; !dup {
 		// The oldest check goes when the limit is reached: a ring, so
 		// that each save costs the same however many are kept.
-		if len(s.order) < MemCheckLimit {
+		if len(s.order) < CheckLimit {
 			s.order = append(s.order, rec.ID)
 		} else {
 			delete(s.checks, s.order[s.orderNext])
 			s.order[s.orderNext] = rec.ID
-			s.orderNext = (s.orderNext + 1) % MemCheckLimit
+			s.orderNext = (s.orderNext + 1) % CheckLimit
 		}
 	}
 	s.checks[rec.ID] = rec
@@ -223,34 +241,28 @@ func (s *Mem) SaveCheck(ctx context.Context, rec *CheckRecord) error {
 }
 
 // Check implements Store.
-func (s *Mem) Check(ctx context.Context, id string) (*CheckRecord, error) {
+func (s *Store) Check(ctx context.Context, id string) (*data.CheckRecord, error) {
 	s.checkMu.Lock()
 	defer s.checkMu.Unlock()
 	rec, ok := s.checks[id]
 	if !ok {
-		return nil, fmt.Errorf("check %s: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("check %s: %w", id, data.ErrNotFound)
 	}
 	return rec, nil
 }
 
-// Ping implements Store.
-func (s *Mem) Ping(ctx context.Context) error { return ctx.Err() }
-
-// Close implements Store.
-func (s *Mem) Close() error { return nil }
-
 // Import implements Store: the new version and every layer derived from
 // it are built first and swapped in together, so readers see either the
 // old state or the new one.
-func (s *Mem) Import(ctx context.Context, layer string, feats []geo.Feature, opts ImportOptions) (geo.LayerVersion, error) {
+func (s *Store) Import(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (geo.LayerVersion, error) {
 	def, ok := s.manifest.Def(layer)
 	if !ok {
-		return geo.LayerVersion{}, fmt.Errorf("import %s: %w", layer, ErrNotFound)
+		return geo.LayerVersion{}, fmt.Errorf("import %s: %w", layer, data.ErrNotFound)
 	}
 	if opts.MakeValid {
-		return geo.LayerVersion{}, fmt.Errorf("import %s: %w: repairing geometries (--make-valid) needs the PostGIS store", layer, ErrInvalidImport)
+		return geo.LayerVersion{}, fmt.Errorf("import %s: %w: repairing geometries (--make-valid) needs the PostGIS store", layer, data.ErrInvalidImport)
 	}
-	if err := CheckFeatures(def, feats); err != nil {
+	if err := data.CheckFeatures(def, feats); err != nil {
 		return geo.LayerVersion{}, err
 	}
 	// The version keeps its features for as long as it is served: give
@@ -258,9 +270,9 @@ func (s *Mem) Import(ctx context.Context, layer string, feats []geo.Feature, opt
 	feats = compactFeatures(feats)
 	from := opts.ValidFrom
 	if from.IsZero() {
-		from = Today()
+		from = data.Today()
 	}
-	from = DateOf(from)
+	from = data.DateOf(from)
 
 	s.importMu.Lock()
 	defer s.importMu.Unlock()
@@ -272,7 +284,7 @@ func (s *Mem) Import(ctx context.Context, layer string, feats []geo.Feature, opt
 		last := vs[n-1]
 		if from.Before(last.info.ValidFrom.Time) {
 			s.mu.RUnlock()
-			return geo.LayerVersion{}, fmt.Errorf("import %s: %w: valid_from %s is before the current version's %s", layer, ErrInvalidImport, from.Format(time.DateOnly), last.info.ValidFrom.Format(time.DateOnly))
+			return geo.LayerVersion{}, fmt.Errorf("import %s: %w: valid_from %s is before the current version's %s", layer, data.ErrInvalidImport, from.Format(time.DateOnly), last.info.ValidFrom.Format(time.DateOnly))
 		}
 		next = last.info.Version + 1
 	}
@@ -289,7 +301,7 @@ func (s *Mem) Import(ctx context.Context, layer string, feats []geo.Feature, opt
 	cov, _ := s.manifest.Coverage()
 	type pending struct {
 		id string
-		v  *memVersion
+		v  *layerVersion
 	}
 	var derived []pending
 	var derr error
@@ -328,7 +340,7 @@ func (s *Mem) Import(ctx context.Context, layer string, feats []geo.Feature, opt
 	if def.Kind == geo.LayerCoverage || def.Kind == geo.LayerZone {
 		var err error
 		if zones, err = geo.ZonesFromFeatures(def, feats); err != nil {
-			return geo.LayerVersion{}, fmt.Errorf("import %s: %w: %v", layer, ErrInvalidImport, err)
+			return geo.LayerVersion{}, fmt.Errorf("import %s: %w: %v", layer, data.ErrInvalidImport, err)
 		}
 	}
 	v, err := buildVersion(def, feats, zones, next, from)
@@ -346,7 +358,7 @@ func (s *Mem) Import(ctx context.Context, layer string, feats []geo.Feature, opt
 }
 
 // commit appends a version and closes the one before it; callers hold mu.
-func (s *Mem) commit(id string, v *memVersion) {
+func (s *Store) commit(id string, v *layerVersion) {
 	if vs := s.layers[id]; len(vs) > 0 {
 		vs[len(vs)-1].to = v.info.ValidFrom.Time
 	}
@@ -355,8 +367,8 @@ func (s *Mem) commit(id string, v *memVersion) {
 
 // buildVersion prepares a layer version. Derived layers pass zones only:
 // their features are the drawn bands.
-func buildVersion(def geo.LayerDef, feats []geo.Feature, zones []geo.Zone, version int64, from time.Time) (*memVersion, error) {
-	v := &memVersion{}
+func buildVersion(def geo.LayerDef, feats []geo.Feature, zones []geo.Zone, version int64, from time.Time) (*layerVersion, error) {
+	v := &layerVersion{}
 	for _, z := range zones {
 		pz, err := geo.PrepareZone(z)
 		if err != nil {
@@ -372,10 +384,21 @@ func buildVersion(def geo.LayerDef, feats []geo.Feature, zones []geo.Zone, versi
 	}
 	v.feats = append([]geo.Feature(nil), feats...)
 	sort.SliceStable(v.feats, func(i, j int) bool { return v.feats[i].ID < v.feats[j].ID })
-	v.info = LayerInfoOf(def, v.feats, version, from)
+	v.info = data.LayerInfoOf(def, v.feats, version, from)
 	v.bounds = make([]orb.Bound, len(v.feats))
 	for i, f := range v.feats {
 		v.bounds[i] = f.Geometry.Bound()
 	}
 	return v, nil
+}
+
+// compactFeatures copies features with compact geometries (geo.Compact);
+// properties are shared.
+func compactFeatures(feats []geo.Feature) []geo.Feature {
+	out := make([]geo.Feature, len(feats))
+	for i, f := range feats {
+		out[i] = f
+		out[i].Geometry = geo.Compact(f.Geometry)
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package data_test
+package memory_test
 
 // Benchmarks of the embedded store at district scale (the demo layers) and
 // province scale (ecospace gen's layers). The province data is read from
@@ -6,7 +6,7 @@ package data_test
 // 5 000 000-vertex set); otherwise a smaller set is generated per run:
 //
 //	go run ./cmd/ecospace gen --out /tmp/ecogen --seed 1
-//	ECOSPACE_GEN_DIR=/tmp/ecogen go test ./data -run '^$' -bench 'Mem' -benchtime 20000x
+//	ECOSPACE_GEN_DIR=/tmp/ecogen go test ./data/memory -run '^$' -bench 'Mem' -benchtime 20000x
 //
 // Figures go in PERF.md; nothing here asserts a speed.
 
@@ -33,6 +33,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/gen"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -56,7 +57,7 @@ var genDir = sync.OnceValues(func() (string, error) {
 	return dir, err
 })
 
-func provinceMem(tb testing.TB) (*data.Mem, int64) {
+func provinceMem(tb testing.TB) (*memory.Store, int64) {
 	tb.Helper()
 	dir, err := genDir()
 	if err != nil {
@@ -66,7 +67,7 @@ func provinceMem(tb testing.TB) (*data.Mem, int64) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	wkb, err := gen.Load(context.Background(), mem, dir, validFrom, nil)
 	if err != nil {
 		tb.Fatal(err)
@@ -74,7 +75,7 @@ func provinceMem(tb testing.TB) (*data.Mem, int64) {
 	return mem, wkb
 }
 
-var provinceOnce = sync.OnceValues(func() (*data.Mem, error) {
+var provinceOnce = sync.OnceValues(func() (*memory.Store, error) {
 	mem, _ := provinceMem(&fatalTB{})
 	return mem, nil
 })
@@ -86,12 +87,12 @@ func (fatalTB) Helper()                   {}
 func (fatalTB) Fatal(args ...any)         { panic(fmt.Sprint(args...)) }
 func (fatalTB) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }
 
-func demoMem(tb testing.TB) *data.Mem {
+func demoMem(tb testing.TB) *memory.Store {
 	man, err := demo.Manifest()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: validFrom}); err != nil {
 		tb.Fatal(err)
 	}
@@ -306,9 +307,9 @@ func BenchmarkMemRelateParcel(b *testing.B) {
 // oldest first, at a constant cost per save.
 func TestMemCheckLimitRing(t *testing.T) {
 	man, _ := demo.Manifest()
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	ctx := context.Background()
-	n := data.MemCheckLimit + 2500
+	n := memory.CheckLimit + 2500
 	for i := 0; i < n; i++ {
 		if err := mem.SaveCheck(ctx, &data.CheckRecord{ID: fmt.Sprint("c", i)}); err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package data_test
+package memory_test
 
 import (
 	"testing"
