@@ -43,15 +43,15 @@ func TestPGExplainUsesGiST(t *testing.T) {
 		{"point in zone pieces", "feature_parts_geom",
 			`SELECT feature_id FROM feature_parts WHERE layer_id = $1 AND version = $2
 			   AND ST_Intersects(geom_4549, ST_SetSRID(ST_MakePoint($3, $4), 4549))`,
-			[]any{"green-corridors", v.Version, x, y}},
+			[]any{"green-corridors", v.Layer.Version, x, y}},
 		{"within distance of zone pieces", "feature_parts_geom",
 			`SELECT feature_id FROM feature_parts WHERE layer_id = $1 AND version = $2
 			   AND ST_DWithin(geom_4549, ST_SetSRID(ST_MakePoint($3, $4), 4549), 100)`,
-			[]any{"green-corridors", v.Version, x, y}},
+			[]any{"green-corridors", v.Layer.Version, x, y}},
 		{"map bbox read", "features_geom",
 			`SELECT feature_id FROM features WHERE layer_id = $1 AND version = $2
 			   AND geom && ST_MakeEnvelope(119.79, 31.77, 119.81, 31.79, 4490)`,
-			[]any{"green-corridors", v.Version}},
+			[]any{"green-corridors", v.Layer.Version}},
 	}
 	for _, p := range probes {
 		t.Run(p.name, func(t *testing.T) {

@@ -31,32 +31,14 @@ const (
 	lineChunkSegs     = 128
 )
 
-// ImportResult says what an import did.
-type ImportResult struct {
-	Version geo.LayerVersion
-	// Derived lists the derived layer versions recomputed in the same
-	// transaction.
-	Derived []geo.LayerVersion
-	// Repaired lists the indices of features repaired with ST_MakeValid
-	// (ImportOptions.MakeValid).
-	Repaired []int
-	Duration time.Duration
-}
-
-// Import implements Store.
-func (p *PG) Import(ctx context.Context, layer string, feats []geo.Feature, opts ImportOptions) (geo.LayerVersion, error) {
-	r, err := p.ImportWithResult(ctx, layer, feats, opts)
-	return r.Version, err
-}
-
-// ImportWithResult is Import with a report of the derived layers
-// recomputed and the features repaired. Everything happens in one
-// transaction: the features are copied (COPY) into a staging table, moved
-// into features with their index pieces, the previous version's valid_to
-// is closed and every derived layer that depends on this one is recomputed
-// in SQL; a failure, a cancelled ctx or a killed process leaves the
-// previous version in force and no row of the new one.
-func (p *PG) ImportWithResult(ctx context.Context, layer string, feats []geo.Feature, opts ImportOptions) (ImportResult, error) {
+// Import implements Store, reporting the derived layers recomputed and
+// the features repaired. Everything happens in one transaction: the
+// features are copied (COPY) into a staging table, moved into features
+// with their index pieces, the previous version's valid_to is closed and
+// every derived layer that depends on this one is recomputed in SQL; a
+// failure, a cancelled ctx or a killed process leaves the previous version
+// in force and no row of the new one.
+func (p *PG) Import(ctx context.Context, layer string, feats []geo.Feature, opts ImportOptions) (ImportResult, error) {
 	start := time.Now()
 	def, ok := p.manifest.Def(layer)
 	if !ok {
@@ -121,7 +103,7 @@ func (p *PG) ImportWithResult(ctx context.Context, layer string, feats []geo.Fea
 				return err
 			}
 		}
-		res.Version = geo.LayerVersion{ID: layer, Version: version, ValidFrom: geo.Date{Time: from}}
+		res.Layer = geo.LayerVersion{ID: layer, Version: version, ValidFrom: geo.Date{Time: from}}
 		step("version")
 		for _, d := range p.manifest.DependsOn(layer) {
 			dv, ok, err := p.derive(ctx, tx, d, layer, version, from)
@@ -155,7 +137,7 @@ func (p *PG) ImportWithResult(ctx context.Context, layer string, feats []geo.Fea
 		opts.Progress(len(feats), len(feats))
 	}
 	res.Duration = time.Since(start)
-	p.log.Info("imported layer", "layer", layer, "version", res.Version.Version, "valid_from", from.Format(time.DateOnly),
+	p.log.Info("imported layer", "layer", layer, "version", res.Layer.Version, "valid_from", from.Format(time.DateOnly),
 		"features", len(feats), "repaired", len(repaired), "derived", len(res.Derived), "ms", res.Duration.Milliseconds())
 	return res, nil
 }

@@ -93,8 +93,8 @@ func TestPGImportGeoJSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Version != 2 {
-		t.Fatalf("version %d, want 2", v.Version)
+	if v.Layer.Version != 2 {
+		t.Fatalf("version %d, want 2", v.Layer.Version)
 	}
 	var got []geo.Feature
 	if err := s.Features(tctx(t, time.Minute), "green-corridors", data.FeatureQuery{AsOf: from, Zoom: -1}, func(f geo.Feature) error {
@@ -208,7 +208,7 @@ func TestPGImportInvalid(t *testing.T) {
 	if _, err := s.Import(tctx(t, time.Minute), "green-corridors", wrong, data.ImportOptions{ValidFrom: from, MakeValid: true}); !errors.As(err, &ie) || ie.Problems[0].Index != 1 {
 		t.Errorf("line in a zone layer with MakeValid: err %v, want refused at index 1", err)
 	}
-	res, err := s.ImportWithResult(tctx(t, time.Minute), "green-corridors", feats, data.ImportOptions{ValidFrom: from, MakeValid: true})
+	res, err := s.Import(tctx(t, time.Minute), "green-corridors", feats, data.ImportOptions{ValidFrom: from, MakeValid: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +295,7 @@ func TestPGImportCancelled(t *testing.T) {
 		t.Errorf("%d connections still acquired", n)
 	}
 	v, err := s.Import(tctx(t, 2*time.Minute), "green-corridors", feats[:1000], data.ImportOptions{ValidFrom: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)})
-	if err != nil || v.Version != 2 {
+	if err != nil || v.Layer.Version != 2 {
 		t.Fatalf("import after the cancelled one: %+v %v", v, err)
 	}
 }
@@ -356,7 +356,7 @@ func TestPGImportKilled(t *testing.T) {
 	}
 	t.Logf("killed the child at feature %d", killedAt)
 	assertOldVersionInForce(t, s, url)
-	if v, err := s.Import(tctx(t, time.Minute), "green-corridors", smallPolygons(100), data.ImportOptions{ValidFrom: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}); err != nil || v.Version != 2 {
+	if v, err := s.Import(tctx(t, time.Minute), "green-corridors", smallPolygons(100), data.ImportOptions{ValidFrom: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}); err != nil || v.Layer.Version != 2 {
 		t.Fatalf("import after the killed one: %+v %v", v, err)
 	}
 }
@@ -396,7 +396,7 @@ func TestPGAsOfFeatures(t *testing.T) {
 		t.Errorf("features before/on the new version: %d/%d, want 5/7", a, b)
 	}
 	// Same valid_from again: version 3 replaces version 2 from that day.
-	if v, err := s.Import(ctx, "green-corridors", smallPolygons(9), data.ImportOptions{ValidFrom: v2}); err != nil || v.Version != 3 {
+	if v, err := s.Import(ctx, "green-corridors", smallPolygons(9), data.ImportOptions{ValidFrom: v2}); err != nil || v.Layer.Version != 3 {
 		t.Fatalf("same-day import: %+v %v", v, err)
 	}
 	if n := count(v2); n != 9 {

@@ -45,7 +45,7 @@ type layerChanges struct {
 // PostgreSQL delivers it on COMMIT and drops it on ROLLBACK.
 func notifyImport(ctx context.Context, tx pgx.Tx, res *ImportResult) error {
 	var msg layerChanges
-	for _, v := range append([]geo.LayerVersion{res.Version}, res.Derived...) {
+	for _, v := range append([]geo.LayerVersion{res.Layer}, res.Derived...) {
 		msg.Layers = append(msg.Layers, layerChange{Layer: v.ID, Version: v.Version})
 	}
 	b, err := json.Marshal(msg)

@@ -81,8 +81,8 @@ func TestPGNotifyLayerChange(t *testing.T) {
 	}
 	committed := time.Now()
 	c := wait(1)
-	if c[0].layer != "green-corridors" || c[0].version != v.Version || v.Version != 2 {
-		t.Fatalf("B heard %+v, want green-corridors version %d (= 2)", c[0], v.Version)
+	if c[0].layer != "green-corridors" || c[0].version != v.Layer.Version || v.Layer.Version != 2 {
+		t.Fatalf("B heard %+v, want green-corridors version %d (= 2)", c[0], v.Layer.Version)
 	}
 	lat := c[0].at.Sub(committed)
 	// Import returns after its ANALYZE, which follows the commit: B may
@@ -201,8 +201,8 @@ func TestPGReadPool(t *testing.T) {
 	if err != nil {
 		t.Fatalf("import with a read-only read pool: %v", err)
 	}
-	if info, err := s.Layer(ctx, "green-corridors", today); err != nil || info.Version != v.Version {
-		t.Fatalf("read after import: %+v, %v; want version %d", info, err, v.Version)
+	if info, err := s.Layer(ctx, "green-corridors", today); err != nil || info.Version != v.Layer.Version {
+		t.Fatalf("read after import: %+v, %v; want version %d", info, err, v.Layer.Version)
 	}
 	rec := &data.CheckRecord{ID: "0b6a2f6e-4c1e-4b8e-9d3a-1f2e3d4c5b6a", CheckedAt: time.Now().UTC().Truncate(time.Millisecond),
 		Reference: "read-pool", Category: "test", AsOf: today, Geometry: orb.Point{119.9, 31.78},

@@ -53,6 +53,22 @@ type ImportOptions struct {
 	Progress  func(done, total int)
 }
 
+// ImportResult says what an import did.
+type ImportResult struct {
+	// Layer is the new version of the imported layer.
+	Layer geo.LayerVersion
+	// Derived lists the new versions of the derived layers recomputed with
+	// it (in manifest order, valid from the same date); a derived layer
+	// whose other inputs have no version in force then is not recomputed
+	// and not listed.
+	Derived []geo.LayerVersion
+	// Repaired lists the indices of the features repaired
+	// (ImportOptions.MakeValid; only the PostGIS store repairs).
+	Repaired []int
+	// Duration is how long the import took, commit included.
+	Duration time.Duration
+}
+
 // Store is what the server needs from storage. Both stores must give the
 // same answers; the conformance suite in storetest holds them to it.
 type Store interface {
@@ -70,8 +86,10 @@ type Store interface {
 	SaveCheck(ctx context.Context, rec *CheckRecord) error
 	Check(ctx context.Context, id string) (*CheckRecord, error)
 	// Import makes feats the new version of a layer (and recomputes the
-	// layers derived from it) in one step: all or nothing.
-	Import(ctx context.Context, layer string, feats []geo.Feature, opts ImportOptions) (geo.LayerVersion, error)
+	// layers derived from it) in one step: all or nothing. The result
+	// names every version the import made, so that callers (the import
+	// command, the upload endpoint) need not ask again.
+	Import(ctx context.Context, layer string, feats []geo.Feature, opts ImportOptions) (ImportResult, error)
 	// Ping reports whether the store can answer.
 	Ping(ctx context.Context) error
 	Close() error

@@ -338,9 +338,9 @@ func (d *downStore) Check(ctx context.Context, id string) (*data.CheckRecord, er
 	}
 	return d.Store.Check(ctx, id)
 }
-func (d *downStore) Import(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (geo.LayerVersion, error) {
+func (d *downStore) Import(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (data.ImportResult, error) {
 	if err := d.err(); err != nil {
-		return geo.LayerVersion{}, err
+		return data.ImportResult{}, err
 	}
 	return d.Store.Import(ctx, layer, feats, opts)
 }

@@ -99,21 +99,21 @@ func (s *Server) putLayer(c echo.Context) error {
 	if k := keyID(c); k != "" {
 		src += " by " + k
 	}
-	lv, err := s.store.Import(c.Request().Context(), id, feats, data.ImportOptions{ValidFrom: from, Source: src})
+	res, err := s.store.Import(c.Request().Context(), id, feats, data.ImportOptions{ValidFrom: from, Source: src})
 	if err != nil {
 		return err
 	}
+	lv := res.Layer
 	out := LayerUpload{
 		Layer: id, Version: lv.Version, ValidFrom: lv.ValidFrom, FeatureCount: len(feats),
-		Format: info.Format, CRS: string(info.CRS), Derived: []geo.LayerVersion{}, Warnings: info.Warnings,
+		Format: info.Format, CRS: string(info.CRS), Derived: res.Derived, Warnings: info.Warnings,
+	}
+	// Empty lists are written as [], not null.
+	if out.Derived == nil {
+		out.Derived = []geo.LayerVersion{}
 	}
 	if out.Warnings == nil {
 		out.Warnings = []string{}
-	}
-	for _, d := range s.man.DependsOn(id) {
-		if li, err := s.store.Layer(c.Request().Context(), d.ID, lv.ValidFrom.Time); err == nil {
-			out.Derived = append(out.Derived, geo.LayerVersion{ID: li.ID, Version: li.Version, ValidFrom: li.ValidFrom})
-		}
 	}
 	s.log.Info("layer uploaded", "layer", id, "version", lv.Version, "valid_from", lv.ValidFrom.String(),
 		"features", len(feats), "key_id", keyID(c), "request_id", c.Response().Header().Get(echo.HeaderXRequestID))

@@ -28,12 +28,6 @@ import (
 // store, whose contents would vanish when the command exits.
 var openImportStore = openStore
 
-// resultImporter is implemented by stores that report what an import did
-// beyond the new version (the PostGIS store).
-type resultImporter interface {
-	ImportWithResult(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (data.ImportResult, error)
-}
-
 const importUsage = `usage:
   ecospace import --layer ID --file F [--crs CRS] [--encoding ENC] [--valid-from YYYY-MM-DD] [--make-valid] [--dry-run] [--database-url URL]
   ecospace import --demo [--valid-from YYYY-MM-DD] [--dry-run] [--database-url URL]
@@ -167,20 +161,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer store.Close()
 	prog := newProgress(stderr, "import "+def.ID)
 	opts := data.ImportOptions{ValidFrom: from, MakeValid: *makeValid, Source: filepath.Base(*file), Progress: prog.update}
-	var res data.ImportResult
-	if ri, ok := store.(resultImporter); ok {
-		res, err = ri.ImportWithResult(ctx, def.ID, feats, opts)
-	} else {
-		res.Version, err = store.Import(ctx, def.ID, feats, opts)
-	}
+	res, err := store.Import(ctx, def.ID, feats, opts)
 	prog.finish(err == nil)
 	if err != nil {
 		return importFailed(ctx, def.ID, err, stderr)
 	}
-	if res.Derived == nil {
-		res.Derived = derivedVersions(ctx, store, man, def.ID, res.Version)
-	}
-	fmt.Fprintf(stdout, "imported\n  layer:      %s\n  version:    %d\n  valid_from: %s\n  features:   %d", def.ID, res.Version.Version, res.Version.ValidFrom.Format(time.DateOnly), len(feats))
+	fmt.Fprintf(stdout, "imported\n  layer:      %s\n  version:    %d\n  valid_from: %s\n  features:   %d", def.ID, res.Layer.Version, res.Layer.ValidFrom.Format(time.DateOnly), len(feats))
 	if len(res.Repaired) > 0 {
 		fmt.Fprintf(stdout, " (%d repaired with ST_MakeValid)", len(res.Repaired))
 	}
@@ -299,20 +285,6 @@ func importFailed(ctx context.Context, layer string, err error, stderr io.Writer
 	default:
 		return fmt.Errorf("%w (nothing was stored; the previous version of %s stays in force)", err, layer)
 	}
-}
-
-// derivedVersions asks the store which derived layers have a version from
-// the import's date, for stores that do not report them.
-func derivedVersions(ctx context.Context, s data.Store, man *data.Manifest, layer string, v geo.LayerVersion) []geo.LayerVersion {
-	var out []geo.LayerVersion
-	for _, d := range man.DependsOn(layer) {
-		info, err := s.Layer(ctx, d.ID, v.ValidFrom.Time)
-		if err != nil || !info.ValidFrom.Equal(v.ValidFrom.Time) {
-			continue
-		}
-		out = append(out, geo.LayerVersion{ID: d.ID, Version: info.Version, ValidFrom: info.ValidFrom})
-	}
-	return out
 }
 
 // importDemo loads (or, with dryRun, checks) the bundled demo layers.

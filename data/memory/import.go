@@ -15,16 +15,17 @@ import (
 // Import implements Store: the new version and every layer derived from
 // it are built first and swapped in together, so readers see either the
 // old state or the new one.
-func (s *Store) Import(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (geo.LayerVersion, error) {
+func (s *Store) Import(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (data.ImportResult, error) {
+	start := time.Now()
 	def, ok := s.manifest.Def(layer)
 	if !ok {
-		return geo.LayerVersion{}, fmt.Errorf("import %s: %w", layer, data.ErrNotFound)
+		return data.ImportResult{}, fmt.Errorf("import %s: %w", layer, data.ErrNotFound)
 	}
 	if opts.MakeValid {
-		return geo.LayerVersion{}, fmt.Errorf("import %s: %w: repairing geometries (--make-valid) needs the PostGIS store", layer, data.ErrInvalidImport)
+		return data.ImportResult{}, fmt.Errorf("import %s: %w: repairing geometries (--make-valid) needs the PostGIS store", layer, data.ErrInvalidImport)
 	}
 	if err := data.CheckFeatures(def, feats); err != nil {
-		return geo.LayerVersion{}, err
+		return data.ImportResult{}, err
 	}
 	// The version keeps its features for as long as it is served: give
 	// them exactly the memory they need (decoders leave spare capacity).
@@ -45,7 +46,7 @@ func (s *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 		last := vs[n-1]
 		if from.Before(last.info.ValidFrom.Time) {
 			s.mu.RUnlock()
-			return geo.LayerVersion{}, fmt.Errorf("import %s: %w: valid_from %s is before the current version's %s", layer, data.ErrInvalidImport, from.Format(time.DateOnly), last.info.ValidFrom.Format(time.DateOnly))
+			return data.ImportResult{}, fmt.Errorf("import %s: %w: valid_from %s is before the current version's %s", layer, data.ErrInvalidImport, from.Format(time.DateOnly), last.info.ValidFrom.Format(time.DateOnly))
 		}
 		next = last.info.Version + 1
 	}
@@ -92,30 +93,33 @@ func (s *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 	}
 	s.mu.RUnlock()
 	if derr != nil {
-		return geo.LayerVersion{}, derr
+		return data.ImportResult{}, derr
 	}
 	if err := ctx.Err(); err != nil {
-		return geo.LayerVersion{}, fmt.Errorf("import %s: %w", layer, err)
+		return data.ImportResult{}, fmt.Errorf("import %s: %w", layer, err)
 	}
 	var zones []geo.Zone
 	if def.Kind == geo.LayerCoverage || def.Kind == geo.LayerZone {
 		var err error
 		if zones, err = geo.ZonesFromFeatures(def, feats); err != nil {
-			return geo.LayerVersion{}, fmt.Errorf("import %s: %w: %v", layer, data.ErrInvalidImport, err)
+			return data.ImportResult{}, fmt.Errorf("import %s: %w: %v", layer, data.ErrInvalidImport, err)
 		}
 	}
 	v, err := buildVersion(def, feats, zones, next, from)
 	if err != nil {
-		return geo.LayerVersion{}, fmt.Errorf("import %s: %w", layer, err)
+		return data.ImportResult{}, fmt.Errorf("import %s: %w", layer, err)
 	}
 
+	res := data.ImportResult{Layer: geo.LayerVersion{ID: layer, Version: next, ValidFrom: geo.Date{Time: from}}}
 	s.mu.Lock()
 	s.commit(layer, v)
 	for _, p := range derived {
 		s.commit(p.id, p.v)
+		res.Derived = append(res.Derived, geo.LayerVersion{ID: p.id, Version: p.v.info.Version, ValidFrom: p.v.info.ValidFrom})
 	}
 	s.mu.Unlock()
-	return geo.LayerVersion{ID: layer, Version: next, ValidFrom: geo.Date{Time: from}}, nil
+	res.Duration = time.Since(start)
+	return res, nil
 }
 
 // commit appends a version and closes the one before it; callers hold mu.

@@ -546,8 +546,8 @@ func testAsOfTwoVersions(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Version != 2 || !v.ValidFrom.Equal(from) {
-		t.Fatalf("import gave %+v, want version 2 from %s", v, from)
+	if v.Layer.Version != 2 || !v.Layer.ValidFrom.Equal(from) || v.Layer.ID != "xinmeng-corridor" || len(v.Derived) != 0 {
+		t.Fatalf("import gave %+v, want version 2 from %s and no derived layer", v, from)
 	}
 	for _, tc := range []struct {
 		asOf    time.Time
@@ -615,8 +615,13 @@ func testDerivedRecomputed(t *testing.T, open Opener) {
 	dx, dy := (pp[0]-nearest[0])*(1300.0/1500.0), (pp[1]-nearest[1])*(1300.0/1500.0)
 	moved = geo.UnprojectGeometry(geo.TransformGeometry(geo.ProjectGeometry(moved), func(x, y float64) (float64, float64) { return x + dx, y + dy }))
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := s.Import(ctx(t), "xinmeng-river", []geo.Feature{{ID: river[0].ID, Properties: river[0].Properties, Geometry: moved}}, data.ImportOptions{ValidFrom: from}); err != nil {
+	res, err := s.Import(ctx(t), "xinmeng-river", []geo.Feature{{ID: river[0].ID, Properties: river[0].Properties, Geometry: moved}}, data.ImportOptions{ValidFrom: from})
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The import names the band version it made, as the store then serves it.
+	if len(res.Derived) != 1 || res.Derived[0].ID != "xinmeng-band" || res.Derived[0].Version != 2 || !res.Derived[0].ValidFrom.Equal(from) {
+		t.Errorf("import of the river reports derived %+v, want xinmeng-band version 2 from %s", res.Derived, from)
 	}
 	info, err := s.Layer(ctx(t), "xinmeng-band", from)
 	if err != nil || info.Version != 2 || !info.ValidFrom.Equal(from) {
