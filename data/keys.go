@@ -106,8 +106,10 @@ func NormalizeScopes(in []string) ([]string, error) {
 	return out, nil
 }
 
-// newKey makes a key and its record: 32 random bytes, base64url.
-func newKey(name string, scopes []string) (string, APIKey, error) {
+// NewKey makes a key and its record: 32 random bytes, base64url. Every
+// KeyStore makes its keys with it, so that keys look the same whichever
+// store holds them.
+func NewKey(name string, scopes []string) (string, APIKey, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "", APIKey{}, fmt.Errorf("a key needs a name of 1 to 100 printable characters (who uses it, e.g. permit-system)")
@@ -133,8 +135,9 @@ func newKey(name string, scopes []string) (string, APIKey, error) {
 	return secret, k, nil
 }
 
-// plausibleKey refuses, without a lookup, what cannot be a key.
-func plausibleKey(secret string) bool {
+// PlausibleKey reports whether secret can be a key at all, so that a
+// KeyStore refuses a pasted password or a truncated key without a lookup.
+func PlausibleKey(secret string) bool {
 	return strings.HasPrefix(secret, KeyPrefix) && len(secret) <= 200
 }
 
@@ -240,7 +243,7 @@ func (f *FileKeys) reloadLocked(force bool) error {
 
 // LookupKey implements KeyStore.
 func (f *FileKeys) LookupKey(ctx context.Context, secret string) (APIKey, error) {
-	if !plausibleKey(secret) {
+	if !PlausibleKey(secret) {
 		return APIKey{}, fmt.Errorf("api key: %w", ErrNotFound)
 	}
 	f.mu.Lock()
@@ -272,7 +275,7 @@ func (f *FileKeys) ListKeys(ctx context.Context) ([]APIKey, error) {
 
 // CreateKey implements KeyStore.
 func (f *FileKeys) CreateKey(ctx context.Context, name string, scopes []string) (string, APIKey, error) {
-	secret, k, err := newKey(name, scopes)
+	secret, k, err := NewKey(name, scopes)
 	if err != nil {
 		return "", APIKey{}, err
 	}

@@ -29,7 +29,7 @@ func LayerInfoOf(def geo.LayerDef, feats []geo.Feature, version int64, from time
 		}
 	}
 	info.BBox = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
-	info.GeometryType = geometryTypeOf(types)
+	info.GeometryType = GeometryTypeOf(types)
 	if status == "" {
 		status = "official"
 	}
@@ -37,7 +37,11 @@ func LayerInfoOf(def geo.LayerDef, feats []geo.Feature, version int64, from time
 	return info
 }
 
-func geometryTypeOf(types map[string]bool) string {
+// GeometryTypeOf is the geometry type a layer reports for features of the
+// GeoJSON types in types: the one type, the multi type when single and
+// multi mix, else "Geometry". The PostGIS store names a derived version's
+// type with it from the types it finds in SQL.
+func GeometryTypeOf(types map[string]bool) string {
 	switch {
 	case len(types) == 1:
 		for t := range types {

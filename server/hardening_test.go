@@ -24,6 +24,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -658,7 +659,7 @@ func TestPostGISDownAndBack(t *testing.T) {
 	rules, _ := geo.ParseRules(data.RulesFile())
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	store, err := data.OpenPostGIS(ctx, pg.url, man, data.PGOptions{Migrate: true, AcquireTimeout: time.Second, StatementTimeout: 5 * time.Second})
+	store, err := postgis.Open(ctx, pg.url, man, postgis.Options{Migrate: true, AcquireTimeout: time.Second, StatementTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/pgtest"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -307,7 +308,7 @@ func TestImportCommandPostGIS(t *testing.T) {
 	}
 
 	man, _ := demo.Manifest()
-	store, err := data.OpenPostGIS(context.Background(), dbURL, man, data.PGOptions{})
+	store, err := postgis.Open(context.Background(), dbURL, man, postgis.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/pgtest"
+	"github.com/zhonglou/ecospace/data/postgis"
 )
 
 func TestMigrateCommand(t *testing.T) {
@@ -55,7 +56,7 @@ func TestOpenStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := s.(*data.PG); !ok {
+	if _, ok := s.(*postgis.Store); !ok {
 		t.Errorf("url: %T, want the PostGIS store", s)
 	}
 	s.Close()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/internal/gctune"
 	"github.com/zhonglou/ecospace/ogc"
@@ -156,7 +157,7 @@ func openApp(ctx context.Context, log *slog.Logger, rules *geo.RuleSet, database
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStoreWith(ctx, log, databaseURL, migrate, data.PGOptions{ReadURL: readURL})
+	store, err := openStoreWith(ctx, log, databaseURL, migrate, postgis.Options{ReadURL: readURL})
 	if err != nil {
 		return nil, err
 	}

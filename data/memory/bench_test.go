@@ -303,7 +303,7 @@ func BenchmarkMemRelateParcel(b *testing.B) {
 	})
 }
 
-// The embedded store keeps the last MemCheckLimit checks, dropping the
+// The embedded store keeps the last CheckLimit checks, dropping the
 // oldest first, at a constant cost per save.
 func TestMemCheckLimitRing(t *testing.T) {
 	man, _ := demo.Manifest()

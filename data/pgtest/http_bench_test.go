@@ -21,6 +21,7 @@ import (
 	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/pgtest"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/internal/gctune"
@@ -31,7 +32,7 @@ import (
 // The HTTP load benchmarks live here, apart from package data's tests, so
 // that data's tests do not depend on the server package.
 
-func openPG(b *testing.B) (*data.PG, string) {
+func openPG(b *testing.B) (*postgis.Store, string) {
 	url := pgtest.NewDatabase(b)
 	man, err := demo.Manifest()
 	if err != nil {
@@ -39,7 +40,7 @@ func openPG(b *testing.B) (*data.PG, string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := data.OpenPostGIS(ctx, url, man, data.PGOptions{Migrate: true})
+	s, err := postgis.Open(ctx, url, man, postgis.Options{Migrate: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -171,9 +172,9 @@ end
 		b.Fatalf("wrk: %v\n%s", err, out)
 	}
 	selfCPU, pgCPU := pgtest.CPUTicks(os.Getpid())-selfCPU0, pgtest.CPUTicks(pids...)-pgCPU0
-	pg, ok := s.(*data.PG)
+	pg, ok := s.(*postgis.Store)
 	if na, isNA := s.(noAudit); isNA {
-		pg, ok = na.PG, true
+		pg, ok = na.Store, true
 	}
 	if ok {
 		bs := pg.BatchStats()
@@ -189,7 +190,7 @@ end
 	if strings.Contains(text, "Non-2xx") {
 		b.Errorf("some checks were not answered 200:\n%s", text)
 	}
-	if _, ok := s.(*data.PG); ok {
+	if _, ok := s.(*postgis.Store); ok {
 		// Every acknowledged check must be stored (the last batch may
 		// still be committing when wrk stops counting).
 		time.Sleep(200 * time.Millisecond)
@@ -236,7 +237,7 @@ func wrkLatency(b *testing.B, text, pct string) float64 {
 
 // noAudit is the PostGIS store with SaveCheck a no-op: what relating
 // alone costs.
-type noAudit struct{ *data.PG }
+type noAudit struct{ *postgis.Store }
 
 func (noAudit) SaveCheck(context.Context, *data.CheckRecord) error { return nil }
 

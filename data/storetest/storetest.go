@@ -20,6 +20,7 @@ import (
 	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/pgtest"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -721,11 +722,11 @@ func DemoMem(t testing.TB, man *data.Manifest) *memory.Store {
 // DemoPG is the PostGIS store on a fresh database (pgtest: it fails, never
 // skips, without PostgreSQL and PostGIS) with the demo layers loaded like
 // DemoMem's: what the API and OGC tests run on PostGIS.
-func DemoPG(t testing.TB, man *data.Manifest) *data.PG {
+func DemoPG(t testing.TB, man *data.Manifest) *postgis.Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := data.OpenPostGIS(ctx, pgtest.NewDatabase(t), man, data.PGOptions{Migrate: true})
+	s, err := postgis.Open(ctx, pgtest.NewDatabase(t), man, postgis.Options{Migrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package data
+package postgis
 
 import (
 	"context"
@@ -11,13 +11,14 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
 )
 
 // Several ecospace processes may share one database. An import announces
 // the layer versions it made with NOTIFY on LayerChannel inside its
 // transaction, so the notification is delivered, to every process that
-// listens, when (and only if) the import commits. Each PG store listens on
+// listens, when (and only if) the import commits. Each Store listens on
 // a connection of its own (not a pooled one: LISTEN belongs to a session),
 // drops what it keeps per layer and calls the callbacks registered with
 // OnLayerChange.
@@ -43,7 +44,7 @@ type layerChanges struct {
 
 // notifyImport queues the notification of an import in its transaction:
 // PostgreSQL delivers it on COMMIT and drops it on ROLLBACK.
-func notifyImport(ctx context.Context, tx pgx.Tx, res *ImportResult) error {
+func notifyImport(ctx context.Context, tx pgx.Tx, res *data.ImportResult) error {
 	var msg layerChanges
 	for _, v := range append([]geo.LayerVersion{res.Layer}, res.Derived...) {
 		msg.Layers = append(msg.Layers, layerChange{Layer: v.ID, Version: v.Version})
@@ -63,7 +64,7 @@ func notifyImport(ctx context.Context, tx pgx.Tx, res *ImportResult) error {
 // have been missed: f is then called once with layer "" and version 0,
 // meaning any layer may have changed. f runs on the listener's goroutine
 // and must return quickly.
-func (p *PG) OnLayerChange(f func(layer string, version int64)) {
+func (p *Store) OnLayerChange(f func(layer string, version int64)) {
 	l := p.listener
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -71,7 +72,7 @@ func (p *PG) OnLayerChange(f func(layer string, version int64)) {
 }
 
 // Listening reports whether the store's LISTEN connection is up.
-func (p *PG) Listening() bool {
+func (p *Store) Listening() bool {
 	l := p.listener
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -85,9 +86,9 @@ var (
 	listenBackoffMax = 30 * time.Second
 )
 
-// layerListener holds the LISTEN connection of one PG store.
+// layerListener holds the LISTEN connection of one Store.
 type layerListener struct {
-	p      *PG
+	p      *Store
 	cfg    *pgx.ConnConfig
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -102,7 +103,7 @@ type layerListener struct {
 // the first LISTEN at most AcquireTimeout; if the database does not answer
 // by then, the listener keeps trying in the background and the store
 // opens anyway.
-func startListener(ctx context.Context, p *PG, cfg *pgx.ConnConfig) *layerListener {
+func startListener(ctx context.Context, p *Store, cfg *pgx.ConnConfig) *layerListener {
 	cfg = cfg.Copy()
 	// A connection that only waits must notice a vanished server (no RST)
 	// by itself: TCP keepalive gives up on it after about 25 s.
@@ -221,7 +222,7 @@ func (l *layerListener) changed(c layerChange) {
 // Versions never change once committed, so the zone name cache (keyed by
 // version) is never wrong; this only frees what the superseded versions
 // used.
-func (p *PG) forgetLayer(layer string) {
+func (p *Store) forgetLayer(layer string) {
 	p.zoneMu.Lock()
 	defer p.zoneMu.Unlock()
 	if layer == "" {

@@ -1,4 +1,4 @@
-package data
+package postgis
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"github.com/zhonglou/ecospace/data"
 )
 
 // pointBatcher answers point relations in batches: Relate hands its point
@@ -19,7 +21,7 @@ import (
 // it, bounded by the acquire and statement timeouts.
 type pointBatcher struct {
 	flushes, items atomic.Int64
-	p              *PG
+	p              *Store
 	in             chan *pointReq
 	stop           chan struct{}
 	wg             sync.WaitGroup
@@ -38,7 +40,7 @@ type pointAnswer struct {
 	err  error
 }
 
-func newPointBatcher(p *PG) *pointBatcher {
+func newPointBatcher(p *Store) *pointBatcher {
 	b := &pointBatcher{p: p, in: make(chan *pointReq, 4*pointBatchMax), stop: make(chan struct{})}
 	for range p.opts.RelateWorkers {
 		b.wg.Add(1)
@@ -57,7 +59,7 @@ func (b *pointBatcher) relate(ctx context.Context, pt orb.Point, day time.Time) 
 	select {
 	case b.in <- r:
 	case <-b.stop:
-		return nil, fmt.Errorf("postgis: relate: %w: the store is closed", ErrUnavailable)
+		return nil, fmt.Errorf("postgis: relate: %w: the store is closed", data.ErrUnavailable)
 	case <-ctx.Done():
 		return nil, b.p.fail(ctx, "relate", ctx.Err())
 	}
@@ -81,7 +83,7 @@ func (b *pointBatcher) run() {
 			for {
 				select {
 				case r := <-b.in:
-					r.done <- pointAnswer{err: fmt.Errorf("postgis: relate: %w: the store is closed", ErrUnavailable)}
+					r.done <- pointAnswer{err: fmt.Errorf("postgis: relate: %w: the store is closed", data.ErrUnavailable)}
 				default:
 					return
 				}
@@ -126,7 +128,7 @@ func (b *pointBatcher) query(ctx context.Context, xs, ys []float64, days []time.
 		}
 		switch {
 		case r.kind == "L" && day != nil:
-			d := DateOf(*day)
+			d := data.DateOf(*day)
 			layers[d] = append(layers[d], r)
 		case i >= 1 && int(i) <= n:
 			if r.kind == "C" {
@@ -163,7 +165,7 @@ func (b *pointBatcher) flush(batch []*pointReq) {
 		return
 	}
 	for k, r := range batch {
-		out := append(append([]relateRow(nil), layers[DateOf(r.day)]...), per[k]...)
+		out := append(append([]relateRow(nil), layers[data.DateOf(r.day)]...), per[k]...)
 		r.done <- pointAnswer{rows: out}
 	}
 }

@@ -1,13 +1,15 @@
-package data
+package postgis
 
 import (
 	"context"
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/zhonglou/ecospace/data"
 )
 
-var _ TileStore = (*PG)(nil)
+var _ data.TileStore = (*Store)(nil)
 
 // tileSQL makes one Mapbox vector tile in PostGIS: the features of a layer
 // version whose geometry meets the tile's box with its buffer (a lon/lat
@@ -33,21 +35,21 @@ const tileSQL = `SELECT coalesce((SELECT ST_AsMVT(t, $1, $10::int, 'geom') FROM 
 // Tile implements TileStore with ST_AsMVT: the version of layer id in
 // force on asOf, features ordered by id, each with its scalar properties
 // and id, as the embedded store's tiles (storetest's TileProperties).
-func (p *PG) Tile(ctx context.Context, id string, asOf time.Time, z, x, y int) ([]byte, error) {
+func (p *Store) Tile(ctx context.Context, id string, asOf time.Time, z, x, y int) ([]byte, error) {
 	info, err := p.Layer(ctx, id, asOf)
 	if err != nil {
 		return nil, err
 	}
-	if !ValidTile(z, x, y) {
-		return nil, fmt.Errorf("tile %d/%d/%d: %w", z, x, y, ErrNotFound)
+	if !data.ValidTile(z, x, y) {
+		return nil, fmt.Errorf("tile %d/%d/%d: %w", z, x, y, data.ErrNotFound)
 	}
-	b := TileBound(z, x, y)
+	b := data.TileBound(z, x, y)
 	// Half a tile unit, in degrees of latitude where the tile is (a unit
 	// spans fewer degrees of latitude than of longitude away from the
 	// equator): below what the tile can show.
 	lat := (b.Min[1] + b.Max[1]) / 2
-	tol := 0.5 * 360 / (TileExtent * math.Exp2(float64(z))) * math.Cos(lat*math.Pi/180)
-	if z >= MaxTileZoom-6 {
+	tol := 0.5 * 360 / (data.TileExtent * math.Exp2(float64(z))) * math.Cos(lat*math.Pi/180)
+	if z >= data.MaxTileZoom-6 {
 		tol = 0
 	}
 	conn, err := p.acquireRead(ctx)
@@ -57,7 +59,7 @@ func (p *PG) Tile(ctx context.Context, id string, asOf time.Time, z, x, y int) (
 	defer conn.Release()
 	var out []byte
 	err = conn.QueryRow(ctx, tileSQL, id, info.Version, z, x, y,
-		b.Min[0], b.Min[1], b.Max[0], tol, TileExtent, TileBuffer, b.Max[1]).Scan(&out)
+		b.Min[0], b.Min[1], b.Max[0], tol, data.TileExtent, data.TileBuffer, b.Max[1]).Scan(&out)
 	if err != nil {
 		return nil, p.fail(ctx, "tile", err)
 	}

@@ -1,4 +1,4 @@
-package data_test
+package postgis_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/memory"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -125,7 +126,7 @@ func sfOf(g orb.Geometry) sf.Geometry {
 // over), so the rest of the store keeps answering; an error from the
 // consumer stops the stream; a cancelled context ends it.
 func TestPGFeaturesSlowConsumer(t *testing.T) {
-	s, _ := openPG(t, data.PGOptions{MaxConns: 2, AcquireTimeout: time.Second})
+	s, _ := openPG(t, postgis.Options{MaxConns: 2, AcquireTimeout: time.Second})
 	loadDemo(t, s)
 	from := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
 	if _, err := s.Import(tctx(t, time.Minute), "green-corridors", smallPolygons(2000), data.ImportOptions{ValidFrom: from}); err != nil {
@@ -193,7 +194,7 @@ func TestPGFeaturesSlowConsumer(t *testing.T) {
 // derived layers, and versions imported before migration 0003, simulated
 // by clearing the column. The bytes are the same either way.
 func TestPGRawProperties(t *testing.T) {
-	pg, url := openPG(t, data.PGOptions{})
+	pg, url := openPG(t, postgis.Options{})
 	loadDemo(t, pg)
 	ctx := tctx(t, time.Minute)
 	raw := func(layer string) (passed, decoded int, enc [][]byte) {

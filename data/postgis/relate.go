@@ -1,4 +1,4 @@
-package data
+package postgis
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
+	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -213,7 +214,7 @@ const zoneCacheMax = 100_000
 
 // zoneNames returns the names of the hits' zones, from the cache or, for
 // zones not seen yet, from their features' properties in one query.
-func (p *PG) zoneNames(ctx context.Context, hits []relateRow) (map[zoneKey]zoneInfo, error) {
+func (p *Store) zoneNames(ctx context.Context, hits []relateRow) (map[zoneKey]zoneInfo, error) {
 	out := make(map[zoneKey]zoneInfo, len(hits))
 	var miss []zoneKey
 	p.zoneMu.RLock()
@@ -282,11 +283,11 @@ func (p *PG) zoneNames(ctx context.Context, hits []relateRow) (map[zoneKey]zoneI
 }
 
 // Relate implements Store.
-func (p *PG) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error) {
+func (p *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error) {
 	if err := ctx.Err(); err != nil {
 		return geo.Relations{}, p.fail(ctx, "relate", err)
 	}
-	day := DateOf(asOf)
+	day := data.DateOf(asOf)
 	rows, err := p.relateRows(ctx, site, day)
 	if err != nil {
 		return geo.Relations{}, err
@@ -313,11 +314,11 @@ func (p *PG) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Re
 		v, ok := versions[d.ID]
 		if !ok {
 			if d.Kind == geo.LayerCoverage || d.Kind == geo.LayerZone || d.Kind == geo.LayerDistance {
-				return geo.Relations{}, fmt.Errorf("relate: layer %s on %s: %w", d.ID, day.Format(time.DateOnly), ErrNoVersion)
+				return geo.Relations{}, fmt.Errorf("relate: layer %s on %s: %w", d.ID, day.Format(time.DateOnly), data.ErrNoVersion)
 			}
 			continue
 		}
-		rel.Layers = append(rel.Layers, geo.LayerVersion{ID: d.ID, Version: v.version, ValidFrom: geo.Date{Time: DateOf(*v.validFrom)}})
+		rel.Layers = append(rel.Layers, geo.LayerVersion{ID: d.ID, Version: v.version, ValidFrom: geo.Date{Time: data.DateOf(*v.validFrom)}})
 	}
 	if cov.d == 0 {
 		return rel, nil
@@ -399,7 +400,7 @@ func (p *PG) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Re
 
 // relateRows runs the one statement for a line or area and reads its rows;
 // points go through the batcher.
-func (p *PG) relateRows(ctx context.Context, site *geo.Site, day time.Time) ([]relateRow, error) {
+func (p *Store) relateRows(ctx context.Context, site *geo.Site, day time.Time) ([]relateRow, error) {
 	if site.Dim == 0 {
 		pt, ok := site.Projected.(orb.Point)
 		if !ok {

@@ -1,4 +1,12 @@
-package data
+// Package postgis is the production store: every layer version, relation
+// and audited check in PostgreSQL with PostGIS, over pgx. Imports are one
+// transaction each (derived layers recomputed in SQL in the same one),
+// relations are answered by indexed SQL that gives the same answers as the
+// embedded store (data/storetest and a randomized differential test hold
+// the two together), checks are filed in batches, and a NOTIFY tells the
+// other processes on the database of each import. The schema is the
+// embedded migrations/, applied by Migrate.
+package postgis
 
 import (
 	"context"
@@ -17,11 +25,12 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
 )
 
-// PGOptions tune the PostGIS store. Zero values take the defaults.
-type PGOptions struct {
+// Options tune the PostGIS store. Zero values take the defaults.
+type Options struct {
 	// MaxConns bounds the pool (default 8).
 	MaxConns int32
 	// AcquireTimeout bounds the wait for a pooled connection (default 2 s);
@@ -50,7 +59,7 @@ type PGOptions struct {
 	Log     *slog.Logger
 }
 
-func (o *PGOptions) defaults() {
+func (o *Options) defaults() {
 	if o.MaxConns <= 0 {
 		o.MaxConns = 8
 	}
@@ -75,13 +84,13 @@ func (o *PGOptions) defaults() {
 	}
 }
 
-// PG is the PostGIS store. It answers every Store method in SQL over a
-// pgxpool; see migrations/ for the schema.
-type PG struct {
+// Store is the PostGIS store. It answers every data.Store method in SQL
+// over a pgxpool; see migrations/ for the schema.
+type Store struct {
 	pool     *pgxpool.Pool
-	read     *pgxpool.Pool // the read-only pool (PGOptions.ReadURL), or pool
-	manifest *Manifest
-	opts     PGOptions
+	read     *pgxpool.Pool // the read-only pool (Options.ReadURL), or pool
+	manifest *data.Manifest
+	opts     Options
 	log      *slog.Logger
 
 	// Layer ids by kind, in manifest order, as query parameters.
@@ -94,18 +103,18 @@ type PG struct {
 	zoneMu    sync.RWMutex
 	zoneCache map[zoneKey]zoneInfo
 
-	listener *layerListener // LISTEN ecospace_layers (pg_notify.go)
+	listener *layerListener // LISTEN ecospace_layers (notify.go)
 
 	closeOnce sync.Once
 }
 
-var _ Store = (*PG)(nil)
+var _ data.Store = (*Store)(nil)
 
-// OpenPostGIS connects to the database at url (a postgres:// URL or DSN),
+// Open connects to the database at url (a postgres:// URL or DSN),
 // applies migrations when opts.Migrate is set, and checks that the schema
 // is up to date. An unreachable database is an error wrapping
 // ErrUnavailable.
-func OpenPostGIS(ctx context.Context, url string, man *Manifest, opts PGOptions) (*PG, error) {
+func Open(ctx context.Context, url string, man *data.Manifest, opts Options) (*Store, error) {
 	opts.defaults()
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -154,7 +163,7 @@ func OpenPostGIS(ctx context.Context, url string, man *Manifest, opts PGOptions)
 			return nil, fmt.Errorf("postgis: read pool: %w", err)
 		}
 	}
-	p := &PG{pool: pool, read: read, manifest: man, opts: opts, log: opts.Log, zoneCache: map[zoneKey]zoneInfo{}}
+	p := &Store{pool: pool, read: read, manifest: man, opts: opts, log: opts.Log, zoneCache: map[zoneKey]zoneInfo{}}
 	for _, d := range man.Layers {
 		p.allIDs = append(p.allIDs, d.ID)
 		switch d.Kind {
@@ -192,7 +201,7 @@ type BatchStats struct {
 }
 
 // BatchStats reports the batching counters since the store opened.
-func (p *PG) BatchStats() BatchStats {
+func (p *Store) BatchStats() BatchStats {
 	return BatchStats{
 		RelateStatements: p.points.flushes.Load(), RelatePoints: p.points.items.Load(),
 		AuditStatements: p.audit.flushes.Load(), AuditChecks: p.audit.items.Load(),
@@ -200,11 +209,28 @@ func (p *PG) BatchStats() BatchStats {
 }
 
 // Pool exposes the connection pool (for tests and metrics).
-func (p *PG) Pool() *pgxpool.Pool { return p.pool }
+func (p *Store) Pool() *pgxpool.Pool { return p.pool }
+
+// PoolStats reports the connection pool for /metrics (server.PoolStatser).
+func (p *Store) PoolStats() map[string]float64 {
+	st := p.pool.Stat()
+	return map[string]float64{
+		"max_conns":                      float64(st.MaxConns()),
+		"total_conns":                    float64(st.TotalConns()),
+		"acquired_conns":                 float64(st.AcquiredConns()),
+		"idle_conns":                     float64(st.IdleConns()),
+		"constructing_conns":             float64(st.ConstructingConns()),
+		"acquire_total":                  float64(st.AcquireCount()),
+		"empty_acquire_total":            float64(st.EmptyAcquireCount()),
+		"canceled_acquire_total":         float64(st.CanceledAcquireCount()),
+		"acquire_duration_seconds_total": st.AcquireDuration().Seconds(),
+		"new_conns_total":                float64(st.NewConnsCount()),
+	}
+}
 
 // Close stops the audit writer (after storing what it holds) and closes
 // the pool.
-func (p *PG) Close() error {
+func (p *Store) Close() error {
 	p.closeOnce.Do(func() {
 		p.listener.close()
 		p.points.close()
@@ -214,7 +240,7 @@ func (p *PG) Close() error {
 	return nil
 }
 
-func (p *PG) closePools() {
+func (p *Store) closePools() {
 	if p.read != p.pool {
 		p.read.Close()
 	}
@@ -222,12 +248,12 @@ func (p *PG) closePools() {
 }
 
 // ReadPool exposes the pool reads use: the read-only one when
-// PGOptions.ReadURL is set, else the primary pool.
-func (p *PG) ReadPool() *pgxpool.Pool { return p.read }
+// Options.ReadURL is set, else the primary pool.
+func (p *Store) ReadPool() *pgxpool.Pool { return p.read }
 
 // Ping implements Store: both the primary and the read database must
 // answer.
-func (p *PG) Ping(ctx context.Context) error {
+func (p *Store) Ping(ctx context.Context) error {
 	pools := []*pgxpool.Pool{p.pool}
 	if p.read != p.pool {
 		pools = append(pools, p.read)
@@ -248,25 +274,27 @@ func (p *PG) Ping(ctx context.Context) error {
 
 // acquire takes a connection to the primary, waiting at most
 // AcquireTimeout.
-func (p *PG) acquire(ctx context.Context) (*pgxpool.Conn, error) { return p.acquireFrom(ctx, p.pool) }
+func (p *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	return p.acquireFrom(ctx, p.pool)
+}
 
 // acquireRead takes a connection for a read: from the read-only pool when
 // there is one.
-func (p *PG) acquireRead(ctx context.Context) (*pgxpool.Conn, error) {
+func (p *Store) acquireRead(ctx context.Context) (*pgxpool.Conn, error) {
 	return p.acquireFrom(ctx, p.read)
 }
 
-func (p *PG) acquireFrom(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Conn, error) {
+func (p *Store) acquireFrom(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Conn, error) {
 	actx, cancel := context.WithTimeout(ctx, p.opts.AcquireTimeout)
 	defer cancel()
 	conn, err := pool.Acquire(actx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("postgis: acquire: %w: %w", ErrUnavailable, ctx.Err())
+			return nil, fmt.Errorf("postgis: acquire: %w: %w", data.ErrUnavailable, ctx.Err())
 		}
 		if actx.Err() != nil {
 			st := pool.Stat()
-			return nil, fmt.Errorf("postgis: %w: no database connection within %s (%d of %d in use)", ErrUnavailable, p.opts.AcquireTimeout, st.AcquiredConns(), st.MaxConns())
+			return nil, fmt.Errorf("postgis: %w: no database connection within %s (%d of %d in use)", data.ErrUnavailable, p.opts.AcquireTimeout, st.AcquiredConns(), st.MaxConns())
 		}
 		return nil, p.fail(ctx, "acquire", err)
 	}
@@ -278,20 +306,20 @@ func (p *PG) acquireFrom(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Conn
 // a statement timeout, a shutdown or a lack of resources become
 // ErrUnavailable (HTTP 503, never a verdict); anything else is returned
 // as is (a bug: HTTP 500, never a verdict either).
-func (p *PG) fail(ctx context.Context, op string, err error) error {
+func (p *Store) fail(ctx context.Context, op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	for _, sentinel := range []error{ErrNotFound, ErrNoVersion, ErrInvalidImport, ErrUnavailable} {
+	for _, sentinel := range []error{data.ErrNotFound, data.ErrNoVersion, data.ErrInvalidImport, data.ErrUnavailable} {
 		if errors.Is(err, sentinel) {
 			return fmt.Errorf("postgis: %s: %w", op, err)
 		}
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("postgis: %s: %w: %w", op, ErrUnavailable, ctx.Err())
+		return fmt.Errorf("postgis: %s: %w: %w", op, data.ErrUnavailable, ctx.Err())
 	}
 	if isUnavailable(err) {
-		return fmt.Errorf("postgis: %s: %w: %w", op, ErrUnavailable, err)
+		return fmt.Errorf("postgis: %s: %w: %w", op, data.ErrUnavailable, err)
 	}
 	return fmt.Errorf("postgis: %s: %w", op, err)
 }
@@ -322,6 +350,27 @@ func isUnavailable(err error) bool {
 	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "closed pool") || strings.Contains(msg, "connection reset")
 }
 
+// exec runs one statement (its own transaction) on a pooled connection.
+func (p *Store) exec(ctx context.Context, op, sql string, args ...any) error {
+	conn, err := p.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	_, err = conn.Exec(ctx, sql, args...)
+	return p.fail(ctx, op, err)
+}
+
+// withTx runs f in a transaction on a pooled connection.
+func (p *Store) withTx(ctx context.Context, op string, f func(tx pgx.Tx) error) error {
+	conn, err := p.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	return p.fail(ctx, op, pgx.BeginFunc(ctx, conn, f))
+}
+
 // versionRow is a layer version as stored.
 type versionRow struct {
 	LayerID      string
@@ -335,7 +384,7 @@ type versionRow struct {
 
 func (v versionRow) info(def geo.LayerDef) geo.LayerInfo {
 	info := geo.LayerInfo{LayerDef: def, GeometryType: v.GeometryType, FeatureCount: v.FeatureCount,
-		Version: v.Version, ValidFrom: geo.Date{Time: DateOf(v.ValidFrom)}, Status: v.Status}
+		Version: v.Version, ValidFrom: geo.Date{Time: data.DateOf(v.ValidFrom)}, Status: v.Status}
 	copy(info.BBox[:], v.BBox)
 	return info
 }
@@ -346,13 +395,13 @@ FROM layer_versions
 WHERE layer_id = ANY($1::text[]) AND valid_from <= $2::date AND (valid_to IS NULL OR $2::date < valid_to)
 ORDER BY layer_id, version DESC`
 
-func (p *PG) versionsAt(ctx context.Context, ids []string, asOf time.Time) (map[string]versionRow, error) {
+func (p *Store) versionsAt(ctx context.Context, ids []string, asOf time.Time) (map[string]versionRow, error) {
 	conn, err := p.acquireRead(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Release()
-	rows, err := conn.Query(ctx, inForceSQL, ids, DateOf(asOf))
+	rows, err := conn.Query(ctx, inForceSQL, ids, data.DateOf(asOf))
 	if err != nil {
 		return nil, p.fail(ctx, "layer versions", err)
 	}
@@ -372,7 +421,7 @@ func (p *PG) versionsAt(ctx context.Context, ids []string, asOf time.Time) (map[
 }
 
 // Layers implements Store.
-func (p *PG) Layers(ctx context.Context, asOf time.Time) ([]geo.LayerInfo, error) {
+func (p *Store) Layers(ctx context.Context, asOf time.Time) ([]geo.LayerInfo, error) {
 	vs, err := p.versionsAt(ctx, p.allIDs, asOf)
 	if err != nil {
 		return nil, err
@@ -387,10 +436,10 @@ func (p *PG) Layers(ctx context.Context, asOf time.Time) ([]geo.LayerInfo, error
 }
 
 // Layer implements Store.
-func (p *PG) Layer(ctx context.Context, id string, asOf time.Time) (geo.LayerInfo, error) {
+func (p *Store) Layer(ctx context.Context, id string, asOf time.Time) (geo.LayerInfo, error) {
 	def, ok := p.manifest.Def(id)
 	if !ok {
-		return geo.LayerInfo{}, fmt.Errorf("layer %s: %w", id, ErrNotFound)
+		return geo.LayerInfo{}, fmt.Errorf("layer %s: %w", id, data.ErrNotFound)
 	}
 	vs, err := p.versionsAt(ctx, []string{id}, asOf)
 	if err != nil {
@@ -398,28 +447,7 @@ func (p *PG) Layer(ctx context.Context, id string, asOf time.Time) (geo.LayerInf
 	}
 	v, ok := vs[id]
 	if !ok {
-		return geo.LayerInfo{}, fmt.Errorf("layer %s on %s: %w", id, asOf.Format(time.DateOnly), ErrNoVersion)
+		return geo.LayerInfo{}, fmt.Errorf("layer %s on %s: %w", id, asOf.Format(time.DateOnly), data.ErrNoVersion)
 	}
 	return v.info(def), nil
-}
-
-// exec runs one statement (its own transaction) on a pooled connection.
-func (p *PG) exec(ctx context.Context, op, sql string, args ...any) error {
-	conn, err := p.acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	_, err = conn.Exec(ctx, sql, args...)
-	return p.fail(ctx, op, err)
-}
-
-// withTx runs f in a transaction on a pooled connection.
-func (p *PG) withTx(ctx context.Context, op string, f func(tx pgx.Tx) error) error {
-	conn, err := p.acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	return p.fail(ctx, op, pgx.BeginFunc(ctx, conn, f))
 }

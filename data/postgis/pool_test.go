@@ -1,4 +1,4 @@
-package data_test
+package postgis_test
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -45,7 +46,7 @@ func squareAt(c orb.Point, m float64) orb.Polygon {
 // succeed; cancelled ones fail only with the cancellation; afterwards no
 // connection is left acquired and every call succeeds.
 func TestPGPoolSaturation(t *testing.T) {
-	s, _ := openPG(t, data.PGOptions{MaxConns: 4, AcquireTimeout: 5 * time.Second})
+	s, _ := openPG(t, postgis.Options{MaxConns: 4, AcquireTimeout: 5 * time.Second})
 	loadDemo(t, s)
 	sites := poolSites(t)
 	rng := rand.New(rand.NewPCG(7, 11))
@@ -182,9 +183,9 @@ func (p *proxy) stop() {
 // ErrUnavailable (the server's 503), promptly; when it is back the store
 // answers again. A closed port fails Open the same way.
 func TestPGUnavailable(t *testing.T) {
-	_, dbURL := openPG(t, data.PGOptions{})
+	_, dbURL := openPG(t, postgis.Options{})
 	{
-		s := openPGAt(t, dbURL, data.PGOptions{})
+		s := openPGAt(t, dbURL, postgis.Options{})
 		loadDemo(t, s)
 		s.Close()
 	}
@@ -196,7 +197,7 @@ func TestPGUnavailable(t *testing.T) {
 	px := startProxy(t, "127.0.0.1:0", target)
 	addr := px.ln.Addr().String()
 	u.Host = addr
-	s := openPGAt(t, u.String(), data.PGOptions{AcquireTimeout: time.Second})
+	s := openPGAt(t, u.String(), postgis.Options{AcquireTimeout: time.Second})
 	site := mustSiteT(t, orb.Point{119.761976, 31.784743})
 	if _, err := s.Relate(tctx(t, 10*time.Second), site, storetest.AsOf); err != nil {
 		t.Fatal(err)
@@ -270,7 +271,7 @@ func TestPGUnavailable(t *testing.T) {
 
 	// A statement that cannot finish in time (a table locked by someone
 	// else) is a statement timeout: ErrUnavailable.
-	s2 := openPGAt(t, dbURL, data.PGOptions{StatementTimeout: 200 * time.Millisecond})
+	s2 := openPGAt(t, dbURL, postgis.Options{StatementTimeout: 200 * time.Millisecond})
 	tx, err := conn.Begin(tctx(t, 10*time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -290,7 +291,7 @@ func TestPGUnavailable(t *testing.T) {
 	closed := ln.Addr().String()
 	ln.Close()
 	man, _ := demo.Manifest()
-	_, err = data.OpenPostGIS(tctx(t, 10*time.Second), "postgres://postgres@"+closed+"/postgres?sslmode=disable", man, data.PGOptions{})
+	_, err = postgis.Open(tctx(t, 10*time.Second), "postgres://postgres@"+closed+"/postgres?sslmode=disable", man, postgis.Options{})
 	if !errors.Is(err, data.ErrUnavailable) {
 		t.Errorf("open on a closed port: err %v, want ErrUnavailable", err)
 	}

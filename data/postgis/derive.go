@@ -1,4 +1,4 @@
-package data
+package postgis
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -71,7 +72,7 @@ WHERE z.layer_id = $1 AND z.version = $2 AND k.g IS NOT NULL AND NOT ST_IsEmpty(
 // layers, the versions in force on from; when an input is missing nothing
 // is computed (ok false). The new derived version has the same valid_from
 // and closes the previous one.
-func (p *PG) derive(ctx context.Context, tx pgx.Tx, d geo.LayerDef, layer string, version int64, from time.Time) (geo.LayerVersion, bool, error) {
+func (p *Store) derive(ctx context.Context, tx pgx.Tx, d geo.LayerDef, layer string, version int64, from time.Time) (geo.LayerVersion, bool, error) {
 	input := func(id string) (int64, error) {
 		if id == layer {
 			return version, nil
@@ -176,7 +177,7 @@ func (p *PG) derive(ctx context.Context, tx pgx.Tx, d geo.LayerDef, layer string
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO layer_versions (layer_id, version, valid_from, source, kind, feature_count, geometry_type, bbox, status, derived_from)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		d.ID, dn, from, fmt.Sprintf("derived from %s@%d", dd.Source, sv), d.Kind, n, geometryTypeOf(tset), bbox[:], st, from2); err != nil {
+		d.ID, dn, from, fmt.Sprintf("derived from %s@%d", dd.Source, sv), d.Kind, n, data.GeometryTypeOf(tset), bbox[:], st, from2); err != nil {
 		return geo.LayerVersion{}, false, err
 	}
 	if dn > 1 {

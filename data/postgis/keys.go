@@ -1,4 +1,4 @@
-package data
+package postgis
 
 import (
 	"context"
@@ -7,23 +7,25 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/zhonglou/ecospace/data"
 )
 
 // Keys returns the PostGIS store's API keys (table api_keys, migration
 // 0002): what `ecospace keys --database-url` writes and `serve` checks.
-func (p *PG) Keys() KeyStore { return pgKeys{p} }
+func (p *Store) Keys() data.KeyStore { return pgKeys{p} }
 
-type pgKeys struct{ p *PG }
+type pgKeys struct{ p *Store }
 
-var _ KeyStore = pgKeys{}
+var _ data.KeyStore = pgKeys{}
 
 const keyColumns = `key_id, name, scopes, key_hash, hint, created_at, revoked_at`
 
-func scanKey(row pgx.Row) (APIKey, error) {
-	var k APIKey
+func scanKey(row pgx.Row) (data.APIKey, error) {
+	var k data.APIKey
 	var revoked *time.Time
 	if err := row.Scan(&k.ID, &k.Name, &k.Scopes, &k.Hash, &k.Hint, &k.CreatedAt, &revoked); err != nil {
-		return APIKey{}, err
+		return data.APIKey{}, err
 	}
 	k.CreatedAt = k.CreatedAt.UTC()
 	if revoked != nil {
@@ -34,44 +36,44 @@ func scanKey(row pgx.Row) (APIKey, error) {
 }
 
 // CreateKey implements KeyStore.
-func (s pgKeys) CreateKey(ctx context.Context, name string, scopes []string) (string, APIKey, error) {
-	secret, k, err := newKey(name, scopes)
+func (s pgKeys) CreateKey(ctx context.Context, name string, scopes []string) (string, data.APIKey, error) {
+	secret, k, err := data.NewKey(name, scopes)
 	if err != nil {
-		return "", APIKey{}, err
+		return "", data.APIKey{}, err
 	}
 	conn, err := s.p.acquire(ctx)
 	if err != nil {
-		return "", APIKey{}, err
+		return "", data.APIKey{}, err
 	}
 	defer conn.Release()
 	err = conn.QueryRow(ctx, `INSERT INTO api_keys (key_id, name, scopes, key_hash, hint) VALUES ($1, $2, $3, $4, $5) RETURNING created_at`,
 		k.ID, k.Name, k.Scopes, k.Hash, k.Hint).Scan(&k.CreatedAt)
 	if err != nil {
-		return "", APIKey{}, s.p.fail(ctx, "create key", err)
+		return "", data.APIKey{}, s.p.fail(ctx, "create key", err)
 	}
 	k.CreatedAt = k.CreatedAt.UTC()
 	return secret, k, nil
 }
 
 // LookupKey implements KeyStore: one indexed read per request.
-func (s pgKeys) LookupKey(ctx context.Context, secret string) (APIKey, error) {
-	if !plausibleKey(secret) {
-		return APIKey{}, fmt.Errorf("api key: %w", ErrNotFound)
+func (s pgKeys) LookupKey(ctx context.Context, secret string) (data.APIKey, error) {
+	if !data.PlausibleKey(secret) {
+		return data.APIKey{}, fmt.Errorf("api key: %w", data.ErrNotFound)
 	}
 	conn, err := s.p.acquire(ctx)
 	if err != nil {
-		return APIKey{}, err
+		return data.APIKey{}, err
 	}
 	defer conn.Release()
-	k, err := scanKey(conn.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE key_hash = $1`, HashKey(secret)))
+	k, err := scanKey(conn.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE key_hash = $1`, data.HashKey(secret)))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return APIKey{}, fmt.Errorf("api key: %w", ErrNotFound)
+		return data.APIKey{}, fmt.Errorf("api key: %w", data.ErrNotFound)
 	}
 	if err != nil {
-		return APIKey{}, s.p.fail(ctx, "api key", err)
+		return data.APIKey{}, s.p.fail(ctx, "api key", err)
 	}
 	if k.Revoked() {
-		return k, fmt.Errorf("api key %s: %w", k.ID, ErrKeyRevoked)
+		return k, fmt.Errorf("api key %s: %w", k.ID, data.ErrKeyRevoked)
 	}
 	return k, nil
 }
@@ -90,13 +92,13 @@ func (s pgKeys) RevokeKey(ctx context.Context, id string) error {
 		return s.p.fail(ctx, "revoke key", err)
 	}
 	if n == 0 {
-		return fmt.Errorf("api key %q: %w", id, ErrNotFound)
+		return fmt.Errorf("api key %q: %w", id, data.ErrNotFound)
 	}
 	return nil
 }
 
 // ListKeys implements KeyStore.
-func (s pgKeys) ListKeys(ctx context.Context) ([]APIKey, error) {
+func (s pgKeys) ListKeys(ctx context.Context) ([]data.APIKey, error) {
 	conn, err := s.p.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -107,7 +109,7 @@ func (s pgKeys) ListKeys(ctx context.Context) ([]APIKey, error) {
 		return nil, s.p.fail(ctx, "list keys", err)
 	}
 	defer rows.Close()
-	var out []APIKey
+	var out []data.APIKey
 	for rows.Next() {
 		k, err := scanKey(rows)
 		if err != nil {
@@ -116,21 +118,4 @@ func (s pgKeys) ListKeys(ctx context.Context) ([]APIKey, error) {
 		out = append(out, k)
 	}
 	return out, s.p.fail(ctx, "list keys", rows.Err())
-}
-
-// PoolStats reports the connection pool for /metrics (server.PoolStatser).
-func (p *PG) PoolStats() map[string]float64 {
-	st := p.pool.Stat()
-	return map[string]float64{
-		"max_conns":                      float64(st.MaxConns()),
-		"total_conns":                    float64(st.TotalConns()),
-		"acquired_conns":                 float64(st.AcquiredConns()),
-		"idle_conns":                     float64(st.IdleConns()),
-		"constructing_conns":             float64(st.ConstructingConns()),
-		"acquire_total":                  float64(st.AcquireCount()),
-		"empty_acquire_total":            float64(st.EmptyAcquireCount()),
-		"canceled_acquire_total":         float64(st.CanceledAcquireCount()),
-		"acquire_duration_seconds_total": st.AcquireDuration().Seconds(),
-		"new_conns_total":                float64(st.NewConnsCount()),
-	}
 }

@@ -1,4 +1,4 @@
-package data_test
+package postgis_test
 
 import (
 	"context"
@@ -10,18 +10,19 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/pgtest"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/data/storetest"
 )
 
 // openPG opens the PostGIS store on a fresh database, migrated, without
 // layers.
-func openPG(t testing.TB, opts data.PGOptions) (*data.PG, string) {
+func openPG(t testing.TB, opts postgis.Options) (*postgis.Store, string) {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	return openPGAt(t, url, opts), url
 }
 
-func openPGAt(t testing.TB, url string, opts data.PGOptions) *data.PG {
+func openPGAt(t testing.TB, url string, opts postgis.Options) *postgis.Store {
 	t.Helper()
 	man, err := demo.Manifest()
 	if err != nil {
@@ -37,7 +38,7 @@ func openPGAt(t testing.TB, url string, opts data.PGOptions) *data.PG {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	s, err := data.OpenPostGIS(ctx, url, man, opts)
+	s, err := postgis.Open(ctx, url, man, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,9 +47,9 @@ func openPGAt(t testing.TB, url string, opts data.PGOptions) *data.PG {
 }
 
 // openDemoPG opens the PostGIS store with the demo layers loaded.
-func openDemoPG(t testing.TB) *data.PG {
+func openDemoPG(t testing.TB) *postgis.Store {
 	t.Helper()
-	s, _ := openPG(t, data.PGOptions{})
+	s, _ := openPG(t, postgis.Options{})
 	loadDemo(t, s)
 	return s
 }

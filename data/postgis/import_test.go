@@ -1,4 +1,4 @@
-package data_test
+package postgis_test
 
 import (
 	"bufio"
@@ -23,6 +23,7 @@ import (
 	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/layerfile"
 	"github.com/zhonglou/ecospace/data/pgtest"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -186,7 +187,7 @@ func maxCoordDiff(a, b orb.Geometry) float64 {
 // TestPGImportInvalid: an invalid geometry is refused with its index and
 // nothing changes; with MakeValid it is repaired and counted.
 func TestPGImportInvalid(t *testing.T) {
-	s, url := openPG(t, data.PGOptions{})
+	s, url := openPG(t, postgis.Options{})
 	loadDemo(t, s)
 	feats := smallPolygons(20)
 	bad := 13
@@ -271,7 +272,7 @@ func assertOldVersionInForce(t *testing.T, s data.Store, url string) {
 // leaves the old version in force and no partial rows; the next import
 // works.
 func TestPGImportCancelled(t *testing.T) {
-	s, url := openPG(t, data.PGOptions{})
+	s, url := openPG(t, postgis.Options{})
 	loadDemo(t, s)
 	feats := smallPolygons(40_000)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -308,7 +309,7 @@ func TestPGImportKilled(t *testing.T) {
 		killChild(t, url)
 		return
 	}
-	s, url := openPG(t, data.PGOptions{})
+	s, url := openPG(t, postgis.Options{})
 	loadDemo(t, s)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestPGImportKilled$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "ECOSPACE_PG_KILL_CHILD="+url)
@@ -362,7 +363,7 @@ func TestPGImportKilled(t *testing.T) {
 }
 
 func killChild(t *testing.T, url string) {
-	s := openPGAt(t, url, data.PGOptions{AppName: "ecospace-kill-child"})
+	s := openPGAt(t, url, postgis.Options{AppName: "ecospace-kill-child"})
 	_, err := s.Import(context.Background(), "green-corridors", smallPolygons(100_000), data.ImportOptions{
 		ValidFrom: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC),
 		Progress: func(done, total int) {
@@ -415,7 +416,7 @@ func TestPGAsOfFeatures(t *testing.T) {
 
 // TestPGAppendOnly: history cannot be changed behind ecospace's back.
 func TestPGAppendOnly(t *testing.T) {
-	s, url := openPG(t, data.PGOptions{})
+	s, url := openPG(t, postgis.Options{})
 	loadDemo(t, s)
 	ctx := tctx(t, time.Minute)
 	conn, err := pgx.Connect(ctx, url)
@@ -447,7 +448,7 @@ func TestPGMigrateConcurrently(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ms, err := data.Migrate(tctx(t, time.Minute), fresh)
+			ms, err := postgis.Migrate(tctx(t, time.Minute), fresh)
 			applied[i], errs[i] = len(ms), err
 		}()
 	}
@@ -459,21 +460,21 @@ func TestPGMigrateConcurrently(t *testing.T) {
 		}
 		total += applied[i]
 	}
-	if total != data.SchemaVersion() {
-		t.Errorf("%d migrations applied in all, want %d", total, data.SchemaVersion())
+	if total != postgis.SchemaVersion() {
+		t.Errorf("%d migrations applied in all, want %d", total, postgis.SchemaVersion())
 	}
-	if n := queryInt(t, fresh, "SELECT count(*) FROM schema_migrations"); n != data.SchemaVersion() {
+	if n := queryInt(t, fresh, "SELECT count(*) FROM schema_migrations"); n != postgis.SchemaVersion() {
 		t.Errorf("schema_migrations has %d rows", n)
 	}
 	// Opening without Migrate works on a migrated database and refuses
 	// an empty one.
 	man, _ := demo.Manifest()
-	if s, err := data.OpenPostGIS(tctx(t, time.Minute), fresh, man, data.PGOptions{}); err != nil {
+	if s, err := postgis.Open(tctx(t, time.Minute), fresh, man, postgis.Options{}); err != nil {
 		t.Errorf("open migrated: %v", err)
 	} else {
 		s.Close()
 	}
-	if _, err := data.OpenPostGIS(tctx(t, time.Minute), pgtest.NewDatabase(t), man, data.PGOptions{}); err == nil || !strings.Contains(err.Error(), "ecospace migrate") {
+	if _, err := postgis.Open(tctx(t, time.Minute), pgtest.NewDatabase(t), man, postgis.Options{}); err == nil || !strings.Contains(err.Error(), "ecospace migrate") {
 		t.Errorf("open unmigrated: err %v, want a hint to migrate", err)
 	}
 }

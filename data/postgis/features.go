@@ -1,4 +1,4 @@
-package data
+package postgis
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/paulmach/orb/encoding/wkb"
 
+	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -33,7 +34,7 @@ type pgFeature struct {
 // by bbox through the GiST index (the exact bounds decide), by property
 // equality, offset and limit, simplified for q.Zoom with
 // ST_SimplifyPreserveTopology (which keeps polygons valid).
-func (p *PG) Features(ctx context.Context, id string, q FeatureQuery, fn func(geo.Feature) error) error {
+func (p *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn func(geo.Feature) error) error {
 	info, err := p.Layer(ctx, id, q.AsOf)
 	if err != nil {
 		return err
@@ -115,7 +116,7 @@ func (p *PG) Features(ctx context.Context, id string, q FeatureQuery, fn func(ge
 
 // featurePage runs one page query and releases the connection before the
 // caller sees a row.
-func (p *PG) featurePage(ctx context.Context, sql string, args []any, out []pgFeature) ([]pgFeature, error) {
+func (p *Store) featurePage(ctx context.Context, sql string, args []any, out []pgFeature) ([]pgFeature, error) {
 	conn, err := p.acquireRead(ctx)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package data
+package postgis
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/zhonglou/ecospace/data"
 )
 
 //go:embed migrations/*.sql
@@ -87,7 +89,7 @@ func Migrate(ctx context.Context, databaseURL string) ([]Migration, error) {
 	cfg.RuntimeParams["application_name"] = "ecospace-migrate"
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("migrate: %w: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("migrate: %w: %w", data.ErrUnavailable, err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	return migrateConn(ctx, conn)

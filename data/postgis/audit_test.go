@@ -1,4 +1,4 @@
-package data_test
+package postgis_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/data/storetest"
 )
 
@@ -18,7 +19,7 @@ import (
 // caller is answered only once its record is committed; a bad record in a
 // batch fails alone; documents come back byte for byte.
 func TestPGAuditGroupCommit(t *testing.T) {
-	s, url := openPG(t, data.PGOptions{})
+	s, url := openPG(t, postgis.Options{})
 	const n = 200
 	recs := make([]*data.CheckRecord, n)
 	for i := range recs {

@@ -1,4 +1,4 @@
-package data_test
+package postgis_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package data_test
+package postgis_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/pgtest"
+	"github.com/zhonglou/ecospace/data/postgis"
 )
 
 // The PostGIS table holds keys the same way, and serve sees a revocation
@@ -21,8 +22,8 @@ func TestPGKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := pgtest.NewDatabase(t)
-	open := func() *data.PG {
-		p, err := data.OpenPostGIS(ctx, url, man, data.PGOptions{Migrate: true})
+	open := func() *postgis.Store {
+		p, err := postgis.Open(ctx, url, man, postgis.Options{Migrate: true})
 		if err != nil {
 			t.Fatal(err)
 		}

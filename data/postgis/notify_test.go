@@ -1,4 +1,4 @@
-package data_test
+package postgis_test
 
 import (
 	"slices"
@@ -13,6 +13,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/memory"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -36,11 +37,11 @@ func allFeatures(t *testing.T, s data.Store, layer string, asOf time.Time) []geo
 // the derived layers with their new versions; a rolled-back import says
 // nothing.
 func TestPGNotifyLayerChange(t *testing.T) {
-	a, url := openPG(t, data.PGOptions{AppName: "ecospace-a"})
+	a, url := openPG(t, postgis.Options{AppName: "ecospace-a"})
 	loadDemo(t, a)
-	b := openPGAt(t, url, data.PGOptions{AppName: "ecospace-b"})
+	b := openPGAt(t, url, postgis.Options{AppName: "ecospace-b"})
 	if !a.Listening() || !b.Listening() {
-		t.Fatal("the stores are not listening after OpenPostGIS")
+		t.Fatal("the stores are not listening after Open")
 	}
 	type change struct {
 		layer   string
@@ -126,9 +127,9 @@ func TestPGNotifyLayerChange(t *testing.T) {
 // listener comes back, says "everything may have changed" (layer ""), and
 // hears later imports again.
 func TestPGNotifyReconnect(t *testing.T) {
-	a, url := openPG(t, data.PGOptions{AppName: "ecospace-a"})
+	a, url := openPG(t, postgis.Options{AppName: "ecospace-a"})
 	loadDemo(t, a)
-	b := openPGAt(t, url, data.PGOptions{AppName: "ecospace-listen-b"})
+	b := openPGAt(t, url, postgis.Options{AppName: "ecospace-listen-b"})
 	heard := make(chan string, 16)
 	b.OnLayerChange(func(layer string, version int64) { heard <- layer })
 	// Kill B's LISTEN connection (the only one of its sessions that runs
@@ -163,11 +164,11 @@ func TestPGNotifyReconnect(t *testing.T) {
 // a streaming replica is) the reads go to the read pool and succeed, the
 // writes (import, audit, keys) go to the primary, and Ping checks both.
 func TestPGReadPool(t *testing.T) {
-	a, url := openPG(t, data.PGOptions{})
+	a, url := openPG(t, postgis.Options{})
 	loadDemo(t, a)
 	a.Close()
 	readURL := url + "&default_transaction_read_only=on"
-	s := openPGAt(t, url, data.PGOptions{ReadURL: readURL})
+	s := openPGAt(t, url, postgis.Options{ReadURL: readURL})
 	if s.ReadPool() == s.Pool() {
 		t.Fatal("ReadURL set but reads use the primary pool")
 	}
@@ -218,7 +219,7 @@ func TestPGReadPool(t *testing.T) {
 	}
 
 	// Ping fails when the read database is gone.
-	bad := openPGAt(t, url, data.PGOptions{ReadURL: readURL})
+	bad := openPGAt(t, url, postgis.Options{ReadURL: readURL})
 	bad.ReadPool().Close()
 	if err := bad.Ping(ctx); err == nil {
 		t.Error("Ping passed with the read pool closed")

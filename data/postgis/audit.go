@@ -1,4 +1,4 @@
-package data
+package postgis
 
 import (
 	"bytes"
@@ -17,6 +17,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb/encoding/ewkb"
 	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/zhonglou/ecospace/data"
 )
 
 // The audit log is written by group commit: SaveCheck hands its record to
@@ -30,13 +32,13 @@ import (
 const auditWriters = 1
 
 type auditReq struct {
-	rec  *CheckRecord
+	rec  *data.CheckRecord
 	done chan error // buffered: the writer never blocks on a departed caller
 }
 
 type auditWriter struct {
 	flushes, items atomic.Int64
-	p              *PG
+	p              *Store
 	in             chan auditReq
 	stop           chan struct{}
 	wg             sync.WaitGroup
@@ -44,7 +46,7 @@ type auditWriter struct {
 	shut           bool
 }
 
-func newAuditWriter(p *PG) *auditWriter {
+func newAuditWriter(p *Store) *auditWriter {
 	w := &auditWriter{p: p, in: make(chan auditReq, p.opts.AuditBatch*auditWriters), stop: make(chan struct{})}
 	for range auditWriters {
 		w.wg.Add(1)
@@ -109,14 +111,14 @@ type auditRows struct {
 	geom                                     [][]byte
 }
 
-func (r *auditRows) add(rec *CheckRecord, uid uuid.UUID, g []byte) {
+func (r *auditRows) add(rec *data.CheckRecord, uid uuid.UUID, g []byte) {
 	d := rec.Document
 	if len(d) == 0 {
 		d = []byte("{}")
 	}
 	r.id, r.ref, r.key, r.cat = append(r.id, uid), append(r.ref, rec.Reference), append(r.key, rec.KeyID), append(r.cat, rec.Category)
 	r.verdict, r.hash, r.rules, r.doc = append(r.verdict, rec.Verdict), append(r.hash, rec.DecisionHash), append(r.rules, rulesVersionOf(d)), append(r.doc, string(d))
-	r.at, r.asOf, r.geom = append(r.at, rec.CheckedAt), append(r.asOf, DateOf(rec.AsOf)), append(r.geom, g)
+	r.at, r.asOf, r.geom = append(r.at, rec.CheckedAt), append(r.asOf, data.DateOf(rec.AsOf)), append(r.geom, g)
 }
 
 // flush stores a batch in one statement (one transaction: all its rows or
@@ -178,7 +180,7 @@ const copyChecksSQL = `COPY checks (check_id, checked_at, reference, key_id, cat
 // its type map; together they were a twentieth of an audited check's
 // server CPU. COPY itself was measured cheaper for PostgreSQL than
 // INSERT … SELECT FROM unnest(…), which parses eleven arrays.
-func (p *PG) copyChecks(ctx context.Context, r *auditRows) error {
+func (p *Store) copyChecks(ctx context.Context, r *auditRows) error {
 	size := 21
 	for i := range r.id {
 		size += len(r.doc[i]) + len(r.geom[i]) + 256
@@ -256,7 +258,7 @@ func rulesVersionOf(doc []byte) string {
 }
 
 // SaveCheck implements Store: it returns once the record is committed.
-func (p *PG) SaveCheck(ctx context.Context, rec *CheckRecord) error {
+func (p *Store) SaveCheck(ctx context.Context, rec *data.CheckRecord) error {
 	if err := ctx.Err(); err != nil {
 		return p.fail(ctx, "audit", err)
 	}
@@ -264,7 +266,7 @@ func (p *PG) SaveCheck(ctx context.Context, rec *CheckRecord) error {
 	w.mu.RLock()
 	if w.shut {
 		w.mu.RUnlock()
-		return fmt.Errorf("postgis: audit: %w: the store is closed", ErrUnavailable)
+		return fmt.Errorf("postgis: audit: %w: the store is closed", data.ErrUnavailable)
 	}
 	r := auditReq{rec: rec, done: make(chan error, 1)}
 	select {
@@ -285,37 +287,37 @@ func (p *PG) SaveCheck(ctx context.Context, rec *CheckRecord) error {
 }
 
 // Check implements Store.
-func (p *PG) Check(ctx context.Context, id string) (*CheckRecord, error) {
+func (p *Store) Check(ctx context.Context, id string) (*data.CheckRecord, error) {
 	uid, err := uuid.Parse(id)
 	if err != nil {
-		return nil, fmt.Errorf("check %s: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("check %s: %w", id, data.ErrNotFound)
 	}
 	rec, err := p.checkFrom(ctx, p.read, id, uid)
-	if p.read != p.pool && errors.Is(err, ErrNotFound) {
+	if p.read != p.pool && errors.Is(err, data.ErrNotFound) {
 		// Just stored and not yet on the replica: the primary has it.
 		rec, err = p.checkFrom(ctx, p.pool, id, uid)
 	}
 	return rec, err
 }
 
-func (p *PG) checkFrom(ctx context.Context, pool *pgxpool.Pool, id string, uid uuid.UUID) (*CheckRecord, error) {
+func (p *Store) checkFrom(ctx context.Context, pool *pgxpool.Pool, id string, uid uuid.UUID) (*data.CheckRecord, error) {
 	conn, err := p.acquireFrom(ctx, pool)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Release()
-	rec := &CheckRecord{ID: id}
+	rec := &data.CheckRecord{ID: id}
 	var g, doc []byte
 	err = conn.QueryRow(ctx, `SELECT checked_at, reference, key_id, category, as_of, ST_AsBinary(geom), verdict, decision_hash, document::text
 		FROM checks WHERE check_id = $1`, uid).Scan(&rec.CheckedAt, &rec.Reference, &rec.KeyID, &rec.Category, &rec.AsOf, &g, &rec.Verdict, &rec.DecisionHash, &doc)
 	if err == pgx.ErrNoRows {
-		return nil, fmt.Errorf("check %s: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("check %s: %w", id, data.ErrNotFound)
 	}
 	if err != nil {
 		return nil, p.fail(ctx, "check", err)
 	}
 	rec.CheckedAt = rec.CheckedAt.UTC()
-	rec.AsOf = DateOf(rec.AsOf)
+	rec.AsOf = data.DateOf(rec.AsOf)
 	if rec.Geometry, err = wkb.Unmarshal(g); err != nil {
 		return nil, fmt.Errorf("postgis: check %s: geometry: %w", id, err)
 	}

@@ -1,4 +1,4 @@
-package data_test
+package postgis_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/pgtest"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -44,7 +45,7 @@ func parcel50(c orb.Point, phase float64) orb.Polygon {
 // (32 × GOMAXPROCS on two cores), which the point batcher answers a batch
 // per statement; reports relates/s and PostgreSQL CPU per relate.
 func BenchmarkPGRelatePoint(b *testing.B) {
-	s, url := openPG(b, data.PGOptions{})
+	s, url := openPG(b, postgis.Options{})
 	loadDemo(b, s)
 	sites := benchPoints(b, 1024)
 	warmUp(b, s, sites)
@@ -68,7 +69,7 @@ func BenchmarkPGRelateParcel50(b *testing.B) {
 
 // relateParallel relates the sites round-robin from parallel goroutines
 // and reports the rate.
-func relateParallel(b *testing.B, s *data.PG, sites []*geo.Site) {
+func relateParallel(b *testing.B, s *postgis.Store, sites []*geo.Site) {
 	var n atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -113,7 +114,7 @@ func BenchmarkPGImport100k(b *testing.B) {
 // BenchmarkPGSaveCheck: audited checks per second through group commit,
 // from 64 goroutines, with a realistic 3.7 kB response document.
 func BenchmarkPGSaveCheck(b *testing.B) {
-	s, url := openPG(b, data.PGOptions{})
+	s, url := openPG(b, postgis.Options{})
 	defer pgCPU(b, url)()
 	doc := realDocument(b)
 	var mu sync.Mutex
@@ -136,7 +137,7 @@ func BenchmarkPGSaveCheck(b *testing.B) {
 // BenchmarkPGRelatePointSerial: one point at a time (batches of one):
 // the latency and the whole cost of a statement.
 func BenchmarkPGRelatePointSerial(b *testing.B) {
-	s, url := openPG(b, data.PGOptions{})
+	s, url := openPG(b, postgis.Options{})
 	loadDemo(b, s)
 	sites := benchPoints(b, 1024)
 	warmUp(b, s, sites)
@@ -151,7 +152,7 @@ func BenchmarkPGRelatePointSerial(b *testing.B) {
 
 // BenchmarkPGSaveCheckSerial: one audit record at a time.
 func BenchmarkPGSaveCheckSerial(b *testing.B) {
-	s, url := openPG(b, data.PGOptions{})
+	s, url := openPG(b, postgis.Options{})
 	var mu sync.Mutex
 	rng := rand.New(rand.NewPCG(5, 7))
 	doc := realDocument(b)
@@ -175,7 +176,7 @@ const realDoc = "{\"check_id\":\"01a22985-bbf5-7ab3-83bc-9627863edc32\",\"verdic
 
 // warmUp opens the pool's connections (and prepares the statements) before
 // pgCPU lists the backends to measure.
-func warmUp(b *testing.B, s *data.PG, sites []*geo.Site) {
+func warmUp(b *testing.B, s *postgis.Store, sites []*geo.Site) {
 	var wg sync.WaitGroup
 	for i := range 64 {
 		wg.Add(1)

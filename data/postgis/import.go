@@ -1,4 +1,4 @@
-package data
+package postgis
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
+	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -24,13 +25,6 @@ import (
 // in the embedded store.
 const importLockKey int64 = 0x65636f696d706f72
 
-// Pieces for the index: polygons with more vertices than this are cut with
-// ST_Subdivide; lines are cut into runs of lineChunkSegs segments.
-const (
-	subdivideVertices = 256
-	lineChunkSegs     = 128
-)
-
 // Import implements Store, reporting the derived layers recomputed and
 // the features repaired. Everything happens in one transaction: the
 // features are copied (COPY) into a staging table, moved into features
@@ -38,11 +32,11 @@ const (
 // every derived layer that depends on this one is recomputed in SQL; a
 // failure, a cancelled ctx or a killed process leaves the previous version
 // in force and no row of the new one.
-func (p *PG) Import(ctx context.Context, layer string, feats []geo.Feature, opts ImportOptions) (ImportResult, error) {
+func (p *Store) Import(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (data.ImportResult, error) {
 	start := time.Now()
 	def, ok := p.manifest.Def(layer)
 	if !ok {
-		return ImportResult{}, fmt.Errorf("import %s: %w", layer, ErrNotFound)
+		return data.ImportResult{}, fmt.Errorf("import %s: %w", layer, data.ErrNotFound)
 	}
 	// step logs how long each stage of a large import took (debug level).
 	stepAt := time.Now()
@@ -52,28 +46,28 @@ func (p *PG) Import(ctx context.Context, layer string, feats []geo.Feature, opts
 	}
 	feats, repaired, err := p.checkOrRepair(ctx, def, feats, opts.MakeValid)
 	if err != nil {
-		return ImportResult{}, err
+		return data.ImportResult{}, err
 	}
 	from := opts.ValidFrom
 	if from.IsZero() {
-		from = Today()
+		from = data.Today()
 	}
-	from = DateOf(from)
+	from = data.DateOf(from)
 	if def.Kind == geo.LayerCoverage || def.Kind == geo.LayerZone {
 		if _, err := geo.ZonesFromFeatures(def, feats); err != nil {
-			return ImportResult{}, fmt.Errorf("import %s: %w: %v", layer, ErrInvalidImport, err)
+			return data.ImportResult{}, fmt.Errorf("import %s: %w: %v", layer, data.ErrInvalidImport, err)
 		}
 	}
 	step("check")
 	rows, err := stageRows(ctx, def, feats, repaired)
 	if err != nil {
-		return ImportResult{}, fmt.Errorf("import %s: %w", layer, err)
+		return data.ImportResult{}, fmt.Errorf("import %s: %w", layer, err)
 	}
 	step("encode")
 	sorted := append([]geo.Feature(nil), feats...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
 
-	res := ImportResult{Repaired: repaired}
+	res := data.ImportResult{Repaired: repaired}
 	err = p.withTx(ctx, "import "+layer, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
 			return err
@@ -86,13 +80,13 @@ func (p *PG) Import(ctx context.Context, layer string, feats []geo.Feature, opts
 			return err
 		}
 		if last > 0 && from.Before(lastFrom) {
-			return fmt.Errorf("import %s: %w: valid_from %s is before the current version's %s", layer, ErrInvalidImport, from.Format(time.DateOnly), lastFrom.Format(time.DateOnly))
+			return fmt.Errorf("import %s: %w: valid_from %s is before the current version's %s", layer, data.ErrInvalidImport, from.Format(time.DateOnly), lastFrom.Format(time.DateOnly))
 		}
 		version := last + 1
 		if err := copyFeatures(ctx, tx, layer, version, rows, hasParts(def), opts.Progress, step); err != nil {
 			return err
 		}
-		info := LayerInfoOf(def, sorted, version, from)
+		info := data.LayerInfoOf(def, sorted, version, from)
 		if _, err := tx.Exec(ctx, `INSERT INTO layer_versions (layer_id, version, valid_from, source, kind, feature_count, repaired_count, geometry_type, bbox, status)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			layer, version, from, opts.Source, def.Kind, len(feats), len(repaired), info.GeometryType, info.BBox[:], info.Status); err != nil {
@@ -115,13 +109,13 @@ func (p *PG) Import(ctx context.Context, layer string, feats []geo.Feature, opts
 			}
 		}
 		step("derive")
-		if err := notifyImport(ctx, tx, &res); err != nil { // delivered on COMMIT (pg_notify.go)
+		if err := notifyImport(ctx, tx, &res); err != nil { // delivered on COMMIT (notify.go)
 			return err
 		}
 		return ctx.Err()
 	})
 	if err != nil {
-		return ImportResult{}, err
+		return data.ImportResult{}, err
 	}
 	step("commit")
 	// Fresh statistics, so that the planner (and every connection's cached
@@ -149,7 +143,7 @@ func lastVersion(ctx context.Context, tx pgx.Tx, layer string) (int64, time.Time
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, time.Time{}, nil
 	}
-	return v, DateOf(from), err
+	return v, data.DateOf(from), err
 }
 
 // checkOrRepair validates the features as the embedded store does. With
@@ -158,18 +152,18 @@ func lastVersion(ctx context.Context, tx pgx.Tx, layer string) (int64, time.Time
 // anything else (bad coordinates, repeated ids, wrong geometry type) is
 // still refused. It returns the features to store and the indices
 // repaired.
-func (p *PG) checkOrRepair(ctx context.Context, def geo.LayerDef, feats []geo.Feature, makeValid bool) ([]geo.Feature, []int, error) {
-	err := CheckFeatures(def, feats)
+func (p *Store) checkOrRepair(ctx context.Context, def geo.LayerDef, feats []geo.Feature, makeValid bool) ([]geo.Feature, []int, error) {
+	err := data.CheckFeatures(def, feats)
 	if err == nil {
 		return feats, nil, nil
 	}
-	var ie *ImportError
+	var ie *data.ImportError
 	if !makeValid || !errors.As(err, &ie) {
 		return nil, nil, err
 	}
 	polygonal := def.Kind == geo.LayerCoverage || def.Kind == geo.LayerZone || def.Kind == geo.LayerMask
 	var fix []int
-	var bad []FeatureProblem
+	var bad []data.FeatureProblem
 	for _, pr := range ie.Problems {
 		g := feats[pr.Index].Geometry
 		switch {
@@ -182,7 +176,7 @@ func (p *PG) checkOrRepair(ctx context.Context, def geo.LayerDef, feats []geo.Fe
 		}
 	}
 	if len(bad) > 0 {
-		return nil, nil, &ImportError{Layer: def.ID, Problems: bad}
+		return nil, nil, &data.ImportError{Layer: def.ID, Problems: bad}
 	}
 	idx := make([]int32, len(fix))
 	ws := make([][]byte, len(fix))
@@ -221,16 +215,16 @@ func (p *PG) checkOrRepair(ctx context.Context, def geo.LayerDef, feats []geo.Fe
 	if err := rows.Err(); err != nil {
 		return nil, nil, p.fail(ctx, "import "+def.ID+": repair", err)
 	}
-	var still []FeatureProblem
+	var still []data.FeatureProblem
 	for _, k := range fix {
 		if geo.CountVertices(out[k].Geometry) == 0 {
-			still = append(still, FeatureProblem{Index: k, ID: out[k].ID, Reason: "nothing is left of the geometry once repaired (ST_MakeValid)"})
+			still = append(still, data.FeatureProblem{Index: k, ID: out[k].ID, Reason: "nothing is left of the geometry once repaired (ST_MakeValid)"})
 		}
 	}
 	if len(still) > 0 {
-		return nil, nil, &ImportError{Layer: def.ID, Problems: still}
+		return nil, nil, &data.ImportError{Layer: def.ID, Problems: still}
 	}
-	if err := CheckFeatures(def, out); err != nil {
+	if err := data.CheckFeatures(def, out); err != nil {
 		return nil, nil, fmt.Errorf("after ST_MakeValid: %w", err)
 	}
 	return out, fix, nil
@@ -328,6 +322,13 @@ func closeRings(g orb.Geometry) orb.Geometry {
 	}
 	return g
 }
+
+// Pieces for the index: polygons with more vertices than this are cut with
+// ST_Subdivide; lines are cut into runs of lineChunkSegs segments.
+const (
+	subdivideVertices = 256
+	lineChunkSegs     = 128
+)
 
 // hasParts: the layers whose features are relate()d through feature_parts.
 // Masks are only read to derive zones.
