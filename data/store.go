@@ -1,6 +1,16 @@
-// Package data holds ecospace's storage: the Store interface, the embedded
-// in-memory store (the zero-set-up default), the PostGIS store, the layer
-// manifest, the bundled demo layers and the rules file.
+// Package data is the storage contract: what the server asks of a store
+// (Store and the optional TileStore), what it passes and gets back
+// (FeatureQuery, ImportOptions, ImportResult, CheckRecord, the sentinel
+// errors), the layer manifest, the validation of an import (CheckFeatures),
+// API keys (KeyStore, FileKeys), the layer summary and the vector tile
+// building both stores share, the dates everything is kept in, and the
+// bundled rules file.
+//
+// The stores live below it and import it, never the other way round:
+// data/memory (the embedded store), data/postgis (PostGIS), with
+// data/layerfile reading GeoJSON and Shapefiles and data/demo the bundled
+// manifest and demo layers. data/storetest holds both stores to the same
+// answers.
 package data
 
 import (
