@@ -25,8 +25,15 @@ import (
 
 // FeatureQuery selects features of one layer.
 type FeatureQuery struct {
+	// AsOf selects the version in force on that date, unless Version is set.
 	AsOf time.Time
-	BBox *orb.Bound // lon/lat; nil for all
+	// Version is the layer version to read, as the caller resolved it with
+	// Store.Layer (the server does, for its response cache key), so that
+	// the store reads it without looking the version in force up again.
+	// A version the layer does not have is an error wrapping ErrNoVersion.
+	// Zero: the version in force on AsOf.
+	Version int64
+	BBox    *orb.Bound // lon/lat; nil for all
 	// Exact: BBox selects the features whose geometry meets the box
 	// (geo.BoundIntersects; ST_Intersects on PostGIS), not all those whose
 	// bounds do. OGC API bbox queries ask for it; the map does not need it.

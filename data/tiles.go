@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
@@ -20,11 +19,15 @@ import (
 // layer themselves (the PostGIS store can with ST_AsMVT). The server asks
 // it for GET /api/v1/layers/{id}/tiles/{z}/{x}/{y}.mvt and otherwise builds
 // the tile from Features with BuildTile. Tile returns the tile's protobuf
-// bytes, not compressed, for the layer version in force on asOf: one MVT
-// layer named after the layer id, extent TileExtent, each feature with its
-// scalar properties (its id among them). An empty tile is a valid answer.
+// bytes, not compressed, for version of layer id, as the caller resolved
+// it with Store.Layer (the server has, for its cache key; the store does
+// not look it up again): one MVT layer named after the layer id, extent
+// TileExtent, each feature with its scalar properties (its id among them).
+// An empty tile is a valid answer; a layer the manifest lacks is
+// ErrNotFound, a version the layer does not have ErrNoVersion, and z/x/y
+// naming no tile ErrNotFound.
 type TileStore interface {
-	Tile(ctx context.Context, id string, asOf time.Time, z, x, y int) ([]byte, error)
+	Tile(ctx context.Context, id string, version int64, z, x, y int) ([]byte, error)
 }
 
 // Vector tile parameters.

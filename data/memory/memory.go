@@ -7,8 +7,10 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -86,29 +88,69 @@ func (s *Store) Layers(ctx context.Context, asOf time.Time) ([]geo.LayerInfo, er
 
 // Layer implements Store.
 func (s *Store) Layer(ctx context.Context, id string, asOf time.Time) (geo.LayerInfo, error) {
-	if err := ctx.Err(); err != nil {
+	v, err := s.inForce(ctx, id, asOf)
+	if err != nil {
 		return geo.LayerInfo{}, err
 	}
-	if _, ok := s.manifest.Def(id); !ok {
-		return geo.LayerInfo{}, fmt.Errorf("layer %s: %w", id, data.ErrNotFound)
+	return v.info, nil
+}
+
+// inForce finds the version of layer id in force on asOf: an unknown layer
+// is ErrNotFound, a layer with no version then ErrNoVersion.
+func (s *Store) inForce(ctx context.Context, id string, asOf time.Time) (*layerVersion, error) {
+	if err := s.known(ctx, id); err != nil {
+		return nil, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	v := s.versionAt(id, asOf)
 	if v == nil {
-		return geo.LayerInfo{}, fmt.Errorf("layer %s on %s: %w", id, asOf.Format(time.DateOnly), data.ErrNoVersion)
+		return nil, fmt.Errorf("layer %s on %s: %w", id, asOf.Format(time.DateOnly), data.ErrNoVersion)
 	}
-	return v.info, nil
+	return v, nil
 }
 
-// Features implements Store.
-func (s *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn func(geo.Feature) error) error {
-	if _, err := s.Layer(ctx, id, q.AsOf); err != nil {
-		return err
+// numbered finds version n of layer id, as a caller resolved it with
+// Layer: an unknown layer is ErrNotFound, a version the layer does not
+// have ErrNoVersion.
+func (s *Store) numbered(ctx context.Context, id string, n int64) (*layerVersion, error) {
+	if err := s.known(ctx, id); err != nil {
+		return nil, err
 	}
 	s.mu.RLock()
-	v := s.versionAt(id, q.AsOf)
-	s.mu.RUnlock()
+	defer s.mu.RUnlock()
+	vs := s.layers[id] // ascending
+	i, found := slices.BinarySearchFunc(vs, n, func(v *layerVersion, n int64) int { return cmp.Compare(v.info.Version, n) })
+	if !found {
+		return nil, fmt.Errorf("layer %s version %d: %w", id, n, data.ErrNoVersion)
+	}
+	return vs[i], nil
+}
+
+// known refuses a cancelled request and a layer the manifest lacks.
+func (s *Store) known(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, ok := s.manifest.Def(id); !ok {
+		return fmt.Errorf("layer %s: %w", id, data.ErrNotFound)
+	}
+	return nil
+}
+
+// Features implements Store: the version q names, else the one in force
+// on q.AsOf.
+func (s *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn func(geo.Feature) error) error {
+	var v *layerVersion
+	var err error
+	if q.Version != 0 {
+		v, err = s.numbered(ctx, id, q.Version)
+	} else {
+		v, err = s.inForce(ctx, id, q.AsOf)
+	}
+	if err != nil {
+		return err
+	}
 	// A version never changes once built, so it is read without the lock.
 	skipped, sent := 0, 0
 	for i, f := range v.feats {

@@ -29,17 +29,25 @@ type pgFeature struct {
 	canonical bool
 }
 
-// Features implements Store: features of the version in force on q.AsOf,
-// in feature id order (byte order, as the embedded store sorts), selected
-// by bbox through the GiST index (the exact bounds decide), by property
-// equality, offset and limit, simplified for q.Zoom with
-// ST_SimplifyPreserveTopology (which keeps polygons valid).
+// Features implements Store: features of the version q.Version names (as
+// the caller resolved it with Layer: it is not looked up again), else of
+// the version in force on q.AsOf, in feature id order (byte order, as the
+// embedded store sorts), selected by bbox through the GiST index (the
+// exact bounds decide), by property equality, offset and limit,
+// simplified for q.Zoom with ST_SimplifyPreserveTopology (which keeps
+// polygons valid).
 func (p *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn func(geo.Feature) error) error {
-	info, err := p.Layer(ctx, id, q.AsOf)
-	if err != nil {
-		return err
+	version := q.Version
+	if version == 0 {
+		info, err := p.Layer(ctx, id, q.AsOf)
+		if err != nil {
+			return err
+		}
+		version = info.Version
+	} else if _, ok := p.manifest.Def(id); !ok {
+		return fmt.Errorf("layer %s: %w", id, data.ErrNotFound)
 	}
-	args := []any{id, info.Version, geo.ZoomTolerance(q.Zoom)}
+	args := []any{id, version, geo.ZoomTolerance(q.Zoom)}
 	var where strings.Builder
 	if q.BBox != nil {
 		b := q.BBox
@@ -61,12 +69,19 @@ func (p *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn
 		args = append(args, k, q.Filter[k])
 	}
 	// The first page skips q.Offset features; the next ones start after the
-	// last id seen (keyset paging: an index range, not a rescan).
+	// last id seen (keyset paging: an index range, not a rescan). The first
+	// page is read from the layer version's row, so that a version that
+	// does not exist gives no row at all (ErrNoVersion) and one with
+	// nothing selected a row of NULLs: one statement, whether or not the
+	// version was looked up before.
 	n := len(args)
-	cols := `SELECT feature_id, COALESCE(properties_json, properties::text), properties_json IS NOT NULL,
-		ST_AsBinary(CASE WHEN $3::float8 > 0 THEN ST_SimplifyPreserveTopology(geom, $3::float8) ELSE geom END)
+	cols := `SELECT feature_id, COALESCE(properties_json, properties::text) AS props, properties_json IS NOT NULL AS canonical,
+		ST_AsBinary(CASE WHEN $3::float8 > 0 THEN ST_SimplifyPreserveTopology(geom, $3::float8) ELSE geom END) AS geom
 		FROM features WHERE layer_id = $1 AND version = $2` + where.String()
-	first := fmt.Sprintf(`%s ORDER BY feature_id LIMIT $%d OFFSET $%d`, cols, n+1, n+2)
+	first := fmt.Sprintf(`SELECT f.feature_id, f.props, coalesce(f.canonical, false), f.geom
+		FROM layer_versions v LEFT JOIN LATERAL (%s ORDER BY feature_id LIMIT $%d OFFSET $%d) f ON true
+		WHERE v.layer_id = $1 AND v.version = $2
+		ORDER BY f.feature_id`, cols, n+1, n+2)
 	next := fmt.Sprintf(`%s AND feature_id > $%d ORDER BY feature_id LIMIT $%d`, cols, n+1, n+2)
 
 	sent := 0
@@ -80,10 +95,15 @@ func (p *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn
 		if limit <= 0 {
 			return nil
 		}
+		var err error
 		if sent == 0 && after == "" {
-			page, err = p.featurePage(ctx, first, append(args[:n:n], limit, q.Offset), page[:0])
+			var exists bool
+			page, exists, err = p.featurePage(ctx, first, append(args[:n:n], limit, q.Offset), page[:0])
+			if err == nil && !exists {
+				return fmt.Errorf("postgis: layer %s version %d: %w", id, version, data.ErrNoVersion)
+			}
 		} else {
-			page, err = p.featurePage(ctx, next, append(args[:n:n], after, limit), page[:0])
+			page, _, err = p.featurePage(ctx, next, append(args[:n:n], after, limit), page[:0])
 		}
 		if err != nil {
 			return err
@@ -115,27 +135,35 @@ func (p *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn
 }
 
 // featurePage runs one page query and releases the connection before the
-// caller sees a row.
-func (p *Store) featurePage(ctx context.Context, sql string, args []any, out []pgFeature) ([]pgFeature, error) {
+// caller sees a row. rows says whether the query gave any row: the first
+// page's gives at least one (of NULLs when nothing is selected) for a
+// version that exists.
+func (p *Store) featurePage(ctx context.Context, sql string, args []any, out []pgFeature) (page []pgFeature, rows bool, err error) {
 	conn, err := p.acquireRead(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer conn.Release()
-	rows, err := conn.Query(ctx, sql, args...)
+	rs, err := conn.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, p.fail(ctx, "features", err)
+		return nil, false, p.fail(ctx, "features", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	defer rs.Close()
+	for rs.Next() {
+		rows = true
+		var id *string
 		var f pgFeature
-		if err := rows.Scan(&f.id, &f.props, &f.canonical, &f.geom); err != nil {
-			return nil, p.fail(ctx, "features", err)
+		if err := rs.Scan(&id, &f.props, &f.canonical, &f.geom); err != nil {
+			return nil, false, p.fail(ctx, "features", err)
 		}
+		if id == nil {
+			continue // the first page's row for a version with nothing selected
+		}
+		f.id = *id
 		out = append(out, f)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, p.fail(ctx, "features", err)
+	if err := rs.Err(); err != nil {
+		return nil, false, p.fail(ctx, "features", err)
 	}
-	return out, nil
+	return out, rows, nil
 }

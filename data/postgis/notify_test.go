@@ -187,7 +187,11 @@ func TestPGReadPool(t *testing.T) {
 	if _, err := s.Relate(ctx, site, today); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Tile(ctx, "green-corridors", today, 10, 853, 422); err != nil {
+	info, err := s.Layer(ctx, "green-corridors", today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Tile(ctx, "green-corridors", info.Version, 10, 853, 422); err != nil {
 		t.Fatal(err)
 	}
 	if d := s.Pool().Stat().AcquireCount() - prim0; d != 0 {
@@ -236,12 +240,20 @@ func TestPGTile(t *testing.T) {
 	loadDemo(t, mem)
 	ctx := tctx(t, time.Minute)
 	asOf := storetest.DemoValidFrom
+	// Tiles are asked for by the version in force, as the server resolves it.
+	version := func(s data.Store, layer string) int64 {
+		info, err := s.Layer(ctx, layer, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Version
+	}
 	// A point on the demo Xinmeng River centreline.
 	river := orb.Point{119.747348, 31.768455}
 	for _, z := range []maptile.Zoom{8, 11, 13, 15} {
 		tile := maptile.At(river, z)
 		for _, layer := range []string{"xinmeng-river", "xinmeng-corridor", "xinmeng-band", "district"} {
-			b, err := pg.Tile(ctx, layer, asOf, int(z), int(tile.X), int(tile.Y))
+			b, err := pg.Tile(ctx, layer, version(pg, layer), int(z), int(tile.X), int(tile.Y))
 			if err != nil {
 				t.Fatalf("%s %d/%d/%d: %v", layer, z, tile.X, tile.Y, err)
 			}
@@ -263,7 +275,7 @@ func TestPGTile(t *testing.T) {
 					t.Errorf("%s: feature %s has no status: %v", layer, id, f.Properties)
 				}
 			}
-			mb, err := mem.Tile(ctx, layer, asOf, int(z), int(tile.X), int(tile.Y))
+			mb, err := mem.Tile(ctx, layer, version(mem, layer), int(z), int(tile.X), int(tile.Y))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -294,14 +306,14 @@ func TestPGTile(t *testing.T) {
 	}
 	// Far from the district: an empty, valid tile.
 	far := maptile.At(orb.Point{-70, -30}, 12)
-	b, err := pg.Tile(ctx, "district", asOf, 12, int(far.X), int(far.Y))
+	b, err := pg.Tile(ctx, "district", version(pg, "district"), 12, int(far.X), int(far.Y))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ls, err := mvt.Unmarshal(b); err != nil || len(ls) != 0 {
 		t.Fatalf("empty tile: %d layers, %v", len(ls), err)
 	}
-	if _, err := pg.Tile(ctx, "nope", asOf, 1, 0, 0); err == nil {
+	if _, err := pg.Tile(ctx, "nope", 1, 1, 0, 0); err == nil {
 		t.Error("tile of an unknown layer")
 	}
 }

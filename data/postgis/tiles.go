@@ -2,9 +2,11 @@ package postgis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
-	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/zhonglou/ecospace/data"
 )
@@ -18,7 +20,9 @@ var _ data.TileStore = (*Store)(nil)
 // to the tile (ST_AsMVTGeom), with the feature's scalar properties (a
 // jsonb column, which ST_AsMVT writes key by key; nested values are left
 // out, as the embedded store leaves them) and its id. An empty tile is an
-// empty bytea.
+// empty bytea. The tile is made from the layer version's row, so that a
+// version that does not exist gives no row (ErrNoVersion) without a query
+// of its own.
 const tileSQL = `SELECT coalesce((SELECT ST_AsMVT(t, $1, $10::int, 'geom') FROM (
 	SELECT coalesce((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(f.properties) e
 			WHERE jsonb_typeof(e.value) IN ('string', 'number', 'boolean')), '{}'::jsonb)
@@ -30,15 +34,16 @@ const tileSQL = `SELECT coalesce((SELECT ST_AsMVT(t, $1, $10::int, 'geom') FROM 
 	WHERE f.layer_id = $1 AND f.version = $2
 		AND f.geom && ST_MakeEnvelope($6, $7, $8, $12, 4490)
 	ORDER BY f.feature_id
-) AS t WHERE t.geom IS NOT NULL), ''::bytea)`
+) AS t WHERE t.geom IS NOT NULL), ''::bytea)
+FROM layer_versions WHERE layer_id = $1 AND version = $2`
 
-// Tile implements TileStore with ST_AsMVT: the version of layer id in
-// force on asOf, features ordered by id, each with its scalar properties
-// and id, as the embedded store's tiles (storetest's TileProperties).
-func (p *Store) Tile(ctx context.Context, id string, asOf time.Time, z, x, y int) ([]byte, error) {
-	info, err := p.Layer(ctx, id, asOf)
-	if err != nil {
-		return nil, err
+// Tile implements TileStore with ST_AsMVT: the given version of layer id
+// (resolved by the caller; not looked up again), features ordered by id,
+// each with its scalar properties and id, as the embedded store's tiles
+// (storetest's TileProperties).
+func (p *Store) Tile(ctx context.Context, id string, version int64, z, x, y int) ([]byte, error) {
+	if _, ok := p.manifest.Def(id); !ok {
+		return nil, fmt.Errorf("layer %s: %w", id, data.ErrNotFound)
 	}
 	if !data.ValidTile(z, x, y) {
 		return nil, fmt.Errorf("tile %d/%d/%d: %w", z, x, y, data.ErrNotFound)
@@ -58,8 +63,11 @@ func (p *Store) Tile(ctx context.Context, id string, asOf time.Time, z, x, y int
 	}
 	defer conn.Release()
 	var out []byte
-	err = conn.QueryRow(ctx, tileSQL, id, info.Version, z, x, y,
+	err = conn.QueryRow(ctx, tileSQL, id, version, z, x, y,
 		b.Min[0], b.Min[1], b.Max[0], tol, data.TileExtent, data.TileBuffer, b.Max[1]).Scan(&out)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("postgis: layer %s version %d: %w", id, version, data.ErrNoVersion)
+	}
 	if err != nil {
 		return nil, p.fail(ctx, "tile", err)
 	}

@@ -40,8 +40,12 @@ func testTileProperties(t *testing.T, open Opener) {
 			}
 			want[fmt.Sprint(props["id"])] = props
 		}
+		info, err := s.Layer(ctx(t), id, AsOf)
+		if err != nil {
+			t.Fatal(err)
+		}
 		tile := maptile.At(zhonglou, 8)
-		b, err := ts.Tile(ctx(t), id, AsOf, int(tile.Z), int(tile.X), int(tile.Y))
+		b, err := ts.Tile(ctx(t), id, info.Version, int(tile.Z), int(tile.X), int(tile.Y))
 		if err != nil {
 			t.Fatalf("tile of %s: %v", id, err)
 		}

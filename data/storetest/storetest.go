@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"ImportRefusesInvalid", testImportRefusesInvalid},
 		{"AuditRoundTrip", testAudit},
 		{"NoVersionBeforeData", testNoVersion},
+		{"ResolvedVersion", testResolvedVersion},
 		{"TileProperties", testTileProperties},
 		{"FeaturesExactBBox", testFeaturesExactBBox},
 		{"RawProperties", testRawProperties},
@@ -571,6 +572,10 @@ func testAsOfTwoVersions(t *testing.T, open Opener) {
 			t.Errorf("as_of %s: layer info %+v, %v", tc.asOf.Format(time.DateOnly), info, err)
 		}
 	}
+	// A version resolved before is read as it was, whatever is in force.
+	if got := features(t, s, "xinmeng-corridor", data.FeatureQuery{Version: 1, Zoom: -1}); len(got) != len(old) || !boundsClose(got[0].Geometry.Bound(), old[0].Geometry.Bound()) {
+		t.Errorf("version 1 read by number: %d features, first bound %v; want %d, %v", len(got), got[0].Geometry.Bound(), len(old), old[0].Geometry.Bound())
+	}
 	// Backdating before the version in force is refused; nothing changes.
 	if _, err := s.Import(ctx(t), "xinmeng-corridor", old, data.ImportOptions{ValidFrom: from.AddDate(0, -1, 0)}); !errors.Is(err, data.ErrInvalidImport) {
 		t.Errorf("backdated import: err %v, want ErrInvalidImport", err)
@@ -690,6 +695,62 @@ func testNoVersion(t *testing.T, open Opener) {
 	if !errors.Is(err, data.ErrNoVersion) {
 		t.Errorf("relate before the data: err %v, want ErrNoVersion", err)
 	}
+}
+
+// testResolvedVersion: a caller that has resolved the version in force
+// (the server, for its cache key) passes it on, and the store reads that
+// version without a second look-up; a version the layer does not have is
+// refused, by Features and by Tile alike.
+func testResolvedVersion(t *testing.T, open Opener) {
+	s := open(t)
+	for _, id := range []string{"green-corridors", "xinmeng-band"} {
+		info, err := s.Layer(ctx(t), id, AsOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byDate := features(t, s, id, data.FeatureQuery{Zoom: 12})
+		byNumber := features(t, s, id, data.FeatureQuery{Version: info.Version, AsOf: time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), Zoom: 12})
+		if len(byNumber) != len(byDate) || len(byDate) == 0 {
+			t.Fatalf("%s: %d features by version number, %d by date", id, len(byNumber), len(byDate))
+		}
+		for i := range byDate {
+			if byNumber[i].ID != byDate[i].ID || !boundsClose(byNumber[i].Geometry.Bound(), byDate[i].Geometry.Bound()) {
+				t.Errorf("%s feature %d: %s %v by number, %s %v by date", id, i, byNumber[i].ID, byNumber[i].Geometry.Bound(), byDate[i].ID, byDate[i].Geometry.Bound())
+			}
+		}
+		// Nothing selected in a version that exists is no error.
+		far := orb.Bound{Min: orb.Point{10, 10}, Max: orb.Point{10.1, 10.1}}
+		if got := features(t, s, id, data.FeatureQuery{Version: info.Version, BBox: &far, Zoom: -1}); len(got) != 0 {
+			t.Errorf("%s: %d features far away", id, len(got))
+		}
+		missing := data.FeatureQuery{Version: info.Version + 100, Zoom: -1}
+		if err := s.Features(ctx(t), id, missing, func(geo.Feature) error { return nil }); !errors.Is(err, data.ErrNoVersion) {
+			t.Errorf("%s version %d: err %v, want ErrNoVersion", id, missing.Version, err)
+		}
+		if ts, ok := s.(data.TileStore); ok {
+			if _, err := ts.Tile(ctx(t), id, info.Version+100, 10, 864, 418); !errors.Is(err, data.ErrNoVersion) {
+				t.Errorf("%s tile of version %d: err %v, want ErrNoVersion", id, info.Version+100, err)
+			}
+		}
+	}
+	if err := s.Features(ctx(t), "no-such-layer", data.FeatureQuery{Version: 1}, func(geo.Feature) error { return nil }); !errors.Is(err, data.ErrNotFound) {
+		t.Errorf("unknown layer by version: err %v, want ErrNotFound", err)
+	}
+	if ts, ok := s.(data.TileStore); ok {
+		if _, err := ts.Tile(ctx(t), "no-such-layer", 1, 10, 864, 418); !errors.Is(err, data.ErrNotFound) {
+			t.Errorf("tile of an unknown layer: err %v, want ErrNotFound", err)
+		}
+	}
+}
+
+// boundsClose compares bounds read back from a store, to a nanodegree.
+func boundsClose(a, b orb.Bound) bool {
+	for i := range 2 {
+		if math.Abs(a.Min[i]-b.Min[i]) > 1e-9 || math.Abs(a.Max[i]-b.Max[i]) > 1e-9 {
+			return false
+		}
+	}
+	return true
 }
 
 func mustSite(t *testing.T, g orb.Geometry) *geo.Site {
