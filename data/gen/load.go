@@ -17,7 +17,8 @@ import (
 	"github.com/zhonglou/ecospace/geo"
 )
 
-// Loading the written layers into a store, and checking them as an import would.
+// Loading the written layers into a store, and checking them as an
+// import would.
 
 // Load imports the layer files written into dir into a store, in
 // ImportOrder, each as version 1 valid from validFrom. It returns the
