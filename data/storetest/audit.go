@@ -12,7 +12,7 @@ import (
 	"github.com/zhonglou/ecospace/data"
 )
 
-// testAudit: a filed check reads back as it was filed, byte for byte.
+// testAudit: a filed check reads back as it was filed.
 func testAudit(t *testing.T, open Opener) {
 	s := open(t)
 	rec := &data.CheckRecord{
