@@ -1,21 +1,14 @@
 package data
 
 import (
-	"context"
-	"embed"
 	"fmt"
-	"io/fs"
 	"sort"
 	"strings"
 
-	"github.com/paulmach/orb/geojson"
 	"gopkg.in/yaml.v3"
 
 	"github.com/zhonglou/ecospace/geo"
 )
-
-//go:embed demo/*.yaml demo/*.geojson rules.yaml
-var bundled embed.FS
 
 // Manifest is the list of layer definitions that both stores serve.
 type Manifest struct {
@@ -110,98 +103,4 @@ func ParseManifest(src []byte) (*Manifest, error) {
 	}
 	sort.SliceStable(m.Layers, func(i, j int) bool { return m.Layers[i].Order < m.Layers[j].Order })
 	return &m, nil
-}
-
-// DemoManifest is the bundled layer manifest.
-func DemoManifest() (*Manifest, error) {
-	src, err := bundled.ReadFile("demo/layers.yaml")
-	if err != nil {
-		return nil, err
-	}
-	return ParseManifest(src)
-}
-
-// RulesFile returns the bundled rules file.
-func RulesFile() []byte {
-	b, err := bundled.ReadFile("rules.yaml")
-	if err != nil {
-		panic(err) // embedded at build time: cannot be missing
-	}
-	return b
-}
-
-// DemoFeatures reads the bundled demo layer files, keyed by layer id.
-func DemoFeatures(m *Manifest) (map[string][]geo.Feature, error) {
-	out := map[string][]geo.Feature{}
-	for _, d := range m.Layers {
-		if d.Derived != nil {
-			continue
-		}
-		src, err := fs.ReadFile(bundled, "demo/"+d.ID+".geojson")
-		if err != nil {
-			return nil, fmt.Errorf("demo layer %s: %w", d.ID, err)
-		}
-		feats, err := ParseGeoJSONFeatures(src)
-		if err != nil {
-			return nil, fmt.Errorf("demo layer %s: %w", d.ID, err)
-		}
-		out[d.ID] = feats
-	}
-	return out, nil
-}
-
-// ParseGeoJSONFeatures reads a FeatureCollection in lon/lat. A feature's id
-// is its "id" member, else its "id" property, else its index.
-func ParseGeoJSONFeatures(src []byte) ([]geo.Feature, error) {
-	fc, err := geojson.UnmarshalFeatureCollection(src)
-	if err != nil {
-		return nil, fmt.Errorf("read GeoJSON: %w", err)
-	}
-	feats := make([]geo.Feature, 0, len(fc.Features))
-	for i, f := range fc.Features {
-		if f.Geometry == nil {
-			return nil, fmt.Errorf("%w: feature %d has no geometry", ErrInvalidImport, i)
-		}
-		id := ""
-		switch v := f.ID.(type) {
-		case string:
-			id = v
-		case float64:
-			id = fmt.Sprintf("%d", int64(v))
-		}
-		if id == "" {
-			id = geo.PropString(f.Properties, "id")
-		}
-		if id == "" {
-			id = fmt.Sprintf("%d", i+1)
-		}
-		props := map[string]any(f.Properties)
-		if props == nil {
-			props = map[string]any{}
-		}
-		props["id"] = id
-		feats = append(feats, geo.Feature{ID: id, Geometry: f.Geometry, Properties: props})
-	}
-	return feats, nil
-}
-
-// LoadDemo imports the bundled demo layers into a store, each as version 1
-// valid from validFrom, in an order that lets derived layers be computed.
-func LoadDemo(ctx context.Context, s Store, m *Manifest, opts ImportOptions) error {
-	feats, err := DemoFeatures(m)
-	if err != nil {
-		return err
-	}
-	for _, kind := range []string{geo.LayerCoverage, geo.LayerMask, geo.LayerSource, geo.LayerZone} {
-		for _, d := range m.Layers {
-			if d.Kind != kind {
-				continue
-			}
-			opts.Source = "demo/" + d.ID + ".geojson"
-			if _, err := s.Import(ctx, d.ID, feats[d.ID], opts); err != nil {
-				return fmt.Errorf("load demo layer %s: %w", d.ID, err)
-			}
-		}
-	}
-	return nil
 }

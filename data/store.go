@@ -1,12 +1,21 @@
-// Package data holds ecospace's storage: the Store interface, the embedded
-// in-memory store (the zero-set-up default), the PostGIS store, the layer
-// manifest, the bundled demo layers and the rules file.
+// Package data is the storage contract: what the server asks of a store
+// (Store and the optional TileStore), what it passes and gets back
+// (FeatureQuery, ImportOptions, ImportResult, CheckRecord, the sentinel
+// errors), the layer manifest, the validation of an import (CheckFeatures),
+// API keys (KeyStore, FileKeys), the layer summary and the vector tile
+// building both stores share, the dates everything is kept in, and the
+// bundled rules file.
+//
+// The stores live below it and import it, never the other way round:
+// data/memory (the embedded store), data/postgis (PostGIS), with
+// data/layerfile reading GeoJSON and Shapefiles and data/demo the bundled
+// manifest and demo layers. data/storetest holds both stores to the same
+// answers.
 package data
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -14,22 +23,17 @@ import (
 	"github.com/zhonglou/ecospace/geo"
 )
 
-var (
-	// ErrNotFound: no such layer, feature or check.
-	ErrNotFound = errors.New("data: not found")
-	// ErrUnavailable: the store cannot answer now (database down, pool
-	// exhausted); callers answer 503 and never a verdict.
-	ErrUnavailable = errors.New("data: store unavailable")
-	// ErrNoVersion: a layer has no version in force on the requested date.
-	ErrNoVersion = errors.New("data: no layer version in force")
-	// ErrInvalidImport: an import was refused for its content.
-	ErrInvalidImport = errors.New("data: invalid import")
-)
-
 // FeatureQuery selects features of one layer.
 type FeatureQuery struct {
+	// AsOf selects the version in force on that date, unless Version is set.
 	AsOf time.Time
-	BBox *orb.Bound // lon/lat; nil for all
+	// Version is the layer version to read, as the caller resolved it with
+	// Store.Layer (the server does, for its response cache key), so that
+	// the store reads it without looking the version in force up again.
+	// A version the layer does not have is an error wrapping ErrNoVersion.
+	// Zero: the version in force on AsOf.
+	Version int64
+	BBox    *orb.Bound // lon/lat; nil for all
 	// Exact: BBox selects the features whose geometry meets the box
 	// (geo.BoundIntersects; ST_Intersects on PostGIS), not all those whose
 	// bounds do. OGC API bbox queries ask for it; the map does not need it.
@@ -66,6 +70,22 @@ type ImportOptions struct {
 	Progress  func(done, total int)
 }
 
+// ImportResult says what an import did.
+type ImportResult struct {
+	// Layer is the new version of the imported layer.
+	Layer geo.LayerVersion
+	// Derived lists the new versions of the derived layers recomputed with
+	// it (in manifest order, valid from the same date); a derived layer
+	// whose other inputs have no version in force then is not recomputed
+	// and not listed.
+	Derived []geo.LayerVersion
+	// Repaired lists the indices of the features repaired
+	// (ImportOptions.MakeValid; only the PostGIS store repairs).
+	Repaired []int
+	// Duration is how long the import took, commit included.
+	Duration time.Duration
+}
+
 // Store is what the server needs from storage. Both stores must give the
 // same answers; the conformance suite in storetest holds them to it.
 type Store interface {
@@ -83,24 +103,11 @@ type Store interface {
 	SaveCheck(ctx context.Context, rec *CheckRecord) error
 	Check(ctx context.Context, id string) (*CheckRecord, error)
 	// Import makes feats the new version of a layer (and recomputes the
-	// layers derived from it) in one step: all or nothing.
-	Import(ctx context.Context, layer string, feats []geo.Feature, opts ImportOptions) (geo.LayerVersion, error)
+	// layers derived from it) in one step: all or nothing. The result
+	// names every version the import made, so that callers (the import
+	// command, the upload endpoint) need not ask again.
+	Import(ctx context.Context, layer string, feats []geo.Feature, opts ImportOptions) (ImportResult, error)
 	// Ping reports whether the store can answer.
 	Ping(ctx context.Context) error
 	Close() error
-}
-
-// China's clock decides which day "today" is for as_of and valid_from.
-var china = time.FixedZone("CST", 8*3600)
-
-// Today is the current date in China, at midnight UTC, the form every
-// date in ecospace takes.
-func Today() time.Time {
-	return DateOf(time.Now().In(china))
-}
-
-// DateOf truncates t to its calendar date, as midnight UTC.
-func DateOf(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/check"
@@ -332,9 +334,9 @@ func (d *downStore) Check(ctx context.Context, id string) (*data.CheckRecord, er
 	}
 	return d.Store.Check(ctx, id)
 }
-func (d *downStore) Import(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (geo.LayerVersion, error) {
+func (d *downStore) Import(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (data.ImportResult, error) {
 	if err := d.err(); err != nil {
-		return geo.LayerVersion{}, err
+		return data.ImportResult{}, err
 	}
 	return d.Store.Import(ctx, layer, feats, opts)
 }
@@ -649,13 +651,13 @@ func TestPostGISDownAndBack(t *testing.T) {
 	defer cancel()
 	// The demo app on this cluster, with short timeouts, so that a check
 	// fails fast while the database is down.
-	app := servertest.On(t, func(t testing.TB, man *data.Manifest) *data.PG {
-		store, err := data.OpenPostGIS(ctx, pg.url, man, data.PGOptions{Migrate: true, AcquireTimeout: time.Second, StatementTimeout: 5 * time.Second})
+	app := servertest.On(t, func(t testing.TB, man *data.Manifest) *postgis.Store {
+		store, err := postgis.Open(ctx, pg.url, man, postgis.Options{Migrate: true, AcquireTimeout: time.Second, StatementTimeout: 5 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { store.Close() })
-		if err := data.LoadDemo(ctx, store, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
+		if err := demo.Load(ctx, store, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
 			t.Fatal(err)
 		}
 		return store

@@ -119,7 +119,9 @@ func (s *Server) layerFeatures(c echo.Context) error {
 		buf := make([]byte, 0, 4096)
 		n := 0
 		decimals := DecimalsForZoom(zoom)
-		err := s.store.Features(ctx, info.ID, data.FeatureQuery{AsOf: asOf, BBox: bbox, Zoom: zoom, RawProperties: true}, func(f geo.Feature) error {
+		// The version resolved for the key is the one read: the store
+		// does not look it up again.
+		err := s.store.Features(ctx, info.ID, data.FeatureQuery{AsOf: asOf, Version: info.Version, BBox: bbox, Zoom: zoom, RawProperties: true}, func(f geo.Feature) error {
 			buf = buf[:0]
 			if n > 0 {
 				buf = append(buf, ',')

@@ -192,7 +192,7 @@ func BenchmarkTile(b *testing.B) {
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := s.buildTile(ctx, info, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), 12, 3411, 1666); err != nil {
+			if _, err := s.buildTile(ctx, info, 12, 3411, 1666); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -53,7 +53,7 @@ func (s *Server) layerTile(c echo.Context) error {
 	e, ok := cache.get(key)
 	if !ok {
 		v, err, _ := tileFlight.Do(key, func() (any, error) {
-			b, err := s.buildTile(context.WithoutCancel(ctx), info, asOf, z, x, y)
+			b, err := s.buildTile(context.WithoutCancel(ctx), info, z, x, y)
 			if err != nil {
 				return nil, err
 			}
@@ -67,14 +67,16 @@ func (s *Server) layerTile(c echo.Context) error {
 	return s.serveCached(c, cache, e, MVTContentType)
 }
 
-// buildTile asks the store for the tile, or builds it from its features.
-func (s *Server) buildTile(ctx context.Context, info geo.LayerInfo, asOf time.Time, z, x, y int) ([]byte, error) {
+// buildTile asks the store for the tile of the version info names (the
+// one in force, already resolved for the cache key, so not looked up
+// again), or builds it from its features.
+func (s *Server) buildTile(ctx context.Context, info geo.LayerInfo, z, x, y int) ([]byte, error) {
 	if s.tiles != nil {
-		return s.tiles.Tile(ctx, info.ID, asOf, z, x, y)
+		return s.tiles.Tile(ctx, info.ID, info.Version, z, x, y)
 	}
 	b := data.TileBound(z, x, y)
 	var feats []geo.Feature
-	err := s.store.Features(ctx, info.ID, data.FeatureQuery{AsOf: asOf, BBox: &b, Zoom: -1}, func(f geo.Feature) error {
+	err := s.store.Features(ctx, info.ID, data.FeatureQuery{Version: info.Version, BBox: &b, Zoom: -1}, func(f geo.Feature) error {
 		feats = append(feats, f)
 		return nil
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/layerfile"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/problem"
 )
@@ -58,7 +59,7 @@ func (s *Server) putLayer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := data.ReadOptions{Encoding: c.QueryParam("encoding")}
+	opts := layerfile.Options{Encoding: c.QueryParam("encoding")}
 	if v := c.QueryParam("crs"); v != "" {
 		crs, err := geo.ParseCRS(v)
 		if err != nil {
@@ -87,10 +88,10 @@ func (s *Server) putLayer(c echo.Context) error {
 	if size == 0 {
 		return problem.BadRequest("invalid-layer", "Empty upload", "", "the request body is empty; send a GeoJSON FeatureCollection or a zipped Shapefile")
 	}
-	feats, info, err := data.ReadLayerFile(name, f, size, opts)
+	feats, info, err := layerfile.Read(name, f, size, opts)
 	if err != nil {
 		detail := err.Error()
-		if errors.Is(err, data.ErrNeedCRS) {
+		if errors.Is(err, layerfile.ErrNeedCRS) {
 			detail += "; over HTTP, name it with ?crs="
 		}
 		return problem.New(http.StatusBadRequest, "invalid-layer", "Unreadable layer file", detail)
@@ -99,21 +100,21 @@ func (s *Server) putLayer(c echo.Context) error {
 	if k := keyID(c); k != "" {
 		src += " by " + k
 	}
-	lv, err := s.store.Import(c.Request().Context(), id, feats, data.ImportOptions{ValidFrom: from, Source: src})
+	res, err := s.store.Import(c.Request().Context(), id, feats, data.ImportOptions{ValidFrom: from, Source: src})
 	if err != nil {
 		return err
 	}
+	lv := res.Layer
 	out := LayerUpload{
 		Layer: id, Version: lv.Version, ValidFrom: lv.ValidFrom, FeatureCount: len(feats),
-		Format: info.Format, CRS: string(info.CRS), Derived: []geo.LayerVersion{}, Warnings: info.Warnings,
+		Format: info.Format, CRS: string(info.CRS), Derived: res.Derived, Warnings: info.Warnings,
+	}
+	// Empty lists are written as [], not null.
+	if out.Derived == nil {
+		out.Derived = []geo.LayerVersion{}
 	}
 	if out.Warnings == nil {
 		out.Warnings = []string{}
-	}
-	for _, d := range s.man.DependsOn(id) {
-		if li, err := s.store.Layer(c.Request().Context(), d.ID, lv.ValidFrom.Time); err == nil {
-			out.Derived = append(out.Derived, geo.LayerVersion{ID: li.ID, Version: li.Version, ValidFrom: li.ValidFrom})
-		}
 	}
 	s.log.Info("layer uploaded", "layer", id, "version", lv.Version, "valid_from", lv.ValidFrom.String(),
 		"features", len(feats), "key_id", keyID(c), "request_id", c.Response().Header().Get(echo.HeaderXRequestID))

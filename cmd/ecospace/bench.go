@@ -21,7 +21,9 @@ import (
 	"github.com/zhonglou/ecospace/cmd/ecospace/gctune"
 	"github.com/zhonglou/ecospace/cmd/ecospace/internal/load"
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/gen"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
 )
@@ -300,7 +302,7 @@ func benchProgress(stderr io.Writer) func(string) {
 // ADDR INFO" on stdout once it listens.
 func benchServeChild(ctx context.Context, addr, dataDir string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		return err
 	}
@@ -308,11 +310,11 @@ func benchServeChild(ctx context.Context, addr, dataDir string, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	start := time.Now()
 	info := "demo layers"
 	if dataDir == "" {
-		if err := data.LoadDemo(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
 			return err
 		}
 	} else {

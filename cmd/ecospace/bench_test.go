@@ -10,6 +10,8 @@ import (
 
 	"github.com/zhonglou/ecospace/cmd/ecospace/internal/load"
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
 )
@@ -52,10 +54,10 @@ func TestBenchRefusesOtherHosts(t *testing.T) {
 // A short run against a demo server on a loopback test listener: every
 // kind of request is made and answered 200.
 func TestBenchRun(t *testing.T) {
-	man, _ := data.DemoManifest()
+	man, _ := demo.Manifest()
 	rules, _ := geo.ParseRules(data.RulesFile())
-	mem := data.NewMem(man)
-	if err := data.LoadDemo(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+	mem := memory.New(man)
+	if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(server.New(server.Config{Store: mem, Rules: rules, Manifest: man}))

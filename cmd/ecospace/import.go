@@ -17,6 +17,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/layerfile"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -25,12 +27,6 @@ import (
 // calls it only with a database URL: it never imports into the embedded
 // store, whose contents would vanish when the command exits.
 var openImportStore = openStore
-
-// resultImporter is implemented by stores that report what an import did
-// beyond the new version (the PostGIS store).
-type resultImporter interface {
-	ImportWithResult(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (data.ImportResult, error)
-}
 
 const importUsage = `usage:
   ecospace import --layer ID --file F [--crs CRS] [--encoding ENC] [--valid-from YYYY-MM-DD] [--make-valid] [--dry-run] [--database-url URL]
@@ -61,7 +57,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	validFrom := fs.String("valid-from", "", "date the new version is in force from, YYYY-MM-DD (default: today in China; with --demo 2023-01-01)")
 	makeValid := fs.Bool("make-valid", false, "repair invalid geometries in the database (ST_MakeValid) instead of refusing the import")
 	dryRun := fs.Bool("dry-run", false, "read and check the file, print the summary, store nothing (needs no database)")
-	demo := fs.Bool("demo", false, "load the bundled demo layers instead of a file")
+	demoFlag := fs.Bool("demo", false, "load the bundled demo layers instead of a file")
 	dbURL := fs.String("database-url", envOr("DATABASE_URL", ""), "PostgreSQL/PostGIS URL (DATABASE_URL)")
 	migrate := fs.Bool("migrate", false, "apply missing schema migrations before importing")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
@@ -79,7 +75,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() > 0 {
 		return bad("unexpected argument %q", fs.Arg(0))
 	}
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		return err
 	}
@@ -92,7 +88,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		from = t
 	}
-	if *demo {
+	if *demoFlag {
 		if *layer != "" || *file != "" || *crsFlag != "" || *encFlag != "" {
 			return bad("--demo loads the bundled layers; it takes no --layer, --file, --crs or --encoding")
 		}
@@ -111,7 +107,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	var def geo.LayerDef
-	if !*demo {
+	if !*demoFlag {
 		var ok bool
 		if def, ok = man.Def(*layer); !ok {
 			return bad("unknown layer %q; importable layers: %s", *layer, strings.Join(importable(man), ", "))
@@ -128,14 +124,14 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return bad("%v", err)
 	}
 
-	if *demo {
+	if *demoFlag {
 		return importDemo(ctx, log, man, from, *dryRun, *dbURL, *migrate, stdout)
 	}
 
 	start := time.Now()
-	feats, info, err := data.ReadLayerPath(*file, data.ReadOptions{CRS: crs, Encoding: *encFlag})
+	feats, info, err := layerfile.ReadPath(*file, layerfile.Options{CRS: crs, Encoding: *encFlag})
 	if err != nil {
-		if errors.Is(err, data.ErrNeedCRS) {
+		if errors.Is(err, layerfile.ErrNeedCRS) {
 			return fmt.Errorf("%w\n(--crs names it, e.g. --crs EPSG:4549)", err)
 		}
 		return err
@@ -165,20 +161,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer store.Close()
 	prog := newProgress(stderr, "import "+def.ID)
 	opts := data.ImportOptions{ValidFrom: from, MakeValid: *makeValid, Source: filepath.Base(*file), Progress: prog.update}
-	var res data.ImportResult
-	if ri, ok := store.(resultImporter); ok {
-		res, err = ri.ImportWithResult(ctx, def.ID, feats, opts)
-	} else {
-		res.Version, err = store.Import(ctx, def.ID, feats, opts)
-	}
+	res, err := store.Import(ctx, def.ID, feats, opts)
 	prog.finish(err == nil)
 	if err != nil {
 		return importFailed(ctx, def.ID, err, stderr)
 	}
-	if res.Derived == nil {
-		res.Derived = derivedVersions(ctx, store, man, def.ID, res.Version)
-	}
-	fmt.Fprintf(stdout, "imported\n  layer:      %s\n  version:    %d\n  valid_from: %s\n  features:   %d", def.ID, res.Version.Version, res.Version.ValidFrom.Format(time.DateOnly), len(feats))
+	fmt.Fprintf(stdout, "imported\n  layer:      %s\n  version:    %d\n  valid_from: %s\n  features:   %d", def.ID, res.Layer.Version, res.Layer.ValidFrom.Format(time.DateOnly), len(feats))
 	if len(res.Repaired) > 0 {
 		fmt.Fprintf(stdout, " (%d repaired with ST_MakeValid)", len(res.Repaired))
 	}
@@ -214,7 +202,7 @@ func layerIDs(defs []geo.LayerDef) []string {
 	return ids
 }
 
-func printReadInfo(stdout, stderr io.Writer, file string, feats []geo.Feature, info data.ReadInfo) {
+func printReadInfo(stdout, stderr io.Writer, file string, feats []geo.Feature, info layerfile.Info) {
 	format := info.Format
 	if info.ShapeType != "" {
 		format += " (" + info.ShapeType + ")"
@@ -299,25 +287,11 @@ func importFailed(ctx context.Context, layer string, err error, stderr io.Writer
 	}
 }
 
-// derivedVersions asks the store which derived layers have a version from
-// the import's date, for stores that do not report them.
-func derivedVersions(ctx context.Context, s data.Store, man *data.Manifest, layer string, v geo.LayerVersion) []geo.LayerVersion {
-	var out []geo.LayerVersion
-	for _, d := range man.DependsOn(layer) {
-		info, err := s.Layer(ctx, d.ID, v.ValidFrom.Time)
-		if err != nil || !info.ValidFrom.Equal(v.ValidFrom.Time) {
-			continue
-		}
-		out = append(out, geo.LayerVersion{ID: d.ID, Version: info.Version, ValidFrom: info.ValidFrom})
-	}
-	return out
-}
-
 // importDemo loads (or, with dryRun, checks) the bundled demo layers.
 func importDemo(ctx context.Context, log *slog.Logger, man *data.Manifest, from time.Time, dryRun bool, dbURL string, migrate bool, stdout io.Writer) error {
 	start := time.Now()
 	if dryRun {
-		feats, err := data.DemoFeatures(man)
+		feats, err := demo.Features(man)
 		if err != nil {
 			return err
 		}
@@ -338,7 +312,7 @@ func importDemo(ctx context.Context, log *slog.Logger, man *data.Manifest, from 
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer store.Close()
-	if err := data.LoadDemo(ctx, store, man, data.ImportOptions{ValidFrom: from}); err != nil {
+	if err := demo.Load(ctx, store, man, data.ImportOptions{ValidFrom: from}); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted (%v): the layer being imported was not stored; layers imported before it were", ctx.Err())
 		}

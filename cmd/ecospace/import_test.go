@@ -15,7 +15,10 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/pgtest"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -135,15 +138,15 @@ func TestImportCommand(t *testing.T) {
 // memStore replaces the database with an embedded store for one test, so
 // the command's storing path runs without PostgreSQL. The PostGIS store
 // itself is tested in package data.
-func memStore(t *testing.T, loadDemo bool) *data.Mem {
+func memStore(t *testing.T, loadDemo bool) *memory.Store {
 	t.Helper()
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := data.NewMem(man)
+	mem := memory.New(man)
 	if loadDemo {
-		if err := data.LoadDemo(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+		if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -304,8 +307,8 @@ func TestImportCommandPostGIS(t *testing.T) {
 		}
 	}
 
-	man, _ := data.DemoManifest()
-	store, err := data.OpenPostGIS(context.Background(), dbURL, man, data.PGOptions{})
+	man, _ := demo.Manifest()
+	store, err := postgis.Open(context.Background(), dbURL, man, postgis.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

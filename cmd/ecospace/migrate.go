@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/postgis"
 )
 
 const migrateUsage = `usage: ecospace migrate [--database-url URL]
@@ -37,13 +37,13 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stderr, "ecospace migrate: no database: pass --database-url or set DATABASE_URL")
 		return errUsage
 	}
-	applied, err := data.Migrate(ctx, *dbURL)
+	applied, err := postgis.Migrate(ctx, *dbURL)
 	for _, m := range applied {
 		fmt.Fprintf(stdout, "applied %04d_%s\n", m.Version, m.Name)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "schema is at version %d\n", data.SchemaVersion())
+	fmt.Fprintf(stdout, "schema is at version %d\n", postgis.SchemaVersion())
 	return nil
 }

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/pgtest"
+	"github.com/zhonglou/ecospace/data/postgis"
 )
 
 func TestMigrateCommand(t *testing.T) {
@@ -38,7 +40,7 @@ func TestOpenStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := s.(*data.Mem); !ok {
+	if _, ok := s.(*memory.Store); !ok {
 		t.Errorf("no url: %T, want the embedded store", s)
 	}
 	if ls, _ := s.Layers(ctx, data.Today()); len(ls) == 0 {
@@ -54,7 +56,7 @@ func TestOpenStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := s.(*data.PG); !ok {
+	if _, ok := s.(*postgis.Store); !ok {
 		t.Errorf("url: %T, want the PostGIS store", s)
 	}
 	s.Close()

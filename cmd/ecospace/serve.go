@@ -14,6 +14,8 @@ import (
 
 	"github.com/zhonglou/ecospace/cmd/ecospace/gctune"
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
 	"github.com/zhonglou/ecospace/web"
@@ -149,11 +151,11 @@ func loadRules(path string) (*geo.RuleSet, error) {
 // readURL if set; else the embedded store with the demo layers) with the
 // layer manifest.
 func openApp(ctx context.Context, log *slog.Logger, rules *geo.RuleSet, databaseURL, readURL string, migrate bool) (*app, error) {
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStoreWith(ctx, log, databaseURL, migrate, data.PGOptions{ReadURL: readURL})
+	store, err := openStoreWith(ctx, log, databaseURL, migrate, postgis.Options{ReadURL: readURL})
 	if err != nil {
 		return nil, err
 	}

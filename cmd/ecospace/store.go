@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/memory"
+	"github.com/zhonglou/ecospace/data/postgis"
 )
 
 // openStore opens the layer store every subcommand works on: with no
@@ -15,28 +18,28 @@ import (
 // hint to run `ecospace migrate`). An unreachable database is an error
 // wrapping data.ErrUnavailable.
 func openStore(ctx context.Context, log *slog.Logger, databaseURL string, migrate bool) (data.Store, error) {
-	return openStoreWith(ctx, log, databaseURL, migrate, data.PGOptions{})
+	return openStoreWith(ctx, log, databaseURL, migrate, postgis.Options{})
 }
 
 // openStoreWith is openStore with PostGIS options (e.g. ReadURL, the
 // read-only database reads go to); Migrate and Log are set from the
 // arguments.
-func openStoreWith(ctx context.Context, log *slog.Logger, databaseURL string, migrate bool, opts data.PGOptions) (data.Store, error) {
-	man, err := data.DemoManifest()
+func openStoreWith(ctx context.Context, log *slog.Logger, databaseURL string, migrate bool, opts postgis.Options) (data.Store, error) {
+	man, err := demo.Manifest()
 	if err != nil {
 		return nil, err
 	}
 	if databaseURL == "" {
-		mem := data.NewMem(man)
+		mem := memory.New(man)
 		start := time.Now()
-		if err := data.LoadDemo(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
 			return nil, err
 		}
 		log.Info("embedded store ready with demo layers", "ms", time.Since(start).Milliseconds())
 		return mem, nil
 	}
 	opts.Migrate, opts.Log = migrate, log
-	pg, err := data.OpenPostGIS(ctx, databaseURL, man, opts)
+	pg, err := postgis.Open(ctx, databaseURL, man, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +49,7 @@ func openStoreWith(ctx context.Context, log *slog.Logger, databaseURL string, mi
 		return nil, err
 	}
 	st := pg.Pool().Stat()
-	log.Info("PostGIS store ready", "layers_in_force", len(layers), "max_conns", st.MaxConns(), "schema_version", data.SchemaVersion(),
+	log.Info("PostGIS store ready", "layers_in_force", len(layers), "max_conns", st.MaxConns(), "schema_version", postgis.SchemaVersion(),
 		"read_pool", opts.ReadURL != "", "listening", pg.Listening())
 	return pg, nil
 }

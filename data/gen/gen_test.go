@@ -12,6 +12,9 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/layerfile"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -25,7 +28,7 @@ func small() Options {
 func TestLayersAreValidAndImportable(t *testing.T) {
 	o := small()
 	layers := Layers(o)
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,14 +98,14 @@ func TestWriteIsSeededAndLoads(t *testing.T) {
 		t.Errorf("%d points", s1.Points)
 	}
 	// The files load into the embedded store as they would through import.
-	man, _ := data.DemoManifest()
-	mem := data.NewMem(man)
+	man, _ := demo.Manifest()
+	mem := memory.New(man)
 	for _, id := range ImportOrder {
 		src, err := os.ReadFile(filepath.Join(d1, id+".geojson"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		feats, err := data.ParseGeoJSONFeatures(src)
+		feats, err := layerfile.ParseGeoJSON(src)
 		if err != nil {
 			t.Fatal(err)
 		}

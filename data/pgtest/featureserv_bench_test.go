@@ -16,7 +16,9 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/gen"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -49,8 +51,8 @@ func BenchmarkPGLayerReads(b *testing.B) {
 
 // BenchmarkMemLayerReads is the same on the embedded store.
 func BenchmarkMemLayerReads(b *testing.B) {
-	man, _ := data.DemoManifest()
-	mem := data.NewMem(man)
+	man, _ := demo.Manifest()
+	mem := memory.New(man)
 	loadDemo(b, mem)
 	layerReads(b, mem, "")
 }

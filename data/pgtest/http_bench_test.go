@@ -19,7 +19,10 @@ import (
 
 	"github.com/zhonglou/ecospace/cmd/ecospace/gctune"
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/pgtest"
+	"github.com/zhonglou/ecospace/data/postgis"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
@@ -28,15 +31,15 @@ import (
 // The HTTP load benchmarks live here, apart from package data's tests, so
 // that data's tests do not depend on the server package.
 
-func openPG(b *testing.B) (*data.PG, string) {
+func openPG(b *testing.B) (*postgis.Store, string) {
 	url := pgtest.NewDatabase(b)
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := data.OpenPostGIS(ctx, url, man, data.PGOptions{Migrate: true})
+	s, err := postgis.Open(ctx, url, man, postgis.Options{Migrate: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -46,13 +49,13 @@ func openPG(b *testing.B) (*data.PG, string) {
 }
 
 func loadDemo(b *testing.B, s data.Store) {
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := data.LoadDemo(ctx, s, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
+	if err := demo.Load(ctx, s, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -99,8 +102,8 @@ func BenchmarkPGHTTPWrk(b *testing.B) {
 // BenchmarkMemHTTPWrk is BenchmarkPGHTTPWrk on the embedded store: the
 // server's own share of a check (HTTP, JSON, judging), for comparison.
 func BenchmarkMemHTTPWrk(b *testing.B) {
-	man, _ := data.DemoManifest()
-	mem := data.NewMem(man)
+	man, _ := demo.Manifest()
+	mem := memory.New(man)
 	loadDemo(b, mem)
 	wrkChecks(b, mem, "")
 }
@@ -111,7 +114,7 @@ func serveLoopback(b *testing.B, s data.Store) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	man, _ := data.DemoManifest()
+	man, _ := demo.Manifest()
 	log := slog.New(slog.DiscardHandler)
 	srv := server.New(server.Config{Store: s, Rules: rules, Manifest: man, Log: log})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -166,9 +169,9 @@ end
 		b.Fatalf("wrk: %v\n%s", err, out)
 	}
 	selfCPU, pgCPU := pgtest.CPUTicks(os.Getpid())-selfCPU0, pgtest.CPUTicks(pids...)-pgCPU0
-	pg, ok := s.(*data.PG)
+	pg, ok := s.(*postgis.Store)
 	if na, isNA := s.(noAudit); isNA {
-		pg, ok = na.PG, true
+		pg, ok = na.Store, true
 	}
 	if ok {
 		bs := pg.BatchStats()
@@ -184,7 +187,7 @@ end
 	if strings.Contains(text, "Non-2xx") {
 		b.Errorf("some checks were not answered 200:\n%s", text)
 	}
-	if _, ok := s.(*data.PG); ok {
+	if _, ok := s.(*postgis.Store); ok {
 		// Every acknowledged check must be stored (the last batch may
 		// still be committing when wrk stops counting).
 		time.Sleep(200 * time.Millisecond)
@@ -231,7 +234,7 @@ func wrkLatency(b *testing.B, text, pct string) float64 {
 
 // noAudit is the PostGIS store with SaveCheck a no-op: what relating
 // alone costs.
-type noAudit struct{ *data.PG }
+type noAudit struct{ *postgis.Store }
 
 func (noAudit) SaveCheck(context.Context, *data.CheckRecord) error { return nil }
 

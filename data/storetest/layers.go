@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -15,6 +16,95 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
 )
+
+func testLayers(t *testing.T, open Opener) {
+	s := open(t)
+	layers, err := s.Layers(ctx(t), AsOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(layers) != len(demoLayers) {
+		t.Fatalf("got %d layers, want %d", len(layers), len(demoLayers))
+	}
+	for i, l := range layers {
+		if l.ID != demoLayers[i] {
+			t.Errorf("layer %d is %s, want %s", i, l.ID, demoLayers[i])
+		}
+		if l.Version != 1 || !l.ValidFrom.Equal(DemoValidFrom) {
+			t.Errorf("layer %s: version %d from %s, want 1 from %s", l.ID, l.Version, l.ValidFrom, DemoValidFrom)
+		}
+		if l.FeatureCount == 0 || l.Title.ZH == "" || l.Title.EN == "" {
+			t.Errorf("layer %s: %d features, title %+v", l.ID, l.FeatureCount, l.Title)
+		}
+		if l.Status != "illustrative" {
+			t.Errorf("layer %s: status %q, want illustrative", l.ID, l.Status)
+		}
+		b := l.BBox
+		if b[0] < 119.5 || b[2] > 120.2 || b[1] < 31.5 || b[3] > 32.1 || b[0] >= b[2] || b[1] >= b[3] {
+			t.Errorf("layer %s: bbox %v is not around Zhonglou", l.ID, b)
+		}
+	}
+	if _, err := s.Layer(ctx(t), "no-such-layer", AsOf); !errors.Is(err, data.ErrNotFound) {
+		t.Errorf("unknown layer: err %v, want ErrNotFound", err)
+	}
+}
+
+func testFeatures(t *testing.T, open Opener) {
+	s := open(t)
+	for _, id := range demoLayers {
+		info, err := s.Layer(ctx(t), id, AsOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := features(t, s, id, data.FeatureQuery{Zoom: -1})
+		if len(fs) != info.FeatureCount {
+			t.Errorf("%s: %d features, info says %d", id, len(fs), info.FeatureCount)
+		}
+		for i := 1; i < len(fs); i++ {
+			if fs[i-1].ID >= fs[i].ID {
+				t.Errorf("%s: features not ordered by id: %q then %q", id, fs[i-1].ID, fs[i].ID)
+			}
+		}
+	}
+	band := features(t, s, "xinmeng-band", data.FeatureQuery{Zoom: -1})
+	if len(band) != 1 || band[0].Properties["distance_m"] != 1000.0 || band[0].Properties["source"] != "xinmeng-river" {
+		t.Fatalf("xinmeng-band features: %+v", band)
+	}
+	if a := geo.ProjectedArea(band[0].Geometry); a < 5e6 {
+		t.Errorf("xinmeng-band drawn area %.0f m², want a 2 km wide band", a)
+	}
+	core := features(t, s, "canal-core", data.FeatureQuery{Zoom: -1})
+	subs := map[string]bool{}
+	for _, f := range core {
+		subs[geo.PropString(f.Properties, "subzone")] = true
+	}
+	for _, want := range []string{"built-up", "riverside-eco", "non-built-up"} {
+		if !subs[want] {
+			t.Errorf("canal-core has no %s subzone (has %v)", want, subs)
+		}
+	}
+	// A bbox far away selects nothing; one around the river selects it.
+	if fs := features(t, s, "green-corridors", data.FeatureQuery{Zoom: -1, BBox: &orb.Bound{Min: orb.Point{100, 20}, Max: orb.Point{100.1, 20.1}}}); len(fs) != 0 {
+		t.Errorf("far bbox selected %d features", len(fs))
+	}
+	river := features(t, s, "xinmeng-river", data.FeatureQuery{Zoom: -1})
+	rb := river[0].Geometry.Bound()
+	if fs := features(t, s, "xinmeng-river", data.FeatureQuery{Zoom: -1, BBox: &rb}); len(fs) != 1 {
+		t.Errorf("river bbox selected %d features", len(fs))
+	}
+	// Low zoom simplifies.
+	full := countVertices(features(t, s, "district", data.FeatureQuery{Zoom: -1}))
+	low := countVertices(features(t, s, "district", data.FeatureQuery{Zoom: 8}))
+	if low >= full {
+		t.Errorf("zoom 8 has %d vertices, full %d: not simplified", low, full)
+	}
+	// Limit and offset page through in order.
+	all := features(t, s, "green-corridors", data.FeatureQuery{Zoom: -1})
+	page := features(t, s, "green-corridors", data.FeatureQuery{Zoom: -1, Limit: 2, Offset: 1})
+	if len(all) < 3 || len(page) != 2 || page[0].ID != all[1].ID || page[1].ID != all[2].ID {
+		t.Errorf("paging: all %d, page %v", len(all), ids(page))
+	}
+}
 
 // testTileProperties: a store that makes its own vector tiles gives each
 // feature in them the scalar properties it has in Features (strings,
@@ -40,8 +130,12 @@ func testTileProperties(t *testing.T, open Opener) {
 			}
 			want[fmt.Sprint(props["id"])] = props
 		}
+		info, err := s.Layer(ctx(t), id, AsOf)
+		if err != nil {
+			t.Fatal(err)
+		}
 		tile := maptile.At(zhonglou, 8)
-		b, err := ts.Tile(ctx(t), id, AsOf, int(tile.Z), int(tile.X), int(tile.Y))
+		b, err := ts.Tile(ctx(t), id, info.Version, int(tile.Z), int(tile.X), int(tile.Y))
 		if err != nil {
 			t.Fatalf("tile of %s: %v", id, err)
 		}

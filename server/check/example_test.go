@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/check"
 )
@@ -17,12 +19,12 @@ import (
 // plant on the Xinmeng River.
 func Example() {
 	ctx := context.Background()
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		log.Fatal(err)
 	}
-	store := data.NewMem(man)
-	if err := data.LoadDemo(ctx, store, man, data.ImportOptions{ValidFrom: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+	store := memory.New(man)
+	if err := demo.Load(ctx, store, man, data.ImportOptions{ValidFrom: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 		log.Fatal(err)
 	}
 	rules, err := geo.ParseRules(data.RulesFile())

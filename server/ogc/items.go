@@ -308,7 +308,7 @@ func (h *handler) writeItems(ctx context.Context, w io.Writer, r *itemsRequest) 
 	}
 	if !r.noLayer {
 		// HTML rows show properties one by one; GeoJSON only writes them.
-		q := data.FeatureQuery{AsOf: r.asOf, Zoom: -1, Filter: r.filter, RawProperties: r.format != "html"}
+		q := data.FeatureQuery{AsOf: r.asOf, Version: r.info.Version, Zoom: -1, Filter: r.filter, RawProperties: r.format != "html"}
 		if r.bbox != nil {
 			ll := r.bbox.lonlat
 			q.BBox = &ll
@@ -405,7 +405,7 @@ func (h *handler) item(c echo.Context) error {
 		return err
 	}
 	var found *geo.Feature
-	err = h.store.Features(ctx, id, data.FeatureQuery{AsOf: asOf, Zoom: -1}, func(x geo.Feature) error {
+	err = h.store.Features(ctx, id, data.FeatureQuery{AsOf: asOf, Version: info.Version, Zoom: -1}, func(x geo.Feature) error {
 		if x.ID == fid {
 			found = &x
 			return errFound

@@ -233,7 +233,7 @@ func (h *handler) properties(ctx context.Context, info geo.LayerInfo, asOf time.
 		return ps, nil
 	}
 	types := map[string]string{}
-	err := h.store.Features(ctx, info.ID, data.FeatureQuery{AsOf: asOf, Zoom: -1}, func(f geo.Feature) error {
+	err := h.store.Features(ctx, info.ID, data.FeatureQuery{AsOf: asOf, Version: info.Version, Zoom: -1}, func(f geo.Feature) error {
 		for k, v := range f.Properties {
 			t := jsonType(v)
 			if t == "" {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -40,7 +41,7 @@ func DemoPG(t testing.TB) *App {
 // (storetest.DemoMem, storetest.DemoPG, or a test's wrapper of either).
 func On[S data.Store](t testing.TB, open func(testing.TB, *data.Manifest) S) *App {
 	t.Helper()
-	man, err := data.DemoManifest()
+	man, err := demo.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,169 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/geo"
+)
+
+// Import implements Store: the new version and every layer derived from
+// it are built first and swapped in together, so readers see either the
+// old state or the new one.
+func (s *Store) Import(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (data.ImportResult, error) {
+	start := time.Now()
+	def, ok := s.manifest.Def(layer)
+	if !ok {
+		return data.ImportResult{}, fmt.Errorf("import %s: %w", layer, data.ErrNotFound)
+	}
+	if opts.MakeValid {
+		return data.ImportResult{}, fmt.Errorf("import %s: %w: repairing geometries (--make-valid) needs the PostGIS store", layer, data.ErrInvalidImport)
+	}
+	if err := data.CheckFeatures(def, feats); err != nil {
+		return data.ImportResult{}, err
+	}
+	// The version keeps its features for as long as it is served: give
+	// them exactly the memory they need (decoders leave spare capacity).
+	feats = compactFeatures(feats)
+	from := opts.ValidFrom
+	if from.IsZero() {
+		from = data.Today()
+	}
+	from = data.DateOf(from)
+
+	s.importMu.Lock()
+	defer s.importMu.Unlock()
+
+	s.mu.RLock()
+	vs := s.layers[layer]
+	var next int64 = 1
+	if n := len(vs); n > 0 {
+		last := vs[n-1]
+		if from.Before(last.info.ValidFrom.Time) {
+			s.mu.RUnlock()
+			return data.ImportResult{}, fmt.Errorf("import %s: %w: valid_from %s is before the current version's %s", layer, data.ErrInvalidImport, from.Format(time.DateOnly), last.info.ValidFrom.Format(time.DateOnly))
+		}
+		next = last.info.Version + 1
+	}
+	// What the derived layers will be computed from once this import is in.
+	inputs := func(id string) []geo.Feature {
+		if id == layer {
+			return feats
+		}
+		if v := s.versionAt(id, from); v != nil {
+			return v.feats
+		}
+		return nil
+	}
+	cov, _ := s.manifest.Coverage()
+	type pending struct {
+		id string
+		v  *layerVersion
+	}
+	var derived []pending
+	var derr error
+	for _, d := range s.manifest.DependsOn(layer) {
+		src, mask := inputs(d.Derived.Source), []geo.Feature(nil)
+		if d.Derived.Mask != "" {
+			mask = inputs(d.Derived.Mask)
+		}
+		if len(src) == 0 || (d.Derived.Mask != "" && (len(mask) == 0 || len(inputs(cov.ID)) == 0)) {
+			continue // not all inputs are loaded yet
+		}
+		var dn int64 = 1
+		if dvs := s.layers[d.ID]; len(dvs) > 0 {
+			dn = dvs[len(dvs)-1].info.Version + 1
+		}
+		zones, err := geo.DeriveZones(d, src, mask, inputs(cov.ID))
+		if err != nil {
+			derr = fmt.Errorf("import %s: %w", layer, err)
+			break
+		}
+		v, err := buildVersion(d, nil, zones, dn, from)
+		if err != nil {
+			derr = fmt.Errorf("import %s: derive %s: %w", layer, d.ID, err)
+			break
+		}
+		derived = append(derived, pending{d.ID, v})
+	}
+	s.mu.RUnlock()
+	if derr != nil {
+		return data.ImportResult{}, derr
+	}
+	if err := ctx.Err(); err != nil {
+		return data.ImportResult{}, fmt.Errorf("import %s: %w", layer, err)
+	}
+	var zones []geo.Zone
+	if def.Kind == geo.LayerCoverage || def.Kind == geo.LayerZone {
+		var err error
+		if zones, err = geo.ZonesFromFeatures(def, feats); err != nil {
+			return data.ImportResult{}, fmt.Errorf("import %s: %w: %v", layer, data.ErrInvalidImport, err)
+		}
+	}
+	v, err := buildVersion(def, feats, zones, next, from)
+	if err != nil {
+		return data.ImportResult{}, fmt.Errorf("import %s: %w", layer, err)
+	}
+
+	res := data.ImportResult{Layer: geo.LayerVersion{ID: layer, Version: next, ValidFrom: geo.Date{Time: from}}}
+	s.mu.Lock()
+	s.commit(layer, v)
+	for _, p := range derived {
+		s.commit(p.id, p.v)
+		res.Derived = append(res.Derived, geo.LayerVersion{ID: p.id, Version: p.v.info.Version, ValidFrom: p.v.info.ValidFrom})
+	}
+	s.mu.Unlock()
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+// commit appends a version and closes the one before it; callers hold mu.
+func (s *Store) commit(id string, v *layerVersion) {
+	if vs := s.layers[id]; len(vs) > 0 {
+		vs[len(vs)-1].to = v.info.ValidFrom.Time
+	}
+	s.layers[id] = append(s.layers[id], v)
+}
+
+// buildVersion prepares a layer version. Derived layers pass zones only:
+// their features are the drawn bands.
+func buildVersion(def geo.LayerDef, feats []geo.Feature, zones []geo.Zone, version int64, from time.Time) (*layerVersion, error) {
+	v := &layerVersion{}
+	for _, z := range zones {
+		pz, err := geo.PrepareZone(z)
+		if err != nil {
+			return nil, err
+		}
+		v.zones = append(v.zones, pz)
+		v.index.Insert(pz.Bound.Min, pz.Bound.Max, pz)
+	}
+	if def.Derived != nil {
+		for _, pz := range v.zones {
+			feats = append(feats, geo.Feature{ID: pz.ID, Geometry: pz.Drawn, Properties: pz.Properties})
+		}
+	}
+	v.feats = append([]geo.Feature(nil), feats...)
+	sort.SliceStable(v.feats, func(i, j int) bool { return v.feats[i].ID < v.feats[j].ID })
+	v.info = data.LayerInfoOf(def, v.feats, version, from)
+	v.bounds = make([]orb.Bound, len(v.feats))
+	for i, f := range v.feats {
+		v.bounds[i] = f.Geometry.Bound()
+	}
+	return v, nil
+}
+
+// compactFeatures copies features with compact geometries (geo.Compact);
+// properties are shared.
+func compactFeatures(feats []geo.Feature) []geo.Feature {
+	out := make([]geo.Feature, len(feats))
+	for i, f := range feats {
+		out[i] = f
+		out[i].Geometry = geo.Compact(f.Geometry)
+	}
+	return out
+}

@@ -1,0 +1,198 @@
+// Package memory is the embedded store: every layer version held in
+// memory and relations answered in Go by geo's engine over an R-tree. It
+// needs no set-up (`ecospace serve` without a database runs on it, with
+// the demo layers) and gives the same answers as the PostGIS store
+// (data/storetest holds both to it); checks are kept only in memory, the
+// last CheckLimit of them.
+package memory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+
+	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/geo"
+)
+
+// Store is the embedded in-memory store: zero set-up, versioned like the
+// PostGIS store, answering relations with geo's engine over an R-tree.
+type Store struct {
+	manifest *data.Manifest
+
+	importMu sync.Mutex // imports run one at a time
+	mu       sync.RWMutex
+	layers   map[string][]*layerVersion // ascending versions
+
+	checkMu   sync.Mutex
+	checks    map[string]*data.CheckRecord
+	order     []string // ids in the order saved: a ring of CheckLimit once full
+	orderNext int      // in a full ring, the oldest id, overwritten next
+}
+
+type layerVersion struct {
+	info   geo.LayerInfo
+	to     time.Time // zero: still in force
+	feats  []geo.Feature
+	bounds []orb.Bound // lon/lat bound of each feature
+	zones  []*geo.PreparedZone
+	index  rtree.RTreeG[*geo.PreparedZone] // projected bounds
+}
+
+var (
+	_ data.Store     = (*Store)(nil)
+	_ data.TileStore = (*Store)(nil)
+)
+
+// New returns an empty embedded store for the layers of m.
+func New(m *data.Manifest) *Store {
+	return &Store{manifest: m, layers: map[string][]*layerVersion{}, checks: map[string]*data.CheckRecord{}}
+}
+
+func (v *layerVersion) inForce(asOf time.Time) bool {
+	return !v.info.ValidFrom.After(asOf) && (v.to.IsZero() || asOf.Before(v.to))
+}
+
+// versionAt returns the version of a layer in force on asOf; callers hold mu.
+func (s *Store) versionAt(id string, asOf time.Time) *layerVersion {
+	vs := s.layers[id]
+	for i := len(vs) - 1; i >= 0; i-- {
+		if vs[i].inForce(asOf) {
+			return vs[i]
+		}
+	}
+	return nil
+}
+
+// Layers implements Store.
+func (s *Store) Layers(ctx context.Context, asOf time.Time) ([]geo.LayerInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []geo.LayerInfo
+	for _, d := range s.manifest.Layers {
+		if v := s.versionAt(d.ID, asOf); v != nil {
+			out = append(out, v.info)
+		}
+	}
+	return out, nil
+}
+
+// Layer implements Store.
+func (s *Store) Layer(ctx context.Context, id string, asOf time.Time) (geo.LayerInfo, error) {
+	v, err := s.inForce(ctx, id, asOf)
+	if err != nil {
+		return geo.LayerInfo{}, err
+	}
+	return v.info, nil
+}
+
+// inForce finds the version of layer id in force on asOf: an unknown layer
+// is ErrNotFound, a layer with no version then ErrNoVersion.
+func (s *Store) inForce(ctx context.Context, id string, asOf time.Time) (*layerVersion, error) {
+	if err := s.known(ctx, id); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	v := s.versionAt(id, asOf)
+	if v == nil {
+		return nil, fmt.Errorf("layer %s on %s: %w", id, asOf.Format(time.DateOnly), data.ErrNoVersion)
+	}
+	return v, nil
+}
+
+// numbered finds version n of layer id, as a caller resolved it with
+// Layer: an unknown layer is ErrNotFound, a version the layer does not
+// have ErrNoVersion.
+func (s *Store) numbered(ctx context.Context, id string, n int64) (*layerVersion, error) {
+	if err := s.known(ctx, id); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	vs := s.layers[id] // ascending
+	i, found := slices.BinarySearchFunc(vs, n, func(v *layerVersion, n int64) int { return cmp.Compare(v.info.Version, n) })
+	if !found {
+		return nil, fmt.Errorf("layer %s version %d: %w", id, n, data.ErrNoVersion)
+	}
+	return vs[i], nil
+}
+
+// known refuses a cancelled request and a layer the manifest lacks.
+func (s *Store) known(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, ok := s.manifest.Def(id); !ok {
+		return fmt.Errorf("layer %s: %w", id, data.ErrNotFound)
+	}
+	return nil
+}
+
+// Features implements Store: the version q names, else the one in force
+// on q.AsOf.
+func (s *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn func(geo.Feature) error) error {
+	var v *layerVersion
+	var err error
+	if q.Version != 0 {
+		v, err = s.numbered(ctx, id, q.Version)
+	} else {
+		v, err = s.inForce(ctx, id, q.AsOf)
+	}
+	if err != nil {
+		return err
+	}
+	// A version never changes once built, so it is read without the lock.
+	skipped, sent := 0, 0
+	for i, f := range v.feats {
+		if q.BBox != nil && (!q.BBox.Intersects(v.bounds[i]) || q.Exact && !geo.BoundIntersects(*q.BBox, f.Geometry)) {
+			continue
+		}
+		if !matchProps(f.Properties, q.Filter) {
+			continue
+		}
+		if skipped < q.Offset {
+			skipped++
+			continue
+		}
+		if q.Limit > 0 && sent >= q.Limit {
+			return nil
+		}
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		out := f
+		out.Geometry = geo.SimplifyForZoom(f.Geometry, q.Zoom)
+		if err := fn(out); err != nil {
+			return err
+		}
+		sent++
+	}
+	return nil
+}
+
+func matchProps(props map[string]any, filter map[string]string) bool {
+	for k, want := range filter {
+		if fmt.Sprint(props[k]) != want {
+			return false
+		}
+	}
+	return true
+}
+
+// Ping implements Store.
+func (s *Store) Ping(ctx context.Context) error { return ctx.Err() }
+
+// Close implements Store.
+func (s *Store) Close() error { return nil }

@@ -1,0 +1,169 @@
+package postgis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/geo"
+)
+
+// featurePage is how many features one query fetches. The connection goes
+// back to the pool between pages, so a slow or stalled consumer (an HTTP
+// client reading a big layer over a bad line) never holds a connection:
+// versions never change once committed, so paging by feature id (keyset,
+// not OFFSET) sees one consistent version.
+const featurePage = 500
+
+type pgFeature struct {
+	id    string
+	props []byte
+	geom  []byte
+	// canonical: props came from properties_json, as encoding/json wrote
+	// them at import; else from properties::text, to be decoded.
+	canonical bool
+}
+
+// Features implements Store: features of the version q.Version names (as
+// the caller resolved it with Layer: it is not looked up again), else of
+// the version in force on q.AsOf, in feature id order (byte order, as the
+// embedded store sorts), selected by bbox through the GiST index (the
+// exact bounds decide), by property equality, offset and limit,
+// simplified for q.Zoom with ST_SimplifyPreserveTopology (which keeps
+// polygons valid).
+func (p *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn func(geo.Feature) error) error {
+	version := q.Version
+	if version == 0 {
+		info, err := p.Layer(ctx, id, q.AsOf)
+		if err != nil {
+			return err
+		}
+		version = info.Version
+	} else if _, ok := p.manifest.Def(id); !ok {
+		return fmt.Errorf("layer %s: %w", id, data.ErrNotFound)
+	}
+	args := []any{id, version, geo.ZoomTolerance(q.Zoom)}
+	var where strings.Builder
+	if q.BBox != nil {
+		b := q.BBox
+		n := len(args)
+		fmt.Fprintf(&where, ` AND geom && ST_MakeEnvelope($%d, $%d, $%d, $%d, 4490) AND min_lon <= $%d AND max_lon >= $%d AND min_lat <= $%d AND max_lat >= $%d`,
+			n+1, n+2, n+3, n+4, n+3, n+1, n+4, n+2)
+		args = append(args, b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+		if q.Exact {
+			fmt.Fprintf(&where, ` AND ST_Intersects(geom, ST_MakeEnvelope($%d, $%d, $%d, $%d, 4490))`, n+1, n+2, n+3, n+4)
+		}
+	}
+	keys := make([]string, 0, len(q.Filter))
+	for k := range q.Filter {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&where, " AND properties->>$%d = $%d", len(args)+1, len(args)+2)
+		args = append(args, k, q.Filter[k])
+	}
+	// The first page skips q.Offset features; the next ones start after the
+	// last id seen (keyset paging: an index range, not a rescan). The first
+	// page is read from the layer version's row, so that a version that
+	// does not exist gives no row at all (ErrNoVersion) and one with
+	// nothing selected a row of NULLs: one statement, whether or not the
+	// version was looked up before.
+	n := len(args)
+	cols := `SELECT feature_id, COALESCE(properties_json, properties::text) AS props, properties_json IS NOT NULL AS canonical,
+		ST_AsBinary(CASE WHEN $3::float8 > 0 THEN ST_SimplifyPreserveTopology(geom, $3::float8) ELSE geom END) AS geom
+		FROM features WHERE layer_id = $1 AND version = $2` + where.String()
+	first := fmt.Sprintf(`SELECT f.feature_id, f.props, coalesce(f.canonical, false), f.geom
+		FROM layer_versions v LEFT JOIN LATERAL (%s ORDER BY feature_id LIMIT $%d OFFSET $%d) f ON true
+		WHERE v.layer_id = $1 AND v.version = $2
+		ORDER BY f.feature_id`, cols, n+1, n+2)
+	next := fmt.Sprintf(`%s AND feature_id > $%d ORDER BY feature_id LIMIT $%d`, cols, n+1, n+2)
+
+	sent := 0
+	after := ""
+	page := make([]pgFeature, 0, featurePage)
+	for {
+		limit := featurePage
+		if q.Limit > 0 {
+			limit = min(limit, q.Limit-sent)
+		}
+		if limit <= 0 {
+			return nil
+		}
+		var err error
+		if sent == 0 && after == "" {
+			var exists bool
+			page, exists, err = p.featurePage(ctx, first, append(args[:n:n], limit, q.Offset), page[:0])
+			if err == nil && !exists {
+				return fmt.Errorf("postgis: layer %s version %d: %w", id, version, data.ErrNoVersion)
+			}
+		} else {
+			page, _, err = p.featurePage(ctx, next, append(args[:n:n], after, limit), page[:0])
+		}
+		if err != nil {
+			return err
+		}
+		for _, f := range page {
+			g, err := wkb.Unmarshal(f.geom)
+			if err != nil {
+				return fmt.Errorf("postgis: feature %s/%s: %w", id, f.id, err)
+			}
+			feat := geo.Feature{ID: f.id, Geometry: g}
+			if q.RawProperties && f.canonical {
+				feat.PropertiesJSON = f.props
+			} else if err := json.Unmarshal(f.props, &feat.Properties); err != nil {
+				return fmt.Errorf("postgis: feature %s/%s properties: %w", id, f.id, err)
+			}
+			if err := fn(feat); err != nil {
+				return err
+			}
+			sent++
+		}
+		if len(page) < limit {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return p.fail(ctx, "features", err)
+		}
+		after = page[len(page)-1].id
+	}
+}
+
+// featurePage runs one page query and releases the connection before the
+// caller sees a row. rows says whether the query gave any row: the first
+// page's gives at least one (of NULLs when nothing is selected) for a
+// version that exists.
+func (p *Store) featurePage(ctx context.Context, sql string, args []any, out []pgFeature) (page []pgFeature, rows bool, err error) {
+	conn, err := p.acquireRead(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	defer conn.Release()
+	rs, err := conn.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, false, p.fail(ctx, "features", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		rows = true
+		var id *string
+		var f pgFeature
+		if err := rs.Scan(&id, &f.props, &f.canonical, &f.geom); err != nil {
+			return nil, false, p.fail(ctx, "features", err)
+		}
+		if id == nil {
+			continue // the first page's row for a version with nothing selected
+		}
+		f.id = *id
+		out = append(out, f)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, false, p.fail(ctx, "features", err)
+	}
+	return out, rows, nil
+}

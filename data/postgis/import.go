@@ -1,0 +1,140 @@
+package postgis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/geo"
+)
+
+// importLockKey serialises imports across processes (pg_advisory_xact_lock):
+// a derived layer reads several layers, so imports run one at a time, as
+// in the embedded store.
+const importLockKey int64 = 0x65636f696d706f72
+
+// Import implements Store, reporting the derived layers recomputed and
+// the features repaired. Everything happens in one transaction: the
+// features are copied (COPY) into a staging table, moved into features
+// with their index pieces, the previous version's valid_to is closed and
+// every derived layer that depends on this one is recomputed in SQL; a
+// failure, a cancelled ctx or a killed process leaves the previous version
+// in force and no row of the new one.
+func (p *Store) Import(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (data.ImportResult, error) {
+	start := time.Now()
+	def, ok := p.manifest.Def(layer)
+	if !ok {
+		return data.ImportResult{}, fmt.Errorf("import %s: %w", layer, data.ErrNotFound)
+	}
+	// step logs how long each stage of a large import took (debug level).
+	stepAt := time.Now()
+	step := func(name string) {
+		p.log.Debug("import step", "layer", layer, "step", name, "ms", time.Since(stepAt).Milliseconds())
+		stepAt = time.Now()
+	}
+	feats, repaired, err := p.checkOrRepair(ctx, def, feats, opts.MakeValid)
+	if err != nil {
+		return data.ImportResult{}, err
+	}
+	from := opts.ValidFrom
+	if from.IsZero() {
+		from = data.Today()
+	}
+	from = data.DateOf(from)
+	if def.Kind == geo.LayerCoverage || def.Kind == geo.LayerZone {
+		if _, err := geo.ZonesFromFeatures(def, feats); err != nil {
+			return data.ImportResult{}, fmt.Errorf("import %s: %w: %v", layer, data.ErrInvalidImport, err)
+		}
+	}
+	step("check")
+	rows, err := stageRows(ctx, def, feats, repaired)
+	if err != nil {
+		return data.ImportResult{}, fmt.Errorf("import %s: %w", layer, err)
+	}
+	step("encode")
+	sorted := append([]geo.Feature(nil), feats...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
+
+	res := data.ImportResult{Repaired: repaired}
+	err = p.withTx(ctx, "import "+layer, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", importLockKey); err != nil {
+			return err
+		}
+		last, lastFrom, err := lastVersion(ctx, tx, layer)
+		if err != nil {
+			return err
+		}
+		if last > 0 && from.Before(lastFrom) {
+			return fmt.Errorf("import %s: %w: valid_from %s is before the current version's %s", layer, data.ErrInvalidImport, from.Format(time.DateOnly), lastFrom.Format(time.DateOnly))
+		}
+		version := last + 1
+		if err := copyFeatures(ctx, tx, layer, version, rows, hasParts(def), opts.Progress, step); err != nil {
+			return err
+		}
+		info := data.LayerInfoOf(def, sorted, version, from)
+		if _, err := tx.Exec(ctx, `INSERT INTO layer_versions (layer_id, version, valid_from, source, kind, feature_count, repaired_count, geometry_type, bbox, status)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			layer, version, from, opts.Source, def.Kind, len(feats), len(repaired), info.GeometryType, info.BBox[:], info.Status); err != nil {
+			return err
+		}
+		if last > 0 {
+			if _, err := tx.Exec(ctx, "UPDATE layer_versions SET valid_to = $3 WHERE layer_id = $1 AND version = $2", layer, last, from); err != nil {
+				return err
+			}
+		}
+		res.Layer = geo.LayerVersion{ID: layer, Version: version, ValidFrom: geo.Date{Time: from}}
+		step("version")
+		for _, d := range p.manifest.DependsOn(layer) {
+			dv, ok, err := p.derive(ctx, tx, d, layer, version, from)
+			if err != nil {
+				return fmt.Errorf("import %s: derive %s: %w", layer, d.ID, err)
+			}
+			if ok {
+				res.Derived = append(res.Derived, dv)
+			}
+		}
+		step("derive")
+		if err := notifyImport(ctx, tx, &res); err != nil { // delivered on COMMIT (notify.go)
+			return err
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return data.ImportResult{}, err
+	}
+	step("commit")
+	// Fresh statistics, so that the planner (and every connection's cached
+	// plans, which ANALYZE invalidates) sees the new size of the tables
+	// at once rather than when autovacuum comes by. Outside the import's
+	// transaction: it is committed already, and a failure here costs
+	// nothing but speed.
+	if err := p.exec(ctx, "import "+layer+": analyze", "ANALYZE layer_versions, features, feature_parts, zones, zone_parts"); err != nil {
+		p.log.Warn("analyze after import", "layer", layer, "error", err)
+	}
+	step("analyze")
+	if opts.Progress != nil {
+		opts.Progress(len(feats), len(feats))
+	}
+	res.Duration = time.Since(start)
+	p.log.Info("imported layer", "layer", layer, "version", res.Layer.Version, "valid_from", from.Format(time.DateOnly),
+		"features", len(feats), "repaired", len(repaired), "derived", len(res.Derived), "ms", res.Duration.Milliseconds())
+	return res, nil
+}
+
+func lastVersion(ctx context.Context, tx pgx.Tx, layer string) (int64, time.Time, error) {
+	var v int64
+	var from time.Time
+	err := tx.QueryRow(ctx, "SELECT version, valid_from FROM layer_versions WHERE layer_id = $1 ORDER BY version DESC LIMIT 1", layer).Scan(&v, &from)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, time.Time{}, nil
+	}
+	return v, data.DateOf(from), err
+}

@@ -1,0 +1,91 @@
+package postgis
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/geo"
+)
+
+// versionRow is a layer version as stored.
+type versionRow struct {
+	LayerID      string
+	Version      int64
+	ValidFrom    time.Time
+	FeatureCount int
+	GeometryType string
+	BBox         []float64
+	Status       string
+}
+
+func (v versionRow) info(def geo.LayerDef) geo.LayerInfo {
+	info := geo.LayerInfo{LayerDef: def, GeometryType: v.GeometryType, FeatureCount: v.FeatureCount,
+		Version: v.Version, ValidFrom: geo.Date{Time: data.DateOf(v.ValidFrom)}, Status: v.Status}
+	copy(info.BBox[:], v.BBox)
+	return info
+}
+
+// inForceSQL selects the version of each of the layers $1 in force on $2.
+const inForceSQL = `SELECT DISTINCT ON (layer_id) layer_id, version, valid_from, feature_count, geometry_type, bbox, status
+FROM layer_versions
+WHERE layer_id = ANY($1::text[]) AND valid_from <= $2::date AND (valid_to IS NULL OR $2::date < valid_to)
+ORDER BY layer_id, version DESC`
+
+func (p *Store) versionsAt(ctx context.Context, ids []string, asOf time.Time) (map[string]versionRow, error) {
+	conn, err := p.acquireRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Release()
+	rows, err := conn.Query(ctx, inForceSQL, ids, data.DateOf(asOf))
+	if err != nil {
+		return nil, p.fail(ctx, "layer versions", err)
+	}
+	out := map[string]versionRow{}
+	for rows.Next() {
+		var v versionRow
+		if err := rows.Scan(&v.LayerID, &v.Version, &v.ValidFrom, &v.FeatureCount, &v.GeometryType, &v.BBox, &v.Status); err != nil {
+			rows.Close()
+			return nil, p.fail(ctx, "layer versions", err)
+		}
+		out[v.LayerID] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, p.fail(ctx, "layer versions", err)
+	}
+	return out, nil
+}
+
+// Layers implements Store.
+func (p *Store) Layers(ctx context.Context, asOf time.Time) ([]geo.LayerInfo, error) {
+	vs, err := p.versionsAt(ctx, p.allIDs, asOf)
+	if err != nil {
+		return nil, err
+	}
+	var out []geo.LayerInfo
+	for _, d := range p.manifest.Layers {
+		if v, ok := vs[d.ID]; ok {
+			out = append(out, v.info(d))
+		}
+	}
+	return out, nil
+}
+
+// Layer implements Store.
+func (p *Store) Layer(ctx context.Context, id string, asOf time.Time) (geo.LayerInfo, error) {
+	def, ok := p.manifest.Def(id)
+	if !ok {
+		return geo.LayerInfo{}, fmt.Errorf("layer %s: %w", id, data.ErrNotFound)
+	}
+	vs, err := p.versionsAt(ctx, []string{id}, asOf)
+	if err != nil {
+		return geo.LayerInfo{}, err
+	}
+	v, ok := vs[id]
+	if !ok {
+		return geo.LayerInfo{}, fmt.Errorf("layer %s on %s: %w", id, asOf.Format(time.DateOnly), data.ErrNoVersion)
+	}
+	return v.info(def), nil
+}

@@ -1,0 +1,204 @@
+package storetest
+
+import (
+	"errors"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/geo"
+)
+
+// Versions: imports make new versions (and recompute the derived ones),
+// as_of picks them, a resolved version is read by number, bad imports are
+// refused.
+
+// testAsOfTwoVersions: a new version of a zone is in force from its date;
+// checks before it see the old one.
+func testAsOfTwoVersions(t *testing.T, open Opener) {
+	s := open(t)
+	p := corridorPoint(t, s)
+	// Version 2 moves the corridor 5 km east, away from p.
+	old := features(t, s, "xinmeng-corridor", data.FeatureQuery{Zoom: -1})
+	moved := make([]geo.Feature, len(old))
+	for i, f := range old {
+		moved[i] = geo.Feature{ID: f.ID, Properties: f.Properties, Geometry: geo.TransformGeometry(f.Geometry, func(x, y float64) (float64, float64) { return x + 0.05, y })}
+	}
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	v, err := s.Import(ctx(t), "xinmeng-corridor", moved, data.ImportOptions{ValidFrom: from})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Layer.Version != 2 || !v.Layer.ValidFrom.Equal(from) || v.Layer.ID != "xinmeng-corridor" || len(v.Derived) != 0 {
+		t.Fatalf("import gave %+v, want version 2 from %s and no derived layer", v, from)
+	}
+	for _, tc := range []struct {
+		asOf    time.Time
+		hit     bool
+		version int64
+	}{
+		{time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC), true, 1},
+		{from, false, 2},
+		{AsOf, false, 2},
+	} {
+		rel := relate(t, s, p, tc.asOf)
+		if got := len(hitsOf(rel, "xinmeng-corridor")) > 0; got != tc.hit {
+			t.Errorf("as_of %s: corridor hit %v, want %v", tc.asOf.Format(time.DateOnly), got, tc.hit)
+		}
+		if got := versionOf(rel, "xinmeng-corridor"); got != tc.version {
+			t.Errorf("as_of %s: corridor version %d, want %d", tc.asOf.Format(time.DateOnly), got, tc.version)
+		}
+		info, err := s.Layer(ctx(t), "xinmeng-corridor", tc.asOf)
+		if err != nil || info.Version != tc.version {
+			t.Errorf("as_of %s: layer info %+v, %v", tc.asOf.Format(time.DateOnly), info, err)
+		}
+	}
+	// A version resolved before is read as it was, whatever is in force.
+	if got := features(t, s, "xinmeng-corridor", data.FeatureQuery{Version: 1, Zoom: -1}); len(got) != len(old) || !boundsClose(got[0].Geometry.Bound(), old[0].Geometry.Bound()) {
+		t.Errorf("version 1 read by number: %d features, first bound %v; want %d, %v", len(got), got[0].Geometry.Bound(), len(old), old[0].Geometry.Bound())
+	}
+	// Backdating before the version in force is refused; nothing changes.
+	if _, err := s.Import(ctx(t), "xinmeng-corridor", old, data.ImportOptions{ValidFrom: from.AddDate(0, -1, 0)}); !errors.Is(err, data.ErrInvalidImport) {
+		t.Errorf("backdated import: err %v, want ErrInvalidImport", err)
+	}
+	if info, _ := s.Layer(ctx(t), "xinmeng-corridor", AsOf); info.Version != 2 {
+		t.Errorf("after refused import: version %d, want 2", info.Version)
+	}
+}
+
+func versionOf(rel geo.Relations, layer string) int64 {
+	for _, l := range rel.Layers {
+		if l.ID == layer {
+			return l.Version
+		}
+	}
+	return 0
+}
+
+// testDerivedRecomputed: importing the river recomputes its 1 km band.
+func testDerivedRecomputed(t *testing.T, open Opener) {
+	s := open(t)
+	river := features(t, s, "xinmeng-river", data.FeatureQuery{Zoom: -1})
+	district := features(t, s, "district", data.FeatureQuery{Zoom: -1})
+	// A point 1 500 m east of the river: outside the band until the river
+	// moves 1 000 m east.
+	pts := offsetPoints(river[0].Geometry, 1500, -1, func(p orb.Point) bool {
+		return inPolygons(district, p) && boundaryDistance(district, p) > 5
+	})
+	pts = append(pts, offsetPoints(river[0].Geometry, 1500, 1, func(p orb.Point) bool {
+		return inPolygons(district, p) && boundaryDistance(district, p) > 5
+	})...)
+	if len(pts) == 0 {
+		t.Fatal("demo data: no point 1 500 m from the river inside the district")
+	}
+	p := pts[0]
+	if hs := hitsOf(relate(t, s, p, AsOf), "xinmeng-band"); len(hs) != 0 {
+		t.Fatalf("before: band hits %+v", hs)
+	}
+	pp := geo.ProjectGeometry(p).(orb.Point)
+	// Move the river to pass 200 m from p.
+	moved := geo.TransformGeometry(river[0].Geometry, func(lon, lat float64) (float64, float64) { return lon, lat })
+	nearest := geo.NearestPoint(geo.ProjectGeometry(moved), pp)
+	dx, dy := (pp[0]-nearest[0])*(1300.0/1500.0), (pp[1]-nearest[1])*(1300.0/1500.0)
+	moved = geo.UnprojectGeometry(geo.TransformGeometry(geo.ProjectGeometry(moved), func(x, y float64) (float64, float64) { return x + dx, y + dy }))
+	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	res, err := s.Import(ctx(t), "xinmeng-river", []geo.Feature{{ID: river[0].ID, Properties: river[0].Properties, Geometry: moved}}, data.ImportOptions{ValidFrom: from})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The import names the band version it made, as the store then serves it.
+	if len(res.Derived) != 1 || res.Derived[0].ID != "xinmeng-band" || res.Derived[0].Version != 2 || !res.Derived[0].ValidFrom.Equal(from) {
+		t.Errorf("import of the river reports derived %+v, want xinmeng-band version 2 from %s", res.Derived, from)
+	}
+	info, err := s.Layer(ctx(t), "xinmeng-band", from)
+	if err != nil || info.Version != 2 || !info.ValidFrom.Equal(from) {
+		t.Fatalf("band after river import: %+v %v, want version 2 from %s", info, err, from)
+	}
+	hs := hitsOf(relate(t, s, p, from), "xinmeng-band")
+	if len(hs) != 1 || math.Abs(hs[0].DistanceM-200) > 1 {
+		t.Errorf("after: band hits %+v, want one at about 200 m", hs)
+	}
+	if hs := hitsOf(relate(t, s, p, from.AddDate(0, 0, -1)), "xinmeng-band"); len(hs) != 0 {
+		t.Errorf("the day before: band hits %+v, want none", hs)
+	}
+}
+
+func testImportRefusesInvalid(t *testing.T, open Opener) {
+	s := open(t)
+	good := features(t, s, "green-corridors", data.FeatureQuery{Zoom: -1})
+	bow := geo.Feature{ID: "bow-tie", Properties: map[string]any{"name_zh": "坏"}, Geometry: orb.Polygon{{{119.80, 31.80}, {119.81, 31.81}, {119.81, 31.80}, {119.80, 31.81}, {119.80, 31.80}}}}
+	feats := append(append([]geo.Feature{}, good...), bow)
+	_, err := s.Import(ctx(t), "green-corridors", feats, data.ImportOptions{ValidFrom: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)})
+	var ie *data.ImportError
+	if !errors.As(err, &ie) || len(ie.Problems) != 1 || ie.Problems[0].Index != len(good) {
+		t.Fatalf("err %v, want an ImportError naming feature %d", err, len(good))
+	}
+	if info, _ := s.Layer(ctx(t), "green-corridors", AsOf); info.Version != 1 {
+		t.Errorf("after refused import: version %d, want 1", info.Version)
+	}
+	if _, err := s.Import(ctx(t), "xinmeng-band", good, data.ImportOptions{}); !errors.Is(err, data.ErrInvalidImport) {
+		t.Errorf("import into a derived layer: err %v, want ErrInvalidImport", err)
+	}
+	if _, err := s.Import(ctx(t), "nope", good, data.ImportOptions{}); !errors.Is(err, data.ErrNotFound) {
+		t.Errorf("import into unknown layer: err %v, want ErrNotFound", err)
+	}
+}
+
+// testResolvedVersion: a caller that has resolved the version in force
+// (the server, for its cache key) passes it on, and the store reads that
+// version without a second look-up; a version the layer does not have is
+// refused, by Features and by Tile alike.
+func testResolvedVersion(t *testing.T, open Opener) {
+	s := open(t)
+	for _, id := range []string{"green-corridors", "xinmeng-band"} {
+		info, err := s.Layer(ctx(t), id, AsOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byDate := features(t, s, id, data.FeatureQuery{Zoom: 12})
+		byNumber := features(t, s, id, data.FeatureQuery{Version: info.Version, AsOf: time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), Zoom: 12})
+		if len(byNumber) != len(byDate) || len(byDate) == 0 {
+			t.Fatalf("%s: %d features by version number, %d by date", id, len(byNumber), len(byDate))
+		}
+		for i := range byDate {
+			if byNumber[i].ID != byDate[i].ID || !boundsClose(byNumber[i].Geometry.Bound(), byDate[i].Geometry.Bound()) {
+				t.Errorf("%s feature %d: %s %v by number, %s %v by date", id, i, byNumber[i].ID, byNumber[i].Geometry.Bound(), byDate[i].ID, byDate[i].Geometry.Bound())
+			}
+		}
+		// Nothing selected in a version that exists is no error.
+		far := orb.Bound{Min: orb.Point{10, 10}, Max: orb.Point{10.1, 10.1}}
+		if got := features(t, s, id, data.FeatureQuery{Version: info.Version, BBox: &far, Zoom: -1}); len(got) != 0 {
+			t.Errorf("%s: %d features far away", id, len(got))
+		}
+		missing := data.FeatureQuery{Version: info.Version + 100, Zoom: -1}
+		if err := s.Features(ctx(t), id, missing, func(geo.Feature) error { return nil }); !errors.Is(err, data.ErrNoVersion) {
+			t.Errorf("%s version %d: err %v, want ErrNoVersion", id, missing.Version, err)
+		}
+		if ts, ok := s.(data.TileStore); ok {
+			if _, err := ts.Tile(ctx(t), id, info.Version+100, 10, 864, 418); !errors.Is(err, data.ErrNoVersion) {
+				t.Errorf("%s tile of version %d: err %v, want ErrNoVersion", id, info.Version+100, err)
+			}
+		}
+	}
+	if err := s.Features(ctx(t), "no-such-layer", data.FeatureQuery{Version: 1}, func(geo.Feature) error { return nil }); !errors.Is(err, data.ErrNotFound) {
+		t.Errorf("unknown layer by version: err %v, want ErrNotFound", err)
+	}
+	if ts, ok := s.(data.TileStore); ok {
+		if _, err := ts.Tile(ctx(t), "no-such-layer", 1, 10, 864, 418); !errors.Is(err, data.ErrNotFound) {
+			t.Errorf("tile of an unknown layer: err %v, want ErrNotFound", err)
+		}
+	}
+}
+
+// boundsClose compares bounds read back from a store, to a nanodegree.
+func boundsClose(a, b orb.Bound) bool {
+	for i := range 2 {
+		if math.Abs(a.Min[i]-b.Min[i]) > 1e-9 || math.Abs(a.Max[i]-b.Max[i]) > 1e-9 {
+			return false
+		}
+	}
+	return true
+}
