@@ -92,7 +92,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	compareDemo := fs.Bool("compare-demo", false, "with --start --data: also start a server with the demo layers and drive both in turn, to compare province with district scale")
 	serveChild := fs.Bool("serve-child", false, "(internal) run the server that --start drives")
 	childAddr := fs.String("child-addr", "127.0.0.1:0", "(internal) listen address of --serve-child")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *serveChild {
@@ -138,6 +138,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return bad("--rounds must be 1 to 100")
 	case o.Warmup < 0 || o.Warmup > 10*time.Minute:
 		return bad("--warmup must be 0 to 10m")
+	case o.startupWait <= 0:
+		return bad("--startup-timeout must be positive")
+	}
+	if o.dataDir != "" {
+		if fi, err := os.Stat(o.dataDir); err != nil || !fi.IsDir() {
+			return bad("--data %s: no such directory (write one with ecospace gen --out %s)", o.dataDir, o.dataDir)
+		}
 	}
 
 	if *compareDemo && (!o.start || o.dataDir == "") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -49,7 +50,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	canal := fs.Int("canal-vertices", d.CanalVertices, "vertices of the canal source line")
 	pointsGeoJSON := fs.Bool("points-geojson", d.PointsGeoJSON, "also write the register as points.geojson")
 	check := fs.Bool("check", d.Check, "validate every feature as an import would before writing")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	bad := func(format string, a ...any) error {
@@ -70,6 +71,11 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return bad("--big (%d) must be less than --vertices (%d)", *big, *verts)
 	case *share < 0 || *share > 1 || *pshare < 0 || *pshare > 1:
 		return bad("shares are between 0 and 1")
+	case *rivers < 0 || *canal < 0:
+		return bad("--river-vertices and --canal-vertices must be ≥ 0")
+	}
+	if fi, err := os.Stat(*out); err == nil && !fi.IsDir() {
+		return bad("--out %s is a file; give a directory", *out)
 	}
 	o := gen.Options{Seed: *seed, Zones: *zones, Vertices: *verts, Big: *big, Points: *points,
 		DistrictShare: *share, PointDistrictShare: *pshare, RiverVertices: *rivers, CanalVertices: *canal, PointsGeoJSON: *pointsGeoJSON, Check: *check}

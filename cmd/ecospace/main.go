@@ -20,6 +20,9 @@ type command struct {
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
+// errUsage is a command line that cannot work (exit 2). A bare errUsage
+// means the command has said what is wrong; a usageError (usagef) says it
+// through run.
 var errUsage = errors.New("usage")
 
 func commands() map[string]command {
@@ -31,6 +34,7 @@ func commands() map[string]command {
 		"bench":   {"drive a server on this machine with concurrent checks and layer reads; print requests/s and latency", runBench},
 		"keys":    {"create, list and revoke API keys (scopes check, admin)", runKeys},
 		"sweep":   {"screen a register of enterprises (GeoJSON or CSV) and write a report (CSV or GeoJSON)", runSweep},
+		"version": {"print the version, commit and Go version this binary was built with (also --version)", runVersion},
 	}
 }
 
@@ -49,6 +53,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "ecospace: unknown command %q\n\n", args[0])
@@ -60,7 +67,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		if errors.Is(err, errUsage) {
-			if err != errUsage {
+			var ue *usageError
+			switch {
+			case errors.As(err, &ue):
+				fmt.Fprintf(stderr, "ecospace %s: %v\nrun 'ecospace %s -h' for help\n", args[0], err, args[0])
+			case err != errUsage:
 				fmt.Fprintf(stderr, "ecospace %s: %v\n", args[0], err)
 			}
 			return 2
@@ -81,7 +92,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'ecospace <command> -h' for its flags.")
+	fmt.Fprintln(w, "\nRun 'ecospace <command> -h' for its flags; 'ecospace --version' for the build.")
 }
 
 // newFlags makes a flag set that reports errors instead of exiting.
