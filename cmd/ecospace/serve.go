@@ -48,9 +48,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	corsOrigins := fs.String("cors-origins", envOr("ECOSPACE_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call the API, e.g. https://permits.example.gov.cn (ECOSPACE_CORS_ORIGINS); empty: none")
 	trustProxy := fs.Bool("trust-proxy", false, "take client addresses (for rate limits and logs) from X-Forwarded-For, behind a reverse proxy")
 	gcHeadroom := fs.Uint64("gc-headroom-mb", defaultGCHeadroomMB, "let the heap grow at least this many MB above what is live between garbage collections (GOGC tuned to the live heap, never below 100); 0, or GOGC set in the environment: Go's own setting")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// Every flag is checked, and the address bound, before the store is
+	// opened: a typo costs no store load.
+	if err := checkServeFlags(fs); err != nil {
+		return err
+	}
+	origins, _ := parseOrigins(*corsOrigins)
 	log, err := newLogger(stderr, *logLevel)
 	if err != nil {
 		return err
@@ -59,9 +65,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if *databaseReadURL != "" && *databaseURL == "" {
-		return errors.New("--database-read-url needs --database-url (the primary)")
+	ln, err := listen(fs, *addr)
+	if err != nil {
+		return err
 	}
+	defer ln.Close()
 	app, err := openApp(ctx, log, rules, *databaseURL, *databaseReadURL, *migrate)
 	if err != nil {
 		return err
@@ -70,10 +78,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var bm *server.Basemap
 	if *basemapURL != "" {
 		bm = &server.Basemap{URL: *basemapURL, Attribution: *basemapAttr}
-	}
-	origins, err := parseOrigins(*corsOrigins)
-	if err != nil {
-		return err
 	}
 	explicitKeys := os.Getenv("ECOSPACE_KEYS_FILE") != ""
 	fs.Visit(func(f *flag.Flag) { explicitKeys = explicitKeys || f.Name == "keys-file" })
@@ -89,10 +93,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv := server.New(server.Config{Store: app.store, Rules: app.rules, Manifest: app.manifest, Log: log, Basemap: bm, Web: web.Handler(),
 		Keys: keys, RequireKey: *requireKey, RequireKeyForReads: *requireKeyReads, RateLimit: *rateLimit, RateBurst: *rateBurst,
 		CORSOrigins: origins, TrustProxy: *trustProxy})
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	if gctune.Start(ctx, *gcHeadroom<<20, time.Second) {
 		log.Info("garbage collector", "headroom_mb", *gcHeadroom)
 	}
