@@ -26,7 +26,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fs.PrintDefaults()
 	}
 	dbURL := fs.String("database-url", envOr("DATABASE_URL", ""), "PostgreSQL/PostGIS URL (DATABASE_URL)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -37,12 +37,15 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stderr, "ecospace migrate: no database: pass --database-url or set DATABASE_URL")
 		return errUsage
 	}
+	if msg := checkDatabaseURL(*dbURL); msg != "" {
+		return usagef("%s: %s", flagName(fs, "database-url", "DATABASE_URL"), msg)
+	}
 	applied, err := postgis.Migrate(ctx, *dbURL)
 	for _, m := range applied {
 		fmt.Fprintf(stdout, "applied %04d_%s\n", m.Version, m.Name)
 	}
 	if err != nil {
-		return err
+		return explainDBError(err)
 	}
 	fmt.Fprintf(stdout, "schema is at version %d\n", postgis.SchemaVersion())
 	return nil

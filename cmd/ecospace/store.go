@@ -16,7 +16,8 @@ import (
 // with one, the PostGIS store at that URL (migrating it first when migrate
 // is set; otherwise a database whose schema is behind is refused with a
 // hint to run `ecospace migrate`). An unreachable database is an error
-// wrapping data.ErrUnavailable.
+// wrapping data.ErrUnavailable, saying in one line what to check
+// (explainDBError).
 func openStore(ctx context.Context, log *slog.Logger, databaseURL string, migrate bool) (data.Store, error) {
 	return openStoreWith(ctx, log, databaseURL, migrate, postgis.Options{})
 }
@@ -41,7 +42,7 @@ func openStoreWith(ctx context.Context, log *slog.Logger, databaseURL string, mi
 	opts.Migrate, opts.Log = migrate, log
 	pg, err := postgis.Open(ctx, databaseURL, man, opts)
 	if err != nil {
-		return nil, err
+		return nil, explainDBError(err)
 	}
 	layers, err := pg.Layers(ctx, data.Today())
 	if err != nil {

@@ -173,12 +173,12 @@ func Open(ctx context.Context, url string, man *data.Manifest, opts Options) (*S
 	defer cancel()
 	if err := checkSchema(cctx, pool); err != nil {
 		p.closePools()
-		return nil, p.fail(cctx, "postgis: open", err)
+		return nil, p.fail(cctx, "open", err)
 	}
 	if read != pool {
 		if err := checkSchema(cctx, read); err != nil {
 			p.closePools()
-			return nil, p.fail(cctx, "postgis: open read database", err)
+			return nil, p.fail(cctx, "open read database", err)
 		}
 	}
 	p.audit = newAuditWriter(p)
