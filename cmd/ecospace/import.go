@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -61,11 +60,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	dbURL := fs.String("database-url", envOr("DATABASE_URL", ""), "PostgreSQL/PostGIS URL (DATABASE_URL)")
 	migrate := fs.Bool("migrate", false, "apply missing schema migrations before importing")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage // the flag package has printed the problem and the usage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	bad := func(format string, a ...any) error {
 		fmt.Fprintf(stderr, "ecospace import: "+format+"\n", a...)
@@ -75,9 +71,30 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() > 0 {
 		return bad("unexpected argument %q", fs.Arg(0))
 	}
+	// The command line first, the file next, and only then any work.
 	man, err := demo.Manifest()
 	if err != nil {
 		return err
+	}
+	if !*demoFlag {
+		var probs []string
+		if *file == "" {
+			probs = append(probs, "--file is required: the GeoJSON or Shapefile to import")
+		} else if err := checkInputFile("--file", *file, true); err != nil {
+			probs = append(probs, err.Error())
+		}
+		if *layer == "" {
+			probs = append(probs, "--layer is required: the layer the file becomes a new version of, one of "+strings.Join(importable(man), ", "))
+		}
+		if len(probs) > 0 {
+			if *layer == "" && *file == "" {
+				probs = append(probs, "or --demo loads the bundled layers")
+			}
+			return bad("%s", strings.Join(probs, "\necospace import: "))
+		}
+	}
+	if msg := checkDatabaseURL(*dbURL); msg != "" {
+		return bad("%s: %s", flagName(fs, "database-url", "DATABASE_URL"), msg)
 	}
 
 	var from time.Time // zero: the store's today
@@ -94,10 +111,6 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		if from.IsZero() {
 			from = DemoValidFrom
-		}
-	} else {
-		if *layer == "" || *file == "" {
-			return bad("--layer and --file are required (or --demo)")
 		}
 	}
 	var crs geo.CRS
