@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -95,11 +93,8 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dbURL := fs.String("database-url", envOr("DATABASE_URL", ""), "PostgreSQL/PostGIS URL (DATABASE_URL); default: the embedded store with the demo layers")
 	rulesFile := fs.String("rules", envOr("ECOSPACE_RULES", ""), "rules file instead of the bundled one (ECOSPACE_RULES)")
 	workers := fs.Int("workers", min(4, max(2, runtime.GOMAXPROCS(0))), "rows screened at once")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	bad := func(format string, a ...any) error {
 		fmt.Fprintf(stderr, "ecospace sweep: "+format+"\n", a...)
@@ -114,7 +109,23 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case (o.categoryField == "") == (o.category == ""):
 		return bad("give either --category-field or --category")
 	case *workers < 1:
-		return bad("--workers must be at least 1")
+		return bad("--workers %d: give at least 1", *workers)
+	}
+	if err := checkInputFile("--file", *file, false); err != nil {
+		return err
+	}
+	if *out != "" {
+		if err := checkOutputDir("--out", *out, filepath.Dir(*out)); err != nil {
+			return err
+		}
+	}
+	if msg := checkDatabaseURL(*dbURL); msg != "" {
+		return bad("%s: %s", flagName(fs, "database-url", "DATABASE_URL"), msg)
+	}
+	if *rulesFile != "" {
+		if err := checkInputFile(flagName(fs, "rules", "ECOSPACE_RULES"), *rulesFile, false); err != nil {
+			return err
+		}
 	}
 	if *crsFlag != "" {
 		c, err := geo.ParseCRS(*crsFlag)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"path/filepath"
 	"strings"
 )
@@ -20,7 +19,7 @@ func openRegister(path string, o sweepOptions) (*register, error) {
 	case ".geojson", ".json":
 		return openGeoJSONRegister(path, o)
 	}
-	return nil, fmt.Errorf("--file %s: a register is .geojson, .json or .csv", path)
+	return nil, usagef("--file %s: a register is .geojson, .json or .csv", path)
 }
 
 var (
