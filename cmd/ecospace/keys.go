@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -38,16 +39,11 @@ func defaultKeysFile() string { return envOr("ECOSPACE_KEYS_FILE", "ecospace-key
 type keysHolder interface{ Keys() data.KeyStore }
 
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprint(stderr, keysUsage)
-			return flag.ErrHelp
-		}
-		fmt.Fprint(stderr, keysUsage)
-		return errUsage
+	sub := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub = args[0]
 	}
-	sub := args[0]
-	fs := newFlags("keys "+sub, stderr)
+	fs := newFlags(strings.TrimSpace("keys "+sub), stderr)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), keysUsage)
 		fs.PrintDefaults()
@@ -61,15 +57,22 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	keysFile := fs.String("keys-file", defaultKeysFile(), "keys file, when there is no database (ECOSPACE_KEYS_FILE)")
 	dbURL := fs.String("database-url", envOr("DATABASE_URL", ""), "PostgreSQL/PostGIS URL: keep the keys in its api_keys table (DATABASE_URL)")
 	migrate := fs.Bool("migrate", false, "apply missing schema migrations first (PostGIS)")
+	if sub == "" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			fs.Usage()
+			return flag.ErrHelp
+		}
+		if len(args) == 0 {
+			return usagef("name what to do: create, list or revoke")
+		}
+		return usagef("name what to do (create, list or revoke) before the flags, e.g. ecospace keys list %s", strings.Join(args, " "))
+	}
 	// Flags may come before or after the key id.
 	rest := args[1:]
 	var pos []string
 	for {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return err
-			}
-			return errUsage
+		if err := parseFlags(fs, rest); err != nil {
+			return err
 		}
 		if fs.NArg() == 0 {
 			break
@@ -107,6 +110,16 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return errUsage
 	}
 
+	if msg := checkDatabaseURL(*dbURL); msg != "" {
+		return bad("%s: %s", flagName(fs, "database-url", "DATABASE_URL"), msg)
+	}
+	keysFileGiven := false
+	fs.Visit(func(f *flag.Flag) { keysFileGiven = keysFileGiven || f.Name == "keys-file" })
+	if sub == "create" && *dbURL == "" && keysFileGiven {
+		if err := checkOutputDir("--keys-file", *keysFile, filepath.Dir(*keysFile)); err != nil {
+			return err
+		}
+	}
 	ks, where, closeKeys, err := openKeyStore(ctx, *dbURL, *keysFile, *migrate)
 	if err != nil {
 		return err
