@@ -1,28 +1,35 @@
 # ecospace: the two commands are `make run` and `make test`.
 GO      ?= go
-ADDR    ?= 127.0.0.1:8080
+# The address make run serves on: make run ADDR=host:port, or
+# ECOSPACE_ADDR in the environment (as ecospace serve reads it).
+ADDR    ?= $(or $(ECOSPACE_ADDR),127.0.0.1:8080)
 WEB_STAMP := web/node_modules/.package-lock.json
 
 .PHONY: run build web test test-deps test-go test-web fuzz bench vet clean
 
 ## run: serve the API and the map on the embedded store with the demo layers
-run: web
-	$(GO) run ./cmd/ecospace serve --addr $(ADDR)
+# (builds bin/ecospace first, saying what it compiles: the first build takes
+# minutes)
+run: build
+	@echo "run: bin/ecospace serve --addr $(ADDR)   (the map and the API on http://$(ADDR)/; Ctrl-C stops it)"
+	bin/ecospace serve --addr $(ADDR)
 
 ## build: the binary, with the map's assets embedded, at bin/ecospace
 build: web
-	$(GO) build -o bin/ecospace ./cmd/ecospace
+	@GO=$(GO) scripts/build.sh bin/ecospace
 
 # The map's third-party code (Leaflet, Geoman, VectorGrid, shpjs) comes from the npm
 # packages pinned in web/package-lock.json, is copied into web/dist/vendor
 # and embedded; it is never committed. npm ci runs only when the lockfile
 # changed.
 $(WEB_STAMP): web/package.json web/package-lock.json
+	@echo "web: npm ci — the map's packages pinned in web/package-lock.json, from the npm registry"
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 web: $(WEB_STAMP)
-	node web/build.js
+	@echo "web: node web/build.js — copies the map's packages into web/dist for embedding"
+	@node web/build.js
 
 ## test: every test — Go (both stores, PostGIS for real), browser, node
 test: test-deps web vet test-go test-web
