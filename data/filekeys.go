@@ -118,13 +118,24 @@ func (f *FileKeys) LookupKey(ctx context.Context, secret string) (APIKey, error)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	reloaded := false
 	if time.Since(f.checked) >= f.ReloadEvery {
 		if err := f.reloadLocked(false); err != nil {
 			// Fail closed: an unreadable access list admits nobody.
 			return APIKey{}, fmt.Errorf("api key: %w: %v", ErrUnavailable, err)
 		}
+		reloaded = true
 	}
 	k, ok := f.byHash[HashKey(secret)]
+	if !ok && !reloaded {
+		// A key created since the last look (`keys create` while serve
+		// runs) works at once: a key not known looks at the file again
+		// (a stat; it is reread only if it changed).
+		if err := f.reloadLocked(false); err != nil {
+			return APIKey{}, fmt.Errorf("api key: %w: %v", ErrUnavailable, err)
+		}
+		k, ok = f.byHash[HashKey(secret)]
+	}
 	if !ok {
 		return APIKey{}, fmt.Errorf("api key: %w", ErrNotFound)
 	}

@@ -79,6 +79,32 @@ func TestFileKeys(t *testing.T) {
 	}
 }
 
+// A key another process creates works at once, not after ReloadEvery: the
+// README creates an admin key and uploads with it in the next command.
+func TestFileKeysNewKeyAtOnce(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "keys.json")
+	server, err := OpenFileKeys(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server.ReloadEvery = time.Hour
+	if _, err := server.LookupKey(ctx, KeyPrefix+strings.Repeat("A", 43)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown key: %v", err)
+	}
+	cli, err := OpenFileKeys(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, k, err := cli.CreateKey(ctx, "steward", []string{"admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := server.LookupKey(ctx, secret); err != nil || got.ID != k.ID {
+		t.Fatalf("a key created by another process: %+v %v, want it known at once", got, err)
+	}
+}
+
 func TestFileKeysRefusals(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
