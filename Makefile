@@ -5,7 +5,7 @@ GO      ?= go
 ADDR    ?= $(or $(ECOSPACE_ADDR),127.0.0.1:8080)
 WEB_STAMP := web/node_modules/.package-lock.json
 
-.PHONY: run build web test test-deps test-go test-web fuzz bench vet clean
+.PHONY: run build web test test-deps test-go test-web test-readme fuzz bench vet clean
 
 ## run: serve the API and the map on the embedded store with the demo layers
 # (builds bin/ecospace first, saying what it compiles: the first build takes
@@ -45,6 +45,11 @@ test-go:
 
 test-web:
 	node --test web/src/
+
+# test-readme: the README's sh blocks, run as written against a server on a
+# free port and a throwaway database (part of test-go as well)
+test-readme:
+	$(GO) test -count=1 -run 'TestREADMECommands|TestReadmeBlocks|TestMakefileAddr' -v ./cmd/ecospace
 
 ## fuzz: the fuzz targets, each for a short fixed time
 FUZZTIME ?= 20s
