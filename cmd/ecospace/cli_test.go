@@ -158,6 +158,10 @@ func TestServeCommandLineFirst(t *testing.T) {
 	cliCase{args: []string{"serve"}, code: 2, want: []string{`ECOSPACE_ADDR (environment) "nope" is not host:port`}, unwant: noWork}.check(t)
 	os.Unsetenv("ECOSPACE_ADDR")
 
+	// A keys file serve cannot read is found before the store is loaded.
+	cliCase{args: []string{"serve", "--addr", "127.0.0.1:0", "--keys-file", writeFile(t, "keys.json", "{bad")}, code: 1,
+		want: []string{"--keys-file: keys file ", "keys.json: invalid character"}, unwant: noWork}.check(t)
+
 	// A port in use is found before the store is loaded, and named.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -211,6 +215,7 @@ func TestSweepCommandLineFirst(t *testing.T) {
 		{args: []string{"sweep", "--file", reg, "--category", "chemical", "--workers", "-2"}, code: 2, want: []string{"--workers -2: give at least 1"}},
 		{args: []string{"sweep", "--file", reg, "--category", "chemical", "--out", filepath.Join(dir, "no", "report.csv")}, code: 2, want: []string{"the directory " + filepath.Join(dir, "no") + " does not exist"}},
 		{args: []string{"sweep", "--file", reg, "--category", "chemical", "--rules", "/nonexistent.yaml"}, code: 2, want: []string{"--rules /nonexistent.yaml: no such file"}},
+		{args: []string{"sweep", "--file", reg, "--category", "chemical", "--encoding", "latin1"}, code: 2, want: []string{`--encoding "latin1": use auto, utf-8 or gbk`}},
 	} {
 		c.check(t)
 	}
@@ -253,6 +258,7 @@ func TestOtherCommandsRefuse(t *testing.T) {
 		{args: []string{"gen", "--out", t.TempDir(), "--river-vertices", "-1"}, code: 2, want: []string{"--river-vertices and --canal-vertices must be ≥ 0"}},
 		{args: []string{"gen", "--out", t.TempDir(), "--points", "-5"}, code: 2, want: []string{"--points ≥ 0"}},
 		{args: []string{"gen", "--out", file}, code: 2, want: []string{"is a file; give a directory"}},
+		{args: []string{"gen", "--out", t.TempDir(), "--district-share", "NaN"}, code: 2, want: []string{"shares are between 0 and 1"}},
 		{args: []string{"gen", "--zones", "x"}, code: 2, want: []string{`invalid value "x" for flag -zones`}},
 		{args: []string{"bench", "--start", "--data", "/nonexistent"}, code: 2, want: []string{"--data /nonexistent: no such directory"}},
 		{args: []string{"bench", "--url", "http://127.0.0.1:1", "--connections", "-1"}, code: 2, want: []string{"--connections must be 1 to 10000"}},

@@ -69,7 +69,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return bad("--big needs at least 8 vertices")
 	case *big >= *verts:
 		return bad("--big (%d) must be less than --vertices (%d)", *big, *verts)
-	case *share < 0 || *share > 1 || *pshare < 0 || *pshare > 1:
+	case !(*share >= 0 && *share <= 1) || !(*pshare >= 0 && *pshare <= 1): // NaN too
 		return bad("shares are between 0 and 1")
 	case *rivers < 0 || *canal < 0:
 		return bad("--river-vertices and --canal-vertices must be ≥ 0")

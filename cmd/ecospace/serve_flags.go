@@ -7,10 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/zhonglou/ecospace/data"
 )
 
 // maxGCHeadroomMB bounds --gc-headroom-mb (1 TiB): above it the shift to
@@ -19,7 +22,8 @@ const maxGCHeadroomMB = 1 << 20
 
 // checkServeFlags checks serve's flags before any work (no store is
 // opened, no port bound): each problem is a usage error (exit 2) naming
-// the flag, or the environment variable its value came from.
+// the flag, or the environment variable its value came from; a keys file
+// that cannot be read is an error (exit 1) found as early.
 func checkServeFlags(fs *flag.FlagSet) error {
 	str := func(name string) string { return fs.Lookup(name).Value.String() }
 	get := func(name string) any { return fs.Lookup(name).Value.(flag.Getter).Get() }
@@ -57,6 +61,16 @@ func checkServeFlags(fs *flag.FlagSet) error {
 	for _, d := range []struct{ flag, env, val string }{{"database-url", "DATABASE_URL", primary}, {"database-read-url", "DATABASE_READ_URL", replica}} {
 		if err := checkDatabaseURL(d.val); err != "" {
 			return usagef("%s: %s", flagName(fs, d.flag, d.env), err)
+		}
+	}
+	// The keys file serve will read (the database's table is used instead
+	// unless one is named): unreadable or malformed stops start-up, so
+	// find it before the store loads.
+	keysNamed := os.Getenv("ECOSPACE_KEYS_FILE") != ""
+	fs.Visit(func(f *flag.Flag) { keysNamed = keysNamed || f.Name == "keys-file" })
+	if primary == "" || keysNamed {
+		if _, err := data.OpenFileKeys(str("keys-file")); err != nil {
+			return fmt.Errorf("%s: %w", flagName(fs, "keys-file", "ECOSPACE_KEYS_FILE"), err)
 		}
 	}
 	if p := str("rules"); p != "" {

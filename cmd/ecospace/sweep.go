@@ -111,6 +111,11 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case *workers < 1:
 		return bad("--workers %d: give at least 1", *workers)
 	}
+	switch strings.ToLower(o.encoding) {
+	case "", "auto", "utf-8", "utf8", "gbk", "gb18030", "gb2312", "cp936": // csvText's
+	default:
+		return bad("--encoding %q: use auto, utf-8 or gbk", o.encoding)
+	}
 	if err := checkInputFile("--file", *file, false); err != nil {
 		return err
 	}
