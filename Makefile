@@ -49,7 +49,7 @@ test-web:
 # test-readme: the README's sh blocks, run as written against a server on a
 # free port and a throwaway database (part of test-go as well)
 test-readme:
-	$(GO) test -count=1 -run 'TestREADMECommands|TestReadmeBlocks|TestMakefileAddr' -v ./cmd/ecospace
+	$(GO) test -count=1 -run 'TestREADMECommands|TestReadme|TestMakefileAddr' -v ./cmd/ecospace
 
 ## fuzz: the fuzz targets, each for a short fixed time
 FUZZTIME ?= 20s
