@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/check"
 	"github.com/zhonglou/ecospace/server/problem"
 )
@@ -81,6 +82,12 @@ func (s *Server) postBatch(c echo.Context) error {
 		spool.Close()
 		os.Remove(spool.Name())
 	}()
+	if err := geo.CheckJSON(spool, geo.MaxJSONDepth); err != nil {
+		return strictProblem(batchReadError(err), func(off int64) (int, int) { return fileLineCol(spool, off) })
+	}
+	if _, err := spool.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("batch: %w", err)
+	}
 	head, err := s.scanBatch(spool)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/problem"
 )
 
@@ -37,4 +38,13 @@ func spoolBody(body io.Reader) (*os.File, error) {
 		return nil, problem.BadRequest("unreadable-body", "Unreadable body", "", "the request body could not be read: %v", err)
 	}
 	return f, nil
+}
+
+// batchReadError is an error reading the spool as the problem it is: the
+// strict pass reads the file, so only a JSON error is the client's.
+func batchReadError(err error) error {
+	if errors.As(err, new(*geo.JSONError)) {
+		return err
+	}
+	return fmt.Errorf("batch: spool: %w", err)
 }
