@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/zhonglou/ecospace/server/problem"
+	"github.com/zhonglou/ecospace/server/servertest"
 )
 
 // A corpus case is a file in testdata/corpus:
@@ -144,7 +145,21 @@ func TestHostileCorpus(t *testing.T) {
 	if len(paths) < 40 {
 		t.Fatalf("%d corpus cases; the corpus must hold at least 40", len(paths))
 	}
-	s, k := keyedServer(t, func(c *Config) { c.RequireKey = true })
+	for _, store := range []struct {
+		name string
+		app  func(testing.TB) *servertest.App
+	}{{"embedded", servertest.Demo}, {"postgis", servertest.DemoPG}} {
+		t.Run(store.name, func(t *testing.T) {
+			cfg, k := keyedConfigOn(t, store.app(t))
+			cfg.RequireKey = true
+			runCorpus(t, New(cfg), k, paths)
+		})
+	}
+}
+
+// runCorpus sends every corpus case to s and checks its answer; after each
+// the server must still give a verdict.
+func runCorpus(t *testing.T, s *Server, k testKeys, paths []string) {
 	keys := strings.NewReplacer("{{check}}", k.check, "{{admin}}", k.admin, "{{revoked}}", k.revoked)
 	alive := func(t *testing.T) {
 		t.Helper()

@@ -52,7 +52,12 @@ func keyedServer(t testing.TB, tweak func(*Config)) (*Server, testKeys) {
 
 func keyedConfig(t testing.TB) (Config, testKeys) {
 	t.Helper()
-	app := servertest.Demo(t)
+	return keyedConfigOn(t, servertest.Demo(t))
+}
+
+// keyedConfigOn is keyedConfig on the demo app given (e.g. on PostGIS).
+func keyedConfigOn(t testing.TB, app *servertest.App) (Config, testKeys) {
+	t.Helper()
 	ks, err := data.OpenFileKeys(filepath.Join(t.TempDir(), "keys.json"))
 	if err != nil {
 		t.Fatal(err)
