@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/server/ogc"
 	"github.com/zhonglou/ecospace/server/problem"
 )
 
@@ -72,6 +73,8 @@ func apiHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			if req.Method != http.MethodGet && req.Method != http.MethodHead {
 				h.Set("Cache-Control", "no-store")
 			}
+		}
+		if strings.HasPrefix(req.URL.Path, "/api/") || req.URL.Path == ogc.Prefix || strings.HasPrefix(req.URL.Path, ogc.Prefix+"/") {
 			if _, err := url.ParseQuery(req.URL.RawQuery); err != nil {
 				return problem.BadRequest("invalid-query", "Invalid query string", "?",
 					"the query string does not parse (%v); separate parameters with & and percent-encode ; and other reserved characters", err)

@@ -62,9 +62,12 @@ type Config struct {
 	// CORSOrigins are the browser origins allowed to call the API
 	// (e.g. https://permits.example.gov.cn); empty allows none.
 	CORSOrigins []string
-	// TrustProxy takes the client address from X-Forwarded-For (behind a
-	// reverse proxy); otherwise the connection's address is used.
+	// TrustProxy takes the client address from X-Forwarded-For, and the
+	// OGC API's links from X-Forwarded-Proto, -Host and -Prefix (behind a
+	// reverse proxy that sets them); otherwise those headers are ignored.
 	TrustProxy bool
+	// MetricsKey, when set, is needed for /metrics (Authorization: Bearer).
+	MetricsKey string
 }
 
 // Server is the HTTP API.
@@ -112,6 +115,7 @@ func New(cfg Config) *Server {
 	if cfg.TrustProxy {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
+	e.Pre(headAsGet)
 	e.Use(s.requestID)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 		s.log.Error("panic", "error", err, "path", c.Request().URL.Path, "stack", string(stack))
@@ -146,8 +150,8 @@ func New(cfg Config) *Server {
 	api.Any("/*", s.notRouted)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.metrics.handler())
-	ogc.Register(e, ogc.Config{Store: cfg.Store, Manifest: cfg.Manifest, Log: s.log, Now: cfg.Now, Cache: s})
+	e.GET("/metrics", s.metrics.handler(cfg.MetricsKey))
+	ogc.Register(e, ogc.Config{Store: cfg.Store, Manifest: cfg.Manifest, Log: s.log, Now: cfg.Now, Cache: s, TrustProxy: cfg.TrustProxy})
 	if cfg.Web != nil {
 		e.GET("/*", echo.WrapHandler(cfg.Web))
 	}
@@ -158,6 +162,40 @@ func New(cfg Config) *Server {
 // routedMethods are the methods the API answers anywhere; Allow lists
 // those of them a path has.
 var routedMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut}
+
+// headAsGet answers HEAD wherever GET is answered: the request is routed
+// as a GET and its body is not sent (RFC 9110 §9.3.2: the same headers,
+// no content). requestMethod still says HEAD.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method != http.MethodHead {
+			return next(c)
+		}
+		c.Set(ctxMethod, http.MethodHead)
+		r.Method = http.MethodGet
+		c.Response().Writer = headWriter{c.Response().Writer}
+		return next(c)
+	}
+}
+
+const ctxMethod = "method"
+
+// requestMethod is the method the client sent (HEAD is routed as GET).
+func requestMethod(c echo.Context) string {
+	if m, ok := c.Get(ctxMethod).(string); ok {
+		return m
+	}
+	return c.Request().Method
+}
+
+// headWriter drops the body of a HEAD answer and keeps its headers.
+type headWriter struct{ http.ResponseWriter }
+
+func (w headWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // notRouted answers what no API route takes: 405 with Allow when the path
 // exists for other methods (DELETE /api/v1/checks, say), else 404. The

@@ -46,7 +46,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rateLimit := fs.Float64("rate-limit", 20, "requests per second each API key, and each keyless address for checks, may make; 0: no limit")
 	rateBurst := fs.Int("rate-burst", 40, "requests an API key may make at once above --rate-limit")
 	corsOrigins := fs.String("cors-origins", envOr("ECOSPACE_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call the API, e.g. https://permits.example.gov.cn (ECOSPACE_CORS_ORIGINS); empty: none")
-	trustProxy := fs.Bool("trust-proxy", false, "take client addresses (for rate limits and logs) from X-Forwarded-For, behind a reverse proxy")
+	trustProxy := fs.Bool("trust-proxy", false, "behind a reverse proxy: take client addresses (for rate limits and logs) from X-Forwarded-For and the OGC API's links from X-Forwarded-Proto, -Host and -Prefix; without it those headers are ignored")
+	metricsKey := fs.String("metrics-key", envOr("ECOSPACE_METRICS_KEY", ""), "a secret /metrics then needs as \"Authorization: Bearer <key>\" (ECOSPACE_METRICS_KEY); empty: /metrics is open")
 	gcHeadroom := fs.Uint64("gc-headroom-mb", defaultGCHeadroomMB, "let the heap grow at least this many MB above what is live between garbage collections (GOGC tuned to the live heap, never below 100); 0, or GOGC set in the environment: Go's own setting")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -88,7 +89,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv := server.New(server.Config{Store: app.store, Rules: app.rules, Manifest: app.manifest, Log: log, Basemap: bm, Web: web.Handler(),
 		Keys: keys, RequireKey: *requireKey, RequireKeyForReads: *requireKeyReads, RateLimit: *rateLimit, RateBurst: *rateBurst,
-		CORSOrigins: origins, TrustProxy: *trustProxy})
+		CORSOrigins: origins, TrustProxy: *trustProxy, MetricsKey: *metricsKey})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
