@@ -70,7 +70,7 @@ type Config struct {
 	// X-Forwarded-*; without it those headers, which any client can send,
 	// are ignored.
 	TrustProxy bool
-	Log     *slog.Logger
+	Log        *slog.Logger
 	// Now is the clock for timeStamp and for "today" (the default
 	// datetime); nil: time.Now.
 	Now func() time.Time
