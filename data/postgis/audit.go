@@ -127,6 +127,19 @@ func (r *auditRows) add(rec *data.CheckRecord, uid uuid.UUID, g []byte) {
 // invalid document, say), each record is retried alone so that one bad
 // record does not fail the others; any other failure fails them all.
 func (w *auditWriter) flush(batch []auditReq) {
+	defer func() {
+		// The writer serves every request: a panic in one flush fails
+		// the callers not yet answered, and the writer goes on.
+		if v := recover(); v != nil {
+			err := fmt.Errorf("audit: %w: panic storing checks: %v", data.ErrUnavailable, v)
+			for _, r := range batch {
+				select { // done holds one answer: those answered keep theirs
+				case r.done <- err:
+				default:
+				}
+			}
+		}
+	}()
 	w.flushes.Add(1)
 	w.items.Add(int64(len(batch)))
 	var rows auditRows
