@@ -1,11 +1,11 @@
 package layerfile
 
 import (
-	"math"
 	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
