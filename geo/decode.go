@@ -43,6 +43,9 @@ func decodeGeometry(raw json.RawMessage, pointer string, maxVertices int, featur
 		if err := jsonv2.Unmarshal(raw, &s); err != nil {
 			return nil, inputErr(pointer, "not a valid JSON string: %v", err)
 		}
+		if err := strictWKT(s, pointer); err != nil {
+			return nil, err
+		}
 		g, err := wkt.Unmarshal(strings.TrimSpace(s))
 		if err != nil {
 			return nil, inputErr(pointer, "not valid WKT: %v", err)

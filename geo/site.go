@@ -75,14 +75,16 @@ func NewSite(g orb.Geometry, crs CRS, pointer string) (*Site, error) {
 		s.Measure = 1
 	case 1:
 		s.Measure = s.sfg.Length()
-		if s.Measure == 0 {
-			return nil, inputErr(pointer+"/coordinates", "the line has no length")
-		}
 	case 2:
 		s.Measure = s.sfg.Area()
-		if s.Measure < minAreaM2 {
-			return nil, inputErr(pointer+"/coordinates", "the polygon has no area")
+	}
+	if tooSmall(dim, s.Measure) {
+		// Judged as the point it is (degenerate.go).
+		p, err := asPoint(lonlat, s.Projected, dim, s.Measure, pointer+"/coordinates")
+		if err != nil {
+			return nil, err
 		}
+		return NewSite(p, CRS84, pointer)
 	}
 	s.Whole = s.Measure
 	return s, nil
