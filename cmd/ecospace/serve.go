@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/zhonglou/ecospace/cmd/ecospace/gctune"
@@ -40,7 +41,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	databaseReadURL := fs.String("database-read-url", envOr("DATABASE_READ_URL", ""), "read-only PostGIS database (a streaming replica of --database-url) for layer, feature and check reads; imports, audit rows and keys stay on the primary (DATABASE_READ_URL); empty: the primary takes everything")
 	migrate := fs.Bool("migrate", false, "apply the schema migrations at start (else a database whose schema is behind is refused)")
 	rulesFile := fs.String("rules", envOr("ECOSPACE_RULES", ""), "rules file (YAML) to use instead of the bundled data/rules.yaml (ECOSPACE_RULES)")
-	keysFile := fs.String("keys-file", defaultKeysFile(), "API keys file (ECOSPACE_KEYS_FILE; see 'ecospace keys'); with a PostGIS store its api_keys table is used unless this is set")
+	dataDir := fs.String("data-dir", defaultDataDir(), dataDirHelp)
+	keysFile := fs.String("keys-file", "", "API keys file (ECOSPACE_KEYS_FILE; see 'ecospace keys'); default keys.json in --data-dir; with a PostGIS store its api_keys table is used unless this is set")
 	requireKey := fs.Bool("require-key", false, "checks need an API key with scope check (layer uploads always need scope admin)")
 	requireKeyReads := fs.Bool("require-key-reads", false, "map reads (layers, features, rules, OGC API) need an API key too")
 	rateLimit := fs.Float64("rate-limit", 20, "requests per second each API key, and each keyless address for checks, may make; 0: no limit")
@@ -63,7 +65,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *databaseReadURL != "" && *databaseURL == "" {
 		return errors.New("--database-read-url needs --database-url (the primary)")
 	}
-	app, err := openApp(ctx, log, rules, *databaseURL, *databaseReadURL, *migrate)
+	dir, err := ensureDataDir(*dataDir)
+	if err != nil {
+		return err
+	}
+	audit := ""
+	if *databaseURL == "" {
+		audit = filepath.Join(dir, auditFileName)
+	}
+	app, err := openApp(ctx, log, rules, *databaseURL, *databaseReadURL, *migrate, audit)
 	if err != nil {
 		return err
 	}
@@ -78,9 +88,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	explicitKeys := os.Getenv("ECOSPACE_KEYS_FILE") != ""
 	fs.Visit(func(f *flag.Flag) { explicitKeys = explicitKeys || f.Name == "keys-file" })
-	keys, keysWhere, err := serveKeyStore(app.store, *keysFile, explicitKeys)
+	kf := keysFileIn(dir, *keysFile)
+	keys, keysWhere, err := serveKeyStore(app.store, kf, explicitKeys)
 	if err != nil {
 		return err
+	}
+	if hint := legacyKeysHint(kf); hint != "" && !explicitKeys {
+		log.Warn(hint)
 	}
 	log.Info("api keys", "store", keysWhere, "require_key", *requireKey, "require_key_reads", *requireKeyReads,
 		"rate_limit", *rateLimit, "rate_burst", *rateBurst, "cors_origins", origins)
@@ -151,12 +165,14 @@ func loadRules(path string) (*geo.RuleSet, error) {
 // openApp opens the store (PostGIS when databaseURL is set, with reads on
 // readURL if set; else the embedded store with the demo layers) with the
 // layer manifest.
-func openApp(ctx context.Context, log *slog.Logger, rules *geo.RuleSet, databaseURL, readURL string, migrate bool) (*app, error) {
+//
+// auditFile is where the embedded store keeps filed checks ("": in memory).
+func openApp(ctx context.Context, log *slog.Logger, rules *geo.RuleSet, databaseURL, readURL string, migrate bool, auditFile string) (*app, error) {
 	man, err := demo.Manifest()
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStoreWith(ctx, log, databaseURL, migrate, postgis.Options{ReadURL: readURL})
+	store, err := openStoreWith(ctx, log, databaseURL, migrate, postgis.Options{ReadURL: readURL}, auditFile)
 	if err != nil {
 		return nil, err
 	}
