@@ -105,7 +105,9 @@ func (s *Server) checkFeature(ctx context.Context, keyID string, head *batchHead
 	if req.Category == "" {
 		src["/category"] = ptr + "/properties/category"
 	}
-	in, err := s.checker.Validate(req, ptr)
+	fctx, cancel := context.WithTimeout(ctx, RequestTimeout)
+	defer cancel()
+	in, err := s.checker.ValidateContext(fctx, req, ptr)
 	if err != nil {
 		var ie *check.InputError
 		if errors.As(err, &ie) {
@@ -123,8 +125,6 @@ func (s *Server) checkFeature(ctx context.Context, keyID string, head *batchHead
 		p.RetryAfter = 5
 		return fail(p)
 	}
-	fctx, cancel := context.WithTimeout(ctx, RequestTimeout)
-	defer cancel()
 	ans, err := s.checker.Run(fctx, keyID, in)
 	if err != nil {
 		if fctx.Err() != nil && ctx.Err() == nil {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/problem"
 	"github.com/zhonglou/ecospace/server/servertest"
 )
@@ -131,10 +132,40 @@ func generatedBody(name string) (string, error) {
 	case "deep-features":
 		const n = 9000
 		return `{"category":"chemical","geometry":` + strings.Repeat(`{"type":"Feature","geometry":`, n) + `{"type":"Point","coordinates":[119.8,31.78]}` + strings.Repeat("}", n) + `}`, nil
+	case "star-10000", "star-1000":
+		spikes := 10_000
+		if name == "star-1000" {
+			spikes = 1000
+		}
+		return `{"category":"residential","geometry":` + starPolygon(spikes) + `}`, nil
 	case "too-many-features":
 		return batchOf(MaxBatchFeatures+1, nil), nil
 	}
 	return "", fmt.Errorf("unknown generator %q", name)
+}
+
+// starPolygon is a star of spikes around a point in the district, 5 m to
+// 500 m from it: every edge is long and crosses the middle, so nearly
+// every pair of edges has overlapping extents.
+func starPolygon(spikes int) string {
+	var b strings.Builder
+	b.WriteString(`{"type":"Polygon","coordinates":[[`)
+	cx, cy := geo.ToGK(119.906, 31.790)
+	n := 2 * spikes
+	for i := 0; i <= n; i++ {
+		a := 2 * math.Pi * float64(i%n) / float64(n)
+		r := 500.0
+		if i%2 == 1 {
+			r = 5
+		}
+		lon, lat := geo.FromGK(cx+r*math.Cos(a), cy+r*math.Sin(a))
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "[%.9f,%.9f]", lon, lat)
+	}
+	b.WriteString(`]]}`)
+	return b.String()
 }
 
 func TestHostileCorpus(t *testing.T) {

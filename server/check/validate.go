@@ -1,6 +1,7 @@
 package check
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -44,6 +45,12 @@ func badInput(slug, title, pointer, format string, args ...any) *InputError {
 // Validate checks a request's fields and builds its site; ptr prefixes
 // the pointers of its errors (a batch's features live below /features/N).
 func (c *Checker) Validate(req Request, ptr string) (*Input, error) {
+	return c.ValidateContext(context.Background(), req, ptr)
+}
+
+// ValidateContext is Validate that stops when ctx ends: building a site
+// is CPU work that checks its deadline too.
+func (c *Checker) ValidateContext(ctx context.Context, req Request, ptr string) (*Input, error) {
 	in := &Input{}
 	if req.Category == "" {
 		return nil, badInput("missing-category", "Missing category", ptr+"/category",
@@ -73,8 +80,8 @@ func (c *Checker) Validate(req Request, ptr string) (*Input, error) {
 	if err != nil {
 		return nil, vertexError(err)
 	}
-	if in.Site, err = geo.NewSite(g, crs, ptr+"/geometry"); err != nil {
-		return nil, err
+	if in.Site, err = geo.NewSiteContext(ctx, g, crs, ptr+"/geometry"); err != nil {
+		return nil, vertexError(err)
 	}
 	return in, nil
 }
@@ -150,12 +157,16 @@ func (c *Checker) ParseAsOf(v, ptr string) (time.Time, error) {
 	return t, nil
 }
 
-// vertexError turns the vertex limit into a 413; other errors in the
-// geometry stay *geo.InputError (400 invalid-geometry).
+// vertexError turns the vertex and complexity limits into 413s; other
+// errors in the geometry stay *geo.InputError (400 invalid-geometry).
 func vertexError(err error) error {
 	var tv *geo.TooManyVerticesError
 	if errors.As(err, &tv) {
 		return &InputError{Status: statusTooLarge, Slug: "too-many-vertices", Title: "Too many vertices", Pointer: tv.Pointer, Detail: tv.Detail()}
+	}
+	var tc *geo.TooComplexError
+	if errors.As(err, &tc) {
+		return &InputError{Status: statusTooLarge, Slug: "too-complex", Title: "Geometry too complex", Pointer: tc.Pointer, Detail: tc.Detail()}
 	}
 	return err
 }
