@@ -40,7 +40,9 @@ func (e *TooComplexError) Error() string { return e.input().Error() }
 // Unwrap returns the *InputError the refusal is.
 func (e *TooComplexError) Unwrap() error { return e.input() }
 
-func (e *TooComplexError) input() *InputError { return &InputError{Pointer: e.Pointer, Detail: e.Detail()} }
+func (e *TooComplexError) input() *InputError {
+	return &InputError{Pointer: e.Pointer, Detail: e.Detail()}
+}
 
 // shapeBudget is the work the shape checks of one site may do: pairs left
 // (< 0: unbounded) and the deadline.
