@@ -50,7 +50,8 @@ func batchWorkers() int { return min(4, max(2, runtime.GOMAXPROCS(0))) }
 
 // postBatch answers POST /api/v1/checks/batch.
 //
-// The body is first copied to a temporary file and read once without
+// The body is first copied to a temporary file (before a batch slot is
+// taken: see MaxBatches) and read once without
 // checking anything (constant memory: one feature at a time), so that a
 // syntax error, a bad top-level member or more than MaxBatchFeatures
 // features is a plain 4xx before any result is sent, and top-level "crs",
@@ -65,6 +66,17 @@ func (s *Server) postBatch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The body arrives first, under its read deadline, without a slot:
+	// clients sending slowly must not keep the slots from batches that
+	// are ready to run.
+	spool, err := spoolBody(c.Request().Body)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		spool.Close()
+		os.Remove(spool.Name())
+	}()
 	select {
 	case s.batchSlots <- struct{}{}:
 		defer func() { <-s.batchSlots }()
@@ -74,14 +86,6 @@ func (s *Server) postBatch(c echo.Context) error {
 		p.RetryAfter = 10
 		return p
 	}
-	spool, err := spoolBody(c.Request().Body)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		spool.Close()
-		os.Remove(spool.Name())
-	}()
 	if err := geo.CheckJSON(spool, geo.MaxJSONDepth); err != nil {
 		return strictProblem(batchReadError(err), func(off int64) (int, int) { return fileLineCol(spool, off) })
 	}

@@ -34,6 +34,9 @@ func spoolBody(body io.Reader) (*os.File, error) {
 				fmt.Sprintf("a batch body may be at most %d bytes; split the batch", MaxBatchBodyBytes))
 		case errors.As(err, new(*problem.Problem)):
 			return nil, err
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return nil, problem.New(http.StatusRequestTimeout, "request-timeout", "Request timeout",
+				fmt.Sprintf("the body did not arrive within %s; send it faster, or split the batch", BodyReadTimeout))
 		}
 		return nil, problem.BadRequest("unreadable-body", "Unreadable body", "", "the request body could not be read: %v", err)
 	}

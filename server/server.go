@@ -28,6 +28,26 @@ const (
 	RequestTimeout = 30 * time.Second
 )
 
+// Per-connection limits of the http.Server that serves the API
+// (HTTPServer): a client that sends or reads slowly holds a connection
+// only so long. Batch and layer-upload bodies may take BodyReadTimeout to
+// arrive, and their answers as long as the work may take.
+var (
+	ReadHeaderTimeout = 10 * time.Second
+	ConnReadTimeout   = time.Minute // a request, body included
+	ConnWriteTimeout  = RequestTimeout + 30*time.Second
+	BodyReadTimeout   = 5 * time.Minute
+	IdleTimeout       = 2 * time.Minute
+)
+
+// HTTPServer is the http.Server to serve h (the API) with: every
+// connection is bounded in time (reading headers, reading a request,
+// writing its answer, idling).
+func HTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ConnReadTimeout,
+		WriteTimeout: ConnWriteTimeout, IdleTimeout: IdleTimeout, MaxHeaderBytes: 64 << 10}
+}
+
 // Basemap is the tile layer the map shows; nil means an offline plain
 // background.
 type Basemap struct {
@@ -226,15 +246,27 @@ func (s *Server) notRouted(c echo.Context) error {
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
-// requestContext bounds every request in time and in body size.
+// requestContext bounds every request in time and in body size. Batch
+// and upload bodies may take BodyReadTimeout to arrive (spooled before
+// any work starts) and their answers as long as their work may take.
 func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		limit, timeout := int64(MaxBodyBytes), RequestTimeout
+		long := true
 		switch {
 		case c.Path() == "/api/v1/checks/batch":
 			limit, timeout = MaxBatchBodyBytes, BatchTimeout
 		case c.Path() == "/api/v1/layers/:id" && c.Request().Method == http.MethodPut:
 			limit, timeout = MaxLayerBodyBytes, LayerUploadTimeout
+		default:
+			long = false
+		}
+		if long {
+			// Not supported by every ResponseWriter (a test recorder):
+			// then the server's own limits stand.
+			rc := http.NewResponseController(c.Response())
+			_ = rc.SetReadDeadline(time.Now().Add(BodyReadTimeout))
+			_ = rc.SetWriteDeadline(time.Now().Add(BodyReadTimeout + timeout + 30*time.Second))
 		}
 		ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
 		defer cancel()

@@ -116,7 +116,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // serveUntilDone serves until ctx ends, then lets in-flight requests finish.
 func serveUntilDone(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler) error {
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	hs := server.HTTPServer(h) // read, write and idle timeouts per connection
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("ecospace serving", "addr", "http://"+ln.Addr().String()+"/")
