@@ -339,6 +339,13 @@ func (d *downStore) Check(ctx context.Context, id string) (*data.CheckRecord, er
 	}
 	return d.Store.Check(ctx, id)
 }
+func (d *downStore) ListChecks(ctx context.Context, q data.CheckQuery) ([]data.CheckSummary, error) {
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return d.Store.ListChecks(ctx, q)
+}
+
 func (d *downStore) Import(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (data.ImportResult, error) {
 	if err := d.err(); err != nil {
 		return data.ImportResult{}, err
