@@ -48,7 +48,16 @@ type BatchResult struct {
 // batchWorkers is how many features are checked at once.
 func batchWorkers() int { return min(4, max(2, runtime.GOMAXPROCS(0))) }
 
-// postBatch answers POST /api/v1/checks/batch.
+// batchGeoJSONPath answers a batch as a FeatureCollection whatever the
+// Accept header says: one representation per URL, for clients generated
+// from the OpenAPI document (which describes /checks/batch as JSON Lines
+// only: a generator that finds a JSON form among its answers decodes every
+// answer whose media type mentions json, application/x-ndjson included).
+const batchGeoJSONPath = "/api/v1/checks/batch.geojson"
+
+// postBatch answers POST /api/v1/checks/batch (JSON Lines, or a
+// FeatureCollection with Accept: application/geo+json) and POST
+// /api/v1/checks/batch.geojson (a FeatureCollection).
 //
 // The body is first copied to a temporary file (before a batch slot is
 // taken: see MaxBatches) and read once without
@@ -65,6 +74,9 @@ func (s *Server) postBatch(c echo.Context) error {
 	geoOut, err := batchAccept(c.Request().Header.Get(echo.HeaderAccept))
 	if err != nil {
 		return err
+	}
+	if c.Path() == batchGeoJSONPath {
+		geoOut = true
 	}
 	// The body arrives first, under its read deadline, without a slot:
 	// clients sending slowly must not keep the slots from batches that

@@ -165,6 +165,7 @@ func New(cfg Config) *Server {
 	api.PUT("/layers/:id", s.putLayer, s.need(data.ScopeAdmin))
 	api.POST("/checks", s.postCheck, s.need(data.ScopeCheck))
 	api.POST("/checks/batch", s.postBatch, s.need(data.ScopeCheck))
+	api.POST("/checks/batch.geojson", s.postBatch, s.need(data.ScopeCheck))
 	api.GET("/checks", s.listChecks, s.need(data.ScopeCheck, data.ScopeAudit))
 	api.GET("/checks/:id", s.getCheck, s.need(data.ScopeCheck, data.ScopeAudit))
 	api.GET("/openapi.json", s.openAPI)
@@ -254,7 +255,7 @@ func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 		limit, timeout := int64(MaxBodyBytes), RequestTimeout
 		long := true
 		switch {
-		case c.Path() == "/api/v1/checks/batch":
+		case c.Path() == "/api/v1/checks/batch" || c.Path() == batchGeoJSONPath:
 			limit, timeout = MaxBatchBodyBytes, BatchTimeout
 		case c.Path() == "/api/v1/layers/:id" && c.Request().Method == http.MethodPut:
 			limit, timeout = MaxLayerBodyBytes, LayerUploadTimeout
