@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -51,14 +52,24 @@ func (e *JSONError) Unwrap() error { return ErrInput }
 // maxDepth. Errors reading r are returned as they are.
 func CheckJSON(r io.Reader, maxDepth int) error {
 	s := &jscan{r: r, buf: make([]byte, 0, 64<<10), maxDepth: maxDepth}
+	s.stack = s.stackBuf[:0]
 	return s.run()
 }
 
 // CheckJSONBytes is CheckJSON on a byte slice.
 func CheckJSONBytes(b []byte, maxDepth int) error {
-	s := &jscan{buf: b, maxDepth: maxDepth}
-	return s.run()
+	s := scanners.Get().(*jscan)
+	*s = jscan{buf: b, maxDepth: maxDepth, scratch: s.scratch[:0]}
+	s.stack = s.stackBuf[:0]
+	err := s.run()
+	s.buf = nil
+	scanners.Put(s)
+	return err
 }
+
+// scanners are reused: a scanner is 1.5 kB, most of it the stack of small
+// objects kept in place.
+var scanners = sync.Pool{New: func() any { return new(jscan) }}
 
 // FoldVariant reports whether name is not one of known but equals one of
 // them up to case and Unicode folding ("Category", "CRS", "crſ"), and
@@ -80,11 +91,12 @@ func FoldVariant(name string, known ...string) (string, bool) {
 }
 
 type jframe struct {
-	obj   bool
-	index int      // arrays: the element being read
-	name  string   // objects: the member being read
-	names []string // objects: the names so far
-	fold  map[string]string
+	obj      bool
+	index    int      // arrays: the element being read
+	name     string   // objects: the member being read
+	names    []string // objects: the names so far
+	fold     map[string]string
+	namesBuf [6]string // names' first backing array: most objects are small
 }
 
 type jscan struct {
@@ -96,6 +108,7 @@ type jscan struct {
 	maxDepth int
 	stack    []jframe
 	scratch  []byte
+	stackBuf [8]jframe // stack's first backing array
 }
 
 var errJSONEOF = errors.New("unexpected end of JSON input")
@@ -105,6 +118,11 @@ func (s *jscan) fill(k int) bool {
 	if s.i+k <= len(s.buf) {
 		return true
 	}
+	return s.more(k)
+}
+
+// more is fill's slow path: read on.
+func (s *jscan) more(k int) bool {
 	if s.r == nil || s.rerr != nil {
 		return false
 	}
@@ -388,8 +406,13 @@ func (s *jscan) push(obj bool) error {
 		s.stack = s.stack[:len(s.stack)+1]
 		f := &s.stack[len(s.stack)-1]
 		f.obj, f.index, f.name, f.names, f.fold = obj, 0, "", f.names[:0], nil
+		if f.names == nil {
+			f.names = f.namesBuf[:0]
+		}
 	} else {
 		s.stack = append(s.stack, jframe{obj: obj})
+		f := &s.stack[len(s.stack)-1]
+		f.names = f.namesBuf[:0]
 	}
 	return nil
 }
