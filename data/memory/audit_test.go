@@ -172,3 +172,27 @@ func TestMemAuditNotAFile(t *testing.T) {
 		t.Errorf("the file was changed: %q", b)
 	}
 }
+
+// BenchmarkMemSaveCheckDurable: filing checks in the audit file from 64
+// goroutines at once (group commit: one fsync per group).
+func BenchmarkMemSaveCheckDurable(b *testing.B) {
+	man, _ := demo.Manifest()
+	mem, err := memory.Open(man, memory.Options{AuditFile: filepath.Join(b.TempDir(), "checks.log"), Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer mem.Close()
+	ctx := context.Background()
+	b.SetParallelism(32) // 64 goroutines on 2 cores
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			if err := mem.SaveCheck(ctx, record(i, 1500)); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
+}
