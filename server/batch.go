@@ -71,12 +71,12 @@ func (s *Server) postBatch(c echo.Context) error {
 	if err := requireJSON(c); err != nil {
 		return err
 	}
-	geoOut, err := batchAccept(c.Request().Header.Get(echo.HeaderAccept))
-	if err != nil {
-		return err
-	}
-	if c.Path() == batchGeoJSONPath {
-		geoOut = true
+	geoOut := c.Path() == batchGeoJSONPath
+	if !geoOut {
+		var err error
+		if geoOut, err = batchAccept(c.Request().Header.Get(echo.HeaderAccept)); err != nil {
+			return err
+		}
 	}
 	// The body arrives first, under its read deadline, without a slot:
 	// clients sending slowly must not keep the slots from batches that
