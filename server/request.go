@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"reflect"
 	"strings"
 
@@ -57,6 +58,10 @@ func readBody(c echo.Context) ([]byte, error) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, problem.New(http.StatusRequestTimeout, "request-timeout", "Request timeout",
+				fmt.Sprintf("the body did not arrive within %s", ConnReadTimeout))
 		}
 		return nil, problem.BadRequest("unreadable-body", "Unreadable body", "", "the request body could not be read: %v", err)
 	}
