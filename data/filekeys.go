@@ -9,6 +9,10 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+
+	"github.com/zhonglou/ecospace/geo"
 )
 
 // FileKeys keeps API keys in a JSON file (mode 0600). A missing file is an
@@ -75,7 +79,13 @@ func readKeysFile(path string) (keysFile, error) {
 	if err != nil {
 		return kf, fmt.Errorf("keys file: %w", err)
 	}
-	if err := json.Unmarshal(b, &kf); err != nil {
+	// Read as any JSON reader would: no member repeated or differing
+	// from another only in case, names exact, nothing unknown (a
+	// misspelt "revoked_at" must not leave a key in force).
+	if err := geo.CheckJSONBytes(b, geo.MaxJSONDepth); err != nil {
+		return kf, fmt.Errorf("keys file %s: %w", path, err)
+	}
+	if err := jsonv2.Unmarshal(b, &kf, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return kf, fmt.Errorf("keys file %s: %w", path, err)
 	}
 	if kf.Version != 1 {

@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,5 +167,25 @@ func TestFileKeysConcurrentWriters(t *testing.T) {
 	ks, _ := OpenFileKeys(path)
 	if l, _ := ks.ListKeys(ctx); len(l) != 8 {
 		t.Errorf("%d keys, want 8", len(l))
+	}
+}
+
+// TestFileKeysExact: a keys file that JSON readers would read differently
+// (a member repeated, one differing only in case, an unknown or misspelt
+// one) is refused with where, not read as Go's decoder would.
+func TestFileKeysExact(t *testing.T) {
+	key := `{"id":"key_1","name":"a","scopes":["check"],"hash":"` + strings.Repeat("a", 64) + `","hint":"esk_","created_at":"2026-01-01T00:00:00Z"%s}`
+	for name, body := range map[string]string{
+		"repeated":    `{"version":1,"keys":[` + fmt.Sprintf(key, `,"revoked_at":"2026-02-01T00:00:00Z","revoked_at":null`) + `]}`,
+		"case":        `{"version":1,"keys":[` + fmt.Sprintf(key, `,"Revoked_At":"2026-02-01T00:00:00Z"`) + `]}`,
+		"misspelt":    `{"version":1,"keys":[` + fmt.Sprintf(key, `,"revoked":"2026-02-01T00:00:00Z"`) + `]}`,
+		"fold":        `{"version":1,"keyſ":[],"keys":[` + fmt.Sprintf(key, "") + `]}`,
+		"invalid utf": "{\"version\":1,\"keys\":[" + fmt.Sprintf(key, ",\"x\":\"\xff\"") + "]}",
+	} {
+		path := filepath.Join(t.TempDir(), "keys.json")
+		os.WriteFile(path, []byte(body), 0o600)
+		if _, err := OpenFileKeys(path); err == nil {
+			t.Errorf("%s: the keys file was read", name)
+		}
 	}
 }

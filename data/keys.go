@@ -13,11 +13,17 @@ import (
 	"time"
 )
 
-// Scopes an API key can hold. admin includes check.
+// Scopes an API key can hold. check runs checks and reads the checks it
+// filed; audit reads every filed check; admin uploads layers and includes
+// both.
 const (
 	ScopeCheck = "check"
+	ScopeAudit = "audit"
 	ScopeAdmin = "admin"
 )
+
+// Scopes lists every scope.
+var Scopes = []string{ScopeCheck, ScopeAudit, ScopeAdmin}
 
 // KeyPrefix starts every API key, so that a leaked key is recognisable
 // (secret scanners, logs) and a pasted password is refused without a lookup.
@@ -48,7 +54,7 @@ type APIKey struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
-// Has reports whether the key grants scope; admin grants check too.
+// Has reports whether the key grants scope; admin grants every scope.
 func (k *APIKey) Has(scope string) bool {
 	return slices.Contains(k.Scopes, scope) || slices.Contains(k.Scopes, ScopeAdmin)
 }
@@ -87,8 +93,8 @@ func NormalizeScopes(in []string) ([]string, error) {
 			if p == "" {
 				continue
 			}
-			if p != ScopeCheck && p != ScopeAdmin {
-				return nil, fmt.Errorf("unknown scope %q: use %s or %s", p, ScopeCheck, ScopeAdmin)
+			if !slices.Contains(Scopes, p) {
+				return nil, fmt.Errorf("unknown scope %q: use %s", p, strings.Join(Scopes, ", "))
 			}
 			if !slices.Contains(out, p) {
 				out = append(out, p)
@@ -96,7 +102,7 @@ func NormalizeScopes(in []string) ([]string, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("a key needs a scope: %s or %s", ScopeCheck, ScopeAdmin)
+		return nil, fmt.Errorf("a key needs a scope: %s", strings.Join(Scopes, ", "))
 	}
 	slices.Sort(out)
 	return out, nil

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
 	"github.com/zhonglou/ecospace/geo"
@@ -62,6 +63,47 @@ type CheckRecord struct {
 	Document     json.RawMessage // the API response, returned again by GET /checks/{id}
 }
 
+// CheckQuery selects filed checks to list (GET /api/v1/checks).
+type CheckQuery struct {
+	// KeyID lists the checks filed with that API key ("": those filed
+	// without one), unless AllKeys.
+	KeyID   string
+	AllKeys bool
+	// Reference, when set, must equal the check's reference.
+	Reference string
+	// From and To bound checked_at: From ≤ checked_at < To; zero is open.
+	From, To time.Time
+	// After continues a listing after this check id (canonical form).
+	After string
+	// Limit is how many to list at most (> 0).
+	Limit int
+}
+
+// CheckSummary is a filed check as listed: who filed it, when, about
+// what, and the answer, without the site or the document.
+type CheckSummary struct {
+	ID           string
+	CheckedAt    time.Time
+	Reference    string
+	KeyID        string
+	Category     string
+	AsOf         time.Time
+	Verdict      string
+	DecisionHash string
+}
+
+// CheckID is the canonical form of a check id (a UUID, lower case with
+// hyphens) in any spelling a UUID reader takes: upper case, urn:uuid:,
+// braces, no hyphens. Both stores look checks up by it, so that they
+// accept the same spellings.
+func CheckID(s string) (string, bool) {
+	u, err := uuid.Parse(s)
+	if err != nil {
+		return "", false
+	}
+	return u.String(), true
+}
+
 // ImportOptions control an import.
 type ImportOptions struct {
 	ValidFrom time.Time // zero: today (Asia/Shanghai)
@@ -99,9 +141,14 @@ type Store interface {
 	// Relate answers the spatial relations of a site with the layer
 	// versions in force on asOf.
 	Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error)
-	// SaveCheck records a check; Check reads it back.
+	// SaveCheck records a check, durably: it returns once the record is
+	// stored. Check reads it back by its id in any spelling CheckID takes
+	// (ErrNotFound when there is none).
 	SaveCheck(ctx context.Context, rec *CheckRecord) error
 	Check(ctx context.Context, id string) (*CheckRecord, error)
+	// ListChecks lists filed checks in check id order (time order: ids
+	// are UUIDv7), at most q.Limit of them.
+	ListChecks(ctx context.Context, q CheckQuery) ([]CheckSummary, error)
 	// Import makes feats the new version of a layer (and recomputes the
 	// layers derived from it) in one step: all or nothing. The result
 	// names every version the import made, so that callers (the import

@@ -146,7 +146,7 @@ func TestEndpointsGolden(t *testing.T) {
 		t.Run(store, func(t *testing.T) {
 			dir := t.TempDir()
 			keysFile := filepath.Join(dir, "keys.json")
-			env := append(os.Environ(), "ECOSPACE_KEYS_FILE="+keysFile, "DATABASE_URL=", "DATABASE_READ_URL=", "GOGC=")
+			env := append(os.Environ(), "ECOSPACE_KEYS_FILE="+keysFile, "ECOSPACE_DATA_DIR="+filepath.Join(dir, "data"), "DATABASE_URL=", "DATABASE_READ_URL=", "GOGC=")
 			var serveArgs []string
 			if store == "postgis" {
 				url := pgtest.NewDatabase(t)

@@ -3,11 +3,14 @@ package geo
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
 )
@@ -22,14 +25,26 @@ const MaxVertices = 100_000
 // error is or wraps an *InputError; more than maxVertices positions is a
 // *TooManyVerticesError.
 func DecodeGeometry(raw json.RawMessage, pointer string, maxVertices int) (orb.Geometry, error) {
+	return decodeGeometry(raw, pointer, maxVertices, true)
+}
+
+// geoJSONMembers are the members of a GeoJSON geometry or Feature this
+// reader takes; others are foreign members, ignored unless they only
+// differ from one of these in case.
+var geoJSONMembers = []string{"type", "coordinates", "geometry", "geometries", "properties", "id", "bbox", "crs"}
+
+func decodeGeometry(raw json.RawMessage, pointer string, maxVertices int, featureOK bool) (orb.Geometry, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil, inputErr(pointer, "geometry is missing")
 	}
 	if raw[0] == '"' {
 		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		if err := jsonv2.Unmarshal(raw, &s); err != nil {
 			return nil, inputErr(pointer, "not a valid JSON string: %v", err)
+		}
+		if err := strictWKT(s, pointer); err != nil {
+			return nil, err
 		}
 		g, err := wkt.Unmarshal(strings.TrimSpace(s))
 		if err != nil {
@@ -41,22 +56,36 @@ func DecodeGeometry(raw json.RawMessage, pointer string, maxVertices int) (orb.G
 		return g, nil
 	}
 	var obj struct {
-		Type        *string         `json:"type"`
-		Coordinates json.RawMessage `json:"coordinates"`
-		Geometry    json.RawMessage `json:"geometry"`
+		Type        *string                   `json:"type"`
+		Coordinates json.RawMessage           `json:"coordinates"`
+		Geometry    json.RawMessage           `json:"geometry"`
+		Foreign     map[string]jsontext.Value `json:",unknown"`
 	}
 	if raw[0] != '{' {
 		return nil, inputErr(pointer, "geometry must be a GeoJSON object or a WKT string")
 	}
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	// Member names are matched exactly; a repeated name is refused.
+	if err := jsonv2.Unmarshal(raw, &obj); err != nil {
+		var se *jsonv2.SemanticError
+		if errors.As(err, &se) && se.JSONPointer != "" {
+			return nil, inputErr(pointer+string(se.JSONPointer), "not a GeoJSON object: %v", se.Err)
+		}
 		return nil, inputErr(pointer, "not a GeoJSON object: %v", err)
+	}
+	for name := range obj.Foreign {
+		if known, ok := FoldVariant(name, geoJSONMembers...); ok {
+			return nil, inputErr(pointer+"/"+name, "member %q is not %q: GeoJSON member names are exact and case-sensitive", clip60(name), known)
+		}
 	}
 	if obj.Type == nil {
 		return nil, inputErr(pointer+"/type", "GeoJSON member \"type\" is missing")
 	}
 	switch *obj.Type {
 	case "Feature":
-		return DecodeGeometry(obj.Geometry, pointer+"/geometry", maxVertices)
+		if !featureOK {
+			return nil, inputErr(pointer+"/type", "a Feature's geometry is a GeoJSON geometry, not another Feature")
+		}
+		return decodeGeometry(obj.Geometry, pointer+"/geometry", maxVertices, false)
 	case "FeatureCollection":
 		return nil, inputErr(pointer+"/type", "a FeatureCollection holds many sites; send one geometry or Feature here (POST /api/v1/checks/batch takes collections)")
 	case "GeometryCollection":

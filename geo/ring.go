@@ -2,7 +2,6 @@ package geo
 
 import (
 	"github.com/paulmach/orb"
-	"github.com/tidwall/rtree"
 )
 
 // RingSelfIntersection finds where a closed ring crosses or touches itself
@@ -10,59 +9,7 @@ import (
 // the indexes of the two segments (segment i runs from vertex i to i+1) and
 // a point of contact; ok is false for a simple ring.
 func RingSelfIntersection(r orb.Ring) (i, j int, at orb.Point, ok bool) {
-	n := len(r) - 1 // segments; the ring is closed
-	if n < 3 {
-		return 0, 0, orb.Point{}, false
-	}
-	adjacent := func(a, b int) bool {
-		return b == a+1 || (a == 0 && b == n-1)
-	}
-	check := func(a, b int) bool {
-		if adjacent(a, b) {
-			// Adjacent segments share one vertex; they are bad only when
-			// they fold back over each other.
-			return collinearOverlap(r[a], r[a+1], r[b], r[b+1])
-		}
-		p, hit := segmentIntersection(r[a], r[a+1], r[b], r[b+1])
-		if hit {
-			at = p
-		}
-		return hit
-	}
-	if n <= 64 {
-		for a := 0; a < n; a++ {
-			for b := a + 1; b < n; b++ {
-				if check(a, b) {
-					if adjacent(a, b) {
-						at = r[a+1]
-					}
-					return a, b, at, true
-				}
-			}
-		}
-		return 0, 0, orb.Point{}, false
-	}
-	var tr rtree.RTreeG[int]
-	for a := 0; a < n; a++ {
-		b := orb.MultiPoint{r[a], r[a+1]}.Bound()
-		tr.Insert(b.Min, b.Max, a)
-	}
-	for a := 0; a < n && !ok; a++ {
-		bd := orb.MultiPoint{r[a], r[a+1]}.Bound()
-		tr.Search(bd.Min, bd.Max, func(_, _ [2]float64, b int) bool {
-			if b <= a {
-				return true
-			}
-			if check(a, b) {
-				if adjacent(a, b) {
-					at = r[a+1]
-				}
-				i, j, ok = a, b, true
-				return false
-			}
-			return true
-		})
-	}
+	i, j, at, ok, _ = ringSelfIntersection(r, unbounded())
 	return i, j, at, ok
 }
 

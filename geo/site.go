@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -30,6 +31,13 @@ type Site struct {
 // NewSite checks a decoded site geometry given in crs and normalises it.
 // pointer says where the geometry sat in the request, for error messages.
 func NewSite(g orb.Geometry, crs CRS, pointer string) (*Site, error) {
+	return NewSiteContext(context.Background(), g, crs, pointer)
+}
+
+// NewSiteContext is NewSite that stops when ctx ends, and refuses a
+// geometry too complex to check in bounded time (*TooComplexError,
+// ringcheck.go).
+func NewSiteContext(ctx context.Context, g orb.Geometry, crs CRS, pointer string) (*Site, error) {
 	var dim int
 	switch g.(type) {
 	case orb.Point:
@@ -48,7 +56,7 @@ func NewSite(g orb.Geometry, crs CRS, pointer string) (*Site, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := checkShape(g, pointer+"/coordinates"); err != nil {
+	if err := checkShape(g, pointer+"/coordinates", &shapeBudget{ctx: ctx, pairs: MaxEdgePairs, ptr: pointer + "/coordinates"}); err != nil {
 		return nil, err
 	}
 	lonlat := TransformGeometry(g, crs.ToLonLat)
@@ -75,14 +83,16 @@ func NewSite(g orb.Geometry, crs CRS, pointer string) (*Site, error) {
 		s.Measure = 1
 	case 1:
 		s.Measure = s.sfg.Length()
-		if s.Measure == 0 {
-			return nil, inputErr(pointer+"/coordinates", "the line has no length")
-		}
 	case 2:
 		s.Measure = s.sfg.Area()
-		if s.Measure < minAreaM2 {
-			return nil, inputErr(pointer+"/coordinates", "the polygon has no area")
+	}
+	if tooSmall(dim, s.Measure) {
+		// Judged as the point it is (degenerate.go).
+		p, err := asPoint(lonlat, s.Projected, dim, s.Measure, pointer+"/coordinates")
+		if err != nil {
+			return nil, err
 		}
+		return NewSiteContext(ctx, p, CRS84, pointer)
 	}
 	s.Whole = s.Measure
 	return s, nil
@@ -132,11 +142,11 @@ func checkPosition(p orb.Point, crs CRS) string {
 
 // checkShape finds what would make a polygon invalid, in the input's own
 // coordinates so that the message points at what the user sent.
-func checkShape(g orb.Geometry, ptr string) error {
+func checkShape(g orb.Geometry, ptr string, b *shapeBudget) error {
 	switch g := g.(type) {
 	case orb.MultiPolygon:
 		for i, p := range g {
-			if err := checkShape(p, fmt.Sprintf("%s/%d", ptr, i)); err != nil {
+			if err := checkShape(p, fmt.Sprintf("%s/%d", ptr, i), b); err != nil {
 				return err
 			}
 		}
@@ -149,8 +159,12 @@ func checkShape(g orb.Geometry, ptr string) error {
 			if r[0] != r[len(r)-1] {
 				return inputErr(rp, "ring %d is not closed: it starts at [%g, %g] and ends at [%g, %g]; repeat the first position at the end", i, r[0][0], r[0][1], r[len(r)-1][0], r[len(r)-1][1])
 			}
-			if a, b, at, bad := RingSelfIntersection(r); bad {
-				return inputErr(rp, "ring %d intersects itself: segment %d–%d meets segment %d–%d near [%.6f, %.6f]", i, a, a+1, b, b+1, at[0], at[1])
+			a, c, at, bad, err := ringSelfIntersection(r, b)
+			if err != nil {
+				return err
+			}
+			if bad {
+				return inputErr(rp, "ring %d intersects itself: segment %d–%d meets segment %d–%d near [%.6f, %.6f]", i, a, a+1, c, c+1, at[0], at[1])
 			}
 		}
 	}
@@ -228,7 +242,7 @@ func CheckGeometry(g orb.Geometry) error {
 	}); err != nil {
 		return err
 	}
-	if err := checkShape(g, "/coordinates"); err != nil {
+	if err := checkShape(g, "/coordinates", unbounded()); err != nil {
 		return err
 	}
 	if err := toSF(g).Validate(); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/check"
 	"github.com/zhonglou/ecospace/server/problem"
 )
@@ -47,9 +48,19 @@ type BatchResult struct {
 // batchWorkers is how many features are checked at once.
 func batchWorkers() int { return min(4, max(2, runtime.GOMAXPROCS(0))) }
 
-// postBatch answers POST /api/v1/checks/batch.
+// batchGeoJSONPath answers a batch as a FeatureCollection whatever the
+// Accept header says: one representation per URL, for clients generated
+// from the OpenAPI document (which describes /checks/batch as JSON Lines
+// only: a generator that finds a JSON form among its answers decodes every
+// answer whose media type mentions json, application/x-ndjson included).
+const batchGeoJSONPath = "/api/v1/checks/batch.geojson"
+
+// postBatch answers POST /api/v1/checks/batch (JSON Lines, or a
+// FeatureCollection with Accept: application/geo+json) and POST
+// /api/v1/checks/batch.geojson (a FeatureCollection).
 //
-// The body is first copied to a temporary file and read once without
+// The body is first copied to a temporary file (before a batch slot is
+// taken: see MaxBatches) and read once without
 // checking anything (constant memory: one feature at a time), so that a
 // syntax error, a bad top-level member or more than MaxBatchFeatures
 // features is a plain 4xx before any result is sent, and top-level "crs",
@@ -60,10 +71,24 @@ func (s *Server) postBatch(c echo.Context) error {
 	if err := requireJSON(c); err != nil {
 		return err
 	}
-	geoOut, err := batchAccept(c.Request().Header.Get(echo.HeaderAccept))
+	geoOut := c.Path() == batchGeoJSONPath
+	if !geoOut {
+		var err error
+		if geoOut, err = batchAccept(c.Request().Header.Get(echo.HeaderAccept)); err != nil {
+			return err
+		}
+	}
+	// The body arrives first, under its read deadline, without a slot:
+	// clients sending slowly must not keep the slots from batches that
+	// are ready to run.
+	spool, err := spoolBody(c.Request().Body)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		spool.Close()
+		os.Remove(spool.Name())
+	}()
 	select {
 	case s.batchSlots <- struct{}{}:
 		defer func() { <-s.batchSlots }()
@@ -73,14 +98,12 @@ func (s *Server) postBatch(c echo.Context) error {
 		p.RetryAfter = 10
 		return p
 	}
-	spool, err := spoolBody(c.Request().Body)
-	if err != nil {
-		return err
+	if err := geo.CheckJSON(spool, geo.MaxJSONDepth); err != nil {
+		return strictProblem(batchReadError(err), func(off int64) (int, int) { return fileLineCol(spool, off) })
 	}
-	defer func() {
-		spool.Close()
-		os.Remove(spool.Name())
-	}()
+	if _, err := spool.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("batch: %w", err)
+	}
 	head, err := s.scanBatch(spool)
 	if err != nil {
 		return err

@@ -9,17 +9,42 @@ import (
 	"net/http"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/check"
 	"github.com/zhonglou/ecospace/server/problem"
 )
 
-// batchFeature is one feature of a batch as sent.
+// batchFeature is one feature of a batch as sent. Member names are
+// matched exactly (the body passed geo.CheckJSON: none is repeated, up to
+// case); a foreign member is ignored unless it differs from a member read
+// here only in case ("Geometry", "CRS"), which is refused.
 type batchFeature struct {
 	Type       string                     `json:"type"`
 	ID         json.RawMessage            `json:"id"`
 	Geometry   json.RawMessage            `json:"geometry"`
 	Properties map[string]json.RawMessage `json:"properties"`
 	CRS        json.RawMessage            `json:"crs"`
+	Foreign    map[string]jsontext.Value  `json:",unknown"`
+}
+
+var (
+	featureMembers  = []string{"type", "id", "geometry", "properties", "crs"}
+	propertyMembers = []string{"category", "crs", "as_of", "reference"}
+)
+
+// foldedMember refuses a member of obj that differs from one of known
+// only in case or Unicode folding.
+func foldedMember[V any](obj map[string]V, ptr string, known []string) error {
+	for name := range obj {
+		if k, ok := geo.FoldVariant(name, known...); ok {
+			return problem.BadRequest("invalid-json", "Unknown member", ptr+"/"+name,
+				"member %q is not %q: member names are exact and case-sensitive", clip(name), k)
+		}
+	}
+	return nil
 }
 
 // checkFeature checks feature i. Whatever goes wrong becomes this
@@ -32,9 +57,15 @@ func (s *Server) checkFeature(ctx context.Context, keyID string, head *batchHead
 		return res
 	}
 	var f batchFeature
-	if err := json.Unmarshal(raw, &f); err != nil || f.Type != "Feature" {
+	if err := jsonv2.Unmarshal(raw, &f); err != nil || f.Type != "Feature" {
 		return fail(problem.BadRequest("invalid-feature", "Not a Feature", ptr,
 			"features[%d] is not a GeoJSON Feature object with \"type\": \"Feature\"", i))
+	}
+	if err := foldedMember(f.Foreign, ptr, featureMembers); err != nil {
+		return fail(err)
+	}
+	if err := foldedMember(f.Properties, ptr+"/properties", propertyMembers); err != nil {
+		return fail(err)
 	}
 	ref, refPtr, err := referenceOf(f, ptr)
 	if err != nil {
@@ -66,7 +97,7 @@ func (s *Server) checkFeature(ctx context.Context, keyID string, head *batchHead
 				return fail(problem.BadRequest("unknown-crs", "Unknown CRS", p, "%v", err))
 			}
 			*field.dst = name
-		} else if err := json.Unmarshal(v, field.dst); err != nil {
+		} else if err := jsonv2.Unmarshal(v, field.dst); err != nil {
 			return fail(problem.BadRequest("invalid-json", "Invalid JSON", p, "properties.%s must be a string", field.name))
 		}
 		src["/"+field.name] = p
@@ -74,7 +105,9 @@ func (s *Server) checkFeature(ctx context.Context, keyID string, head *batchHead
 	if req.Category == "" {
 		src["/category"] = ptr + "/properties/category"
 	}
-	in, err := s.checker.Validate(req, ptr)
+	fctx, cancel := context.WithTimeout(ctx, RequestTimeout)
+	defer cancel()
+	in, err := s.checker.ValidateContext(fctx, req, ptr)
 	if err != nil {
 		var ie *check.InputError
 		if errors.As(err, &ie) {
@@ -92,8 +125,6 @@ func (s *Server) checkFeature(ctx context.Context, keyID string, head *batchHead
 		p.RetryAfter = 5
 		return fail(p)
 	}
-	fctx, cancel := context.WithTimeout(ctx, RequestTimeout)
-	defer cancel()
 	ans, err := s.checker.Run(fctx, keyID, in)
 	if err != nil {
 		if fctx.Err() != nil && ctx.Err() == nil {
@@ -132,7 +163,7 @@ func referenceOf(f batchFeature, ptr string) (ref, refPtr string, err error) {
 		switch {
 		case v[0] == '"':
 			var s string
-			if err := json.Unmarshal(v, &s); err != nil {
+			if err := jsonv2.Unmarshal(v, &s); err != nil {
 				return "", "", problem.BadRequest("invalid-reference", "Invalid reference", c.ptr, "not a valid JSON string")
 			}
 			return s, c.ptr, nil

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 
+	jsonv2 "github.com/go-json-experiment/json"
+
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/problem"
 )
@@ -20,6 +22,10 @@ type batchHead struct {
 	categoryPtr, crsPtr, asOfPtr string
 	features                     int
 }
+
+// batchMembers are the top-level members of a batch ecospace reads;
+// others are foreign members, ignored.
+var batchMembers = []string{"type", "crs", "as_of", "category", "features"}
 
 // scanBatch is the first pass: the collection's shape, its top-level
 // members and its feature count. Features are read one at a time and not
@@ -44,6 +50,10 @@ func (s *Server) scanBatch(f *os.File) (*batchHead, error) {
 			return nil, problem.BadRequest("invalid-json", "Repeated member", "/"+name, "member %q appears twice", clip(name))
 		}
 		seen[name] = true
+		if known, ok := geo.FoldVariant(name, batchMembers...); ok {
+			return nil, problem.BadRequest("invalid-json", "Unknown member", "/"+name,
+				"member %q is not %q: member names are exact and case-sensitive", clip(name), known)
+		}
 		switch name {
 		case "type":
 			var t string
@@ -206,7 +216,7 @@ func fileLineCol(f *os.File, off int64) (int, int) {
 // ({"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4549"}}).
 func crsName(raw json.RawMessage) (string, error) {
 	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
+	if err := jsonv2.Unmarshal(raw, &s); err == nil {
 		return s, nil
 	}
 	var named struct {
@@ -215,7 +225,8 @@ func crsName(raw json.RawMessage) (string, error) {
 			Name string `json:"name"`
 		} `json:"properties"`
 	}
-	if err := json.Unmarshal(raw, &named); err != nil || named.Type != "name" || named.Properties.Name == "" {
+	// Exact names: "Properties" or "NAME" would be ignored, and refused.
+	if err := jsonv2.Unmarshal(raw, &named, jsonv2.RejectUnknownMembers(true)); err != nil || named.Type != "name" || named.Properties.Name == "" {
 		return "", fmt.Errorf("crs must be a string such as \"EPSG:4549\" or a named CRS object {\"type\":\"name\",\"properties\":{\"name\":…}}")
 	}
 	return named.Properties.Name, nil

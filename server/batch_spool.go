@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/problem"
 )
 
@@ -33,8 +34,20 @@ func spoolBody(body io.Reader) (*os.File, error) {
 				fmt.Sprintf("a batch body may be at most %d bytes; split the batch", MaxBatchBodyBytes))
 		case errors.As(err, new(*problem.Problem)):
 			return nil, err
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return nil, problem.New(http.StatusRequestTimeout, "request-timeout", "Request timeout",
+				fmt.Sprintf("the body did not arrive within %s; send it faster, or split the batch", BodyReadTimeout))
 		}
 		return nil, problem.BadRequest("unreadable-body", "Unreadable body", "", "the request body could not be read: %v", err)
 	}
 	return f, nil
+}
+
+// batchReadError is an error reading the spool as the problem it is: the
+// strict pass reads the file, so only a JSON error is the client's.
+func batchReadError(err error) error {
+	if errors.As(err, new(*geo.JSONError)) {
+		return err
+	}
+	return fmt.Errorf("batch: spool: %w", err)
 }

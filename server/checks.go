@@ -1,14 +1,11 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/zhonglou/ecospace/server/check"
-	"github.com/zhonglou/ecospace/server/problem"
 )
 
 // postCheck answers POST /api/v1/checks: decode the body, check, send the
@@ -30,17 +27,4 @@ func (s *Server) postCheck(c echo.Context) error {
 		return err
 	}
 	return c.JSONBlob(http.StatusOK, ans.Document)
-}
-
-// getCheck answers GET /api/v1/checks/{id} with the document as filed.
-func (s *Server) getCheck(c echo.Context) error {
-	id := c.Param("id")
-	if _, err := uuid.Parse(id); err != nil {
-		return problem.New(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("%q is not a check id", clip(id)))
-	}
-	rec, err := s.store.Check(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSONBlob(http.StatusOK, rec.Document)
 }

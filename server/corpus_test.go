@@ -14,7 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/problem"
+	"github.com/zhonglou/ecospace/server/servertest"
 )
 
 // A corpus case is a file in testdata/corpus:
@@ -127,10 +129,43 @@ func generatedBody(name string) (string, error) {
 		return b.String(), nil
 	case "deep-nesting":
 		return `{"category":"chemical","geometry":{"type":"Point","coordinates":` + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + `}}`, nil
+	case "deep-features":
+		const n = 9000
+		return `{"category":"chemical","geometry":` + strings.Repeat(`{"type":"Feature","geometry":`, n) + `{"type":"Point","coordinates":[119.8,31.78]}` + strings.Repeat("}", n) + `}`, nil
+	case "star-10000", "star-1000":
+		spikes := 10_000
+		if name == "star-1000" {
+			spikes = 1000
+		}
+		return `{"category":"residential","geometry":` + starPolygon(spikes) + `}`, nil
 	case "too-many-features":
 		return batchOf(MaxBatchFeatures+1, nil), nil
 	}
 	return "", fmt.Errorf("unknown generator %q", name)
+}
+
+// starPolygon is a star of spikes around a point in the district, 5 m to
+// 500 m from it: every edge is long and crosses the middle, so nearly
+// every pair of edges has overlapping extents.
+func starPolygon(spikes int) string {
+	var b strings.Builder
+	b.WriteString(`{"type":"Polygon","coordinates":[[`)
+	cx, cy := geo.ToGK(119.906, 31.790)
+	n := 2 * spikes
+	for i := 0; i <= n; i++ {
+		a := 2 * math.Pi * float64(i%n) / float64(n)
+		r := 500.0
+		if i%2 == 1 {
+			r = 5
+		}
+		lon, lat := geo.FromGK(cx+r*math.Cos(a), cy+r*math.Sin(a))
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "[%.9f,%.9f]", lon, lat)
+	}
+	b.WriteString(`]]}`)
+	return b.String()
 }
 
 func TestHostileCorpus(t *testing.T) {
@@ -141,7 +176,21 @@ func TestHostileCorpus(t *testing.T) {
 	if len(paths) < 40 {
 		t.Fatalf("%d corpus cases; the corpus must hold at least 40", len(paths))
 	}
-	s, k := keyedServer(t, func(c *Config) { c.RequireKey = true })
+	for _, store := range []struct {
+		name string
+		app  func(testing.TB) *servertest.App
+	}{{"embedded", servertest.Demo}, {"postgis", servertest.DemoPG}} {
+		t.Run(store.name, func(t *testing.T) {
+			cfg, k := keyedConfigOn(t, store.app(t))
+			cfg.RequireKey = true
+			runCorpus(t, New(cfg), k, paths)
+		})
+	}
+}
+
+// runCorpus sends every corpus case to s and checks its answer; after each
+// the server must still give a verdict.
+func runCorpus(t *testing.T, s *Server, k testKeys, paths []string) {
 	keys := strings.NewReplacer("{{check}}", k.check, "{{admin}}", k.admin, "{{revoked}}", k.revoked)
 	alive := func(t *testing.T) {
 		t.Helper()
@@ -194,7 +243,7 @@ func TestHostileCorpus(t *testing.T) {
 				if prob.Type != problem.TypePrefix+c.slug || prob.Status != c.status || prob.Detail == "" || prob.Title == "" || prob.RequestID == "" {
 					t.Errorf("%s\nproblem %+v, want type %s", c.comment, prob, c.slug)
 				}
-			} else if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			} else if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") && ct != mediaNDJSON {
 				t.Errorf("Content-Type %q", ct)
 			}
 			for _, want := range c.contains {

@@ -52,7 +52,12 @@ func keyedServer(t testing.TB, tweak func(*Config)) (*Server, testKeys) {
 
 func keyedConfig(t testing.TB) (Config, testKeys) {
 	t.Helper()
-	app := servertest.Demo(t)
+	return keyedConfigOn(t, servertest.Demo(t))
+}
+
+// keyedConfigOn is keyedConfig on the demo app given (e.g. on PostGIS).
+func keyedConfigOn(t testing.TB, app *servertest.App) (Config, testKeys) {
+	t.Helper()
 	ks, err := data.OpenFileKeys(filepath.Join(t.TempDir(), "keys.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -334,6 +339,13 @@ func (d *downStore) Check(ctx context.Context, id string) (*data.CheckRecord, er
 	}
 	return d.Store.Check(ctx, id)
 }
+func (d *downStore) ListChecks(ctx context.Context, q data.CheckQuery) ([]data.CheckSummary, error) {
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return d.Store.ListChecks(ctx, q)
+}
+
 func (d *downStore) Import(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (data.ImportResult, error) {
 	if err := d.err(); err != nil {
 		return data.ImportResult{}, err

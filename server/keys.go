@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/server/ogc"
 	"github.com/zhonglou/ecospace/server/problem"
 )
 
@@ -72,6 +74,8 @@ func apiHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			if req.Method != http.MethodGet && req.Method != http.MethodHead {
 				h.Set("Cache-Control", "no-store")
 			}
+		}
+		if strings.HasPrefix(req.URL.Path, "/api/") || req.URL.Path == ogc.Prefix || strings.HasPrefix(req.URL.Path, ogc.Prefix+"/") {
 			if _, err := url.ParseQuery(req.URL.RawQuery); err != nil {
 				return problem.BadRequest("invalid-query", "Invalid query string", "?",
 					"the query string does not parse (%v); separate parameters with & and percent-encode ; and other reserved characters", err)
@@ -185,19 +189,20 @@ func (s *Server) missingKey(c echo.Context, scope string) *problem.Problem {
 		"this request needs "+need+", sent as \"Authorization: Bearer <key>\"")
 }
 
-// need guards a route with a scope. Writes (scope admin) always need a key;
-// checks need one when the server requires keys.
-func (s *Server) need(scope string) echo.MiddlewareFunc {
+// need guards a route with a scope (any of scopes). Writes (scope admin)
+// always need a key; checks need one when the server requires keys.
+func (s *Server) need(scopes ...string) echo.MiddlewareFunc {
+	scope := strings.Join(scopes, " or ")
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			key, _ := c.Get(ctxKey).(*data.APIKey)
 			if key == nil {
-				if scope == data.ScopeAdmin || s.requireKey {
+				if scopes[0] == data.ScopeAdmin || s.requireKey {
 					return s.missingKey(c, scope)
 				}
 				return next(c)
 			}
-			if !key.Has(scope) {
+			if !slices.ContainsFunc(scopes, key.Has) {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate,
 					fmt.Sprintf(`Bearer realm="ecospace", error="insufficient_scope", scope=%q`, scope))
 				return problem.New(http.StatusForbidden, "insufficient-scope", "Insufficient scope",

@@ -2,6 +2,9 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/server/problem"
 )
 
 // PoolStatser is implemented by stores with a connection pool; /metrics
@@ -78,16 +82,42 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		method := c.Request().Method
+		method := metricMethod(c)
 		m.requests.WithLabelValues(route, method, strconv.Itoa(c.Response().Status)).Inc()
 		m.latency.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 		return nil
 	}
 }
 
-func (m *metrics) handler() echo.HandlerFunc {
-	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
-	return echo.WrapHandler(h)
+// metricMethod is the request's method as a label: one of a fixed set,
+// so that a client inventing methods cannot add series.
+func metricMethod(c echo.Context) string {
+	m := requestMethod(c)
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions:
+		return m
+	}
+	return "other"
+}
+
+// handler serves the metrics; with a key, only to a request that sends
+// it as "Authorization: Bearer <key>".
+func (m *metrics) handler(key string) echo.HandlerFunc {
+	h := echo.WrapHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	if key == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(key))
+	return func(c echo.Context) error {
+		scheme, got, _ := strings.Cut(strings.TrimSpace(c.Request().Header.Get(echo.HeaderAuthorization)), " ")
+		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="ecospace metrics"`)
+			return problem.New(http.StatusUnauthorized, "missing-key", "Metrics key required",
+				"this server's /metrics needs its metrics key (--metrics-key), sent as \"Authorization: Bearer <key>\"")
+		}
+		return h(c)
+	}
 }
 
 func (m *metrics) rateLimited() { m.limited.Inc() }

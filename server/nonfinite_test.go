@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -92,5 +93,41 @@ func TestPanicInBatchWorker(t *testing.T) {
 	}
 	if lines[1].Check == nil || lines[1].Check.Verdict == "" {
 		t.Errorf("the feature after it: %+v", lines[1])
+	}
+}
+
+// TestUploadHostile: a layer upload with a NaN vertex (Shapefile: binary
+// doubles, no syntax to refuse them), or GeoJSON that readers would read
+// differently, is refused on both stores and leaves the layer as it was.
+func TestUploadHostile(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) *servertest.App{"embedded": servertest.Demo, "postgis": servertest.DemoPG} {
+		t.Run(name, func(t *testing.T) {
+			cfg, k := keyedConfigOn(t, open(t))
+			s := New(cfg)
+			admin := bearer(k.admin)
+			nan := zippedShapefile(t, "g1", "绿廊", [][2]float64{{119.80, 31.78}, {119.81, 31.78}, {119.81, math.NaN()}, {119.80, 31.78}}, true)
+			inf := zippedShapefile(t, "g1", "绿廊", [][2]float64{{119.80, 31.78}, {math.Inf(1), 31.78}, {119.81, 31.79}, {119.80, 31.78}}, true)
+			poly := `{"type":"Polygon","coordinates":[[[119.80,31.78],[119.81,31.78],[119.81,31.79],[119.80,31.78]]]}`
+			for what, up := range map[string]struct {
+				ctype string
+				body  []byte
+			}{
+				"shapefile NaN":      {"application/zip", nan},
+				"shapefile Inf":      {"application/zip", inf},
+				"GeoJSON repeated":   {"application/geo+json", []byte(`{"type":"FeatureCollection","features":[],"features":[{"type":"Feature","id":"a","properties":{},"geometry":` + poly + `}]}`)},
+				"GeoJSON Features":   {"application/geo+json", []byte(`{"type":"FeatureCollection","features":[],"Features":[{"type":"Feature","id":"a","properties":{},"geometry":` + poly + `}]}`)},
+				"GeoJSON geometry":   {"application/geo+json", []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","properties":{},"Geometry":` + poly + `,"geometry":` + poly + `}]}`)},
+				"GeoJSON deep":       {"application/geo+json", []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","properties":{"x":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `},"geometry":` + poly + `}]}`)},
+				"GeoJSON bad UTF-8s": {"application/geo+json", []byte("{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"id\":\"a\",\"properties\":{\"n\":\"\\ud800\"},\"geometry\":" + poly + "}]}")},
+			} {
+				rec := put(t, s, "/api/v1/layers/green-corridors?valid_from=2031-01-01", up.ctype, up.body, admin...)
+				if rec.Code < 400 || rec.Code >= 500 {
+					t.Errorf("%s: %d %.300s", what, rec.Code, rec.Body)
+				}
+			}
+			if rec := call(t, s, "GET", "/api/v1/layers/green-corridors?as_of=2031-06-01", ""); !strings.Contains(rec.Body.String(), `"version":1`) {
+				t.Errorf("the layer changed: %.300s", rec.Body)
+			}
+		})
 	}
 }

@@ -28,6 +28,26 @@ const (
 	RequestTimeout = 30 * time.Second
 )
 
+// Per-connection limits of the http.Server that serves the API
+// (HTTPServer): a client that sends or reads slowly holds a connection
+// only so long. Batch and layer-upload bodies may take BodyReadTimeout to
+// arrive, and their answers as long as the work may take.
+var (
+	ReadHeaderTimeout = 10 * time.Second
+	ConnReadTimeout   = time.Minute // a request, body included
+	ConnWriteTimeout  = RequestTimeout + 30*time.Second
+	BodyReadTimeout   = 5 * time.Minute
+	IdleTimeout       = 2 * time.Minute
+)
+
+// HTTPServer is the http.Server to serve h (the API) with: every
+// connection is bounded in time (reading headers, reading a request,
+// writing its answer, idling).
+func HTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ConnReadTimeout,
+		WriteTimeout: ConnWriteTimeout, IdleTimeout: IdleTimeout, MaxHeaderBytes: 64 << 10}
+}
+
 // Basemap is the tile layer the map shows; nil means an offline plain
 // background.
 type Basemap struct {
@@ -62,9 +82,12 @@ type Config struct {
 	// CORSOrigins are the browser origins allowed to call the API
 	// (e.g. https://permits.example.gov.cn); empty allows none.
 	CORSOrigins []string
-	// TrustProxy takes the client address from X-Forwarded-For (behind a
-	// reverse proxy); otherwise the connection's address is used.
+	// TrustProxy takes the client address from X-Forwarded-For, and the
+	// OGC API's links from X-Forwarded-Proto, -Host and -Prefix (behind a
+	// reverse proxy that sets them); otherwise those headers are ignored.
 	TrustProxy bool
+	// MetricsKey, when set, is needed for /metrics (Authorization: Bearer).
+	MetricsKey string
 }
 
 // Server is the HTTP API.
@@ -112,6 +135,7 @@ func New(cfg Config) *Server {
 	if cfg.TrustProxy {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
+	e.Pre(headAsGet)
 	e.Use(s.requestID)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 		s.log.Error("panic", "error", err, "path", c.Request().URL.Path, "stack", string(stack))
@@ -141,13 +165,15 @@ func New(cfg Config) *Server {
 	api.PUT("/layers/:id", s.putLayer, s.need(data.ScopeAdmin))
 	api.POST("/checks", s.postCheck, s.need(data.ScopeCheck))
 	api.POST("/checks/batch", s.postBatch, s.need(data.ScopeCheck))
-	api.GET("/checks/:id", s.getCheck, s.need(data.ScopeCheck))
+	api.POST("/checks/batch.geojson", s.postBatch, s.need(data.ScopeCheck))
+	api.GET("/checks", s.listChecks, s.need(data.ScopeCheck, data.ScopeAudit))
+	api.GET("/checks/:id", s.getCheck, s.need(data.ScopeCheck, data.ScopeAudit))
 	api.GET("/openapi.json", s.openAPI)
 	api.Any("/*", s.notRouted)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.metrics.handler())
-	ogc.Register(e, ogc.Config{Store: cfg.Store, Manifest: cfg.Manifest, Log: s.log, Now: cfg.Now, Cache: s})
+	e.GET("/metrics", s.metrics.handler(cfg.MetricsKey))
+	ogc.Register(e, ogc.Config{Store: cfg.Store, Manifest: cfg.Manifest, Log: s.log, Now: cfg.Now, Cache: s, TrustProxy: cfg.TrustProxy})
 	if cfg.Web != nil {
 		e.GET("/*", echo.WrapHandler(cfg.Web))
 	}
@@ -158,6 +184,40 @@ func New(cfg Config) *Server {
 // routedMethods are the methods the API answers anywhere; Allow lists
 // those of them a path has.
 var routedMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut}
+
+// headAsGet answers HEAD wherever GET is answered: the request is routed
+// as a GET and its body is not sent (RFC 9110 §9.3.2: the same headers,
+// no content). requestMethod still says HEAD.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method != http.MethodHead {
+			return next(c)
+		}
+		c.Set(ctxMethod, http.MethodHead)
+		r.Method = http.MethodGet
+		c.Response().Writer = headWriter{c.Response().Writer}
+		return next(c)
+	}
+}
+
+const ctxMethod = "method"
+
+// requestMethod is the method the client sent (HEAD is routed as GET).
+func requestMethod(c echo.Context) string {
+	if m, ok := c.Get(ctxMethod).(string); ok {
+		return m
+	}
+	return c.Request().Method
+}
+
+// headWriter drops the body of a HEAD answer and keeps its headers.
+type headWriter struct{ http.ResponseWriter }
+
+func (w headWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // notRouted answers what no API route takes: 405 with Allow when the path
 // exists for other methods (DELETE /api/v1/checks, say), else 404. The
@@ -187,15 +247,27 @@ func (s *Server) notRouted(c echo.Context) error {
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
-// requestContext bounds every request in time and in body size.
+// requestContext bounds every request in time and in body size. Batch
+// and upload bodies may take BodyReadTimeout to arrive (spooled before
+// any work starts) and their answers as long as their work may take.
 func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		limit, timeout := int64(MaxBodyBytes), RequestTimeout
+		long := true
 		switch {
-		case c.Path() == "/api/v1/checks/batch":
+		case c.Path() == "/api/v1/checks/batch" || c.Path() == batchGeoJSONPath:
 			limit, timeout = MaxBatchBodyBytes, BatchTimeout
 		case c.Path() == "/api/v1/layers/:id" && c.Request().Method == http.MethodPut:
 			limit, timeout = MaxLayerBodyBytes, LayerUploadTimeout
+		default:
+			long = false
+		}
+		if long {
+			// Not supported by every ResponseWriter (a test recorder):
+			// then the server's own limits stand.
+			rc := http.NewResponseController(c.Response())
+			_ = rc.SetReadDeadline(time.Now().Add(BodyReadTimeout))
+			_ = rc.SetWriteDeadline(time.Now().Add(BodyReadTimeout + timeout + 30*time.Second))
 		}
 		ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
 		defer cancel()

@@ -83,6 +83,10 @@ func (s *Server) putLayer(c echo.Context) error {
 			return problem.New(http.StatusRequestEntityTooLarge, "too-large", "Request too large",
 				fmt.Sprintf("a layer upload may be at most %d bytes; load larger files with `ecospace import`", MaxLayerBodyBytes))
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return problem.New(http.StatusRequestTimeout, "request-timeout", "Request timeout",
+				fmt.Sprintf("the upload did not arrive within %s; load large files with `ecospace import`", BodyReadTimeout))
+		}
 		return problem.BadRequest("unreadable-body", "Unreadable body", "", "the request body could not be read: %v", err)
 	}
 	if size == 0 {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -17,23 +18,22 @@ import (
 )
 
 const keysUsage = `usage:
-  ecospace keys create --name NAME --scope check|admin [--keys-file F | --database-url URL]
+  ecospace keys create --name NAME --scope check|audit|admin [--keys-file F | --database-url URL]
   ecospace keys list [--keys-file F | --database-url URL]
   ecospace keys revoke ID [--keys-file F | --database-url URL]
 
 API keys for the permit system and data stewards, sent as
-"Authorization: Bearer <key>". Scope check runs checks; scope admin uploads
-layers (and runs checks). create prints the key once, on stdout: only its
-SHA-256 is kept. With --database-url the keys live in the PostGIS table
-api_keys; otherwise in a keys file (default $ECOSPACE_KEYS_FILE, else
-./ecospace-keys.json) that 'ecospace serve' reads from the same default.
+"Authorization: Bearer <key>". Scope check runs checks and reads the checks
+it filed; scope audit reads every filed check; scope admin uploads layers
+(and does both). create prints the key once, on stdout: only its SHA-256
+is kept. With --database-url the keys live in the PostGIS table api_keys;
+otherwise in a keys file: --keys-file, else $ECOSPACE_KEYS_FILE, else
+keys.json in the data directory (--data-dir, $ECOSPACE_DATA_DIR, default
+~/.local/share/ecospace), where 'ecospace serve' reads it too.
 A revoked key stops working within a second, without restarting serve.
 
 flags:
 `
-
-// defaultKeysFile is where keys and serve look for the keys file.
-func defaultKeysFile() string { return envOr("ECOSPACE_KEYS_FILE", "ecospace-keys.json") }
 
 // keysHolder is a store that keeps API keys itself (PostGIS).
 type keysHolder interface{ Keys() data.KeyStore }
@@ -50,11 +50,12 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	name := fs.String("name", "", "create: who the key is for, e.g. permit-system")
 	var scopes []string
-	fs.Func("scope", "create: check or admin (repeat or comma-separate for both)", func(v string) error {
+	fs.Func("scope", "create: check, audit or admin (repeat or comma-separate for several)", func(v string) error {
 		scopes = append(scopes, v)
 		return nil
 	})
-	keysFile := fs.String("keys-file", defaultKeysFile(), "keys file, when there is no database (ECOSPACE_KEYS_FILE)")
+	keysFile := fs.String("keys-file", "", "keys file, when there is no database (ECOSPACE_KEYS_FILE); default keys.json in --data-dir")
+	dataDir := fs.String("data-dir", defaultDataDir(), dataDirHelp)
 	dbURL := fs.String("database-url", envOr("DATABASE_URL", ""), "PostgreSQL/PostGIS URL: keep the keys in its api_keys table (DATABASE_URL)")
 	migrate := fs.Bool("migrate", false, "apply missing schema migrations first (PostGIS)")
 	if sub == "" {
@@ -120,7 +121,21 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	ks, where, closeKeys, err := openKeyStore(ctx, *dbURL, *keysFile, *migrate)
+	file := ""
+	if *dbURL == "" {
+		if *keysFile == "" && os.Getenv("ECOSPACE_KEYS_FILE") == "" {
+			dir, err := ensureDataDir(*dataDir)
+			if err != nil {
+				return err
+			}
+			*dataDir = dir
+		}
+		file = keysFileIn(*dataDir, *keysFile)
+		if hint := legacyKeysHint(file); hint != "" {
+			fmt.Fprintln(stderr, "ecospace keys: "+hint)
+		}
+	}
+	ks, where, closeKeys, err := openKeyStore(ctx, *dbURL, file, *migrate)
 	if err != nil {
 		return err
 	}

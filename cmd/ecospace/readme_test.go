@@ -23,17 +23,6 @@ import (
 	"github.com/zhonglou/ecospace/data/pgtest"
 )
 
-// TestMain lets the test binary stand in for the ecospace command: run
-// with ECOSPACE_TEST_MAIN=1 it is main (TestREADMECommands puts it on the
-// README shell's PATH as "ecospace").
-func TestMain(m *testing.M) {
-	if os.Getenv("ECOSPACE_TEST_MAIN") == "1" {
-		main()
-		return
-	}
-	os.Exit(m.Run())
-}
-
 // readmeBlock is one ```sh block of the README.
 type readmeBlock struct {
 	line int    // of the opening fence, 1-based

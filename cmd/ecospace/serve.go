@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/zhonglou/ecospace/cmd/ecospace/gctune"
@@ -40,13 +41,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	databaseReadURL := fs.String("database-read-url", envOr("DATABASE_READ_URL", ""), "read-only PostGIS database (a streaming replica of --database-url) for layer, feature and check reads; imports, audit rows and keys stay on the primary (DATABASE_READ_URL); empty: the primary takes everything")
 	migrate := fs.Bool("migrate", false, "apply the schema migrations at start (else a database whose schema is behind is refused)")
 	rulesFile := fs.String("rules", envOr("ECOSPACE_RULES", ""), "rules file (YAML) to use instead of the bundled data/rules.yaml (ECOSPACE_RULES)")
-	keysFile := fs.String("keys-file", defaultKeysFile(), "API keys file (ECOSPACE_KEYS_FILE; see 'ecospace keys'); with a PostGIS store its api_keys table is used unless this is set")
+	dataDir := fs.String("data-dir", defaultDataDir(), dataDirHelp)
+	keysFile := fs.String("keys-file", "", "API keys file (ECOSPACE_KEYS_FILE; see 'ecospace keys'); default keys.json in --data-dir; with a PostGIS store its api_keys table is used unless this is set")
 	requireKey := fs.Bool("require-key", false, "checks need an API key with scope check (layer uploads always need scope admin)")
 	requireKeyReads := fs.Bool("require-key-reads", false, "map reads (layers, features, rules, OGC API) need an API key too")
 	rateLimit := fs.Float64("rate-limit", 20, "requests per second each API key, and each keyless address for checks, may make; 0: no limit")
 	rateBurst := fs.Int("rate-burst", 40, "requests an API key may make at once above --rate-limit")
 	corsOrigins := fs.String("cors-origins", envOr("ECOSPACE_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call the API, e.g. https://permits.example.gov.cn (ECOSPACE_CORS_ORIGINS); empty: none")
-	trustProxy := fs.Bool("trust-proxy", false, "take client addresses (for rate limits and logs) from X-Forwarded-For, behind a reverse proxy")
+	trustProxy := fs.Bool("trust-proxy", false, "behind a reverse proxy: take client addresses (for rate limits and logs) from X-Forwarded-For and the OGC API's links from X-Forwarded-Proto, -Host and -Prefix; without it those headers are ignored")
+	metricsKey := fs.String("metrics-key", envOr("ECOSPACE_METRICS_KEY", ""), "a secret /metrics then needs as \"Authorization: Bearer <key>\" (ECOSPACE_METRICS_KEY); empty: /metrics is open")
 	gcHeadroom := fs.Uint64("gc-headroom-mb", defaultGCHeadroomMB, "let the heap grow at least this many MB above what is live between garbage collections (GOGC tuned to the live heap, never below 100); 0, or GOGC set in the environment: Go's own setting")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -70,7 +73,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer ln.Close()
-	app, err := openApp(ctx, log, rules, *databaseURL, *databaseReadURL, *migrate)
+	dir, err := ensureDataDir(*dataDir)
+	if err != nil {
+		return err
+	}
+	audit := ""
+	if *databaseURL == "" {
+		audit = filepath.Join(dir, auditFileName)
+	}
+	app, err := openApp(ctx, log, rules, *databaseURL, *databaseReadURL, *migrate, audit)
 	if err != nil {
 		return err
 	}
@@ -81,9 +92,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	explicitKeys := os.Getenv("ECOSPACE_KEYS_FILE") != ""
 	fs.Visit(func(f *flag.Flag) { explicitKeys = explicitKeys || f.Name == "keys-file" })
-	keys, keysWhere, err := serveKeyStore(app.store, *keysFile, explicitKeys)
+	kf := keysFileIn(dir, *keysFile)
+	keys, keysWhere, err := serveKeyStore(app.store, kf, explicitKeys)
 	if err != nil {
 		return err
+	}
+	if hint := legacyKeysHint(kf); hint != "" && !explicitKeys {
+		log.Warn(hint)
 	}
 	log.Info("api keys", "store", keysWhere, "require_key", *requireKey, "require_key_reads", *requireKeyReads,
 		"rate_limit", *rateLimit, "rate_burst", *rateBurst, "cors_origins", origins)
@@ -92,7 +107,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv := server.New(server.Config{Store: app.store, Rules: app.rules, Manifest: app.manifest, Log: log, Basemap: bm, Web: web.Handler(),
 		Keys: keys, RequireKey: *requireKey, RequireKeyForReads: *requireKeyReads, RateLimit: *rateLimit, RateBurst: *rateBurst,
-		CORSOrigins: origins, TrustProxy: *trustProxy})
+		CORSOrigins: origins, TrustProxy: *trustProxy, MetricsKey: *metricsKey})
 	if gctune.Start(ctx, *gcHeadroom<<20, time.Second) {
 		log.Info("garbage collector", "headroom_mb", *gcHeadroom)
 	}
@@ -101,7 +116,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // serveUntilDone serves until ctx ends, then lets in-flight requests finish.
 func serveUntilDone(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler) error {
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	hs := server.HTTPServer(h) // read, write and idle timeouts per connection
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("ecospace serving", "addr", "http://"+ln.Addr().String()+"/")
@@ -150,12 +165,14 @@ func loadRules(path string) (*geo.RuleSet, error) {
 // openApp opens the store (PostGIS when databaseURL is set, with reads on
 // readURL if set; else the embedded store with the demo layers) with the
 // layer manifest.
-func openApp(ctx context.Context, log *slog.Logger, rules *geo.RuleSet, databaseURL, readURL string, migrate bool) (*app, error) {
+//
+// auditFile is where the embedded store keeps filed checks ("": in memory).
+func openApp(ctx context.Context, log *slog.Logger, rules *geo.RuleSet, databaseURL, readURL string, migrate bool, auditFile string) (*app, error) {
 	man, err := demo.Manifest()
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStoreWith(ctx, log, databaseURL, migrate, postgis.Options{ReadURL: readURL})
+	store, err := openStoreWith(ctx, log, databaseURL, migrate, postgis.Options{ReadURL: readURL}, auditFile)
 	if err != nil {
 		return nil, err
 	}

@@ -19,24 +19,33 @@ import (
 // wrapping data.ErrUnavailable, saying in one line what to check
 // (explainDBError).
 func openStore(ctx context.Context, log *slog.Logger, databaseURL string, migrate bool) (data.Store, error) {
-	return openStoreWith(ctx, log, databaseURL, migrate, postgis.Options{})
+	return openStoreWith(ctx, log, databaseURL, migrate, postgis.Options{}, "")
 }
 
 // openStoreWith is openStore with PostGIS options (e.g. ReadURL, the
-// read-only database reads go to); Migrate and Log are set from the
-// arguments.
-func openStoreWith(ctx context.Context, log *slog.Logger, databaseURL string, migrate bool, opts postgis.Options) (data.Store, error) {
+// read-only database reads go to; Migrate and Log are set from the
+// arguments) and, for the embedded store, the file it keeps filed checks
+// in durably ("": in memory only, as for commands that file none).
+func openStoreWith(ctx context.Context, log *slog.Logger, databaseURL string, migrate bool, opts postgis.Options, auditFile string) (data.Store, error) {
 	man, err := demo.Manifest()
 	if err != nil {
 		return nil, err
 	}
 	if databaseURL == "" {
-		mem := memory.New(man)
 		start := time.Now()
-		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+		mem, err := memory.Open(man, memory.Options{AuditFile: auditFile, Log: log})
+		if err != nil {
 			return nil, err
 		}
-		log.Info("embedded store ready with demo layers", "ms", time.Since(start).Milliseconds())
+		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+			mem.Close()
+			return nil, err
+		}
+		where := "in memory only: filed checks are lost when the server stops"
+		if auditFile != "" {
+			where = auditFile
+		}
+		log.Info("embedded store ready with demo layers", "ms", time.Since(start).Milliseconds(), "audit", where)
 		return mem, nil
 	}
 	opts.Migrate, opts.Log = migrate, log

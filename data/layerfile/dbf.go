@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -234,8 +235,8 @@ func (t *dbfTable) record(i int, names []string, dec textDecoder) (map[string]an
 				}
 			}
 			x, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				return nil, fmt.Errorf("field %s: %q is not a number", names[k], s)
+			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, fmt.Errorf("field %s: %q is not a finite number", names[k], s)
 			}
 			v = x
 		case 'D':

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/paulmach/orb/geojson"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -32,16 +34,26 @@ func readGeoJSON(src []byte, opts Options) ([]geo.Feature, Info, error) {
 		info.Encoding, info.EncodingSource = "GB18030", "detected: the file is not valid UTF-8"
 		info.warnf("the GeoJSON is not UTF-8 (RFC 8259); read it as GB18030/GBK")
 	}
-	var doc struct {
-		Type       string            `json:"type"`
-		CRS        json.RawMessage   `json:"crs"`
-		Features   []json.RawMessage `json:"features"`
-		Geometry   json.RawMessage   `json:"geometry"`
-		Properties map[string]any    `json:"properties"`
-		ID         json.RawMessage   `json:"id"`
-	}
-	if err := json.Unmarshal(src, &doc); err != nil {
+	// What is imported is what any JSON reader sees: no member repeated
+	// or differing from another only in case, bounded nesting, and
+	// member names matched exactly.
+	if err := geo.CheckJSONBytes(src, geo.MaxJSONDepth); err != nil {
 		return nil, info, fmt.Errorf("not valid GeoJSON: %w", err)
+	}
+	var doc struct {
+		Type       string                    `json:"type"`
+		CRS        json.RawMessage           `json:"crs"`
+		Features   []json.RawMessage         `json:"features"`
+		Geometry   json.RawMessage           `json:"geometry"`
+		Properties map[string]any            `json:"properties"`
+		ID         json.RawMessage           `json:"id"`
+		Foreign    map[string]jsontext.Value `json:",unknown"`
+	}
+	if err := jsonv2.Unmarshal(src, &doc); err != nil {
+		return nil, info, fmt.Errorf("not valid GeoJSON: %w", err)
+	}
+	if err := foldedMember(doc.Foreign, ""); err != nil {
+		return nil, info, err
 	}
 	fileCRS, crsDesc, err := geoJSONCRS(doc.CRS)
 	if err != nil && opts.CRS == "" {
@@ -62,10 +74,11 @@ func readGeoJSON(src []byte, opts Options) ([]geo.Feature, Info, error) {
 	}
 
 	type rawFeature struct {
-		Type       string          `json:"type"`
-		ID         json.RawMessage `json:"id"`
-		Geometry   json.RawMessage `json:"geometry"`
-		Properties map[string]any  `json:"properties"`
+		Type       string                    `json:"type"`
+		ID         json.RawMessage           `json:"id"`
+		Geometry   json.RawMessage           `json:"geometry"`
+		Properties map[string]any            `json:"properties"`
+		Foreign    map[string]jsontext.Value `json:",unknown"`
 	}
 	var raws []rawFeature
 	var ptrs []string // JSON pointer of each feature
@@ -76,8 +89,11 @@ func readGeoJSON(src []byte, opts Options) ([]geo.Feature, Info, error) {
 		}
 		for i, fr := range doc.Features {
 			var f rawFeature
-			if err := json.Unmarshal(fr, &f); err != nil {
+			if err := jsonv2.Unmarshal(fr, &f); err != nil {
 				return nil, info, fmt.Errorf("/features/%d: not a GeoJSON Feature: %w", i, err)
+			}
+			if err := foldedMember(f.Foreign, fmt.Sprintf("/features/%d", i)); err != nil {
+				return nil, info, err
 			}
 			if f.Type != "Feature" {
 				return nil, info, fmt.Errorf("/features/%d/type: %q, want \"Feature\"", i, f.Type)
@@ -129,6 +145,21 @@ func readGeoJSON(src []byte, opts Options) ([]geo.Feature, Info, error) {
 	return feats, info, nil
 }
 
+// geoJSONMembers are the members of a GeoJSON object this reader takes.
+var geoJSONMembers = []string{"type", "crs", "features", "geometry", "properties", "id"}
+
+// foldedMember refuses a foreign member whose name differs from one read
+// here only in case ("Features", "CRS"): a reader that folds names would
+// take it for that member.
+func foldedMember(foreign map[string]jsontext.Value, ptr string) error {
+	for name := range foreign {
+		if k, ok := geo.FoldVariant(name, geoJSONMembers...); ok {
+			return fmt.Errorf("%s/%s: member %q is not %q: GeoJSON member names are exact and case-sensitive", ptr, name, name, k)
+		}
+	}
+	return nil
+}
+
 // geoJSONCRS reads the legacy (GeoJSON 2008) "crs" member: a named CRS
 // ({"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4549"}}) or
 // the older {"type":"EPSG","properties":{"code":4549}}.
@@ -143,7 +174,7 @@ func geoJSONCRS(raw json.RawMessage) (geo.CRS, string, error) {
 			Code json.RawMessage `json:"code"`
 		} `json:"properties"`
 	}
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := jsonv2.Unmarshal(raw, &m); err != nil {
 		return "", "", fmt.Errorf("/crs: not a GeoJSON crs member: %w", err)
 	}
 	var name string
@@ -171,7 +202,7 @@ func geoJSONID(raw json.RawMessage, props map[string]any) string {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) > 0 {
 		var s string
-		if raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+		if raw[0] == '"' && jsonv2.Unmarshal(raw, &s) == nil {
 			return strings.TrimSpace(s)
 		}
 		if raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9') {

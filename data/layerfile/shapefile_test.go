@@ -248,7 +248,9 @@ func TestReadShapefileErrors(t *testing.T) {
 		{"two shapefiles in one zip", z(func(s *tShapefile) {
 			s.extra = map[string][]byte{"other/o.shp": s.files()["t.shp"]}
 		}), Options{}, []string{"2 Shapefiles", "other/o.shp", "t.shp"}, nil},
-		{"bad number", z(func(s *tShapefile) { s.rows[1][2] = "abc" }), Options{}, []string{"record 2", "area_km2", `"abc" is not a number`}, nil},
+		{"bad number", z(func(s *tShapefile) { s.rows[1][2] = "abc" }), Options{}, []string{"record 2", "area_km2", `"abc" is not a finite number`}, nil},
+		{"NaN number", z(func(s *tShapefile) { s.rows[1][2] = "NaN" }), Options{}, []string{"record 2", "area_km2", `"NaN" is not a finite number`}, nil},
+		{"infinite number", z(func(s *tShapefile) { s.rows[0][2] = "-Inf" }), Options{}, []string{"record 1", "area_km2", `"-Inf" is not a finite number`}, nil},
 		{"truncated .dbf", z(func(s *tShapefile) {
 			b := s.files()["t.dbf"]
 			s.extra = map[string][]byte{"t.dbf": b[:len(b)-20]}

@@ -302,34 +302,3 @@ func BenchmarkMemRelateParcel(b *testing.B) {
 		run(b, mem)
 	})
 }
-
-// The embedded store keeps the last CheckLimit checks, dropping the
-// oldest first, at a constant cost per save.
-func TestMemCheckLimitRing(t *testing.T) {
-	man, _ := demo.Manifest()
-	mem := memory.New(man)
-	ctx := context.Background()
-	n := memory.CheckLimit + 2500
-	for i := 0; i < n; i++ {
-		if err := mem.SaveCheck(ctx, &data.CheckRecord{ID: fmt.Sprint("c", i)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Saving an id again replaces it and drops nothing.
-	if err := mem.SaveCheck(ctx, &data.CheckRecord{ID: fmt.Sprint("c", n-1), Verdict: "again"}); err != nil {
-		t.Fatal(err)
-	}
-	for _, i := range []int{0, 2499} {
-		if _, err := mem.Check(ctx, fmt.Sprint("c", i)); err == nil {
-			t.Errorf("check %d should have been dropped", i)
-		}
-	}
-	for _, i := range []int{2500, n / 2, n - 1} {
-		rec, err := mem.Check(ctx, fmt.Sprint("c", i))
-		if err != nil {
-			t.Errorf("check %d: %v", i, err)
-		} else if i == n-1 && rec.Verdict != "again" {
-			t.Errorf("check %d was not replaced", i)
-		}
-	}
-}

@@ -2,14 +2,17 @@
 // memory and relations answered in Go by geo's engine over an R-tree. It
 // needs no set-up (`ecospace serve` without a database runs on it, with
 // the demo layers) and gives the same answers as the PostGIS store
-// (data/storetest holds both to it); checks are kept only in memory, the
-// last CheckLimit of them.
+// (data/storetest holds both to it). Filed checks are kept durably in an
+// append-only audit file when Options.AuditFile names one (Open; `ecospace
+// serve` keeps it in its data directory), else only in memory, the most
+// recent MemoryAuditBytes of them (New).
 package memory
 
 import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -30,10 +33,19 @@ type Store struct {
 	mu       sync.RWMutex
 	layers   map[string][]*layerVersion // ascending versions
 
-	checkMu   sync.Mutex
-	checks    map[string]*data.CheckRecord
-	order     []string // ids in the order saved: a ring of CheckLimit once full
-	orderNext int      // in a full ring, the oldest id, overwritten next
+	audit *audit // filed checks (checks.go, auditlog.go)
+}
+
+// Options configure an embedded store.
+type Options struct {
+	// AuditFile is where filed checks are kept durably (created, with its
+	// directory, if missing); empty: in memory only.
+	AuditFile string
+	// MemoryAuditBytes bounds the checks kept in memory without an audit
+	// file; 0: MemoryAuditBytes.
+	MemoryAuditBytes int
+	// Log receives what opening the audit file found; nil: slog.Default.
+	Log *slog.Logger
 }
 
 type layerVersion struct {
@@ -50,9 +62,34 @@ var (
 	_ data.TileStore = (*Store)(nil)
 )
 
-// New returns an empty embedded store for the layers of m.
+// New returns an empty embedded store for the layers of m that keeps the
+// checks it files in memory only.
 func New(m *data.Manifest) *Store {
-	return &Store{manifest: m, layers: map[string][]*layerVersion{}, checks: map[string]*data.CheckRecord{}}
+	s, _ := Open(m, Options{})
+	return s
+}
+
+// Open returns an empty embedded store for the layers of m; with
+// opts.AuditFile it reads the checks filed there before and files new ones
+// there. Close it to close the file.
+func Open(m *data.Manifest, opts Options) (*Store, error) {
+	limit := opts.MemoryAuditBytes
+	if limit <= 0 {
+		limit = MemoryAuditBytes
+	}
+	s := &Store{manifest: m, layers: map[string][]*layerVersion{}, audit: newAudit(limit)}
+	if opts.AuditFile != "" {
+		log := opts.Log
+		if log == nil {
+			log = slog.Default()
+		}
+		l, err := openAuditLog(opts.AuditFile, s.audit, log)
+		if err != nil {
+			return nil, err
+		}
+		s.audit.log = l
+	}
+	return s, nil
 }
 
 func (v *layerVersion) inForce(asOf time.Time) bool {
@@ -194,5 +231,11 @@ func matchProps(props map[string]any, filter map[string]string) bool {
 // Ping implements Store.
 func (s *Store) Ping(ctx context.Context) error { return ctx.Err() }
 
-// Close implements Store.
-func (s *Store) Close() error { return nil }
+// Close implements Store: it files the checks in flight and closes the
+// audit file.
+func (s *Store) Close() error {
+	if s.audit.log != nil {
+		return s.audit.log.close()
+	}
+	return nil
+}

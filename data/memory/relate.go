@@ -49,6 +49,10 @@ func (s *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo
 	for _, v := range judged {
 		var ferr error
 		v.index.Search(part.Bound.Min, part.Bound.Max, func(_, _ [2]float64, z *geo.PreparedZone) bool {
+			if err := ctx.Err(); err != nil {
+				ferr = err // geometry work checks the deadline too, zone by zone
+				return false
+			}
 			r, ok, err := geo.Relate(part, z)
 			if err != nil {
 				ferr = err

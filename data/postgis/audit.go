@@ -127,6 +127,19 @@ func (r *auditRows) add(rec *data.CheckRecord, uid uuid.UUID, g []byte) {
 // invalid document, say), each record is retried alone so that one bad
 // record does not fail the others; any other failure fails them all.
 func (w *auditWriter) flush(batch []auditReq) {
+	defer func() {
+		// The writer serves every request: a panic in one flush fails
+		// the callers not yet answered, and the writer goes on.
+		if v := recover(); v != nil {
+			err := fmt.Errorf("audit: %w: panic storing checks: %v", data.ErrUnavailable, v)
+			for _, r := range batch {
+				select { // done holds one answer: those answered keep theirs
+				case r.done <- err:
+				default:
+				}
+			}
+		}
+	}()
 	w.flushes.Add(1)
 	w.items.Add(int64(len(batch)))
 	var rows auditRows
@@ -306,7 +319,7 @@ func (p *Store) checkFrom(ctx context.Context, pool *pgxpool.Pool, id string, ui
 		return nil, err
 	}
 	defer conn.Release()
-	rec := &data.CheckRecord{ID: id}
+	rec := &data.CheckRecord{ID: uid.String()}
 	var g, doc []byte
 	err = conn.QueryRow(ctx, `SELECT checked_at, reference, key_id, category, as_of, ST_AsBinary(geom), verdict, decision_hash, document::text
 		FROM checks WHERE check_id = $1`, uid).Scan(&rec.CheckedAt, &rec.Reference, &rec.KeyID, &rec.Category, &rec.AsOf, &g, &rec.Verdict, &rec.DecisionHash, &doc)
@@ -323,4 +336,57 @@ func (p *Store) checkFrom(ctx context.Context, pool *pgxpool.Pool, id string, ui
 	}
 	rec.Document = doc
 	return rec, nil
+}
+
+// ListChecks implements Store: keyset paging on check_id (the index
+// checks_key_id serves a key's listing).
+func (p *Store) ListChecks(ctx context.Context, q data.CheckQuery) ([]data.CheckSummary, error) {
+	var after *uuid.UUID
+	if q.After != "" {
+		u, err := uuid.Parse(q.After)
+		if err != nil {
+			return nil, fmt.Errorf("checks after %q: %w", q.After, data.ErrNotFound)
+		}
+		after = &u
+	}
+	var key *string
+	if !q.AllKeys {
+		key = &q.KeyID
+	}
+	var from, to *time.Time
+	if !q.From.IsZero() {
+		from = &q.From
+	}
+	if !q.To.IsZero() {
+		to = &q.To
+	}
+	conn, err := p.acquire(ctx) // the primary: a check just filed is listed
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Release()
+	rows, err := conn.Query(ctx, `SELECT check_id, checked_at, reference, key_id, category, as_of, verdict, decision_hash
+		FROM checks
+		WHERE ($1::text IS NULL OR key_id = $1) AND ($2 = '' OR reference = $2)
+		  AND ($3::timestamptz IS NULL OR checked_at >= $3) AND ($4::timestamptz IS NULL OR checked_at < $4)
+		  AND ($5::uuid IS NULL OR check_id > $5)
+		ORDER BY check_id LIMIT $6`, key, q.Reference, from, to, after, max(q.Limit, 1))
+	if err != nil {
+		return nil, p.fail(ctx, "checks", err)
+	}
+	defer rows.Close()
+	var out []data.CheckSummary
+	for rows.Next() {
+		var c data.CheckSummary
+		var id uuid.UUID
+		if err := rows.Scan(&id, &c.CheckedAt, &c.Reference, &c.KeyID, &c.Category, &c.AsOf, &c.Verdict, &c.DecisionHash); err != nil {
+			return nil, p.fail(ctx, "checks", err)
+		}
+		c.ID, c.CheckedAt, c.AsOf = id.String(), c.CheckedAt.UTC(), data.DateOf(c.AsOf)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, p.fail(ctx, "checks", err)
+	}
+	return out, nil
 }

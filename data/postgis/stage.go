@@ -54,6 +54,13 @@ func stageRows(ctx context.Context, def geo.LayerDef, feats []geo.Feature, repai
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				// A panic here would end the process (and requests in
+				// flight): it fails the import instead.
+				if v := recover(); v != nil {
+					errs[w] = fmt.Errorf("staging features: panic: %v", v)
+				}
+			}()
 			for i := w; i < len(feats); i += workers {
 				if i%4096 == w && ctx.Err() != nil {
 					errs[w] = ctx.Err()

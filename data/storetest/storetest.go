@@ -47,6 +47,8 @@ func Run(t *testing.T, open Opener) {
 		{"DerivedRecomputed", testDerivedRecomputed},
 		{"ImportRefusesInvalid", testImportRefusesInvalid},
 		{"AuditRoundTrip", testAudit},
+		{"AuditIDSpellings", testAuditSpellings},
+		{"ListChecks", testListChecks},
 		{"NoVersionBeforeData", testNoVersion},
 		{"ResolvedVersion", testResolvedVersion},
 		{"TileProperties", testTileProperties},

@@ -86,7 +86,7 @@ type Answer struct {
 // Check validates req and runs it for the caller with API key keyID
 // ("" without keys). Bad input is an *InputError or a *geo.InputError.
 func (c *Checker) Check(ctx context.Context, keyID string, req Request) (*Answer, error) {
-	in, err := c.Validate(req, "")
+	in, err := c.ValidateContext(ctx, req, "")
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func Each[T, R any](ctx context.Context, n int, next func() (T, bool, error), do
 		defer close(order)
 		defer close(jobs)
 		for {
-			it, more, err := next()
+			it, more, err := safeNext(next)
 			if err != nil || !more {
 				readErr = err
 				return
@@ -119,6 +119,17 @@ func Each[T, R any](ctx context.Context, n int, next func() (T, bool, error), do
 		return readErr
 	}
 	return parent.Err()
+}
+
+// safeNext is next() with a panic recovered as its error: the reader runs
+// in a goroutine of its own too.
+func safeNext[T any](next func() (T, bool, error)) (it T, more bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return next()
 }
 
 // safely is do(ctx, item) with a panic recovered as its error.

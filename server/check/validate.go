@@ -1,11 +1,13 @@
 package check
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
@@ -43,6 +45,12 @@ func badInput(slug, title, pointer, format string, args ...any) *InputError {
 // Validate checks a request's fields and builds its site; ptr prefixes
 // the pointers of its errors (a batch's features live below /features/N).
 func (c *Checker) Validate(req Request, ptr string) (*Input, error) {
+	return c.ValidateContext(context.Background(), req, ptr)
+}
+
+// ValidateContext is Validate that stops when ctx ends: building a site
+// is CPU work that checks its deadline too.
+func (c *Checker) ValidateContext(ctx context.Context, req Request, ptr string) (*Input, error) {
 	in := &Input{}
 	if req.Category == "" {
 		return nil, badInput("missing-category", "Missing category", ptr+"/category",
@@ -64,18 +72,62 @@ func (c *Checker) Validate(req Request, ptr string) (*Input, error) {
 		return nil, badInput("invalid-reference", "Reference too long", ptr+"/reference",
 			"reference has %d characters; at most %d are kept", n, MaxReference)
 	}
-	if strings.IndexFunc(req.Reference, func(r rune) bool { return unicode.IsControl(r) }) >= 0 {
-		return nil, badInput("invalid-reference", "Invalid reference", ptr+"/reference", "reference must not contain control characters")
+	if err := checkReference(req.Reference, ptr+"/reference"); err != nil {
+		return nil, err
 	}
 	in.Reference = req.Reference
 	g, err := geo.DecodeGeometry(req.Geometry, ptr+"/geometry", geo.MaxVertices)
 	if err != nil {
 		return nil, vertexError(err)
 	}
-	if in.Site, err = geo.NewSite(g, crs, ptr+"/geometry"); err != nil {
-		return nil, err
+	if in.Site, err = geo.NewSiteContext(ctx, g, crs, ptr+"/geometry"); err != nil {
+		return nil, vertexError(err)
 	}
 	return in, nil
+}
+
+// checkReference refuses a reference that would not be filed as the
+// client sees it: invalid UTF-8 (a decoder would have replaced it with
+// U+FFFD), control characters, and the invisible characters that change
+// how text around them reads without showing themselves: bidirectional
+// controls (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) and
+// zero-width characters (U+200B–U+200D, U+2060–U+2064, U+FEFF, U+180E).
+// A reference is refused rather than altered: it is filed as sent or not
+// at all.
+func checkReference(ref, ptr string) error {
+	if !utf8.ValidString(ref) {
+		i := 0
+		for i < len(ref) {
+			r, n := utf8.DecodeRuneInString(ref[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		return badInput("invalid-reference", "Invalid reference", ptr, "reference is not valid UTF-8 at byte %d of the reference (0x%02x)", i, ref[i])
+	}
+	for i, r := range ref {
+		switch {
+		case unicode.IsControl(r):
+			return badInput("invalid-reference", "Invalid reference", ptr, "reference must not contain control characters (U+%04X at byte %d)", r, i)
+		case invisible(r):
+			return badInput("invalid-reference", "Invalid reference", ptr,
+				"reference holds U+%04X at byte %d, an invisible bidirectional or zero-width character that changes how the reference reads; send the reference without it", r, i)
+		}
+	}
+	return nil
+}
+
+// invisible reports the bidirectional controls and zero-width characters
+// checkReference refuses.
+func invisible(r rune) bool {
+	switch {
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return true
+	case r >= 0x200b && r <= 0x200d, r >= 0x2060 && r <= 0x2064, r == 0xfeff, r == 0x180e:
+		return true
+	}
+	return false
 }
 
 // Category finds a category by its id; ptr is where it was given.
@@ -105,12 +157,16 @@ func (c *Checker) ParseAsOf(v, ptr string) (time.Time, error) {
 	return t, nil
 }
 
-// vertexError turns the vertex limit into a 413; other errors in the
-// geometry stay *geo.InputError (400 invalid-geometry).
+// vertexError turns the vertex and complexity limits into 413s; other
+// errors in the geometry stay *geo.InputError (400 invalid-geometry).
 func vertexError(err error) error {
 	var tv *geo.TooManyVerticesError
 	if errors.As(err, &tv) {
 		return &InputError{Status: statusTooLarge, Slug: "too-many-vertices", Title: "Too many vertices", Pointer: tv.Pointer, Detail: tv.Detail()}
+	}
+	var tc *geo.TooComplexError
+	if errors.As(err, &tc) {
+		return &InputError{Status: statusTooLarge, Slug: "too-complex", Title: "Geometry too complex", Pointer: tc.Pointer, Detail: tc.Detail()}
 	}
 	return err
 }

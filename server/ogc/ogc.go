@@ -63,10 +63,14 @@ type Config struct {
 	Title string
 	// BaseURL returns the absolute URL of the landing page (…/ogc, no
 	// trailing slash) as the client sees it; every link is built on it.
-	// nil: derived from the request's Host, or X-Forwarded-Proto,
-	// X-Forwarded-Host and X-Forwarded-Prefix when a proxy sets them.
+	// nil: derived from the request's Host, or (with TrustProxy)
+	// X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-Prefix.
 	BaseURL func(r *http.Request) string
-	Log     *slog.Logger
+	// TrustProxy: the server runs behind a reverse proxy that sets
+	// X-Forwarded-*; without it those headers, which any client can send,
+	// are ignored.
+	TrustProxy bool
+	Log        *slog.Logger
 	// Now is the clock for timeStamp and for "today" (the default
 	// datetime); nil: time.Now.
 	Now func() time.Time
@@ -257,6 +261,9 @@ func (h *handler) base(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
+	}
+	if !h.cfg.TrustProxy {
+		return scheme + "://" + r.Host + Prefix
 	}
 	if p := firstValue(r.Header.Get("X-Forwarded-Proto")); p == "http" || p == "https" {
 		scheme = p

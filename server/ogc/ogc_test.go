@@ -20,6 +20,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
@@ -1025,13 +1026,30 @@ func testErrors(t *testing.T, _ data.Store, h http.Handler) {
 	}
 }
 
-func testBaseURL(t *testing.T, _ data.Store, h http.Handler) {
-	r := get(t, h, "/ogc/collections", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "gis.example.cn", "X-Forwarded-Prefix", "/ecospace")
-	var doc struct{ Links []lnk }
-	r.json(t, &doc)
-	if l, _ := linkOf(t, doc.Links, "self", "application/json"); !strings.HasPrefix(l.Href, "https://gis.example.cn/ecospace/ogc/collections") {
-		t.Errorf("self link behind a proxy: %s", l.Href)
+// testBaseURL: links follow X-Forwarded-* only when the server trusts a
+// proxy (--trust-proxy); otherwise any client could point them elsewhere.
+func testBaseURL(t *testing.T, s data.Store, h http.Handler) {
+	m, err := demo.Manifest()
+	if err != nil {
+		t.Fatal(err)
 	}
+	rules, err := geo.ParseRules(data.RulesFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxied := server.New(server.Config{Store: s, Rules: rules, Manifest: m, Log: slog.New(slog.DiscardHandler), TrustProxy: true})
+	for _, tc := range []struct {
+		h    http.Handler
+		want string
+	}{{proxied, "https://gis.example.cn/ecospace/ogc/collections"}, {h, "http://example.com/ogc/collections"}} {
+		r := get(t, tc.h, "/ogc/collections", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "gis.example.cn", "X-Forwarded-Prefix", "/ecospace")
+		var doc struct{ Links []lnk }
+		r.json(t, &doc)
+		if l, _ := linkOf(t, doc.Links, "self", "application/json"); !strings.HasPrefix(l.Href, tc.want) {
+			t.Errorf("self link with X-Forwarded-*: %s, want %s…", l.Href, tc.want)
+		}
+	}
+	problemOK(t, get(t, h, "/ogc/collections/canal/items?bbox=119.7,31.7,119.9,31.9;x=1"), 400, "")
 }
 
 // testDatetime: datetime picks the layer version in force.
