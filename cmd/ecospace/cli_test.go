@@ -160,7 +160,7 @@ func TestServeCommandLineFirst(t *testing.T) {
 
 	// A keys file serve cannot read is found before the store is loaded.
 	cliCase{args: []string{"serve", "--addr", "127.0.0.1:0", "--keys-file", writeFile(t, "keys.json", "{bad")}, code: 1,
-		want: []string{"--keys-file: keys file ", "keys.json: invalid character"}, unwant: noWork}.check(t)
+		want: []string{"--keys-file: keys file ", "keys.json: / (byte 1): unexpected"}, unwant: noWork}.check(t)
 
 	// A port in use is found before the store is loaded, and named.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -69,7 +69,7 @@ func checkServeFlags(fs *flag.FlagSet) error {
 	keysNamed := os.Getenv("ECOSPACE_KEYS_FILE") != ""
 	fs.Visit(func(f *flag.Flag) { keysNamed = keysNamed || f.Name == "keys-file" })
 	if primary == "" || keysNamed {
-		if _, err := data.OpenFileKeys(str("keys-file")); err != nil {
+		if _, err := data.OpenFileKeys(keysFileIn(str("data-dir"), str("keys-file"))); err != nil {
 			return fmt.Errorf("%s: %w", flagName(fs, "keys-file", "ECOSPACE_KEYS_FILE"), err)
 		}
 	}
