@@ -79,6 +79,14 @@ func ParseManifest(src []byte) (*Manifest, error) {
 		if (d.Kind == geo.LayerZone || d.Kind == geo.LayerDistance) && d.ZoneKind == "" {
 			return nil, fmt.Errorf("layer manifest: layer %s: zone_kind is required", d.ID)
 		}
+		if d.SubzoneFrom != nil {
+			if d.Kind != geo.LayerZone {
+				return nil, fmt.Errorf("layer manifest: layer %s: subzone_from is for zone layers (a %s layer's subzones are its bands')", d.ID, d.Kind)
+			}
+			if err := d.SubzoneFrom.Check(); err != nil {
+				return nil, fmt.Errorf("layer manifest: layer %s: %w", d.ID, err)
+			}
+		}
 	}
 	if covs != 1 {
 		return nil, fmt.Errorf("layer manifest: exactly one coverage layer is required, found %d", covs)

@@ -146,7 +146,7 @@ func memStore(t *testing.T, loadDemo bool) *memory.Store {
 	}
 	mem := memory.New(man)
 	if loadDemo {
-		if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+		if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: demo.ValidFrom}); err != nil {
 			t.Fatal(err)
 		}
 	}

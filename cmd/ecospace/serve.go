@@ -21,10 +21,6 @@ import (
 	"github.com/zhonglou/ecospace/web"
 )
 
-// DemoValidFrom is the date the bundled demo layers are valid from: the
-// first day of the district plan's period (2023–2030).
-var DemoValidFrom = time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // defaultGCHeadroomMB is what the heap may grow by between collections at
 // the least: a PostGIS-backed server keeps about 3 MB live, and GOGC=100
 // had it collecting 30 times a second under load (PERF.md).

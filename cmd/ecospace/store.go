@@ -32,7 +32,7 @@ func openStoreWith(ctx context.Context, log *slog.Logger, databaseURL string, mi
 	if databaseURL == "" {
 		mem := memory.New(man)
 		start := time.Now()
-		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: demo.ValidFrom}); err != nil {
 			return nil, err
 		}
 		log.Info("embedded store ready with demo layers", "ms", time.Since(start).Milliseconds())

@@ -68,6 +68,9 @@ func (c *Checker) Validate(req Request, ptr string) (*Input, error) {
 		return nil, badInput("invalid-reference", "Invalid reference", ptr+"/reference", "reference must not contain control characters")
 	}
 	in.Reference = req.Reference
+	if in.Facts, err = c.ParseFacts(req.Facts, ptr+"/facts"); err != nil {
+		return nil, err
+	}
 	g, err := geo.DecodeGeometry(req.Geometry, ptr+"/geometry", geo.MaxVertices)
 	if err != nil {
 		return nil, vertexError(err)
