@@ -81,7 +81,7 @@ func jsonProblem(body []byte, err error) *problem.Problem {
 		return problem.BadRequest("invalid-json", "Invalid JSON", "", "the body ends before the JSON value does")
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return problem.BadRequest("invalid-json", "Unknown member", "/"+f, "unknown member %q; the members are geometry, category, crs, as_of and reference", clip(f))
+		return problem.BadRequest("invalid-json", "Unknown member", "/"+f, "unknown member %q; the members are geometry, category, crs, as_of, reference and facts", clip(f))
 	}
 	return problem.BadRequest("invalid-json", "Invalid JSON", "", "the body is not valid JSON: %v", err)
 }

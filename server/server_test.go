@@ -289,12 +289,17 @@ func TestEndpoints(t *testing.T) {
 		contains    string
 	}{
 		{"/api/v1/layers", "application/json", 200, `"xinmeng-band"`},
-		{"/api/v1/layers?as_of=2022-12-31", "application/json", 200, `"layers":[]`},
+		{"/api/v1/layers?as_of=2020-01-07", "application/json", 200, `"layers":[]`},
+		{"/api/v1/layers?as_of=2022-12-31", "application/json", 200, `"valid_from":"2020-01-08"`},
 		{"/api/v1/layers/canal-core", "application/json", 200, `"zone_kind":"canal-core"`},
 		{"/api/v1/layers/canal-core/features?zoom=12", "application/geo+json", 200, `"subzone":"riverside-eco"`},
 		{"/api/v1/layers/xinmeng-band/features?bbox=119.7,31.7,119.8,31.9", "application/geo+json", 200, `"distance_m":1000`},
+		{"/api/v1/layers/taihu-tier/features", "application/geo+json", 200, `"tier":3`},
 		{"/api/v1/categories", "application/json", 200, `"化工项目`},
+		{"/api/v1/categories", "application/json", 200, `"facts":["discharges_to_water","emits_n_p"]`},
 		{"/api/v1/rules", "application/json", 200, `"yangtze-law"`},
+		{"/api/v1/rules", "application/json", 200, `"quote_status":"read"`},
+		{"/api/v1/rules", "application/json", 200, `"absent":[{"id":"eco-red-line"`},
 		{"/api/v1/config", "application/json", 200, `"basemap":null`},
 		{"/healthz", "application/json", 200, `"ok"`},
 		{"/readyz", "application/json", 200, `"ready"`},
