@@ -21,7 +21,7 @@ func (f *factFlags) Set(v string) error { *f = append(*f, v); return nil }
 
 // parseFactsText reads declared facts as a register writes them: a JSON
 // object ({"emits_n_p": true}) or pairs "name=value" separated by ; or ,
-// (or white space), a value being true/false, yes/no, 1/0 or 是/否. Every
+// (full or half width), a value being true/false, yes/no, 1/0 or 是/否. Every
 // name must be a fact of the rules.
 func parseFactsText(rules *geo.RuleSet, s string) (map[string]bool, error) {
 	s = strings.TrimSpace(s)
@@ -61,8 +61,8 @@ func parseFactsText(rules *geo.RuleSet, s string) (map[string]bool, error) {
 		}
 		return out, nil
 	}
-	for _, pair := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == '；' || r == '，' || r == ' ' }) {
-		name, v, ok := strings.Cut(pair, "=")
+	for _, pair := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == '；' || r == '，' }) {
+		name, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
 		if !ok {
 			return nil, fmt.Errorf("facts %q: %q is not name=true or name=false", s, pair)
 		}
