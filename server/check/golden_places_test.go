@@ -46,8 +46,8 @@ const (
 	placeTier3
 	placeTier1
 	placeTier2
-	placeLand500  // in the band's land, 450–550 m from the Xinmeng shore
-	placeFar1500  // tier 3 only, 1 400–1 600 m from the Xinmeng River
+	placeLand500 // in the band's land, 450–550 m from the Xinmeng shore
+	placeFar1500 // tier 3 only, 1 400–1 600 m from the Xinmeng River
 	placeCount
 )
 

@@ -108,4 +108,3 @@ func checkGolden(t *testing.T, store string, c goldenCase, r *check.Response) {
 		t.Errorf("%s: hits in %v, want %s", where(), kinds, c.place)
 	}
 }
-
