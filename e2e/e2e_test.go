@@ -412,8 +412,8 @@ func TestTiledLayers(t *testing.T) {
 		chromedp.Evaluate(`[...document.querySelectorAll('#layer-list li[data-layer]')].map(li => li.dataset.layer + '=' + li.dataset.source)`, &sources),
 		chromedp.Evaluate(mvtFetched, &mvt),
 	)
-	if len(sources) != 8 {
-		t.Fatalf("layer list %v, want 8 layers", sources)
+	if len(sources) != 9 {
+		t.Fatalf("layer list %v, want 9 layers", sources)
 	}
 	for _, s := range sources {
 		if !strings.HasSuffix(s, "=geojson") {
@@ -433,12 +433,13 @@ func TestTiledLayers(t *testing.T) {
 		t.Fatalf("GeoJSON popup %q lacks the zone's name", geojsonPopup)
 	}
 
-	// ?tiles_above=1: canal (2), canal-core (3) and green-corridors (5) are
-	// tiled; the one-feature layers stay GeoJSON.
+	// ?tiles_above=1: canal (2), xinmeng-band (water and land), canal-core
+	// (3) and green-corridors (5) are tiled; the one-feature layers stay
+	// GeoJSON.
 	openMapQuery(t, b, url, "lang=zh&tiles_above=1&z=15&ll=31.8,119.836")
 	sources = nil
 	b.run(t, chromedp.Evaluate(`[...document.querySelectorAll('#layer-list li[data-layer]')].map(li => li.dataset.layer + '=' + li.dataset.source)`, &sources))
-	want := map[string]string{"district": "geojson", "xinmeng-river": "geojson", "xinmeng-corridor": "geojson", "xinmeng-band": "geojson", "canal": "tiles", "canal-built-up": "geojson", "canal-core": "tiles", "green-corridors": "tiles"}
+	want := map[string]string{"district": "geojson", "xinmeng-river": "geojson", "xinmeng-corridor": "geojson", "xinmeng-band": "tiles", "canal": "tiles", "canal-built-up": "geojson", "canal-core": "tiles", "green-corridors": "tiles", "taihu-tier": "geojson"}
 	for _, s := range sources {
 		id, src, _ := strings.Cut(s, "=")
 		if want[id] != src {

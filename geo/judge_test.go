@@ -217,9 +217,9 @@ func TestJudgePartialCoverage(t *testing.T) {
 			t.Errorf("ratio %v: note %q, want %s", ratio, v.Notes[0].ZH, want)
 		}
 	}
-	rel.Coverage.InsideRatio = 0.99999995
-	if v := mustJudge(t, rs, rel, "theme-park", nil, day("2026-06-01")); v.Coverage.InsideRatio != 0.999999 {
-		t.Errorf("inside_ratio %v: a share short of the whole rounds down to 0.999999", v.Coverage.InsideRatio)
+	rel.Coverage.InsideRatio = 0.42374449
+	if v := mustJudge(t, rs, rel, "theme-park", nil, day("2026-06-01")); v.Coverage.InsideRatio != 0.423744 {
+		t.Errorf("inside_ratio %v, want it to six decimals", v.Coverage.InsideRatio)
 	}
 	// No hits, partly inside: allowed for the part inside, with the note.
 	v = mustJudge(t, rs, Relations{Coverage: Coverage{Inside: true, InsideRatio: 0.5}}, "chemical", nil, day("2026-06-01"))

@@ -20,15 +20,9 @@ func RoundDistance(m float64) float64 { return roundTo(m, roundDistance) }
 // RoundArea rounds square metres to the square centimetre.
 func RoundArea(m2 float64) float64 { return roundTo(m2, roundArea) }
 
-// RoundRatio rounds a share in [0, 1] to six decimals, and never up to 1
-// (a share short of the whole does not read as the whole).
-func RoundRatio(r float64) float64 {
-	out := roundTo(r, roundRatio)
-	if out >= 1 && r < 1 {
-		return 1 - 1/roundRatio
-	}
-	return out
-}
+// RoundRatio rounds a share in [0, 1] to six decimals. (The relation,
+// inside or overlaps, and Coverage.Whole say whether it is the whole.)
+func RoundRatio(r float64) float64 { return roundTo(r, roundRatio) }
 
 // RoundMeasures rounds a relation's distance, overlap area and share.
 func RoundMeasures(r *Relation) {
