@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -111,4 +112,38 @@ func ParseManifest(src []byte) (*Manifest, error) {
 	}
 	sort.SliceStable(m.Layers, func(i, j int) bool { return m.Layers[i].Order < m.Layers[j].Order })
 	return &m, nil
+}
+
+// CheckRules reports a manifest that the rules cannot judge: a judged
+// layer whose zone kind the rules do not know, or a band or subzone_from
+// value naming a subzone that is not one of its zone kind's (or none where
+// the kind has subzones). `ecospace serve` refuses to start with it rather
+// than fail every check that meets the layer.
+func (m *Manifest) CheckRules(rs *geo.RuleSet) error {
+	for _, d := range m.Layers {
+		if d.ZoneKind == "" {
+			continue
+		}
+		if _, ok := rs.ZoneKind(d.ZoneKind); !ok {
+			return fmt.Errorf("layer manifest: layer %s: zone_kind %q is not one of the rules' (rules version %s)", d.ID, d.ZoneKind, rs.Version)
+		}
+		subs := rs.SubzoneIDs(d.ZoneKind)
+		var given []string
+		switch {
+		case d.Derived != nil:
+			for _, b := range d.Derived.Bands {
+				given = append(given, b.Subzone)
+			}
+		case d.SubzoneFrom != nil:
+			for _, v := range d.SubzoneFrom.Values {
+				given = append(given, v)
+			}
+		}
+		for _, sub := range given {
+			if (len(subs) == 0 && sub != "") || (len(subs) > 0 && !slices.Contains(subs, sub)) {
+				return fmt.Errorf("layer manifest: layer %s: subzone %q is not one of zone kind %s's (%s)", d.ID, sub, d.ZoneKind, strings.Join(subs, ", "))
+			}
+		}
+	}
+	return nil
 }

@@ -151,6 +151,9 @@ func openApp(ctx context.Context, log *slog.Logger, rules *geo.RuleSet, database
 	if err != nil {
 		return nil, err
 	}
+	if err := man.CheckRules(rules); err != nil {
+		return nil, err
+	}
 	store, err := openStoreWith(ctx, log, databaseURL, migrate, postgis.Options{ReadURL: readURL})
 	if err != nil {
 		return nil, err

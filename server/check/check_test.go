@@ -23,7 +23,7 @@ const onRiver = `{"type":"Point","coordinates":[119.761976,31.784743]}`
 func TestAudit(t *testing.T) {
 	ctx := context.Background()
 	app := servertest.Demo(t)
-	req := Request{Geometry: json.RawMessage(onRiver), Category: "chemical", AsOf: "2026-06-01", Reference: "审批-1"}
+	req := Request{Geometry: json.RawMessage(onRiver), Category: "chemical", AsOf: "2026-06-01", Reference: "审批-1", Facts: json.RawMessage(`{"emits_n_p":false}`)}
 	ans, err := New(Config{Store: app.Store, Rules: app.Rules}).Check(ctx, "key-1", req)
 	if err != nil {
 		t.Fatal(err)
@@ -34,6 +34,10 @@ func TestAudit(t *testing.T) {
 	}
 	if string(rec.Document) != string(ans.Document) || rec.KeyID != "key-1" || rec.Reference != "审批-1" || rec.Verdict != "prohibited" {
 		t.Errorf("filed %+v", rec)
+	}
+	// The declared facts are filed with the answer (and are in its hash).
+	if !strings.Contains(string(rec.Document), `"facts":{"emits_n_p":false}`) || rec.DecisionHash != ans.Response.DecisionHash {
+		t.Errorf("filed document lacks the facts: %.300s", rec.Document)
 	}
 	ans, err = New(Config{Store: app.Store, Rules: app.Rules, Unaudited: true}).Check(ctx, "", req)
 	if err != nil {
