@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -79,6 +80,14 @@ func ParseManifest(src []byte) (*Manifest, error) {
 		if (d.Kind == geo.LayerZone || d.Kind == geo.LayerDistance) && d.ZoneKind == "" {
 			return nil, fmt.Errorf("layer manifest: layer %s: zone_kind is required", d.ID)
 		}
+		if d.SubzoneFrom != nil {
+			if d.Kind != geo.LayerZone {
+				return nil, fmt.Errorf("layer manifest: layer %s: subzone_from is for zone layers (a %s layer's subzones are its bands')", d.ID, d.Kind)
+			}
+			if err := d.SubzoneFrom.Check(); err != nil {
+				return nil, fmt.Errorf("layer manifest: layer %s: %w", d.ID, err)
+			}
+		}
 	}
 	if covs != 1 {
 		return nil, fmt.Errorf("layer manifest: exactly one coverage layer is required, found %d", covs)
@@ -103,4 +112,38 @@ func ParseManifest(src []byte) (*Manifest, error) {
 	}
 	sort.SliceStable(m.Layers, func(i, j int) bool { return m.Layers[i].Order < m.Layers[j].Order })
 	return &m, nil
+}
+
+// CheckRules reports a manifest that the rules cannot judge: a judged
+// layer whose zone kind the rules do not know, or a band or subzone_from
+// value naming a subzone that is not one of its zone kind's (or none where
+// the kind has subzones). `ecospace serve` refuses to start with it rather
+// than fail every check that meets the layer.
+func (m *Manifest) CheckRules(rs *geo.RuleSet) error {
+	for _, d := range m.Layers {
+		if d.ZoneKind == "" {
+			continue
+		}
+		if _, ok := rs.ZoneKind(d.ZoneKind); !ok {
+			return fmt.Errorf("layer manifest: layer %s: zone_kind %q is not one of the rules' (rules version %s)", d.ID, d.ZoneKind, rs.Version)
+		}
+		subs := rs.SubzoneIDs(d.ZoneKind)
+		var given []string
+		switch {
+		case d.Derived != nil:
+			for _, b := range d.Derived.Bands {
+				given = append(given, b.Subzone)
+			}
+		case d.SubzoneFrom != nil:
+			for _, v := range d.SubzoneFrom.Values {
+				given = append(given, v)
+			}
+		}
+		for _, sub := range given {
+			if (len(subs) == 0 && sub != "") || (len(subs) > 0 && !slices.Contains(subs, sub)) {
+				return fmt.Errorf("layer manifest: layer %s: subzone %q is not one of zone kind %s's (%s)", d.ID, sub, d.ZoneKind, strings.Join(subs, ", "))
+			}
+		}
+	}
+	return nil
 }

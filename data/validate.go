@@ -12,7 +12,7 @@ import (
 type FeatureProblem struct {
 	Index   int    `json:"index"` // 0-based position in the file
 	ID      string `json:"id,omitempty"`
-	Pointer string `json:"pointer,omitempty"`
+	Pointer string `json:"pointer,omitempty"` // into the feature's geometry, or /properties/<name>
 	Reason  string `json:"reason"`
 }
 
@@ -69,6 +69,12 @@ func CheckFeatures(def geo.LayerDef, feats []geo.Feature) error {
 			case "Polygon", "MultiPolygon":
 			default:
 				probs = append(probs, FeatureProblem{Index: i, ID: f.ID, Reason: fmt.Sprintf("a %s layer holds polygons, not %s", def.Kind, f.Geometry.GeoJSONType())})
+				continue
+			}
+		}
+		if def.SubzoneFrom != nil {
+			if _, err := def.SubzoneOf(f.Properties); err != nil {
+				probs = append(probs, FeatureProblem{Index: i, ID: f.ID, Pointer: "/properties/" + def.SubzoneFrom.Property, Reason: err.Error()})
 			}
 		}
 	}

@@ -191,8 +191,8 @@ func TestPageLoads(t *testing.T) {
 		chromedp.Text(`#banner`, &banner, chromedp.ByQuery),
 	)
 	b.screenshot(t, "loaded")
-	if n != 8 {
-		t.Errorf("%d layers listed, want 8", n)
+	if n != 9 {
+		t.Errorf("%d layers listed, want 9", n)
 	}
 	if !strings.Contains(banner, "示意数据") {
 		t.Errorf("banner %q does not say the layers are illustrative", banner)
@@ -236,8 +236,11 @@ func TestClickInBandChemical(t *testing.T) {
 	if kind != "prohibited" || !strings.Contains(verdict, "禁止") {
 		t.Errorf("verdict %q (%s), want 禁止", verdict, kind)
 	}
-	if !strings.Contains(bandText, "长江保护法") {
-		t.Errorf("band hit %q does not cite the Yangtze River Protection Law", bandText)
+	// 太湖流域管理条例 第三十条 decides; 长江保护法 第二十六条 is the second law,
+	// each citation with its two statuses.
+	if !strings.Contains(bandText, "太湖流域管理条例") || !strings.Contains(bandText, "第三十条（六）") || !strings.Contains(bandText, "长江保护法") ||
+		!strings.Contains(bandText, "原文已核") || !strings.Contains(bandText, "适用属解释") {
+		t.Errorf("band hit %q does not cite 太湖流域管理条例 第三十条 and 长江保护法 with their statuses", bandText)
 	}
 }
 
@@ -409,8 +412,8 @@ func TestTiledLayers(t *testing.T) {
 		chromedp.Evaluate(`[...document.querySelectorAll('#layer-list li[data-layer]')].map(li => li.dataset.layer + '=' + li.dataset.source)`, &sources),
 		chromedp.Evaluate(mvtFetched, &mvt),
 	)
-	if len(sources) != 8 {
-		t.Fatalf("layer list %v, want 8 layers", sources)
+	if len(sources) != 9 {
+		t.Fatalf("layer list %v, want 9 layers", sources)
 	}
 	for _, s := range sources {
 		if !strings.HasSuffix(s, "=geojson") {
@@ -430,12 +433,13 @@ func TestTiledLayers(t *testing.T) {
 		t.Fatalf("GeoJSON popup %q lacks the zone's name", geojsonPopup)
 	}
 
-	// ?tiles_above=1: canal (2), canal-core (3) and green-corridors (5) are
-	// tiled; the one-feature layers stay GeoJSON.
+	// ?tiles_above=1: canal (2), xinmeng-band (water and land), canal-core
+	// (3) and green-corridors (5) are tiled; the one-feature layers stay
+	// GeoJSON.
 	openMapQuery(t, b, url, "lang=zh&tiles_above=1&z=15&ll=31.8,119.836")
 	sources = nil
 	b.run(t, chromedp.Evaluate(`[...document.querySelectorAll('#layer-list li[data-layer]')].map(li => li.dataset.layer + '=' + li.dataset.source)`, &sources))
-	want := map[string]string{"district": "geojson", "xinmeng-river": "geojson", "xinmeng-corridor": "geojson", "xinmeng-band": "geojson", "canal": "tiles", "canal-built-up": "geojson", "canal-core": "tiles", "green-corridors": "tiles"}
+	want := map[string]string{"district": "geojson", "xinmeng-river": "geojson", "xinmeng-corridor": "geojson", "xinmeng-band": "tiles", "canal": "tiles", "canal-built-up": "geojson", "canal-core": "tiles", "green-corridors": "tiles", "taihu-tier": "geojson"}
 	for _, s := range sources {
 		id, src, _ := strings.Cut(s, "=")
 		if want[id] != src {
@@ -541,8 +545,8 @@ func TestTiledLayers(t *testing.T) {
 		chromedp.WaitVisible(`#layer-list li[data-layer="xinmeng-band"] .sub-legend`, chromedp.ByQuery),
 		chromedp.Text(`#layer-list li[data-layer="xinmeng-band"] .sub-legend`, &band, chromedp.ByQuery),
 	)
-	if bandSource != "tiles" || !strings.Contains(band, "≤ 1,000 米") {
-		t.Errorf("band drawn from %s with sub-legend %q, want tiles and ≤ 1,000 米", bandSource, band)
+	if bandSource != "tiles" || !strings.Contains(band, "1,000 米") {
+		t.Errorf("band drawn from %s with sub-legend %q, want tiles and 1,000 米", bandSource, band)
 	}
 	b.screenshot(t, "tiled-legend")
 

@@ -104,7 +104,25 @@ var endpointCases = []endpointCase{
 	{name: "features-after-upload", method: "GET", path: "/api/v1/layers/green-corridors/features?as_of=2026-12-02"},
 	{name: "check-after-upload", method: "POST", path: "/api/v1/checks", ctype: "application/json",
 		body: `{"geometry":{"type":"Point","coordinates":[119.8352,31.7950]},"category":"residential","as_of":"2026-12-02"}`},
+	// Declared facts and open questions (issue 13), after the walk above so
+	// that its files keep their numbers.
+	{name: "check-facts-discharge-in-band", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.776342,31.804049]},"category":"polluting-industry","facts":{"discharges_to_water":true,"emits_n_p":false},"as_of":"2026-06-01"}`},
+	{name: "check-questions", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.800,31.780]},"category":"chemical","as_of":"2026-06-01"}`},
+	{name: "check-unknown-fact", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical","facts":{"emits_np":true}}`},
+	{name: "check-fact-not-boolean", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical","facts":{"emits_n_p":"yes"}}`},
+	{name: "check-2022", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.776342,31.804049]},"category":"warehousing-logistics","as_of":"2022-06-30"}`},
+	{name: "batch-facts", method: "POST", path: "/api/v1/checks/batch", ctype: "application/geo+json", body: batchFactsBody},
 }
+
+const batchFactsBody = `{"type":"FeatureCollection","as_of":"2026-06-01","category":"chemical","facts":{"emits_n_p":false},"features":[
+{"type":"Feature","properties":{"reference":"F-1"},"geometry":{"type":"Point","coordinates":[119.8,31.78]}},
+{"type":"Feature","properties":{"reference":"F-2","facts":{"emits_n_p":true}},"geometry":{"type":"Point","coordinates":[119.8,31.78]}},
+{"type":"Feature","properties":{"reference":"F-3","facts":{"hazardous":true}},"geometry":{"type":"Point","coordinates":[119.8,31.78]}}]}`
 
 const batchBody = `{"type":"FeatureCollection","as_of":"2026-06-01","features":[
 {"type":"Feature","properties":{"category":"chemical","reference":"A-1"},"geometry":{"type":"Point","coordinates":[119.776342,31.804049]}},
@@ -112,7 +130,7 @@ const batchBody = `{"type":"FeatureCollection","as_of":"2026-06-01","features":[
 {"type":"Feature","properties":{"category":"casino","reference":"A-3"},"geometry":{"type":"Point","coordinates":[119.906,31.790]}},
 {"type":"Feature","properties":{"category":"theme-park","reference":"A-4"},"geometry":{"type":"Point","coordinates":[31.79,119.9]}}]}`
 
-const uploadBody = `{"type":"FeatureCollection","features":[{"type":"Feature","id":"green-new","properties":{"name":"新绿廊（测试）","status":"illustrative"},
+const uploadBody = `{"type":"FeatureCollection","features":[{"type":"Feature","id":"green-new","properties":{"name":"新绿廊（测试）","status":"illustrative","green_line":true},
 "geometry":{"type":"Polygon","coordinates":[[[119.834,31.790],[119.837,31.790],[119.837,31.800],[119.834,31.800],[119.834,31.790]]]}}]}`
 
 // The parts of an answer that differ on every run: ids, clocks and the

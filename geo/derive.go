@@ -23,12 +23,16 @@ func ZonesFromFeatures(def LayerDef, feats []Feature) ([]Zone, error) {
 		if len(polygonsOf(f.Geometry)) == 0 {
 			return nil, fmt.Errorf("layer %s feature %d (%s): a %s layer needs polygons, got %s", def.ID, i, f.ID, def.Kind, f.Geometry.GeoJSONType())
 		}
+		sub, err := def.SubzoneOf(f.Properties)
+		if err != nil {
+			return nil, fmt.Errorf("layer %s feature %d (%s): %w", def.ID, i, f.ID, err)
+		}
 		zones = append(zones, Zone{
 			ID:         f.ID,
 			Layer:      def.ID,
 			ZoneKind:   def.ZoneKind,
 			Name:       Text{ZH: PropString(f.Properties, "name_zh"), EN: PropString(f.Properties, "name_en")},
-			Subzone:    PropString(f.Properties, "subzone"),
+			Subzone:    sub,
 			Basis:      PropString(f.Properties, "basis"),
 			Status:     PropString(f.Properties, "status"),
 			Area:       f.Geometry,

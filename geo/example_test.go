@@ -51,35 +51,53 @@ func ExampleNewSite() {
 }
 
 // Judge turns a store's relations for a site into a verdict with the rules
-// in force on the day asked. Rules are data: a YAML file with a citation for
-// every rule (data/rules.yaml is the real one).
+// in force on the day asked and the facts the applicant declared. Rules are
+// data: a YAML file with citations for every rule (data/rules.yaml is the
+// real one). A fact not declared is a question, and the verdict is the
+// strictest that is certain without it.
 func ExampleJudge() {
 	rules, err := geo.ParseRules([]byte(`
 version: "example"
-valid_from: 2021-03-01
+valid_from: 2020-01-08
 documents:
-  yangtze-law:
-    title: 《中华人民共和国长江保护法》
-    effective_from: 2021-03-01
+  taihu-basin:
+    title: 《太湖流域管理条例》（国务院令第604号）
+    effective_from: 2011-11-01
     dates_status: verified
+    read_in: "LawRefBook/Laws 行政法规/太湖流域管理条例.md"
+facts:
+  - id: discharges_to_water
+    name: {zh: 向水体排放污染物, en: Discharges pollutants to water}
+    question: {zh: 项目是否向水体排放污染物？, en: "Will the project discharge pollutants to water?"}
 categories:
-  - id: chemical
-    name: {zh: 化工项目, en: Chemical project}
-    description: {zh: 新建、扩建化工项目, en: A new or extended chemical plant}
+  - id: polluting-industry
+    name: {zh: 其他污染型工业项目, en: Other polluting industry}
+    description: {zh: 有废水或废气排放的工业项目, en: An industrial project with emissions}
+    facts: [discharges_to_water]
 zone_kinds:
   - id: river-band
-    name: {zh: 河道两侧1公里, en: Within 1 km of the river}
+    name: {zh: 新孟河岸线两侧各1000米, en: Within 1 000 m of the Xinmeng shoreline}
+absent:
+  - id: eco-red-line
+    name: {zh: 生态保护红线, en: Ecological protection red line}
+    citation: {document: taihu-basin, article: "", item: "", quote: 无, quote_status: to_verify, application: settled,
+               note: {zh: 示例, en: Example}}
 rules:
-  - id: river-band.chemical
+  - id: river-band.polluting-industry.if-discharges_to_water
     zone_kind: river-band
-    category: chemical
+    category: polluting-industry
+    when: {discharges_to_water: true}
     effect: prohibited
-    citation:
-      document: yangtze-law
-      article: 第二十六条
-      quote: 禁止在长江干支流岸线一公里范围内新建、扩建化工园区和化工项目
-      status: to_verify
-    effective_from: 2021-03-01
+    citations:
+      - {document: taihu-basin, article: 第三十条, item: （五）, quote: 新建、扩建向水体排放污染物的建设项目,
+         quote_status: read, application: settled}
+    effective_from: 2020-01-08
+  - id: river-band.polluting-industry.if-not-discharges_to_water
+    zone_kind: river-band
+    category: polluting-industry
+    when: {discharges_to_water: false}
+    effect: allowed
+    effective_from: 2020-01-08
 `))
 	if err != nil {
 		panic(err)
@@ -87,23 +105,32 @@ rules:
 	asOf := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	inDistrict := geo.Coverage{Inside: true, Whole: true, InsideRatio: 1}
 
-	// What a store found: the site lies 420 m from the Xinmeng River.
+	// What a store found: the site lies 500 m from the Xinmeng shore.
 	near := geo.Relations{Coverage: inDistrict, Hits: []geo.Relation{{
-		Layer: "xinmeng-band", ZoneKind: "river-band", ZoneID: "xinmeng",
-		Relation: geo.RelWithinDistance, DistanceM: 420,
+		Layer: "xinmeng-band", ZoneKind: "river-band", ZoneID: "xinmeng-band-land",
+		Relation: geo.RelWithinDistance, DistanceM: 500,
 	}}}
-	v, err := geo.Judge(rules, near, "chemical", asOf)
+	v, err := geo.Judge(rules, near, "polluting-industry", map[string]bool{"discharges_to_water": true}, asOf)
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println(v.Verdict)
 	for _, h := range v.Hits {
-		fmt.Printf("  %s (%s %.0f m): rule %s, %s%s\n", h.ZoneID, h.Relation.Relation, h.DistanceM, h.RuleID, h.Citation.Title, h.Citation.Article)
+		c := h.Citations[0]
+		fmt.Printf("  %s (%s %.0f m): rule %s, %s%s%s [%s, %s]\n", h.ZoneID, h.Relation.Relation, h.DistanceM, h.RuleID, c.Title, c.Article, c.Item, c.QuoteStatus, c.Application)
 	}
+
+	// Nothing declared: the strictest certain verdict, and the question.
+	v, err = geo.Judge(rules, near, "polluting-industry", nil, asOf)
+	if err != nil {
+		panic(err)
+	}
+	q := v.Questions[0]
+	fmt.Printf("%s; %s true: %s, false: %s\n", v.Verdict, q.ID, q.IfTrue.Verdict, q.IfFalse.Verdict)
 
 	// No zone met: allowed. Outside the district: never allowed.
 	for _, rel := range []geo.Relations{{Coverage: inDistrict}, {Coverage: geo.Coverage{}}} {
-		v, err := geo.Judge(rules, rel, "chemical", asOf)
+		v, err := geo.Judge(rules, rel, "polluting-industry", nil, asOf)
 		if err != nil {
 			panic(err)
 		}
@@ -111,7 +138,8 @@ rules:
 	}
 	// Output:
 	// prohibited
-	//   xinmeng (within_distance 420 m): rule river-band.chemical, 《中华人民共和国长江保护法》第二十六条
+	//   xinmeng-band-land (within_distance 500 m): rule river-band.polluting-industry.if-discharges_to_water, 《太湖流域管理条例》（国务院令第604号）第三十条（五） [read, settled]
+	// allowed; discharges_to_water true: prohibited, false: allowed
 	// allowed 0
 	// outside_coverage 0
 }

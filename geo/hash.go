@@ -9,21 +9,31 @@ import (
 	"github.com/paulmach/orb"
 )
 
+// DecisionHashTag is the first line of the decision hash's preimage. It
+// names the preimage's layout: v1 had no facts; v2 added them.
+const DecisionHashTag = "ecospace-decision-v2"
+
 // DecisionHash fingerprints a decision: the site (lon/lat at GeoJSON
-// precision), category, as_of, rules version, layer versions, verdict and
-// each hit's layer, zone, relation, effect and rule. Measured distances and
-// areas are left out, so that two stores whose arithmetic differs in the
-// last centimetre still give the same hash for the same decision.
+// precision), category, declared facts, as_of, rules version, layer
+// versions, verdict and each hit's layer, zone, relation, effect and rule.
+// Measured distances and areas are left out, so that two stores whose
+// arithmetic differs in the last centimetre still give the same hash for
+// the same decision. Questions, citations, the absent layers and the data
+// status are not hashed either: they follow from the rules version, the
+// layer versions and the facts, which are.
 //
-// The preimage is, line by line: "ecospace-decision-v1", the site's GeoJSON,
+// The preimage is, line by line: DecisionHashTag, the site's GeoJSON,
 // category, as_of, rules version, verdict, the sorted "layer@version" list
-// joined by commas, then one sorted "layer|zone|relation|effect|rule" line
-// per hit. Permit systems file the hash, so the preimage never changes
-// (TestDecisionHashStable pins it); it is built with appends because it is
-// computed for every check.
+// joined by commas, the sorted "fact=true|false" list of the declared
+// facts joined by commas ("" for none), then one sorted
+// "layer|zone|relation|effect|rule" line per hit. Permit systems file the
+// hash, so the preimage of a tag never changes (TestDecisionHashStable
+// pins it); it is built with appends because it is computed for every
+// check.
 func DecisionHash(site orb.Geometry, v Verdict) string {
-	b := make([]byte, 0, 256+64*(len(v.Layers)+len(v.Hits)))
-	b = append(b, "ecospace-decision-v1\n"...)
+	b := make([]byte, 0, 256+64*(len(v.Layers)+len(v.Hits))+32*len(v.Facts))
+	b = append(b, DecisionHashTag...)
+	b = append(b, '\n')
 	b = AppendGeometry(b, site)
 	for _, s := range [...]string{v.Category, v.AsOf.String(), v.RulesVersion, v.Verdict} {
 		b = append(b, '\n')
@@ -40,6 +50,13 @@ func DecisionHash(site orb.Geometry, v Verdict) string {
 			b = append(b, ',')
 		}
 		b = append(b, l...)
+	}
+	b = append(b, '\n')
+	for i, f := range sortedKeys(v.Facts) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendBool(append(append(b, f...), '='), v.Facts[f])
 	}
 	hits := make([]string, len(v.Hits))
 	for i, h := range v.Hits {

@@ -8,19 +8,26 @@ import (
 )
 
 // The decision hash is filed by the permit system and compared across
-// releases: the same decision must keep the same hash. These values were
-// computed by the first implementation; a change to the preimage fails here.
+// releases: the same decision must keep the same hash. These values pin the
+// preimage of DecisionHashTag (ecospace-decision-v2: v1 plus the declared
+// facts); a change to the preimage fails here, and a new layout needs a new
+// tag. The first value was checked against a preimage written out by hand
+// (as the DecisionHash comment lays it out) and hashed with another tool.
 func TestDecisionHashStable(t *testing.T) {
+	if DecisionHashTag != "ecospace-decision-v2" {
+		t.Fatalf("tag %q", DecisionHashTag)
+	}
 	asOf := DateOf(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
 	hit := func(layer, zone, rel, effect, rule string) Hit {
 		return Hit{Relation: Relation{Layer: layer, ZoneID: zone, Relation: rel, DistanceM: 12.5}, Effect: effect, RuleID: rule}
 	}
 	v := Verdict{
-		Verdict: "prohibited", Category: "chemical", RulesVersion: "2026.11.1", AsOf: asOf,
+		Verdict: "prohibited", Category: "polluting-industry", RulesVersion: "2026.12.1", AsOf: asOf,
+		Facts:  map[string]bool{"discharges_to_water": true, "emits_n_p": false},
 		Layers: []LayerVersion{{ID: "xinmeng-band", Version: 3}, {ID: "canal", Version: 1}, {ID: "district", Version: 12}},
 		Hits: []Hit{
-			hit("xinmeng-band", "xinmeng-band-1000", "within_distance", "prohibited", "river-band.chemical"),
-			hit("green-corridors", "green-xinmeng", "inside", "prohibited", "green-line.chemical"),
+			hit("xinmeng-band", "xinmeng-band-land", "within_distance", "prohibited", "river-band.polluting-industry.if-discharges_to_water"),
+			hit("taihu-tier", "zhonglou-tier-3", "inside", "restricted", "taihu-tier.tier-3.polluting-industry.if-discharges_to_water.if-not-emits_n_p"),
 		},
 	}
 	tests := []struct {
@@ -29,9 +36,9 @@ func TestDecisionHashStable(t *testing.T) {
 		v    Verdict
 		want string
 	}{
-		{"point with hits", orb.Point{119.761976, 31.784743}, v, "sha256:b3d8573b8127f614cad44770b321853330a427be202b5612835ae1dbfc3532d8"},
-		{"polygon, no hits", orb.Polygon{{{119.8, 31.8}, {119.81, 31.8}, {119.81, 31.81}, {119.8, 31.8}}},
-			Verdict{Verdict: "allowed", Category: "housing", RulesVersion: "2026.11.1", AsOf: asOf, Layers: v.Layers}, "sha256:031cf17c64df3675c689589684ead9e45e68d2b933b25d27d18d436f31a3d74b"},
+		{"point with hits and facts", orb.Point{119.761976, 31.784743}, v, "sha256:256d10b6f1b869048bfe1089dc7e1faa997cb32d3a5193b6cbfd570d161085bd"},
+		{"polygon, no hits, no facts", orb.Polygon{{{119.8, 31.8}, {119.81, 31.8}, {119.81, 31.81}, {119.8, 31.8}}},
+			Verdict{Verdict: "allowed", Category: "residential", RulesVersion: "2026.12.1", AsOf: asOf, Layers: v.Layers}, "sha256:e3009d6a2564ec6c9222e54791ec52225f1337f64567e6224fc91e925e6fb2e5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,5 +53,20 @@ func TestDecisionHashStable(t *testing.T) {
 	w.Hits[0].DistanceM = 13
 	if DecisionHash(orb.Point{119.761976, 31.784743}, w) != tests[0].want {
 		t.Error("the hash changed with a distance")
+	}
+	// The declared facts are: another answer, or a fact left undeclared,
+	// is another decision.
+	for _, facts := range []map[string]bool{{"discharges_to_water": true, "emits_n_p": true}, {"discharges_to_water": true}, nil} {
+		w := v
+		w.Facts = facts
+		if DecisionHash(orb.Point{119.761976, 31.784743}, w) == tests[0].want {
+			t.Errorf("facts %v give the same hash as %v", facts, v.Facts)
+		}
+	}
+	// An empty map and nil are the same: nothing declared.
+	w = tests[1].v
+	w.Facts = map[string]bool{}
+	if DecisionHash(tests[1].site, w) != tests[1].want {
+		t.Error("an empty facts map hashes differently from none")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 )
@@ -17,17 +18,29 @@ const (
 	VerdictOutsideCoverage = "outside_coverage"
 )
 
-// Citation statuses: verified where the quoted text was read in the official
-// text (or a faithful quotation of it), to_verify where the rule is a working
-// assumption.
+// Document date statuses: were a document's dates read in it (verified)
+// or are they an assumption (to_verify)?
 const (
 	StatusVerified = "verified"
 	StatusToVerify = "to_verify"
 )
 
-// ErrNoRule is wrapped by Lookup's errors: no rule answers for the zone kind,
-// subzone, category and day asked. For a validated rule set and a day it
-// covers this means the caller passed a key the rules do not know.
+// A citation has two statuses. QuoteStatus: were the quoted words read in
+// the named text (read) or not (to_verify)? Application: does the text
+// itself name the place and the act (settled), is reaching this zone and
+// project a reading of it (interpretation), or is that not known yet
+// (to_verify)?
+const (
+	QuoteRead                 = "read"
+	QuoteToVerify             = "to_verify"
+	ApplicationSettled        = "settled"
+	ApplicationInterpretation = "interpretation"
+	ApplicationToVerify       = "to_verify"
+)
+
+// ErrNoRule is wrapped by Resolve's errors: no rule answers for the zone
+// kind, subzone, category and day asked. For a validated rule set and a day
+// it covers this means the caller passed a key the rules do not know.
 var ErrNoRule = errors.New("geo: no rule")
 
 // Document is a regulation or plan that citations name.
@@ -37,13 +50,27 @@ type Document struct {
 	EffectiveFrom Date   `json:"effective_from"`
 	EffectiveTo   *Date  `json:"effective_to,omitempty"` // inclusive; nil: open
 	DatesStatus   string `json:"dates_status"`           // verified | to_verify
+	// ReadIn says where the full text was read ("" if it was not read).
+	ReadIn string `json:"read_in"`
 }
 
-// Category is a kind of project a siting check asks about.
+// Fact is something a check may declare about the project (a boolean),
+// on which rules may depend: does it discharge pollutants to water, store
+// hazardous chemicals, …
+type Fact struct {
+	ID       string `json:"id"`
+	Name     Text   `json:"name"`
+	Question Text   `json:"question"`
+}
+
+// Category is a kind of project a siting check asks about. Description is
+// the one-line scope a permit officer applies; Facts are the facts any rule
+// of the category turns on (the questions a check may be asked).
 type Category struct {
-	ID          string `json:"id"`
-	Name        Text   `json:"name"`
-	Description Text   `json:"description"`
+	ID          string   `json:"id"`
+	Name        Text     `json:"name"`
+	Description Text     `json:"description"`
+	Facts       []string `json:"facts"`
 }
 
 // ZoneKind is what the rules see of a zone: a key that layers name in their
@@ -55,35 +82,44 @@ type ZoneKind struct {
 	Subzones map[string]Text `json:"subzones,omitempty"`
 }
 
-// Citation is the legal basis of a rule.
+// Absent is a layer known not to exist in the district (no ecological red
+// line, no centralised drinking-water source), stated in every answer with
+// the plan's words.
+type Absent struct {
+	ID       string   `json:"id"`
+	Name     Text     `json:"name"`
+	Citation Citation `json:"citation"`
+}
+
+// Citation is one legal basis of a rule: the document, article and item,
+// the verbatim quote, where the text was read and the quote's and the
+// application's status; Note says why, when either is not read/settled.
 type Citation struct {
-	Document string      `json:"document"` // id into RuleSet.Documents
-	Title    string      `json:"title"`    // the document's title, filled in by ParseRules
-	Article  string      `json:"article"`  // e.g. 第三条; "" if not known
-	Quote    string      `json:"quote"`    // short quote in Chinese
-	Status   string      `json:"status"`   // verified | to_verify
-	SeeAlso  []Reference `json:"see_also,omitempty"`
+	Document    string `json:"document"` // id into RuleSet.Documents
+	Title       string `json:"title"`    // the document's title, filled in by ParseRules
+	Article     string `json:"article"`  // e.g. 第三十条; "" if not known
+	Item        string `json:"item"`     // e.g. （五）; "" when the article has none
+	Quote       string `json:"quote"`    // verbatim, in Chinese
+	ReadIn      string `json:"read_in"`  // the document's read_in, filled in by ParseRules
+	QuoteStatus string `json:"quote_status"`
+	Application string `json:"application"`
+	Note        Text   `json:"note,omitzero"`
 }
 
-// Reference is a further basis of a rule besides its primary citation.
-type Reference struct {
-	Document string `json:"document"`
-	Title    string `json:"title"`
-	Quote    string `json:"quote,omitempty"`
-}
-
-// Rule says what a project category meets in a zone kind (and subzone)
-// during its period of effect.
+// Rule says what the categories meet in a zone kind (and subzones) during
+// its period of effect, for the projects whose declared facts match When.
+// Its first citation is the deciding one.
 type Rule struct {
-	ID            string   `json:"id"`
-	ZoneKind      string   `json:"zone_kind"`
-	Subzone       string   `json:"subzone,omitempty"`
-	Category      string   `json:"category"`
-	Effect        string   `json:"effect"`
-	Condition     Text     `json:"condition,omitzero"` // restricted: what the applicant must still show
-	Citation      Citation `json:"citation"`
-	EffectiveFrom Date     `json:"effective_from"`
-	EffectiveTo   *Date    `json:"effective_to,omitempty"` // inclusive; nil: open
+	ID            string          `json:"id"`
+	ZoneKind      string          `json:"zone_kind"`
+	Subzones      []string        `json:"subzones,omitempty"`
+	Categories    []string        `json:"categories"`
+	When          map[string]bool `json:"when,omitempty"`
+	Effect        string          `json:"effect"`
+	Condition     Text            `json:"condition,omitzero"` // restricted: what the applicant must still show
+	Citations     []Citation      `json:"citations"`
+	EffectiveFrom Date            `json:"effective_from"`
+	EffectiveTo   *Date           `json:"effective_to,omitempty"` // inclusive; nil: open
 }
 
 // InForce reports whether the rule is in force on the day of asOf.
@@ -91,16 +127,30 @@ func (r *Rule) InForce(asOf time.Time) bool {
 	return DateOf(asOf).inRange(r.EffectiveFrom, r.EffectiveTo)
 }
 
+// matches reports whether the rule applies to a project with these facts.
+// Every fact the rule names must be in facts.
+func (r *Rule) matches(facts map[string]bool) bool {
+	for f, v := range r.When {
+		if got, ok := facts[f]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
 // RuleSet is a parsed and validated rules file.
 type RuleSet struct {
 	Version    string     `json:"version"`
 	ValidFrom  Date       `json:"valid_from"` // earliest as_of the rules answer for
 	Documents  []Document `json:"documents"`
+	Facts      []Fact     `json:"facts"`
 	Categories []Category `json:"categories"`
 	ZoneKinds  []ZoneKind `json:"zone_kinds"`
+	Absent     []Absent   `json:"absent"`
 	Rules      []Rule     `json:"rules"`
 
 	docs     map[string]int
+	facts    map[string]int
 	cats     map[string]int
 	kinds    map[string]int
 	subzones map[string][]string // zone kind → subzone ids in file order
@@ -146,11 +196,21 @@ func (rs *RuleSet) Category(id string) (Category, bool) {
 
 // CategoryIDs returns the category ids in file order.
 func (rs *RuleSet) CategoryIDs() []string {
-	ids := make([]string, len(rs.Categories))
-	for i, c := range rs.Categories {
-		ids[i] = c.ID
+	return idsOf(rs.Categories, func(c Category) string { return c.ID })
+}
+
+// Fact returns the fact with the given id.
+func (rs *RuleSet) Fact(id string) (Fact, bool) {
+	i, ok := rs.facts[id]
+	if !ok {
+		return Fact{}, false
 	}
-	return ids
+	return rs.Facts[i], true
+}
+
+// FactIDs returns the fact ids in file order.
+func (rs *RuleSet) FactIDs() []string {
+	return idsOf(rs.Facts, func(f Fact) string { return f.ID })
 }
 
 // Document returns the document with the given id.
@@ -171,6 +231,12 @@ func (rs *RuleSet) ZoneKind(id string) (ZoneKind, bool) {
 	return rs.ZoneKinds[i], true
 }
 
+// SubzoneIDs returns a zone kind's subzone ids in file order (none for a
+// zone kind without subzones).
+func (rs *RuleSet) SubzoneIDs(kind string) []string {
+	return slices.Clone(rs.subzones[kind])
+}
+
 // RulesAsOf returns the rules in force on the day of asOf, in file order.
 func (rs *RuleSet) RulesAsOf(asOf time.Time) []Rule {
 	var out []Rule
@@ -182,32 +248,117 @@ func (rs *RuleSet) RulesAsOf(asOf time.Time) []Rule {
 	return out
 }
 
-// Lookup returns the rule in force on the day of asOf for a zone kind,
-// subzone ("" for zone kinds without subzones) and category. The error wraps
-// ErrNoRule (and ErrUnknownCategory for an unknown category).
-func (rs *RuleSet) Lookup(zoneKind, subzone, category string, asOf time.Time) (Rule, error) {
+// checkCell checks a zone kind, subzone ("" for zone kinds without
+// subzones) and category against the rule set.
+func (rs *RuleSet) checkCell(zoneKind, subzone, category string) error {
 	if _, ok := rs.kinds[zoneKind]; !ok {
-		return Rule{}, fmt.Errorf("%w: unknown zone kind %q", ErrNoRule, zoneKind)
+		return fmt.Errorf("%w: unknown zone kind %q", ErrNoRule, zoneKind)
 	}
 	subs := rs.subzones[zoneKind]
 	switch {
 	case len(subs) == 0 && subzone != "":
-		return Rule{}, fmt.Errorf("%w: zone kind %q has no subzones, got subzone %q", ErrNoRule, zoneKind, subzone)
+		return fmt.Errorf("%w: zone kind %q has no subzones, got subzone %q", ErrNoRule, zoneKind, subzone)
 	case len(subs) > 0 && subzone == "":
-		return Rule{}, fmt.Errorf("%w: zone kind %q is judged per subzone (one of %s), got none", ErrNoRule, zoneKind, strings.Join(subs, ", "))
+		return fmt.Errorf("%w: zone kind %q is judged per subzone (one of %s), got none", ErrNoRule, zoneKind, strings.Join(subs, ", "))
 	case len(subs) > 0 && !slices.Contains(subs, subzone):
-		return Rule{}, fmt.Errorf("%w: zone kind %q has no subzone %q (one of %s)", ErrNoRule, zoneKind, subzone, strings.Join(subs, ", "))
+		return fmt.Errorf("%w: zone kind %q has no subzone %q (one of %s)", ErrNoRule, zoneKind, subzone, strings.Join(subs, ", "))
 	}
 	if _, ok := rs.cats[category]; !ok {
-		return Rule{}, fmt.Errorf("%w: %w %q", ErrNoRule, ErrUnknownCategory, category)
+		return fmt.Errorf("%w: %w %q", ErrNoRule, ErrUnknownCategory, category)
+	}
+	return nil
+}
+
+// CellRules returns the rules in force on the day of asOf for a zone kind,
+// subzone ("" for zone kinds without subzones) and category: one rule, or
+// one per combination of the facts they name. The error wraps ErrNoRule
+// (and ErrUnknownCategory for an unknown category).
+func (rs *RuleSet) CellRules(zoneKind, subzone, category string, asOf time.Time) ([]*Rule, error) {
+	if err := rs.checkCell(zoneKind, subzone, category); err != nil {
+		return nil, err
 	}
 	c := ruleCell{zoneKind, subzone, category}
 	day := DateOf(asOf)
+	var out []*Rule
 	for _, i := range rs.cells[c] {
-		r := &rs.Rules[i]
-		if day.inRange(r.EffectiveFrom, r.EffectiveTo) {
-			return *r, nil
+		if r := &rs.Rules[i]; day.inRange(r.EffectiveFrom, r.EffectiveTo) {
+			out = append(out, r)
 		}
 	}
-	return Rule{}, fmt.Errorf("%w: no rule for %s in force on %s", ErrNoRule, c, day)
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: no rule for %s in force on %s", ErrNoRule, c, day)
+	}
+	return out, nil
+}
+
+// Resolution is what a cell's rules say for a project with some of its
+// facts declared: the rule that applies, or, when it turns on facts not
+// declared, the least severe rule they could give (the strictest effect
+// that is certain) and the undeclared facts whose answer would change it.
+type Resolution struct {
+	Rule *Rule
+	// Open lists the undeclared facts (sorted) whose answer can change
+	// the effect; empty when the effect is certain.
+	Open []string
+}
+
+// Resolve applies the rules in force on the day of asOf in a cell to a
+// project with the declared facts. The undeclared facts the cell's rules
+// name are tried in every combination (facts sorted by id, true before
+// false); the resolution is the first least severe rule met.
+func (rs *RuleSet) Resolve(zoneKind, subzone, category string, facts map[string]bool, asOf time.Time) (Resolution, error) {
+	rules, err := rs.CellRules(zoneKind, subzone, category, asOf)
+	if err != nil {
+		return Resolution{}, err
+	}
+	var open []string
+	for _, r := range rules {
+		for f := range r.When {
+			if _, ok := facts[f]; !ok && !slices.Contains(open, f) {
+				open = append(open, f)
+			}
+		}
+	}
+	sort.Strings(open)
+	env := make(map[string]bool, len(facts)+len(open))
+	for f, v := range facts {
+		env[f] = v
+	}
+	// effects[k] is the effect for combination k: bit j (from the top)
+	// set means open[j] is false, so k = 0 is all true.
+	n := 1 << len(open)
+	effects := make([]int, n)
+	var best *Rule
+	for k := range n {
+		for j, f := range open {
+			env[f] = k&(1<<(len(open)-1-j)) == 0
+		}
+		var hit *Rule
+		for _, r := range rules {
+			if r.matches(env) {
+				if hit != nil {
+					return Resolution{}, fmt.Errorf("%w: rules %q and %q both apply to %s on %s", ErrNoRule, hit.ID, r.ID, ruleCell{zoneKind, subzone, category}, DateOf(asOf))
+				}
+				hit = r
+			}
+		}
+		if hit == nil {
+			return Resolution{}, fmt.Errorf("%w: no rule for %s on %s with facts %v", ErrNoRule, ruleCell{zoneKind, subzone, category}, DateOf(asOf), env)
+		}
+		effects[k] = Severity(hit.Effect)
+		if best == nil || effects[k] < Severity(best.Effect) {
+			best = hit
+		}
+	}
+	res := Resolution{Rule: best}
+	for j, f := range open {
+		bit := 1 << (len(open) - 1 - j)
+		for k := range n {
+			if k&bit == 0 && effects[k] != effects[k|bit] {
+				res.Open = append(res.Open, f)
+				break
+			}
+		}
+	}
+	return res, nil
 }

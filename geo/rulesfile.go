@@ -96,6 +96,7 @@ func ParseRules(src []byte) (*RuleSet, error) {
 	}
 	p := rulesParser{rs: &RuleSet{
 		docs:     map[string]int{},
+		facts:    map[string]int{},
 		cats:     map[string]int{},
 		kinds:    map[string]int{},
 		subzones: map[string][]string{},
@@ -114,11 +115,14 @@ func ParseRules(src []byte) (*RuleSet, error) {
 //	rulesfile.go             ParseRules, RulesError, the top level (parse)
 //	rulesfile_yaml.go        generic helpers: checked mappings, scalars, dates, texts, ids
 //	rulesfile_documents.go   documents:
+//	rulesfile_facts.go       facts: and absent:
 //	rulesfile_categories.go  categories:
 //	rulesfile_zonekinds.go   zone_kinds:
 //	rulesfile_rules.go       rules: (one rule)
-//	rulesfile_citation.go    a rule's citation
-//	rulesfile_complete.go    every cell has exactly one rule on every day
+//	rulesfile_citation.go    a rule's (or an absent layer's) citations
+//	rulesfile_complete.go    every cell has exactly one rule for every
+//	                         combination of its facts on every day, and
+//	                         declaring a fact true never lightens a rule
 //
 // A new top-level section is a key in parse's list, a method in a file of
 // its own and, if rules refer to it, a check in rule.
@@ -126,15 +130,16 @@ type rulesParser struct {
 	rs        *RuleSet
 	ruleNodes []ruleNodes // parallel to rs.Rules
 	rulesKey  *yaml.Node
+	catNodes  map[string]*yaml.Node // category id → its facts list (or the category)
 }
 
 // ruleNodes keeps where a rule's parts were written, for later messages.
 type ruleNodes struct {
-	node, from, to *yaml.Node
+	node, from, to, when *yaml.Node
 }
 
 func (p *rulesParser) parse(root *yaml.Node) error {
-	top, err := asMapping(root, "the file", []string{"version", "valid_from", "documents", "categories", "zone_kinds", "rules"})
+	top, err := asMapping(root, "the file", []string{"version", "valid_from", "documents", "facts", "categories", "zone_kinds", "absent", "rules"})
 	if err != nil {
 		return err
 	}
@@ -146,15 +151,22 @@ func (p *rulesParser) parse(root *yaml.Node) error {
 		return err
 	}
 	steps := []struct {
-		key string
-		fn  func(*yaml.Node) error
+		key      string
+		fn       func(*yaml.Node) error
+		optional bool
 	}{
-		{"documents", p.documents},
-		{"categories", p.categories},
-		{"zone_kinds", p.zoneKinds},
-		{"rules", p.rules},
+		{"documents", p.documents, false},
+		{"facts", p.factList, true},
+		{"categories", p.categories, false},
+		{"zone_kinds", p.zoneKinds, false},
+		{"absent", p.absentList, false},
+		{"rules", p.rules, false},
 	}
 	for _, s := range steps {
+		n := top.get(s.key)
+		if n == nil && s.optional {
+			continue
+		}
 		n, err := top.required(s.key)
 		if err != nil {
 			return err
@@ -168,5 +180,8 @@ func (p *rulesParser) parse(root *yaml.Node) error {
 			p.rulesKey = k
 		}
 	}
-	return p.complete()
+	if err := p.complete(); err != nil {
+		return err
+	}
+	return p.categoryFacts()
 }

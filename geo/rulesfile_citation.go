@@ -2,15 +2,40 @@ package geo
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 )
 
+var (
+	quoteStatuses = []string{QuoteRead, QuoteToVerify}
+	applications  = []string{ApplicationSettled, ApplicationInterpretation, ApplicationToVerify}
+)
+
+// citations reads a rule's citations: a non-empty list.
+func (p *rulesParser) citations(n *yaml.Node, what string) ([]Citation, []*yaml.Node, error) {
+	items, err := sequenceOf(n, what+": citations")
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]Citation, 0, len(items))
+	for i, item := range items {
+		c, err := p.citation(item, fmt.Sprintf("%s: citations[%d]", what, i))
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, c)
+	}
+	return out, items, nil
+}
+
+// citation reads one citation. The article and item may be "" (not known,
+// or no items) but must be written; a quote not read, or an application
+// that is not settled, needs a note saying why.
 func (p *rulesParser) citation(n *yaml.Node, what string) (Citation, error) {
-	what += ": citation"
 	var c Citation
-	m, err := asMapping(n, what, []string{"document", "article", "quote", "status", "see_also"})
+	m, err := asMapping(n, what, []string{"document", "article", "item", "quote", "quote_status", "application", "note"})
 	if err != nil {
 		return c, err
 	}
@@ -22,49 +47,41 @@ func (p *rulesParser) citation(n *yaml.Node, what string) (Citation, error) {
 	if !ok {
 		return c, errAt(docNode, "%s: unknown document %q (one of %s)", what, docID, strings.Join(p.documentIDs(), ", "))
 	}
-	c.Document, c.Title = docID, doc.Title
-	// article may be "" (not known) but must be written.
-	if _, ok := m.vals["article"]; !ok {
-		return c, errAt(m.node, "%s: missing \"article\" (write \"\" if not known)", what)
-	}
-	if c.Article, _, err = m.optionalString("article"); err != nil {
-		return c, err
+	c.Document, c.Title, c.ReadIn = docID, doc.Title, doc.ReadIn
+	for _, k := range []struct {
+		key string
+		dst *string
+	}{{"article", &c.Article}, {"item", &c.Item}} {
+		if _, ok := m.vals[k.key]; !ok {
+			return c, errAt(m.node, "%s: missing %q (write \"\" if there is none or it is not known)", what, k.key)
+		}
+		if *k.dst, _, err = m.optionalString(k.key); err != nil {
+			return c, err
+		}
 	}
 	if c.Quote, _, err = m.requiredString("quote"); err != nil {
 		return c, err
 	}
-	st, stNode, err := m.requiredString("status")
-	if err != nil {
-		return c, err
-	}
-	if st != StatusVerified && st != StatusToVerify {
-		return c, errAt(stNode, "%s: status %q is not one of %s, %s", what, st, StatusVerified, StatusToVerify)
-	}
-	c.Status = st
-	if sn := m.get("see_also"); sn != nil {
-		items, err := sequenceOf(sn, what+": see_also")
+	for _, s := range []struct {
+		key     string
+		dst     *string
+		allowed []string
+	}{{"quote_status", &c.QuoteStatus, quoteStatuses}, {"application", &c.Application, applications}} {
+		v, vn, err := m.requiredString(s.key)
 		if err != nil {
 			return c, err
 		}
-		for j, item := range items {
-			sm, err := asMapping(item, fmt.Sprintf("%s: see_also[%d]", what, j), []string{"document", "quote"})
-			if err != nil {
-				return c, err
-			}
-			id, idNode, err := sm.requiredString("document")
-			if err != nil {
-				return c, err
-			}
-			d, ok := p.rs.Document(id)
-			if !ok {
-				return c, errAt(idNode, "%s: see_also: unknown document %q (one of %s)", what, id, strings.Join(p.documentIDs(), ", "))
-			}
-			q, _, err := sm.optionalString("quote")
-			if err != nil {
-				return c, err
-			}
-			c.SeeAlso = append(c.SeeAlso, Reference{Document: id, Title: d.Title, Quote: q})
+		if !slices.Contains(s.allowed, v) {
+			return c, errAt(vn, "%s: %s %q is not one of %s", what, s.key, v, strings.Join(s.allowed, ", "))
 		}
+		*s.dst = v
+	}
+	if nn := m.get("note"); nn != nil {
+		if c.Note, err = textOf(nn, what+": note"); err != nil {
+			return c, err
+		}
+	} else if c.QuoteStatus != QuoteRead || c.Application != ApplicationSettled {
+		return c, errAt(m.node, "%s: quote_status %s, application %s: a note {zh, en} must say why (where the words come from, what is read into them)", what, c.QuoteStatus, c.Application)
 	}
 	return c, nil
 }

@@ -20,7 +20,7 @@ func (p *rulesParser) documents(n *yaml.Node) error {
 		if err := checkID(k, what, id); err != nil {
 			return err
 		}
-		dm, err := asMapping(m.vals[id], what, []string{"title", "effective_from", "effective_to", "dates_status"})
+		dm, err := asMapping(m.vals[id], what, []string{"title", "effective_from", "effective_to", "dates_status", "read_in"})
 		if err != nil {
 			return err
 		}
@@ -47,6 +47,12 @@ func (p *rulesParser) documents(n *yaml.Node) error {
 			return errAt(stNode, "%s: dates_status %q is not one of %s, %s", what, st, StatusVerified, StatusToVerify)
 		}
 		d.DatesStatus = st
+		if _, ok := dm.vals["read_in"]; !ok {
+			return errAt(dm.node, "%s: missing \"read_in\" (where the full text was read; write \"\" if it was not)", what)
+		}
+		if d.ReadIn, _, err = dm.optionalString("read_in"); err != nil {
+			return err
+		}
 		p.rs.docs[id] = len(p.rs.Documents)
 		p.rs.Documents = append(p.rs.Documents, d)
 	}

@@ -25,12 +25,15 @@ const (
 // LayerDef describes a layer: what it is, how the rules see it and, for a
 // derived layer, how it is computed from its source.
 type LayerDef struct {
-	ID       string   `json:"id" yaml:"id"`
-	Title    Text     `json:"title" yaml:"title"`
-	Kind     string   `json:"kind" yaml:"kind"`
-	ZoneKind string   `json:"zone_kind,omitempty" yaml:"zone_kind"` // key into the rules; empty: not judged
-	Derived  *Derived `json:"derived,omitempty" yaml:"derived"`
-	Order    int      `json:"-" yaml:"order"`
+	ID       string `json:"id" yaml:"id"`
+	Title    Text   `json:"title" yaml:"title"`
+	Kind     string `json:"kind" yaml:"kind"`
+	ZoneKind string `json:"zone_kind,omitempty" yaml:"zone_kind"` // key into the rules; empty: not judged
+	// SubzoneFrom: a zone layer whose features' subzone comes from a
+	// property (see SubzoneOf); nil: from the "subzone" property.
+	SubzoneFrom *SubzoneFrom `json:"subzone_from,omitempty" yaml:"subzone_from"`
+	Derived     *Derived     `json:"derived,omitempty" yaml:"derived"`
+	Order       int          `json:"-" yaml:"order"`
 }
 
 // Derived defines a distance layer by its source layer and distances. Each
@@ -103,10 +106,14 @@ type Zone struct {
 func (z *Zone) IsDistance() bool { return z.Source != nil }
 
 // LayerVersion names the version of a layer that answered a check.
+// Relate fills Status in (the layer version's data status: illustrative,
+// estimated or official, from its features' "status"); elsewhere it may
+// be empty and is then left out.
 type LayerVersion struct {
 	ID        string `json:"id"`
 	Version   int64  `json:"version"`
 	ValidFrom Date   `json:"valid_from"`
+	Status    string `json:"status,omitempty"`
 }
 
 // LayerInfo is what the API lists about a layer.

@@ -105,6 +105,11 @@ func (s *Server) checkFeature(ctx context.Context, keyID string, head *batchHead
 	if req.Category == "" {
 		src["/category"] = ptr + "/properties/category"
 	}
+	// The feature's own facts override the collection's, one by one.
+	facts, err := s.checker.ParseFacts(f.Properties["facts"], ptr+"/properties/facts")
+	if err != nil {
+		return fail(err)
+	}
 	fctx, cancel := context.WithTimeout(ctx, RequestTimeout)
 	defer cancel()
 	in, err := s.checker.ValidateContext(fctx, req, ptr)
@@ -119,6 +124,7 @@ func (s *Server) checkFeature(ctx context.Context, keyID string, head *batchHead
 		}
 		return fail(err)
 	}
+	in.Facts = check.MergeFacts(head.facts, facts)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		p := problem.New(http.StatusServiceUnavailable, "unavailable", "Batch out of time",
 			fmt.Sprintf("the batch ran out of time (at most %s) before feature %d was checked; no verdict was given; send the features from here on again", BatchTimeout, i))

@@ -20,6 +20,7 @@ import (
 type batchHead struct {
 	category, crs, asOf          string
 	categoryPtr, crsPtr, asOfPtr string
+	facts                        map[string]bool // every feature's defaults
 	features                     int
 }
 
@@ -93,6 +94,16 @@ func (s *Server) scanBatch(f *os.File) (*batchHead, error) {
 				}
 				h.category, h.categoryPtr = v, "/category"
 			}
+		case "facts":
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return nil, syntax(err)
+			}
+			facts, err := s.checker.ParseFacts(raw, "/facts")
+			if err != nil {
+				return nil, err
+			}
+			h.facts = facts
 		case "features":
 			sawFeatures = true
 			if err := expectDelim(dec, '['); err != nil {

@@ -99,7 +99,7 @@ func TestBatchOneBadAmongGood(t *testing.T) {
 	}{
 		{"on-river", "prohibited", "", ""},
 		{"bowtie", "", "invalid-geometry", "/features/1/geometry/coordinates/0"},
-		{"eco", "allowed", "", ""},
+		{"eco", "restricted", "", ""}, // on the river: inside the 岸线, 太湖条例 第四十三条
 		{"x", "", "unknown-category", "/features/3/properties/category"},
 		{"17", "", "invalid-geometry", "/features/4/geometry/coordinates"},
 		{"no-geom", "", "invalid-geometry", "/features/5/geometry"},
@@ -148,7 +148,7 @@ func TestBatchDefaultsAndCRS(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("%d results", len(got))
 	}
-	for i, want := range []string{"prohibited", "allowed", "prohibited"} {
+	for i, want := range []string{"prohibited", "restricted", "prohibited"} {
 		if got[i].Check == nil || got[i].Check.Verdict != want || got[i].Check.AsOf.String() != "2026-06-01" {
 			t.Errorf("feature %d: %+v %+v, want %s", i, got[i].Check, got[i].Problem, want)
 		}
@@ -409,5 +409,52 @@ func TestBatchOutOfTime(t *testing.T) {
 	}
 	if checked != 5 {
 		t.Errorf("%d checked, want 5", checked)
+	}
+}
+
+// TestBatchFacts: a collection's facts are every feature's defaults; a
+// feature's own properties.facts override them one by one; an unknown
+// fact or a value that is not a boolean is that feature's 400, pointing
+// at it, and a bad collection-wide fact refuses the batch.
+func TestBatchFacts(t *testing.T) {
+	s := demoServer(t)
+	// Outside every named zone: only the Taihu tier judges.
+	pt := `{"type":"Point","coordinates":[119.8,31.78]}`
+	body := `{"type":"FeatureCollection","category":"polluting-industry","as_of":"2026-06-01","facts":{"discharges_to_water":true,"emits_n_p":false},"features":[` +
+		`{"type":"Feature","geometry":` + pt + `,"properties":{"reference":"defaults"}},` +
+		`{"type":"Feature","geometry":` + pt + `,"properties":{"reference":"own","facts":{"discharges_to_water":false}}},` +
+		`{"type":"Feature","geometry":` + pt + `,"properties":{"reference":"np","facts":{"emits_n_p":true}}},` +
+		`{"type":"Feature","geometry":` + pt + `,"properties":{"reference":"bad","facts":{"emits_np":true}}},` +
+		`{"type":"Feature","geometry":` + pt + `,"properties":{"reference":"worse","facts":{"emits_n_p":"yes"}}}` +
+		`]}`
+	got := readLines(t, call(t, s, "POST", "/api/v1/checks/batch", body).Body)
+	if len(got) != 5 {
+		t.Fatalf("%d results", len(got))
+	}
+	for i, want := range []struct {
+		verdict, facts string
+	}{
+		{"restricted", `{"discharges_to_water":true,"emits_n_p":false}`},
+		{"allowed", `{"discharges_to_water":false,"emits_n_p":false}`},
+		{"prohibited", `{"discharges_to_water":true,"emits_n_p":true}`},
+	} {
+		c := got[i].Check
+		if c == nil {
+			t.Fatalf("feature %d: %+v", i, got[i].Problem)
+		}
+		facts, _ := json.Marshal(c.Facts)
+		if c.Verdict != want.verdict || string(facts) != want.facts || len(c.Questions) != 0 {
+			t.Errorf("feature %d: %s with facts %s (questions %v), want %s with %s", i, c.Verdict, facts, c.Questions, want.verdict, want.facts)
+		}
+	}
+	for i, want := range map[int]string{3: "unknown-fact /features/3/properties/facts/emits_np", 4: "invalid-fact /features/4/properties/facts/emits_n_p"} {
+		p := got[i].Problem
+		if p == nil || strings.TrimPrefix(p.Type, problem.TypePrefix)+" "+p.Pointer != want || p.Status != 400 {
+			t.Errorf("feature %d: %+v, want %s", i, p, want)
+		}
+	}
+	rec := call(t, s, "POST", "/api/v1/checks/batch", `{"type":"FeatureCollection","facts":{"casino":true},"features":[{"type":"Feature","geometry":`+pt+`,"properties":{"category":"chemical"}}]}`)
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), `"pointer":"/facts/casino"`) {
+		t.Errorf("bad collection facts: %d %s", rec.Code, rec.Body)
 	}
 }

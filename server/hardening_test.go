@@ -25,7 +25,6 @@ import (
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/postgis"
-	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/check"
 	"github.com/zhonglou/ecospace/server/problem"
@@ -669,7 +668,7 @@ func TestPostGISDownAndBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { store.Close() })
-		if err := demo.Load(ctx, store, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
+		if err := demo.Load(ctx, store, man, data.ImportOptions{ValidFrom: demo.ValidFrom}); err != nil {
 			t.Fatal(err)
 		}
 		return store

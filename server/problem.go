@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -39,7 +40,11 @@ func problemOf(err error) *problem.Problem {
 	if errors.As(err, &imp) {
 		p := problem.New(http.StatusUnprocessableEntity, "invalid-import", "Import refused", imp.Error())
 		for _, fp := range imp.Problems {
-			p.Errors = append(p.Errors, problem.Item{Pointer: fmt.Sprintf("/features/%d/geometry%s", fp.Index, fp.Pointer), Detail: fp.Reason})
+			ptr := fmt.Sprintf("/features/%d/geometry%s", fp.Index, fp.Pointer)
+			if strings.HasPrefix(fp.Pointer, "/properties/") {
+				ptr = fmt.Sprintf("/features/%d%s", fp.Index, fp.Pointer)
+			}
+			p.Errors = append(p.Errors, problem.Item{Pointer: ptr, Detail: fp.Reason})
 		}
 		return p
 	}

@@ -76,27 +76,33 @@ func TestDoneWhen(t *testing.T) {
 			band = &resp.Hits[i]
 		}
 	}
-	if band == nil || band.Citation.Document != "yangtze-law" || band.DistanceM != 0 || band.Effect != geo.EffectProhibited {
-		t.Fatalf("band hit %+v, want prohibited by yangtze-law at 0 m", band)
+	c := band.Citations
+	if band == nil || len(c) < 3 || c[0].Document != "taihu-basin" || c[0].Article+c[0].Item != "第三十条（六）" || band.DistanceM != 0 || band.Effect != geo.EffectProhibited || band.Subzone != "water" {
+		t.Fatalf("band hit %+v, want prohibited by 太湖流域管理条例 第三十条（六） in the water", band)
 	}
-	if !strings.Contains(band.Citation.Title, "长江保护法") || band.Citation.Quote == "" {
-		t.Errorf("citation %+v", band.Citation)
+	if !strings.Contains(c[2].Title, "长江保护法") || c[2].Quote == "" || c[2].Application != geo.ApplicationInterpretation {
+		t.Errorf("second basis %+v", c[2])
 	}
-	if resp.Reference != "审批-2026-0001" || resp.CheckID == "" || resp.RulesVersion == "" || len(resp.Layers) != 8 || !strings.HasPrefix(resp.DecisionHash, "sha256:") {
+	if resp.Reference != "审批-2026-0001" || resp.CheckID == "" || resp.RulesVersion == "" || len(resp.Layers) != 9 || !strings.HasPrefix(resp.DecisionHash, "sha256:") ||
+		resp.DataStatus != geo.DataIllustrative || resp.DataStatusNote.ZH == "" || len(resp.Absent) != 2 {
 		t.Errorf("response metadata %+v", resp)
 	}
 
+	// Inside the 岸线 even ecological works need the shoreline plan's
+	// consent (第四十三条); the zones are listed.
 	_, eco := postCheckJSON(t, s, `{"geometry":`+onRiver+`,"category":"ecological"}`)
-	if eco.Verdict != geo.EffectAllowed || len(eco.Hits) == 0 {
-		t.Errorf("ecological: verdict %s with %d hits, want allowed with the zones listed", eco.Verdict, len(eco.Hits))
+	if eco.Verdict != geo.EffectRestricted || eco.DecidingRule != "river-band.water.ecological" || len(eco.Hits) != 4 {
+		t.Errorf("ecological: verdict %s by %s with %d hits, want restricted by river-band.water.ecological with the zones listed", eco.Verdict, eco.DecidingRule, len(eco.Hits))
 	}
 	_, sh := postCheckJSON(t, s, `{"geometry":{"type":"Point","coordinates":[121.4737,31.2304]},"category":"chemical"}`)
 	if sh.Verdict != geo.VerdictOutsideCoverage || len(sh.Hits) != 0 {
 		t.Errorf("Shanghai: %s with %d hits, want outside_coverage", sh.Verdict, len(sh.Hits))
 	}
+	// Outside every named zone the Taihu tier still answers: never a bare
+	// allowed for a chemical plant.
 	_, none := postCheckJSON(t, s, `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical"}`)
-	if none.Verdict != geo.EffectAllowed || len(none.Hits) != 0 {
-		t.Errorf("in the district outside every zone: %s with %d hits, want allowed", none.Verdict, len(none.Hits))
+	if none.Verdict != geo.EffectRestricted || len(none.Hits) != 1 || none.Hits[0].Layer != "taihu-tier" || len(none.Questions) != 1 {
+		t.Errorf("in the district outside every named zone: %s with %d hits and questions %v, want restricted by the Taihu tier with a question", none.Verdict, len(none.Hits), none.Questions)
 	}
 
 	// The audited check reads back identically.
@@ -283,12 +289,17 @@ func TestEndpoints(t *testing.T) {
 		contains    string
 	}{
 		{"/api/v1/layers", "application/json", 200, `"xinmeng-band"`},
-		{"/api/v1/layers?as_of=2022-12-31", "application/json", 200, `"layers":[]`},
+		{"/api/v1/layers?as_of=2020-01-07", "application/json", 200, `"layers":[]`},
+		{"/api/v1/layers?as_of=2022-12-31", "application/json", 200, `"valid_from":"2020-01-08"`},
 		{"/api/v1/layers/canal-core", "application/json", 200, `"zone_kind":"canal-core"`},
 		{"/api/v1/layers/canal-core/features?zoom=12", "application/geo+json", 200, `"subzone":"riverside-eco"`},
 		{"/api/v1/layers/xinmeng-band/features?bbox=119.7,31.7,119.8,31.9", "application/geo+json", 200, `"distance_m":1000`},
+		{"/api/v1/layers/taihu-tier/features", "application/geo+json", 200, `"tier":3`},
 		{"/api/v1/categories", "application/json", 200, `"化工项目`},
+		{"/api/v1/categories", "application/json", 200, `"facts":["discharges_to_water","emits_n_p"]`},
 		{"/api/v1/rules", "application/json", 200, `"yangtze-law"`},
+		{"/api/v1/rules", "application/json", 200, `"quote_status":"read"`},
+		{"/api/v1/rules", "application/json", 200, `"absent":[{"id":"eco-red-line"`},
 		{"/api/v1/config", "application/json", 200, `"basemap":null`},
 		{"/healthz", "application/json", 200, `"ok"`},
 		{"/readyz", "application/json", 200, `"ready"`},

@@ -132,10 +132,29 @@ func TestETagAndMethods(t *testing.T) {
 // and Built() agrees with what dist holds.
 func TestEmbeddedApp(t *testing.T) {
 	h := Handler()
-	for _, p := range []string{"/app.js", "/messages.js", "/coords.js", "/proj.js", "/upload.js", "/tiles.js", "/style.css"} {
+	for _, p := range []string{"/app.js", "/messages.js", "/coords.js", "/proj.js", "/upload.js", "/tiles.js", "/answer.js", "/result.js", "/style.css"} {
 		if rec := get(t, h, "GET", p, nil); rec.Code != http.StatusOK {
 			t.Errorf("%s: status %d", p, rec.Code)
 		}
+	}
+	// Every module an embedded module imports is embedded too.
+	importRE := regexp.MustCompile(`(?m)^import [^'"]*['"]\./([a-z0-9_-]+\.js)['"]`)
+	seen := map[string]bool{}
+	for queue := []string{"app.js"}; len(queue) > 0; queue = queue[1:] {
+		src, err := fs.ReadFile(srcFS, "src/"+queue[0])
+		if err != nil {
+			t.Errorf("%s is imported but not embedded (web.go's go:embed list)", queue[0])
+			continue
+		}
+		for _, m := range importRE.FindAllStringSubmatch(string(src), -1) {
+			if !seen[m[1]] {
+				seen[m[1]] = true
+				queue = append(queue, m[1])
+			}
+		}
+	}
+	if !seen["result.js"] || !seen["answer.js"] {
+		t.Errorf("modules found: %v", seen)
 	}
 	_, err := fs.Stat(distFS, "dist/vendor/leaflet/leaflet.js")
 	if Built() != (err == nil) {

@@ -321,11 +321,11 @@ func benchServeChild(ctx context.Context, addr, dataDir string, stdout, stderr i
 	start := time.Now()
 	info := "demo layers"
 	if dataDir == "" {
-		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: demo.ValidFrom}); err != nil {
 			return err
 		}
 	} else {
-		wkb, err := gen.Load(ctx, mem, dataDir, DemoValidFrom, nil)
+		wkb, err := gen.Load(ctx, mem, dataDir, demo.ValidFrom, nil)
 		if err != nil {
 			return err
 		}

@@ -57,7 +57,7 @@ func TestBenchRun(t *testing.T) {
 	man, _ := demo.Manifest()
 	rules, _ := geo.ParseRules(data.RulesFile())
 	mem := memory.New(man)
-	if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+	if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: demo.ValidFrom}); err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(server.New(server.Config{Store: mem, Rules: rules, Manifest: man}))

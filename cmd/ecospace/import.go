@@ -110,7 +110,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return bad("--demo loads the bundled layers; it takes no --layer, --file, --crs or --encoding")
 		}
 		if from.IsZero() {
-			from = DemoValidFrom
+			from = demo.ValidFrom
 		}
 	}
 	var crs geo.CRS

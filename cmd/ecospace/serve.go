@@ -22,10 +22,6 @@ import (
 	"github.com/zhonglou/ecospace/web"
 )
 
-// DemoValidFrom is the date the bundled demo layers are valid from: the
-// first day of the district plan's period (2023–2030).
-var DemoValidFrom = time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // defaultGCHeadroomMB is what the heap may grow by between collections at
 // the least: a PostGIS-backed server keeps about 3 MB live, and GOGC=100
 // had it collecting 30 times a second under load (PERF.md).
@@ -170,6 +166,9 @@ func loadRules(path string) (*geo.RuleSet, error) {
 func openApp(ctx context.Context, log *slog.Logger, rules *geo.RuleSet, databaseURL, readURL string, migrate bool, auditFile string) (*app, error) {
 	man, err := demo.Manifest()
 	if err != nil {
+		return nil, err
+	}
+	if err := man.CheckRules(rules); err != nil {
 		return nil, err
 	}
 	store, err := openStoreWith(ctx, log, databaseURL, migrate, postgis.Options{ReadURL: readURL}, auditFile)

@@ -37,7 +37,7 @@ func openStoreWith(ctx context.Context, log *slog.Logger, databaseURL string, mi
 		if err != nil {
 			return nil, err
 		}
-		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: demo.ValidFrom}); err != nil {
 			mem.Close()
 			return nil, err
 		}

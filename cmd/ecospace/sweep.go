@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +25,7 @@ import (
 const sweepUsage = `usage:
   ecospace sweep --file register.geojson|register.csv (--category-field F | --category ID)
                  [--lon-field F --lat-field F] [--id-field F] [--name-field F]
+                 [--facts-field F] [--fact NAME=true|false ...]
                  [--crs CRS] [--as-of YYYY-MM-DD] [--out report.csv|report.geojson]
                  [--database-url URL]
 
@@ -41,6 +44,14 @@ row. A row that cannot be screened (bad coordinates, unknown category) is report
 with status "error" and its reason; the sweep goes on. If the layer store cannot
 answer, the sweep stops and writes no report.
 
+Declared facts about each project (does it discharge to water, store hazardous
+chemicals, emit N/P: GET /api/v1/rules lists them) come from a facts column or
+property (found by name: facts/事实, or named with --facts-field), written as a JSON
+object or as name=true; name=false pairs, and from --fact flags, which give every
+row a default its own facts override. Without a fact a rule turns on, a row gets the
+strictest verdict that is certain and the report's questions column says what each
+answer would give. A fact name the rules do not know makes that row an error.
+
 The embedded store with the demo layers is used unless --database-url is given.
 Sweeps are not recorded in the audit log: the report is the record.
 
@@ -52,6 +63,7 @@ type sweepItem struct {
 	row      int // 1-based position in the register
 	id, name string
 	category string
+	facts    string       // the row's declared facts, as written
 	geometry orb.Geometry // nil when err is set
 	err      error
 }
@@ -60,6 +72,7 @@ type sweepItem struct {
 type sweepResult struct {
 	sweepItem
 	verdict, zones, citation, citationStatus, zoneStatus string
+	declared, questions, dataStatus                      string
 	distance                                             float64 // < 0: none
 	site                                                 orb.Geometry
 	lon, lat                                             float64
@@ -67,6 +80,8 @@ type sweepResult struct {
 
 type sweepOptions struct {
 	categoryField, category, lonField, latField, idField, nameField string
+	factsField                                                      string
+	facts                                                           map[string]bool // --fact defaults
 	encoding                                                        string
 	crs                                                             geo.CRS
 	crsGiven                                                        bool
@@ -86,6 +101,9 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.latField, "lat-field", "", "CSV column of latitudes (default: found by name)")
 	fs.StringVar(&o.idField, "id-field", "", "property or column of the enterprise's id (default: id, 编号, 统一社会信用代码, …)")
 	fs.StringVar(&o.nameField, "name-field", "", "property or column of the enterprise's name (default: name, 名称, 企业名称, …)")
+	fs.StringVar(&o.factsField, "facts-field", "", "property or column of each row's declared facts (default: facts, 事实)")
+	var factFlag factFlags
+	fs.Var(&factFlag, "fact", "a declared fact for every row, NAME=true|false (repeatable; a row's own facts override it)")
 	fs.StringVar(&o.encoding, "encoding", "auto", "CSV text encoding: auto, utf-8 or gbk")
 	crsFlag := fs.String("crs", "", "CRS of the coordinates: EPSG:4326 (default), EPSG:4490, EPSG:4549 or GCJ-02 (default for GeoJSON: its crs member)")
 	asOfFlag := fs.String("as-of", "", "date to screen on, YYYY-MM-DD (default: today in China)")
@@ -165,6 +183,11 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if !rules.Covers(asOf) {
 		return bad("--as-of %s is before %s, the first day the rules answer for", asOf.Format(time.DateOnly), rules.ValidFrom)
+	}
+	if len(factFlag) > 0 {
+		if o.facts, err = parseFactsText(rules, strings.Join(factFlag, ";")); err != nil {
+			return bad("--fact: %v", err)
+		}
 	}
 	if o.category != "" {
 		id, ok := categoryOf(rules, o.category)
@@ -274,6 +297,12 @@ func screen(ctx context.Context, checker *check.Checker, rules *geo.RuleSet, asO
 		return r, nil
 	}
 	cat, _ := rules.Category(r.category)
+	facts, err := parseFactsText(rules, it.facts)
+	if err != nil {
+		r.err = err
+		return r, nil
+	}
+	facts = check.MergeFacts(o.facts, facts)
 	site, err := geo.NewSite(it.geometry, o.crs, "")
 	if err != nil {
 		r.err = err
@@ -285,28 +314,42 @@ func screen(ctx context.Context, checker *check.Checker, rules *geo.RuleSet, asO
 	if p, ok := site.Geometry.(orb.Point); ok {
 		r.lon, r.lat = p[0], p[1]
 	}
-	ans, err := checker.Run(ctx, "", &check.Input{Site: site, Category: cat, CRS: o.crs, AsOf: asOf})
+	ans, err := checker.Run(ctx, "", &check.Input{Site: site, Category: cat, CRS: o.crs, AsOf: asOf, Facts: facts})
 	if err != nil {
+		var ie *check.InputError
+		if errors.As(err, &ie) {
+			r.err = ie
+			return r, nil
+		}
 		return r, err
 	}
 	v := ans.Response
-	r.verdict = v.Verdict
+	r.verdict, r.dataStatus = v.Verdict, v.DataStatus
+	r.declared, r.questions = factsText(v.Facts), questionsText(v.Questions)
 	var zones, cites, cstat, zstat []string
 	for _, h := range v.Hits {
-		zones = append(zones, fmt.Sprintf("%s/%s %s %s (%.0f m)", h.Layer, h.ZoneID, h.ZoneName.ZH, h.Effect, h.DistanceM))
+		zone := fmt.Sprintf("%s/%s %s %s", h.Layer, h.ZoneID, h.ZoneName.ZH, h.Effect)
+		if h.Relation.Relation == geo.RelWithinDistance {
+			zone += fmt.Sprintf(" (%s m)", formatMetres(h.DistanceM))
+		}
+		zones = append(zones, zone)
 		if h.Effect != v.Verdict {
 			continue
 		}
-		if r.distance < 0 || h.DistanceM < r.distance {
+		if h.Relation.Relation == geo.RelWithinDistance && (r.distance < 0 || h.DistanceM < r.distance) {
 			r.distance = h.DistanceM
 		}
-		cite := strings.TrimSpace(h.Citation.Title + " " + h.Citation.Article)
-		if h.Citation.Quote != "" {
-			cite += "：" + h.Citation.Quote
+		if len(h.Citations) == 0 {
+			continue
+		}
+		c := h.Citations[0] // the deciding one
+		cite := strings.TrimSpace(c.Title + " " + c.Article + c.Item)
+		if c.Quote != "" {
+			cite += "：" + c.Quote
 		}
 		if !slices.Contains(cites, cite) {
 			cites = append(cites, cite)
-			cstat = append(cstat, h.Citation.Status)
+			cstat = append(cstat, "quote "+c.QuoteStatus+", application "+c.Application)
 		}
 		if h.Status != "" && !slices.Contains(zstat, h.Status) {
 			zstat = append(zstat, h.Status)
@@ -315,4 +358,10 @@ func screen(ctx context.Context, checker *check.Checker, rules *geo.RuleSet, asO
 	r.zones, r.citation = strings.Join(zones, "; "), strings.Join(cites, " | ")
 	r.citationStatus, r.zoneStatus = strings.Join(cstat, " | "), strings.Join(zstat, ",")
 	return r, nil
+}
+
+// formatMetres writes metres as answers give them: to the millimetre,
+// without trailing zeros.
+func formatMetres(m float64) string {
+	return strconv.FormatFloat(geo.RoundDistance(m), 'f', -1, 64)
 }

@@ -123,6 +123,10 @@ func openCSVRegister(path string, o sweepOptions) (*register, error) {
 			return nil, err
 		}
 	}
+	factsI, err := col("facts", o.factsField, factNames, false)
+	if err != nil {
+		return nil, err
+	}
 	row := 0
 	get := func(rec []string, i int) string {
 		if i < 0 || i >= len(rec) {
@@ -139,7 +143,7 @@ func openCSVRegister(path string, o sweepOptions) (*register, error) {
 		if err != nil {
 			return sweepItem{}, false, fmt.Errorf("%s row %d: %w", path, row, err)
 		}
-		it := sweepItem{row: row, id: get(rec, idI), name: get(rec, nameI), category: get(rec, catI)}
+		it := sweepItem{row: row, id: get(rec, idI), name: get(rec, nameI), category: get(rec, catI), facts: get(rec, factsI)}
 		lon, lerr := parseCoord(get(rec, lonI))
 		lat, terr := parseCoord(get(rec, latI))
 		switch {

@@ -87,6 +87,9 @@ func openGeoJSONRegister(path string, o sweepOptions) (*register, error) {
 		if o.categoryField != "" {
 			it.category = prop(o.categoryField, nil)
 		}
+		if i := field(keys, o.factsField, factNames); i >= 0 {
+			it.facts = propText(feat.Properties[keys[i]])
+		}
 		g, err := geo.DecodeGeometry(feat.Geometry, fmt.Sprintf("/features/%d/geometry", row-1), geo.MaxVertices)
 		if err != nil {
 			it.err = err

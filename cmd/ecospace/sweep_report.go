@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"encoding/csv"
-	"math"
 	"strconv"
 	"strings"
 
@@ -11,8 +10,8 @@ import (
 )
 
 // sweepColumns are the report's columns, in order.
-var sweepColumns = []string{"row", "id", "name", "category", "lon", "lat", "verdict", "verdict_zh", "zones", "distance_m",
-	"citation", "citation_status", "zone_status", "status", "detail"}
+var sweepColumns = []string{"row", "id", "name", "category", "facts", "lon", "lat", "verdict", "verdict_zh", "questions", "zones", "distance_m",
+	"citation", "citation_status", "zone_status", "data_status", "status", "detail"}
 
 var verdictZH = map[string]string{
 	geo.EffectProhibited: "禁止", geo.EffectRestricted: "限制", geo.EffectAllowed: "允许", geo.VerdictOutsideCoverage: "不在钟楼区范围内",
@@ -48,7 +47,7 @@ func (rw *reportWriter) values(r sweepResult) []string {
 	}
 	dist := ""
 	if r.distance >= 0 {
-		dist = strconv.FormatFloat(r.distance, 'f', 1, 64)
+		dist = formatMetres(r.distance)
 	}
 	status, detail := "ok", ""
 	if r.err != nil {
@@ -58,8 +57,12 @@ func (rw *reportWriter) values(r sweepResult) []string {
 	if cat == "" {
 		cat = r.sweepItem.category
 	}
-	return []string{strconv.Itoa(r.row), r.id, r.name, cat, num(r.lon, 6), num(r.lat, 6), r.verdict, verdictZH[r.verdict],
-		r.zones, dist, r.citation, r.citationStatus, r.zoneStatus, status, detail}
+	facts := r.declared
+	if r.err != nil {
+		facts = r.sweepItem.facts
+	}
+	return []string{strconv.Itoa(r.row), r.id, r.name, cat, facts, num(r.lon, 6), num(r.lat, 6), r.verdict, verdictZH[r.verdict],
+		r.questions, r.zones, dist, r.citation, r.citationStatus, r.zoneStatus, r.dataStatus, status, detail}
 }
 
 func (rw *reportWriter) write(r sweepResult) error {
@@ -68,7 +71,7 @@ func (rw *reportWriter) write(r sweepResult) error {
 		// A cell starting with = + - @ is a formula to a spreadsheet: a
 		// register's text must not run as one.
 		for i, v := range vals {
-			if v != "" && strings.ContainsRune("=+-@", rune(v[0])) && i != 4 && i != 5 {
+			if v != "" && strings.ContainsRune("=+-@", rune(v[0])) && sweepColumns[i] != "lon" && sweepColumns[i] != "lat" {
 				vals[i] = "'" + v
 			}
 		}
@@ -81,7 +84,7 @@ func (rw *reportWriter) write(r sweepResult) error {
 	}
 	props["row"] = r.row
 	if r.distance >= 0 {
-		props["distance_m"] = math.Round(r.distance*10) / 10
+		props["distance_m"] = geo.RoundDistance(r.distance)
 	} else {
 		props["distance_m"] = nil
 	}

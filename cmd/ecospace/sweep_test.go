@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,17 +18,19 @@ import (
 )
 
 // register is a small enterprise register: firms on the Xinmeng River, in
-// its 1 km band, outside every zone, in Shanghai, and rows that cannot be
-// screened.
-const registerCSV = `统一社会信用代码,企业名称,行业,经度,纬度
-91320404A1,钟楼化工一厂,chemical,119.761976,31.784743
-91320404A2,新孟河东岸化工,化工项目（新建、扩建）,119.777240,31.805000
-91320404A3,城东精细化工,Chemical project (new or expanded),119.8,31.78
-91320404A4,上海某化工,chemical,121.4737,31.2304
-91320404A5,坐标填反,chemical,31.78,119.8
-91320404A6,类别不明,赌场,119.8,31.78
-91320404A7,缺坐标,chemical,,31.78
-91320404A8,"=HYPERLINK(""http://evil"")",ecological,119.761976,31.784743
+// its 1 km band, outside every named zone (with and without their facts
+// declared), in Shanghai, and rows that cannot be screened.
+const registerCSV = `统一社会信用代码,企业名称,行业,经度,纬度,事实
+91320404A1,钟楼化工一厂,chemical,119.761976,31.784743,
+91320404A2,新孟河东岸化工,化工项目（新建、扩建）,119.777240,31.805000,
+91320404A3,城东精细化工,Chemical project (new or expanded),119.8,31.78,
+91320404A4,上海某化工,chemical,121.4737,31.2304,
+91320404A5,坐标填反,chemical,31.78,119.8,
+91320404A6,类别不明,赌场,119.8,31.78,
+91320404A7,缺坐标,chemical,,31.78,
+91320404A8,"=HYPERLINK(""http://evil"")",ecological,119.761976,31.784743,
+91320404A9,城东印染,chemical,119.8,31.78,emits_n_p=是
+91320404B0,事实不明,chemical,119.8,31.78,emits_np=true
 `
 
 func ecoRun(t *testing.T, args ...string) (int, string, string) {
@@ -85,16 +88,18 @@ func TestSweepCSV(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
-			if !strings.Contains(stderr, "screened 8 rows") || !strings.Contains(stderr, "2 prohibited") || !strings.Contains(stderr, "3 not screened") {
+			if !strings.Contains(stderr, "screened 10 rows") || !strings.Contains(stderr, "3 prohibited") || !strings.Contains(stderr, "4 not screened") {
 				t.Errorf("summary: %s", stderr)
 			}
 			rows := readReport(t, out)
-			if len(rows) != 8 {
+			if len(rows) != 10 {
 				t.Fatalf("%d rows", len(rows))
 			}
+			// Row 8: ecological works on the river, inside the 岸线: 太湖条例
+			// 第四十三条 restricts them.
 			want := []struct{ verdict, status string }{
-				{"prohibited", "ok"}, {"prohibited", "ok"}, {"allowed", "ok"}, {"outside_coverage", "ok"},
-				{"", "error"}, {"", "error"}, {"", "error"}, {"allowed", "ok"},
+				{"prohibited", "ok"}, {"prohibited", "ok"}, {"restricted", "ok"}, {"outside_coverage", "ok"},
+				{"", "error"}, {"", "error"}, {"", "error"}, {"restricted", "ok"}, {"prohibited", "ok"}, {"", "error"},
 			}
 			for i, w := range want {
 				r := rows[i]
@@ -106,13 +111,26 @@ func TestSweepCSV(t *testing.T) {
 			if first[col("id")] != "91320404A1" || first[col("name")] != "钟楼化工一厂" || first[col("category")] != "chemical" || first[col("verdict_zh")] != "禁止" {
 				t.Errorf("row 1 fields: %v", first)
 			}
-			if first[col("distance_m")] != "0.0" || !strings.Contains(first[col("citation")], "长江保护法") || !strings.Contains(first[col("zones")], "xinmeng-band") ||
-				first[col("zone_status")] != "illustrative" || first[col("citation_status")] == "" {
+			if first[col("distance_m")] != "0" || !strings.Contains(first[col("citation")], "太湖流域管理条例》（国务院令第604号） 第三十条（六）") || !strings.Contains(first[col("zones")], "xinmeng-band") ||
+				first[col("zone_status")] != "illustrative" || !strings.Contains(first[col("citation_status")], "quote read, application settled") ||
+				first[col("data_status")] != "illustrative" || first[col("questions")] != "" {
 				t.Errorf("row 1 judgement: %v", first)
 			}
-			// 600 m east of the river: in the band, with the distance.
-			if !regexp.MustCompile(`xinmeng-band/\S+ \S+ prohibited \((5[6-9]\d|6[0-4]\d) m\)`).MatchString(rows[1][col("zones")]) || rows[1][col("category")] != "chemical" {
+			// 600 m east of the river: in the band, with the distance to the
+			// millimetre.
+			if !regexp.MustCompile(`xinmeng-band/\S+ \S+ prohibited \((5[6-9]\d|6[0-4]\d)(\.\d{1,3})? m\)`).MatchString(rows[1][col("zones")]) || rows[1][col("category")] != "chemical" {
 				t.Errorf("row 2: %v", rows[1])
+			}
+			// Outside every named zone, nothing declared: restricted by the
+			// Taihu tier, with the N/P question; declared, prohibited.
+			if q := rows[2][col("questions")]; !strings.HasPrefix(q, "emits_n_p（") || !strings.Contains(q, "是→禁止 taihu-tier.chemical.if-emits_n_p") || rows[2][col("facts")] != "" {
+				t.Errorf("row 3 questions: %q", q)
+			}
+			if r := rows[8]; r[col("facts")] != "emits_n_p=true" || r[col("questions")] != "" || !strings.Contains(r[col("citation")], "江苏省太湖水污染防治条例") {
+				t.Errorf("row 9: %v", r)
+			}
+			if r := rows[9]; !strings.Contains(r[col("detail")], `fact "emits_np" is not known`) || r[col("facts")] != "emits_np=true" {
+				t.Errorf("row 10: %v", r)
 			}
 			if d, _ := strconv.ParseFloat(rows[1][col("distance_m")], 64); d < 560 || d > 640 {
 				t.Errorf("row 2 distance %s", rows[1][col("distance_m")])
@@ -140,7 +158,11 @@ func TestSweepGeoJSON(t *testing.T) {
 			b.WriteByte(',')
 		}
 		lon, lat := 119.735+float64(i%50)*0.0044, 31.745+float64(i/50)*0.0026
-		fmt.Fprintf(&b, `{"type":"Feature","id":"f%d","geometry":{"type":"Point","coordinates":[%.6f,%.6f]},"properties":{"name":"企业%d"}}`, i, lon, lat, i)
+		facts := ""
+		if i%7 == 0 {
+			facts = `,"facts":{"emits_n_p":false}`
+		}
+		fmt.Fprintf(&b, `{"type":"Feature","id":"f%d","geometry":{"type":"Point","coordinates":[%.6f,%.6f]},"properties":{"name":"企业%d"%s}}`, i, lon, lat, i, facts)
 	}
 	b.WriteString(`]}`)
 	in := filepath.Join(dir, "register.geojson")
@@ -172,8 +194,18 @@ func TestSweepGeoJSON(t *testing.T) {
 			t.Fatalf("feature %d: %v", i, p)
 		}
 		verdicts[p["verdict"].(string)]++
+		// Features 0, 7, 14 … declare their N/P emissions (a facts
+		// property): no question is left open for them.
+		if p["verdict"] == "restricted" && (p["questions"] == "") != (i%7 == 0) {
+			t.Errorf("feature %d: restricted, facts %q, questions %q", i, p["facts"], p["questions"])
+		}
+		if d, ok := p["distance_m"].(float64); ok && d != math.Round(d*1000)/1000 {
+			t.Errorf("feature %d: distance %v not to the millimetre", i, d)
+		}
 	}
-	if verdicts["prohibited"] == 0 || verdicts["allowed"] == 0 || verdicts["outside_coverage"] == 0 {
+	// A chemical plant is never allowed in the district (the Taihu tier
+	// restricts it everywhere).
+	if verdicts["prohibited"] == 0 || verdicts["restricted"] == 0 || verdicts["outside_coverage"] == 0 || verdicts["allowed"] != 0 {
 		t.Errorf("verdicts %v: the register should meet every case", verdicts)
 	}
 	t.Logf("2 000 firms: %v", verdicts)
@@ -191,6 +223,8 @@ func TestSweepRefusals(t *testing.T) {
 		{"sweep", "--file", in, "--category", "chemical", "--out", filepath.Join(dir, "r.xlsx")},
 		{"sweep", "--file", in, "--category", "chemical", "--crs", "EPSG:3857"},
 		{"sweep", "--file", in, "--category", "chemical", "--as-of", "1999-01-01"},
+		{"sweep", "--file", in, "--category", "chemical", "--fact", "emits_np=true"},
+		{"sweep", "--file", in, "--category", "chemical", "--fact", "emits_n_p=maybe"},
 	} {
 		if code, _, stderr := ecoRun(t, args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2: %s", args, code, stderr)
@@ -211,5 +245,49 @@ func TestSweepRefusals(t *testing.T) {
 	leftovers, _ := filepath.Glob(filepath.Join(dir, ".ecospace-sweep-*"))
 	if len(leftovers) > 0 {
 		t.Errorf("temporary files left: %v", leftovers)
+	}
+}
+
+// --fact gives every row a fact; a row's own facts override it.
+func TestSweepFactFlag(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "r.csv")
+	os.WriteFile(in, []byte(registerCSV), 0o644)
+	out := filepath.Join(dir, "report.csv")
+	code, _, stderr := ecoRun(t, "sweep", "--file", in, "--category-field", "行业", "--as-of", "2026-06-01", "--out", out,
+		"--fact", "emits_n_p=false", "--facts-field", "事实")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	rows := readReport(t, out)
+	if r := rows[2]; r[col("verdict")] != "restricted" || r[col("facts")] != "emits_n_p=false" || r[col("questions")] != "" {
+		t.Errorf("row 3 with --fact: %v", r)
+	}
+	if r := rows[8]; r[col("verdict")] != "prohibited" || r[col("facts")] != "emits_n_p=true" {
+		t.Errorf("row 9, its own fact over --fact: %v", r)
+	}
+}
+
+func TestParseFactsText(t *testing.T) {
+	rules, err := loadRules("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"":                    "",
+		`{"emits_n_p": true}`: "emits_n_p=true",
+		"emits_n_p=是；discharges_to_water=否": "discharges_to_water=false; emits_n_p=true",
+		"hazardous_goods=yes, emits_n_p=0":  "emits_n_p=false; hazardous_goods=true",
+		" discharges_to_water = true ":      "discharges_to_water=true",
+	} {
+		got, err := parseFactsText(rules, in)
+		if err != nil || factsText(got) != want {
+			t.Errorf("%q: %v (%v), want %s", in, factsText(got), err, want)
+		}
+	}
+	for _, in := range []string{"emits_n_p", "emits_n_p=maybe", "casino=true", `{"emits_n_p": "x"}`, "emits_n_p=true;emits_n_p=false", "{"} {
+		if _, err := parseFactsText(rules, in); err == nil {
+			t.Errorf("%q accepted", in)
+		}
 	}
 }

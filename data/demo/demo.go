@@ -10,6 +10,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/layerfile"
@@ -18,6 +19,13 @@ import (
 
 //go:embed layers.yaml *.geojson
 var files embed.FS
+
+// ValidFrom is the date the bundled demo layers are valid from, wherever
+// they are loaded (ecospace serve without a database, import --demo, the
+// tests): the rules' valid_from, the day 苏政发〔2020〕1号 issued the
+// ecological-space zones, so that a check as of any day the rules answer
+// for (a 2022 one too) has layers to be judged on.
+var ValidFrom = time.Date(2020, 1, 8, 0, 0, 0, 0, time.UTC)
 
 // Manifest is the bundled layer manifest, layers.yaml: the layers every
 // store serves, whether it holds the demo layers or official ones.

@@ -97,12 +97,17 @@ func Layers(o Options) map[string][]Feature {
 	out["canal"] = g.canal()
 	eco, green := g.zones()
 	out["xinmeng-corridor"], out["green-corridors"] = eco, green
+	// The Taihu tier covers every site judged: the whole synthetic
+	// province as tier 3.
+	tier := props("province-tier-3", "太湖流域三级保护区（合成）", "Taihu basin tier 3 (synthetic)", "coverage")
+	tier["tier"] = 3
+	out["taihu-tier"] = []Feature{{ID: "province-tier-3", Geom: orb.Polygon{g.coverage}, Props: tier}}
 	return out
 }
 
 // ImportOrder is the order the layers load in: coverage, masks, sources,
 // zones, so that derived layers can be computed.
-var ImportOrder = []string{"district", "canal-built-up", "xinmeng-river", "canal", "xinmeng-corridor", "green-corridors"}
+var ImportOrder = []string{"district", "canal-built-up", "xinmeng-river", "canal", "xinmeng-corridor", "green-corridors", "taihu-tier"}
 
 // Write generates the layers and the register into dir.
 func Write(dir string, o Options) (*Summary, error) {

@@ -91,6 +91,9 @@ func (g *generator) zones() (eco, green []Feature) {
 		if i%2 == 0 {
 			eco = append(eco, f)
 		} else {
+			// A green corridor's subzone comes from green_line (城市绿线
+			// land or a plan corridor): half of each.
+			f.Props["green_line"] = i%4 == 1
 			green = append(green, f)
 		}
 	}

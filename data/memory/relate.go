@@ -23,12 +23,13 @@ func (s *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo
 		v := s.versionAt(d.ID, asOf)
 		if v == nil {
 			if d.Kind == geo.LayerCoverage || d.Kind == geo.LayerZone || d.Kind == geo.LayerDistance {
+				err := s.noVersion(asOf)
 				s.mu.RUnlock()
-				return geo.Relations{}, fmt.Errorf("relate: layer %s on %s: %w", d.ID, asOf.Format(time.DateOnly), data.ErrNoVersion)
+				return geo.Relations{}, fmt.Errorf("relate: %w", err)
 			}
 			continue
 		}
-		rel.Layers = append(rel.Layers, geo.LayerVersion{ID: d.ID, Version: v.info.Version, ValidFrom: v.info.ValidFrom})
+		rel.Layers = append(rel.Layers, geo.LayerVersion{ID: d.ID, Version: v.info.Version, ValidFrom: v.info.ValidFrom, Status: v.info.Status})
 		switch d.Kind {
 		case geo.LayerCoverage:
 			cov = v
@@ -69,4 +70,31 @@ func (s *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo
 		}
 	}
 	return rel, nil
+}
+
+// noVersion says which judged layers have no version on asOf and from
+// which day on all of them have one; callers hold mu.
+func (s *Store) noVersion(asOf time.Time) *data.NoVersionError {
+	e := &data.NoVersionError{AsOf: asOf}
+	missing := false
+	for _, d := range s.manifest.Layers {
+		if d.Kind != geo.LayerCoverage && d.Kind != geo.LayerZone && d.Kind != geo.LayerDistance {
+			continue
+		}
+		if s.versionAt(d.ID, asOf) == nil {
+			e.Layers = append(e.Layers, d.ID)
+		}
+		vs := s.layers[d.ID]
+		if len(vs) == 0 {
+			missing = true
+			continue
+		}
+		if first := vs[0].info.ValidFrom.Time; first.After(e.FirstCovered) {
+			e.FirstCovered = first
+		}
+	}
+	if missing {
+		e.FirstCovered = time.Time{}
+	}
+	return e
 }

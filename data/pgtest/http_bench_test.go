@@ -23,7 +23,6 @@ import (
 	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/data/postgis"
-	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
 )
@@ -55,7 +54,7 @@ func loadDemo(b *testing.B, s data.Store) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := demo.Load(ctx, s, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
+	if err := demo.Load(ctx, s, man, data.ImportOptions{ValidFrom: demo.ValidFrom}); err != nil {
 		b.Fatal(err)
 	}
 }

@@ -135,8 +135,8 @@ func TestDifferential(t *testing.T) {
 			continue
 		}
 		for _, c := range rules.CategoryIDs() {
-			vm, err1 := geo.Judge(rules, r.mem, c, asOf)
-			vp, err2 := geo.Judge(rules, r.pg, c, asOf)
+			vm, err1 := geo.Judge(rules, r.mem, c, nil, asOf)
+			vp, err2 := geo.Judge(rules, r.pg, c, nil, asOf)
 			if err1 != nil || err2 != nil || vm.Verdict != vp.Verdict {
 				failures++
 				t.Errorf("site %d %s category %s: verdict mem %q (%v), pg %q (%v)", i, wkt(s.Geometry), c, vm.Verdict, err1, vp.Verdict, err2)

@@ -28,7 +28,7 @@ func TestPGExplainUsesGiST(t *testing.T) {
 			lon, lat := 119.74+float64(i)*0.0026, 31.75+float64(j)*0.0012
 			ring := orb.Ring{{lon, lat}, {lon + 0.001, lat}, {lon + 0.001, lat + 0.0008}, {lon, lat + 0.0008}, {lon, lat}}
 			feats = append(feats, geo.Feature{ID: fmt.Sprintf("p%04d", i*80+j), Geometry: orb.Polygon{ring},
-				Properties: map[string]any{"name_zh": "地块", "status": "illustrative"}})
+				Properties: map[string]any{"name_zh": "地块", "status": "illustrative", "green_line": false}})
 		}
 	}
 	v, err := s.Import(ctx, "green-corridors", feats, data.ImportOptions{ValidFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})

@@ -66,18 +66,18 @@ func smallPolygons(n int) []geo.Feature {
 		feats = append(feats, geo.Feature{
 			ID:         id,
 			Geometry:   geo.UnprojectGeometry(orb.Polygon{ring}),
-			Properties: map[string]any{"id": id, "name_zh": "测试地块", "name_en": "test parcel", "status": "illustrative", "n": float64(i)},
+			Properties: map[string]any{"id": id, "name_zh": "测试地块", "name_en": "test parcel", "status": "illustrative", "n": float64(i), "green_line": i%2 == 0},
 		})
 	}
 	return feats
 }
 
 const roundTripGeoJSON = `{"type":"FeatureCollection","features":[
- {"type":"Feature","id":"b-multi","properties":{"name_zh":"多边形甲","name_en":"Multi A","subzone":"x","status":"official","area_ha":12.5,"tags":["a","b"],"meta":{"k":1,"ok":true},"none":null},
+ {"type":"Feature","id":"b-multi","properties":{"name_zh":"多边形甲","name_en":"Multi A","green_line":true,"subzone":"x","status":"official","area_ha":12.5,"tags":["a","b"],"meta":{"k":1,"ok":true},"none":null},
   "geometry":{"type":"MultiPolygon","coordinates":[[[[119.80,31.78],[119.81,31.78],[119.81,31.79],[119.80,31.79],[119.80,31.78]],[[119.803,31.783],[119.803,31.786],[119.806,31.786],[119.806,31.783],[119.803,31.783]]],[[[119.82,31.78],[119.8212345,31.78],[119.8212345,31.7812345],[119.82,31.78]]]]}},
- {"type":"Feature","properties":{"id":"a-poly","name_zh":"多边形乙","basis":"《测试》第1条"},
+ {"type":"Feature","properties":{"id":"a-poly","name_zh":"多边形乙","basis":"《测试》第1条","green_line":false},
   "geometry":{"type":"Polygon","coordinates":[[[119.850001,31.800002],[119.860003,31.800004],[119.855005,31.810006],[119.850001,31.800002]]]}},
- {"type":"Feature","properties":{"name_zh":"无编号"},
+ {"type":"Feature","properties":{"name_zh":"无编号","green_line":false},
   "geometry":{"type":"Polygon","coordinates":[[[119.870001,31.800002],[119.880003,31.800004],[119.875005,31.810006],[119.870001,31.800002]]]}}
 ]}`
 

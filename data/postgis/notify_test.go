@@ -14,7 +14,6 @@ import (
 	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/memory"
 	"github.com/zhonglou/ecospace/data/postgis"
-	"github.com/zhonglou/ecospace/data/storetest"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -111,7 +110,7 @@ func TestPGNotifyLayerChange(t *testing.T) {
 
 	// A refused import (valid_from before the current version's) commits
 	// nothing and announces nothing.
-	if _, err := a.Import(tctx(t, time.Minute), "green-corridors", feats, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err == nil {
+	if _, err := a.Import(tctx(t, time.Minute), "green-corridors", feats, data.ImportOptions{ValidFrom: demo.ValidFrom}); err == nil {
 		t.Fatal("an import dated before the current version was accepted")
 	}
 	time.Sleep(300 * time.Millisecond)
@@ -239,7 +238,7 @@ func TestPGTile(t *testing.T) {
 	mem := memory.New(man)
 	loadDemo(t, mem)
 	ctx := tctx(t, time.Minute)
-	asOf := storetest.DemoValidFrom
+	asOf := demo.ValidFrom
 	// Tiles are asked for by the version in force, as the server resolves it.
 	version := func(s data.Store, layer string) int64 {
 		info, err := s.Layer(ctx, layer, asOf)

@@ -97,6 +97,9 @@ type Store struct {
 	zoneMu    sync.RWMutex
 	zoneCache map[zoneKey]zoneInfo
 
+	// statuses caches layer versions' data status (status.go).
+	statuses sync.Map // "layer@version" → string
+
 	listener *layerListener // LISTEN ecospace_layers (notify.go)
 
 	closeOnce sync.Once

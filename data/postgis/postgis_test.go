@@ -62,7 +62,7 @@ func loadDemo(t testing.TB, s data.Store) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	if err := demo.Load(ctx, s, man, data.ImportOptions{ValidFrom: storetest.DemoValidFrom}); err != nil {
+	if err := demo.Load(ctx, s, man, data.ImportOptions{ValidFrom: demo.ValidFrom}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -257,9 +257,16 @@ func (p *Store) zoneNames(ctx context.Context, hits []relateRow) (map[zoneKey]zo
 		if err := json.Unmarshal(props, &m); err != nil {
 			return nil, fmt.Errorf("postgis: relate: zone %s/%s properties: %w", k.layer, k.zone, err)
 		}
+		// The subzone as geo.ZonesFromFeatures gives it: by the layer's
+		// subzone_from, else the "subzone" property (a derived band's).
+		def, _ := p.manifest.Def(k.layer)
+		sub, err := def.SubzoneOf(m)
+		if err != nil {
+			return nil, fmt.Errorf("postgis: relate: zone %s/%s: %w", k.layer, k.zone, err)
+		}
 		found[k] = zoneInfo{
 			name:    geo.Text{ZH: geo.PropString(m, "name_zh"), EN: geo.PropString(m, "name_en")},
-			subzone: geo.PropString(m, "subzone"), basis: geo.PropString(m, "basis"), status: geo.PropString(m, "status"),
+			subzone: sub, basis: geo.PropString(m, "basis"), status: geo.PropString(m, "status"),
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -314,11 +321,14 @@ func (p *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo
 		v, ok := versions[d.ID]
 		if !ok {
 			if d.Kind == geo.LayerCoverage || d.Kind == geo.LayerZone || d.Kind == geo.LayerDistance {
-				return geo.Relations{}, fmt.Errorf("relate: layer %s on %s: %w", d.ID, day.Format(time.DateOnly), data.ErrNoVersion)
+				return geo.Relations{}, fmt.Errorf("relate: %w", p.noVersion(ctx, day, versions))
 			}
 			continue
 		}
 		rel.Layers = append(rel.Layers, geo.LayerVersion{ID: d.ID, Version: v.version, ValidFrom: geo.Date{Time: data.DateOf(*v.validFrom)}})
+	}
+	if err := p.layerStatuses(ctx, rel.Layers); err != nil {
+		return geo.Relations{}, err
 	}
 	if cov.d == 0 {
 		return rel, nil

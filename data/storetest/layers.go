@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -30,8 +32,8 @@ func testLayers(t *testing.T, open Opener) {
 		if l.ID != demoLayers[i] {
 			t.Errorf("layer %d is %s, want %s", i, l.ID, demoLayers[i])
 		}
-		if l.Version != 1 || !l.ValidFrom.Equal(DemoValidFrom) {
-			t.Errorf("layer %s: version %d from %s, want 1 from %s", l.ID, l.Version, l.ValidFrom, DemoValidFrom)
+		if l.Version != 1 || !l.ValidFrom.Equal(demo.ValidFrom) {
+			t.Errorf("layer %s: version %d from %s, want 1 from %s", l.ID, l.Version, l.ValidFrom, demo.ValidFrom)
 		}
 		if l.FeatureCount == 0 || l.Title.ZH == "" || l.Title.EN == "" {
 			t.Errorf("layer %s: %d features, title %+v", l.ID, l.FeatureCount, l.Title)
@@ -66,12 +68,27 @@ func testFeatures(t *testing.T, open Opener) {
 			}
 		}
 	}
+	// The Xinmeng band: the water (within 0.1 m of the source) and the
+	// land beyond it up to 1 000 m, in id order.
 	band := features(t, s, "xinmeng-band", data.FeatureQuery{Zoom: -1})
-	if len(band) != 1 || band[0].Properties["distance_m"] != 1000.0 || band[0].Properties["source"] != "xinmeng-river" {
-		t.Fatalf("xinmeng-band features: %+v", band)
+	if len(band) != 2 || band[0].ID != "xinmeng-band-land" || band[1].ID != "xinmeng-band-water" {
+		t.Fatalf("xinmeng-band features: %v", ids(band))
+	}
+	land, water := band[0].Properties, band[1].Properties
+	if land["distance_m"] != 1000.0 || land["min_distance_m"] != 0.1 || land["subzone"] != "land" || land["source"] != "xinmeng-river" ||
+		water["distance_m"] != 0.1 || water["min_distance_m"] != nil || water["subzone"] != "water" {
+		t.Errorf("xinmeng-band properties: land %v, water %v", land, water)
 	}
 	if a := geo.ProjectedArea(band[0].Geometry); a < 5e6 {
 		t.Errorf("xinmeng-band drawn area %.0f m², want a 2 km wide band", a)
+	}
+	// The green corridors' and Taihu tiers' subzones come from a property.
+	for id, want := range map[string]string{"green-corridors": "green_line", "taihu-tier": "tier"} {
+		for _, f := range features(t, s, id, data.FeatureQuery{Zoom: -1}) {
+			if _, ok := f.Properties[want]; !ok {
+				t.Errorf("%s/%s has no %s", id, f.ID, want)
+			}
+		}
 	}
 	core := features(t, s, "canal-core", data.FeatureQuery{Zoom: -1})
 	subs := map[string]bool{}
@@ -118,7 +135,7 @@ func testTileProperties(t *testing.T, open Opener) {
 	}
 	zhonglou := orb.Point{119.84, 31.80}
 	seen := 0
-	for _, id := range []string{"green-corridors", "xinmeng-band", "xinmeng-corridor", "canal-core", "xinmeng-river"} {
+	for _, id := range []string{"green-corridors", "xinmeng-band", "xinmeng-corridor", "canal-core", "xinmeng-river", "taihu-tier"} {
 		want := map[string]map[string]any{}
 		for _, f := range features(t, s, id, data.FeatureQuery{Zoom: -1}) {
 			props := map[string]any{"id": f.ID}
@@ -143,8 +160,17 @@ func testTileProperties(t *testing.T, open Opener) {
 		if err != nil || len(layers) != 1 {
 			t.Fatalf("tile of %s: %d layers, %v", id, len(layers), err)
 		}
-		if len(layers[0].Features) != len(want) {
-			t.Errorf("%s: %d features in the zoom-8 tile over the district, want all %d", id, len(layers[0].Features), len(want))
+		// Every feature is in the tile, but for one narrower than a
+		// pixel at zoom 8 (the Xinmeng band's water, 0.2 m wide while the
+		// river is a line), which simplification may drop.
+		tiny := 0
+		for _, f := range features(t, s, id, data.FeatureQuery{Zoom: -1}) {
+			if a := geo.ProjectedArea(f.Geometry); a > 0 && a < 1e4 {
+				tiny++
+			}
+		}
+		if n := len(layers[0].Features); n > len(want) || n < len(want)-tiny {
+			t.Errorf("%s: %d features in the zoom-8 tile over the district, want all %d (%d may be too small to draw)", id, n, len(want), tiny)
 		}
 		for _, f := range layers[0].Features {
 			w, ok := want[fmt.Sprint(f.Properties["id"])]
@@ -247,14 +273,26 @@ func testRawProperties(t *testing.T, open Opener) {
 		{},
 		nil,
 	}
-	old := features(t, s, "green-corridors", data.FeatureQuery{Zoom: -1})
-	next := make([]geo.Feature, len(old))
-	for i, f := range old {
-		next[i] = geo.Feature{ID: f.ID, Geometry: f.Geometry, Properties: tricky[i%len(tricky)]}
-	}
+	// The green corridors need their green_line (it gives their
+	// subzone); the canal's two courses take the empty and the missing
+	// properties.
 	from := AsOf.AddDate(0, 0, 1)
-	if _, err := s.Import(ctx(t), "green-corridors", next, data.ImportOptions{ValidFrom: from}); err != nil {
-		t.Fatal(err)
+	imported := map[string][]geo.Feature{}
+	for id, props := range map[string][]map[string]any{"green-corridors": tricky[:2], "canal": tricky[2:]} {
+		old := features(t, s, id, data.FeatureQuery{Zoom: -1})
+		next := make([]geo.Feature, len(old))
+		for i, f := range old {
+			p := props[i%len(props)]
+			if id == "green-corridors" {
+				p = maps.Clone(p)
+				p["green_line"] = i%2 == 0
+			}
+			next[i] = geo.Feature{ID: f.ID, Geometry: f.Geometry, Properties: p}
+		}
+		if _, err := s.Import(ctx(t), id, next, data.ImportOptions{ValidFrom: from}); err != nil {
+			t.Fatal(err)
+		}
+		imported[id] = next
 	}
 	for _, id := range demoLayers {
 		for _, asOf := range []time.Time{AsOf, from} {
@@ -282,14 +320,16 @@ func testRawProperties(t *testing.T, open Opener) {
 		}
 	}
 	// The tricky version's maps, once encoded, decode to what was imported.
-	for i, f := range features(t, s, "green-corridors", data.FeatureQuery{AsOf: from, Zoom: -1, RawProperties: true}) {
-		got, _ := f.EncodedProperties()
-		want, _ := json.Marshal(next[i].Properties)
-		if next[i].Properties == nil {
-			want = []byte("{}")
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("green-corridors/%s: %s, want %s", f.ID, got, want)
+	for id, next := range imported {
+		for i, f := range features(t, s, id, data.FeatureQuery{AsOf: from, Zoom: -1, RawProperties: true}) {
+			got, _ := f.EncodedProperties()
+			want, _ := json.Marshal(next[i].Properties)
+			if next[i].Properties == nil {
+				want = []byte("{}")
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s/%s: %s, want %s", id, f.ID, got, want)
+			}
 		}
 	}
 }

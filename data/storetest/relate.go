@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -334,7 +335,7 @@ func corridorPoint(t *testing.T, s data.Store) orb.Point {
 
 func testNoVersion(t *testing.T, open Opener) {
 	s := open(t)
-	_, err := s.Relate(ctx(t), mustSite(t, orb.Point{119.8, 31.8}), DemoValidFrom.AddDate(0, 0, -1))
+	_, err := s.Relate(ctx(t), mustSite(t, orb.Point{119.8, 31.8}), demo.ValidFrom.AddDate(0, 0, -1))
 	if !errors.Is(err, data.ErrNoVersion) {
 		t.Errorf("relate before the data: err %v, want ErrNoVersion", err)
 	}

@@ -18,15 +18,11 @@ import (
 	"github.com/zhonglou/ecospace/geo"
 )
 
-// DemoValidFrom is the valid_from the suite expects the demo layers to
-// have been loaded with.
-var DemoValidFrom = time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // AsOf is the date the suite checks on.
 var AsOf = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 
 // Opener returns a fresh store with the demo layers loaded
-// (demo.Load with ValidFrom DemoValidFrom). Tests that import change
+// (demo.Load with ValidFrom demo.ValidFrom). Tests that import change
 // their store, so every test opens its own.
 type Opener func(t *testing.T) data.Store
 
@@ -50,6 +46,9 @@ func Run(t *testing.T, open Opener) {
 		{"AuditIDSpellings", testAuditSpellings},
 		{"ListChecks", testListChecks},
 		{"NoVersionBeforeData", testNoVersion},
+		{"NoVersionFirstDay", testNoVersionFirstDay},
+		{"SubzoneFrom", testSubzoneFrom},
+		{"XinmengWaterLand", testWaterLand},
 		{"ResolvedVersion", testResolvedVersion},
 		{"TileProperties", testTileProperties},
 		{"FeaturesExactBBox", testFeaturesExactBBox},
@@ -67,7 +66,7 @@ func ctx(t *testing.T) context.Context {
 }
 
 // demoLayers lists the demo layer ids in manifest order.
-var demoLayers = []string{"district", "xinmeng-river", "xinmeng-corridor", "xinmeng-band", "canal", "canal-built-up", "canal-core", "green-corridors"}
+var demoLayers = []string{"district", "xinmeng-river", "xinmeng-corridor", "xinmeng-band", "canal", "canal-built-up", "canal-core", "green-corridors", "taihu-tier"}
 
 func features(t *testing.T, s data.Store, id string, q data.FeatureQuery) []geo.Feature {
 	t.Helper()
@@ -132,11 +131,11 @@ func mustSite(t *testing.T, g orb.Geometry) *geo.Site {
 }
 
 // DemoMem is an embedded store for man with the demo layers loaded, valid
-// from DemoValidFrom: what the API, map and OGC tests run on.
+// from demo.ValidFrom: what the API, map and OGC tests run on.
 func DemoMem(t testing.TB, man *data.Manifest) *memory.Store {
 	t.Helper()
 	mem := memory.New(man)
-	if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+	if err := demo.Load(context.Background(), mem, man, data.ImportOptions{ValidFrom: demo.ValidFrom}); err != nil {
 		t.Fatal(err)
 	}
 	return mem
@@ -154,7 +153,7 @@ func DemoPG(t testing.TB, man *data.Manifest) *postgis.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if err := demo.Load(ctx, s, man, data.ImportOptions{ValidFrom: DemoValidFrom}); err != nil {
+	if err := demo.Load(ctx, s, man, data.ImportOptions{ValidFrom: demo.ValidFrom}); err != nil {
 		t.Fatal(err)
 	}
 	return s

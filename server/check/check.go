@@ -11,6 +11,7 @@ package check
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -63,6 +64,10 @@ type Request struct {
 	AsOf string `json:"as_of"`
 	// Reference is the client's, echoed and filed.
 	Reference string `json:"reference"`
+	// Facts declares facts about the project: a JSON object of fact id →
+	// true or false (GET /api/v1/rules lists the facts). Absent or null:
+	// none declared.
+	Facts json.RawMessage `json:"facts"`
 }
 
 // Input is a validated check: a site and the question asked about it.
@@ -74,6 +79,8 @@ type Input struct {
 	CRS       geo.CRS
 	AsOf      time.Time
 	Reference string
+	// Facts are the declared facts (nil: none), each a fact the rules know.
+	Facts map[string]bool
 }
 
 // Answer is one check's answer.
@@ -99,9 +106,14 @@ func (c *Checker) Check(ctx context.Context, keyID string, req Request) (*Answer
 func (c *Checker) Run(ctx context.Context, keyID string, in *Input) (*Answer, error) {
 	rel, err := c.store.Relate(ctx, in.Site, in.AsOf)
 	if err != nil {
+		var nv *data.NoVersionError
+		if errors.As(err, &nv) {
+			return nil, &InputError{Status: statusUnprocessable, Slug: "no-layer-version", Title: "No layer version in force",
+				Pointer: "/as_of", Detail: nv.Error()}
+		}
 		return nil, fmt.Errorf("check: %w", err)
 	}
-	v, err := geo.Judge(c.rules, rel, in.Category.ID, in.AsOf)
+	v, err := geo.Judge(c.rules, rel, in.Category.ID, in.Facts, in.AsOf)
 	if err != nil {
 		return nil, fmt.Errorf("check: %w", err)
 	}
@@ -109,10 +121,13 @@ func (c *Checker) Run(ctx context.Context, keyID string, in *Input) (*Answer, er
 	if err != nil {
 		return nil, fmt.Errorf("check id: %w", err)
 	}
+	status, note := geo.DataStatus(v.Layers)
 	resp := &Response{
 		Head: Head{
-			CheckID: id.String(), Verdict: v.Verdict, Category: v.Category, CategoryName: in.Category.Name,
+			CheckID: id.String(), Verdict: v.Verdict, DecidingRule: v.DecidingRule, DataStatus: status, DataStatusNote: note,
+			Category: v.Category, CategoryName: in.Category.Name, Facts: v.Facts,
 			Reference: in.Reference, CRS: string(in.CRS), Coverage: v.Coverage, Notes: v.Notes, Hits: v.Hits,
+			Questions: v.Questions, Absent: c.rules.Absent,
 		},
 		Tail: Tail{
 			Layers: v.Layers, RulesVersion: v.RulesVersion, AsOf: v.AsOf,
@@ -123,6 +138,12 @@ func (c *Checker) Run(ctx context.Context, keyID string, in *Input) (*Answer, er
 	}
 	if resp.Hits == nil {
 		resp.Hits = []geo.Hit{}
+	}
+	if resp.Questions == nil {
+		resp.Questions = []geo.Question{}
+	}
+	if resp.Absent == nil {
+		resp.Absent = []geo.Absent{}
 	}
 	if resp.Conflicts, resp.Nearest, err = conflictCollections(v.Hits); err != nil {
 		return nil, fmt.Errorf("check: draw conflicts: %w", err)

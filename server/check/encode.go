@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -9,18 +10,19 @@ import (
 )
 
 // The check document is encoded by hand because encoding/json's reflection
-// was a third of a point check's CPU. Every function here writes what
-// json.Marshal writes for its type, member for member and byte for byte:
-// TestEncodeMatchesMarshal holds them to that over real checks and
-// TestEncodeEveryField over a response with every field of every type
-// filled in, so a field added to one of these types and not here fails.
+// was a third of a point check's CPU. Every function here (and in
+// encode_hit.go) writes what json.Marshal writes for its type, member for
+// member and byte for byte: TestEncodeMatchesMarshal holds them to that
+// over real checks and TestEncodeEveryField over a response with every
+// field of every type filled in, so a field added to one of these types
+// and not here fails.
 
 // encode writes what json.Marshal(r) writes, by hand, and splices in the
 // conflicts, nearest and site GeoJSON, which geo.AppendGeometry and
 // geo.AppendFeature wrote compact, instead of having encoding/json re-scan
 // and compact them, as it does for every json.RawMessage.
 func encode(r *Response) ([]byte, error) {
-	doc := make([]byte, 0, 2048+len(r.Hits)*1024+len(r.Conflicts)+len(r.Nearest)+len(r.Site))
+	doc := make([]byte, 0, 4096+len(r.Hits)*2048+len(r.Conflicts)+len(r.Nearest)+len(r.Site))
 	doc, err := appendHead(append(doc, '{'), &r.Head)
 	if err != nil {
 		return nil, err
@@ -40,10 +42,21 @@ func appendHead(b []byte, h *Head) ([]byte, error) {
 	b = geo.AppendString(b, h.CheckID)
 	b = append(b, `,"verdict":`...)
 	b = geo.AppendString(b, h.Verdict)
+	if h.DecidingRule != "" {
+		b = append(b, `,"deciding_rule":`...)
+		b = geo.AppendString(b, h.DecidingRule)
+	}
+	b = append(b, `,"data_status":`...)
+	b = geo.AppendString(b, h.DataStatus)
+	if h.DataStatusNote != (geo.Text{}) {
+		b = append(b, `,"data_status_note":`...)
+		b = appendText(b, h.DataStatusNote)
+	}
 	b = append(b, `,"category":`...)
 	b = geo.AppendString(b, h.Category)
 	b = append(b, `,"category_name":`...)
 	b = appendText(b, h.CategoryName)
+	b = appendFacts(append(b, `,"facts":`...), h.Facts)
 	if h.Reference != "" {
 		b = append(b, `,"reference":`...)
 		b = geo.AppendString(b, h.Reference)
@@ -72,83 +85,50 @@ func appendHead(b []byte, h *Head) ([]byte, error) {
 	}
 	b = append(b, `,"hits":`...)
 	if h.Hits == nil {
-		return append(b, "null"...), nil
-	}
-	b = append(b, '[')
-	for i := range h.Hits {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if b, err = appendHit(b, &h.Hits[i]); err != nil {
-			return b, fmt.Errorf("hit %d: %w", i, err)
-		}
-	}
-	return append(b, ']'), nil
-}
-
-func appendHit(b []byte, h *geo.Hit) ([]byte, error) {
-	b = append(b, `{"layer":`...)
-	b = geo.AppendString(b, h.Layer)
-	b = append(b, `,"zone_id":`...)
-	b = geo.AppendString(b, h.ZoneID)
-	b = append(b, `,"zone_name":`...)
-	b = appendText(b, h.ZoneName)
-	for _, m := range [...]struct{ key, v string }{
-		{`,"subzone":`, h.Subzone}, {`,"basis":`, h.Basis}, {`,"zone_status":`, h.Status},
-	} {
-		if m.v != "" {
-			b = geo.AppendString(append(b, m.key...), m.v)
-		}
-	}
-	b = append(b, `,"relation":`...)
-	b = geo.AppendString(b, h.Relation.Relation)
-	var err error
-	for _, m := range [...]struct {
-		key string
-		v   float64
-	}{{`,"distance_m":`, h.DistanceM}, {`,"overlap_m2":`, h.OverlapM2}, {`,"overlap_ratio":`, h.OverlapRatio}} {
-		if b, err = geo.AppendFloat(append(b, m.key...), m.v); err != nil {
-			return b, fmt.Errorf("%s %w", m.key[2:len(m.key)-2], err)
-		}
-	}
-	b = append(b, `,"effect":`...)
-	b = geo.AppendString(b, h.Effect)
-	b = append(b, `,"rule_id":`...)
-	b = geo.AppendString(b, h.RuleID)
-	if h.Condition != nil {
-		b = append(b, `,"condition":`...)
-		b = appendText(b, *h.Condition)
-	}
-	c := &h.Citation
-	b = append(b, `,"citation":{"document":`...)
-	b = geo.AppendString(b, c.Document)
-	b = append(b, `,"title":`...)
-	b = geo.AppendString(b, c.Title)
-	b = append(b, `,"article":`...)
-	b = geo.AppendString(b, c.Article)
-	b = append(b, `,"quote":`...)
-	b = geo.AppendString(b, c.Quote)
-	b = append(b, `,"status":`...)
-	b = geo.AppendString(b, c.Status)
-	if len(c.SeeAlso) > 0 {
-		b = append(b, `,"see_also":[`...)
-		for i, r := range c.SeeAlso {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range h.Hits {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, `{"document":`...)
-			b = geo.AppendString(b, r.Document)
-			b = append(b, `,"title":`...)
-			b = geo.AppendString(b, r.Title)
-			if r.Quote != "" {
-				b = append(b, `,"quote":`...)
-				b = geo.AppendString(b, r.Quote)
+			if b, err = appendHit(b, &h.Hits[i]); err != nil {
+				return b, fmt.Errorf("hit %d: %w", i, err)
 			}
-			b = append(b, '}')
 		}
 		b = append(b, ']')
 	}
-	return append(b, "}}"...), nil
+	b = append(b, `,"questions":`...)
+	if h.Questions == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range h.Questions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendQuestion(b, &h.Questions[i])
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"absent":`...)
+	if h.Absent == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '[')
+	for i := range h.Absent {
+		a := &h.Absent[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":`...)
+		b = geo.AppendString(b, a.ID)
+		b = append(b, `,"name":`...)
+		b = appendText(b, a.Name)
+		b = append(b, `,"citation":`...)
+		b = append(appendCitation(b, &a.Citation), '}')
+	}
+	return append(b, ']'), nil
 }
 
 // appendTail writes Tail's members without the braces.
@@ -168,6 +148,10 @@ func appendTail(b []byte, t *Tail) ([]byte, error) {
 			b = strconv.AppendInt(b, l.Version, 10)
 			b = append(b, `,"valid_from":`...)
 			b = appendDate(b, l.ValidFrom)
+			if l.Status != "" {
+				b = append(b, `,"status":`...)
+				b = geo.AppendString(b, l.Status)
+			}
 			b = append(b, '}')
 		}
 		b = append(b, ']')
@@ -184,6 +168,28 @@ func appendTail(b []byte, t *Tail) ([]byte, error) {
 	b = append(t.CheckedAt.AppendFormat(append(b, '"'), time.RFC3339Nano), '"')
 	b = append(b, `,"decision_hash":`...)
 	return geo.AppendString(b, t.DecisionHash), nil
+}
+
+// appendFacts writes a map of facts as encoding/json does: keys sorted,
+// null for a nil map.
+func appendFacts(b []byte, facts map[string]bool) []byte {
+	if facts == nil {
+		return append(b, "null"...)
+	}
+	keys := make([]string, 0, len(facts))
+	for k := range facts {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(geo.AppendString(b, k), ':')
+		b = appendBool(b, facts[k])
+	}
+	return append(b, '}')
 }
 
 func appendText(b []byte, t geo.Text) []byte {

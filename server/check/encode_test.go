@@ -26,8 +26,8 @@ func TestEncodeMatchesMarshal(t *testing.T) {
 	app := servertest.Demo(t)
 	c := New(Config{Store: app.Store, Rules: app.Rules})
 	rng := rand.New(rand.NewPCG(3, 4))
-	cats := []string{"chemical", "polluting-industry", "warehousing-logistics", "residential", "theme-park",
-		"linear-infrastructure", "sewage-outfall", "ecological"}
+	cats := app.Rules.CategoryIDs()
+	factSets := []string{``, `{"emits_n_p":true}`, `{"discharges_to_water":false,"emits_n_p":false}`, `{"hazardous_goods":true}`, `{"discharges_to_water":true}`}
 	kinds := map[string]int{}
 	for i := range 300 {
 		lon, lat := 119.70+rng.Float64()*0.30, 31.72+rng.Float64()*0.15
@@ -42,7 +42,7 @@ func TestEncodeMatchesMarshal(t *testing.T) {
 		default:
 			geom = fmt.Sprintf(`{"type":"LineString","coordinates":[[%f,%f],[%f,%f]]}`, lon, lat, lon+0.02, lat+0.01)
 		}
-		req := Request{Geometry: json.RawMessage(geom), Category: cats[i%len(cats)], AsOf: "2026-06-01"}
+		req := Request{Geometry: json.RawMessage(geom), Category: cats[i%len(cats)], AsOf: "2026-06-01", Facts: json.RawMessage(factSets[i%len(factSets)])}
 		if i%2 == 0 {
 			req.Reference = fmt.Sprintf(`审批-%d "q" <&>`, i)
 		}
@@ -54,6 +54,9 @@ func TestEncodeMatchesMarshal(t *testing.T) {
 		if len(ans.Response.Conflicts) > 60 {
 			kinds["with conflicts"]++
 		}
+		if len(ans.Response.Questions) > 0 {
+			kinds["with questions"]++
+		}
 		want, err := json.Marshal(ans.Response)
 		if err != nil {
 			t.Fatal(err)
@@ -63,7 +66,7 @@ func TestEncodeMatchesMarshal(t *testing.T) {
 		}
 	}
 	// The sample must reach every kind of answer, or it proves little.
-	for _, k := range []string{"prohibited", "restricted", "allowed", "outside_coverage", "with conflicts"} {
+	for _, k := range []string{"prohibited", "restricted", "allowed", "outside_coverage", "with conflicts", "with questions"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s answer among the sample: %v", k, kinds)
 		}
@@ -111,6 +114,17 @@ func TestEncodeEveryField(t *testing.T) {
 			v.SetInt(rng.Int64N(1 << 40))
 		case reflect.Bool:
 			v.SetBool(rng.IntN(2) == 0)
+		case reflect.Map:
+			if n := rng.IntN(4); n > 0 {
+				v.Set(reflect.MakeMap(v.Type()))
+				for range n - 1 {
+					k := reflect.New(v.Type().Key()).Elem()
+					fill(k)
+					e := reflect.New(v.Type().Elem()).Elem()
+					fill(e)
+					v.SetMapIndex(k, e)
+				}
+			}
 		case reflect.Pointer:
 			if rng.IntN(3) > 0 {
 				v.Set(reflect.New(v.Type().Elem()))
@@ -175,7 +189,7 @@ func TestConflictCollections(t *testing.T) {
 		wantConf := []byte(`{"type":"FeatureCollection","features":[`)
 		wantNear := []byte(`{"type":"FeatureCollection","features":[`)
 		for _, h := range hits {
-			props := map[string]any{"layer": h.Layer, "zone_id": h.ZoneID, "effect": h.Effect, "distance_m": round2(h.DistanceM)}
+			props := map[string]any{"layer": h.Layer, "zone_id": h.ZoneID, "effect": h.Effect, "distance_m": geo.RoundDistance(h.DistanceM)}
 			if h.Conflict != nil {
 				if wantConf[len(wantConf)-1] == '}' {
 					wantConf = append(wantConf, ',')

@@ -3,7 +3,6 @@ package check
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/zhonglou/ecospace/geo"
@@ -20,17 +19,34 @@ type Response struct {
 	Site json.RawMessage `json:"site"`
 }
 
-// Head is the first part of a response: the verdict and the hits.
+// Head is the first part of a response: the verdict, how far its data can
+// be relied on, the facts it was given, the hits, the open questions and
+// the layers known to be absent.
 type Head struct {
-	CheckID      string       `json:"check_id"`
-	Verdict      string       `json:"verdict"`
-	Category     string       `json:"category"`
-	CategoryName geo.Text     `json:"category_name"`
-	Reference    string       `json:"reference,omitempty"`
-	CRS          string       `json:"crs"`
-	Coverage     geo.Coverage `json:"coverage"`
-	Notes        []geo.Text   `json:"notes,omitempty"`
-	Hits         []geo.Hit    `json:"hits"`
+	CheckID string `json:"check_id"`
+	Verdict string `json:"verdict"`
+	// DecidingRule is the rule of the first (most severe) hit; "" without
+	// hits.
+	DecidingRule string `json:"deciding_rule,omitempty"`
+	// DataStatus is illustrative, estimated or official: the weakest
+	// status of the layers consulted; DataStatusNote says what that
+	// means unless it is official.
+	DataStatus     string          `json:"data_status"`
+	DataStatusNote geo.Text        `json:"data_status_note,omitzero"`
+	Category       string          `json:"category"`
+	CategoryName   geo.Text        `json:"category_name"`
+	Facts          map[string]bool `json:"facts"` // as declared
+	Reference      string          `json:"reference,omitempty"`
+	CRS            string          `json:"crs"`
+	Coverage       geo.Coverage    `json:"coverage"`
+	Notes          []geo.Text      `json:"notes,omitempty"`
+	Hits           []geo.Hit       `json:"hits"`
+	// Questions are the undeclared facts whose answer would change the
+	// verdict, with what each answer would give.
+	Questions []geo.Question `json:"questions"`
+	// Absent are the layers known not to exist in the district, stated in
+	// every answer with the words that say so.
+	Absent []geo.Absent `json:"absent"`
 }
 
 // Tail is the part after the drawn collections: what the decision was
@@ -57,7 +73,7 @@ func conflictCollections(hits []geo.Hit) (conf, near json.RawMessage, err error)
 			continue
 		}
 		props = append(props[:0], `{"distance_m":`...)
-		if props, err = geo.AppendFloat(props, round2(h.DistanceM)); err != nil {
+		if props, err = geo.AppendFloat(props, geo.RoundDistance(h.DistanceM)); err != nil {
 			return nil, nil, fmt.Errorf("hit %d distance_m: %w", i, err)
 		}
 		props = geo.AppendString(append(props, `,"effect":`...), h.Effect)
@@ -82,5 +98,3 @@ func conflictCollections(hits []geo.Hit) (conf, near json.RawMessage, err error)
 	}
 	return append(conf, "]}"...), append(near, "]}"...), nil
 }
-
-func round2(f float64) float64 { return math.Round(f*100) / 100 }

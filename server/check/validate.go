@@ -76,6 +76,9 @@ func (c *Checker) ValidateContext(ctx context.Context, req Request, ptr string) 
 		return nil, err
 	}
 	in.Reference = req.Reference
+	if in.Facts, err = c.ParseFacts(req.Facts, ptr+"/facts"); err != nil {
+		return nil, err
+	}
 	g, err := geo.DecodeGeometry(req.Geometry, ptr+"/geometry", geo.MaxVertices)
 	if err != nil {
 		return nil, vertexError(err)

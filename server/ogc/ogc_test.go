@@ -246,14 +246,14 @@ func importSynthetic(t testing.TB, s data.Store, n int) []geo.Feature {
 			ID:       id,
 			Geometry: orb.Polygon{{{x, y}, {x + 0.002, y}, {x + 0.002, y + 0.002}, {x, y + 0.002}, {x, y}}},
 			Properties: map[string]any{"id": id, "name_zh": fmt.Sprintf("合成廊道%d", i), "name_en": fmt.Sprintf("Synthetic corridor %d", i),
-				"kind": "synthetic", "status": "illustrative", "band": float64(i % 3)},
+				"kind": "synthetic", "status": "illustrative", "band": float64(i % 3), "green_line": i%2 == 0},
 		})
 	}
 	feats = append(feats, geo.Feature{
 		ID: "syn-l",
 		Geometry: orb.Polygon{{{119.90, 31.80}, {119.92, 31.80}, {119.92, 31.805}, {119.905, 31.805},
 			{119.905, 31.82}, {119.90, 31.82}, {119.90, 31.80}}},
-		Properties: map[string]any{"id": "syn-l", "name_zh": "L形廊道", "name_en": "L corridor", "kind": "synthetic", "status": "illustrative", "band": 0.0},
+		Properties: map[string]any{"id": "syn-l", "name_zh": "L形廊道", "name_en": "L corridor", "kind": "synthetic", "status": "illustrative", "band": 0.0, "green_line": false},
 	})
 	if _, err := s.Import(context.Background(), "green-corridors", feats, data.ImportOptions{ValidFrom: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), Source: "synthetic"}); err != nil {
 		t.Fatal(err)
@@ -1074,8 +1074,9 @@ func testDatetime(t *testing.T, s data.Store, h http.Handler, syn []geo.Feature)
 		{"/2024-12-31", len(v1)},
 		{"2024-01-01/..", -1}, // open end: today
 		{"2024-01-01/", -1},
-		{"2022-06-01", 0}, // before the first version: empty
-		{"2020-01-01/2022-12-31", 0},
+		{"2022-06-01", len(v1)}, // the demo layers are in force from 2020-01-08
+		{"2019-06-01", 0},       // before the first version: empty
+		{"2019-01-01/2019-12-31", 0},
 	} {
 		target := "/ogc/collections/green-corridors/items?limit=10000"
 		if tc.datetime != "" {

@@ -1,6 +1,6 @@
 // Package servertest builds the demo app the tests of server, server/ogc,
 // server/check, e2e and cmd/ecospace run on: the bundled layer manifest
-// and rules, and a store holding the demo layers (storetest.DemoValidFrom
+// and rules, and a store holding the demo layers (demo.ValidFrom
 // on). It stops short of server.New, so that package server's own tests
 // can use it too (it may not import server); each test makes the server
 // with the Config it needs:

@@ -9,10 +9,11 @@ import { parseCoordinates, lineForPointer } from './coords.js';
 import { siteFromGeoJSON, siteFromGeoJSONText, uploadKind } from './upload.js';
 import { geometryToLonLat } from './proj.js';
 import { tilesThreshold, isTiled, tileURLTemplate, TILES_ABOVE_DEFAULT, TILES_ABOVE_PARAM } from './tiles.js';
+import { keepFacts, factsParam, parseFactsParam } from './answer.js';
+import { resultNodes } from './result.js';
 
 const API = '/api/v1';
 const DEFAULT_BBOX = [119.73, 31.74, 119.96, 31.85]; // Zhonglou District
-const VERDICTS = ['prohibited', 'restricted', 'allowed', 'outside_coverage'];
 
 // ---------------------------------------------------------------- state --
 
@@ -26,6 +27,8 @@ const state = {
   tilesAbove: tilesThreshold(params), // layers with more features are drawn from vector tiles
   hidden: new Set((params.get('off') || '').split(',').filter(Boolean)),
   categories: [],
+  factDefs: [], // the facts a check may declare, with their questions (GET /categories)
+  facts: parseFactsParam(params.get('facts')), // declared facts about the project: id → true | false
   site: null, // {geometry, crs, display, source, fileName, parsed}
   result: null,
   error: null, // {field, items: [{key, params} | {text}]}
@@ -61,8 +64,9 @@ function num(v, digits = 0) {
   return Number(v).toLocaleString(locale(), { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 }
 function distanceText(d) {
+  // to the millimetre, as the API rounds it
   if (d === undefined || d === null) return '–';
-  return t('distance.value', { d: num(d, d < 10 ? 1 : 0) });
+  return t('distance.value', { d: num(d, 3) });
 }
 function pct(ratio) {
   if (ratio === undefined || ratio === null) return '–';
@@ -153,6 +157,8 @@ const STYLES = {
   'canal-built-up': { color: '#616161', weight: 1.5, dashArray: '3 5', fillColor: '#9e9e9e', fillOpacity: 0.1 },
   'canal-core': { color: '#e65100', weight: 1.5, fillColor: '#fb8c00', fillOpacity: 0.25 },
   'green-corridors': { color: '#558b2f', weight: 1.5, fillColor: '#9ccc65', fillOpacity: 0.5 },
+  // district-wide: an outline over the coverage, beneath every other zone
+  'taihu-tier': { color: '#0277bd', weight: 1, dashArray: '2 6', fillColor: '#4fc3f7', fillOpacity: 0.04 },
 };
 const SUBZONE_STYLES = {
   'built-up': { color: '#e65100', fillColor: '#fb8c00', fillOpacity: 0.3 },
@@ -183,7 +189,12 @@ function layerStyle(info, props = {}) {
 
 const hasBasemap = () => Boolean(state.config && state.config.basemap && state.config.basemap.url);
 
+// A district-wide zone (the Taihu tiers) lies under the other zones, so
+// that a click on them reaches them.
+const WIDE_ZONES = ['taihu-tier'];
+
 function paneFor(info) {
+  if (WIDE_ZONES.includes(info.zone_kind)) return 'pane-coverage';
   return 'pane-' + (PANES[info.kind] !== undefined ? info.kind : 'zone');
 }
 
@@ -700,6 +711,8 @@ async function runCheck() {
   document.body.dataset.checking = '1';
   const body = { geometry: site.geometry, category };
   if (site.crs && site.crs !== 'EPSG:4326') body.crs = site.crs;
+  state.facts = keepFacts(state.facts, state.categories.find((c) => c.id === category));
+  if (Object.keys(state.facts).length) body.facts = state.facts;
   const asOf = $('#as-of').value;
   if (asOf) body.as_of = asOf;
   const ref = $('#reference').value.trim();
@@ -791,88 +804,33 @@ function renderResult() {
     if (!state.checking) box.replaceChildren(h('p', { class: 'hint', text: t('result.empty') }));
     return;
   }
-  const verdict = VERDICTS.includes(r.verdict) ? r.verdict : 'outside_coverage';
-  const cat = state.categories.find((c) => c.id === r.category);
-  const hits = Array.isArray(r.hits) ? r.hits : [];
-  const notes = Array.isArray(r.notes) ? r.notes : [];
-  const cov = r.coverage;
-
-  const children = [
-    h(
-      'div',
-      { class: 'verdict-row' },
-      h('span', { id: 'verdict', class: `badge verdict-${verdict}`, dataset: { verdict: r.verdict }, 'data-testid': 'verdict', text: t(`verdict.${verdict}`) }),
-      h('span', { class: 'verdict-category', text: cat ? text2(cat.name) : text2(r.category_name) || r.category || '' }),
-    ),
-    h('p', { class: 'verdict-explain', text: t(`verdict.explain.${verdict}`) }),
-  ];
-  if (cov && cov.inside && !cov.whole) {
-    children.push(h('p', { class: 'coverage-note', text: t('coverage.partial', { pct: pct(cov.inside_ratio) }) }));
-  }
-  if (notes.length) {
-    children.push(h('ul', { class: 'notes' }, notes.map((n) => h('li', { text: text2(n) }))));
-  }
-  if (verdict !== 'outside_coverage' || hits.length) {
-    children.push(h('h3', { class: 'hits-title', text: t('hits.title', { n: hits.length }) }));
-    if (hits.length === 0) children.push(h('p', { class: 'hint', text: t('hits.none') }));
-    else children.push(h('ol', { class: 'hits' }, hits.map(hitRow)));
-  }
-  children.push(metaBlock(r));
-  children.push(shareBlock(r));
-  box.replaceChildren(...children);
-}
-
-function hitRow(hit) {
-  const info = state.layerById.get(hit.layer);
-  const effect = hit.effect || 'allowed';
-  const rows = [
-    [t('hit.layer'), info ? text2(info.title) : hit.layer],
-    hit.subzone ? [t('hit.subzone'), label('subzone', hit.subzone)] : null,
-    [t('hit.relation'), label('relation', hit.relation)],
-    [t('hit.distance'), distanceText(hit.distance_m)],
-    hit.overlap_m2 > 0 ? [t('hit.overlap'), t('overlap.value', { m2: num(hit.overlap_m2), pct: pct(hit.overlap_ratio) })] : null,
-    hit.condition && text2(hit.condition) ? [t('hit.condition'), text2(hit.condition)] : null,
-    hit.basis ? [t('popup.basis'), hit.basis] : null,
-  ].filter(Boolean);
-  const c = hit.citation;
-  return h(
-    'li',
-    {
-      class: `hit effect-${effect}`,
-      dataset: { layer: hit.layer, zone: hit.zone_id || '', effect, relation: hit.relation || '' },
-      'data-testid': 'hit',
-      tabindex: '0',
-      onclick: () => focusZone(hit),
-      onkeydown: (e) => {
-        if (e.key === 'Enter') focusZone(hit);
-      },
-    },
-    h(
-      'div',
-      { class: 'hit-head' },
-      h('span', { class: `badge small verdict-${effect}`, text: t(`verdict.${effect}`) }),
-      h('strong', { class: 'hit-zone', text: text2(hit.zone_name) || hit.zone_id || '' }),
-    ),
-    h('dl', { class: 'hit-facts' }, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
-    c ? citationBlock(c, hit.rule_id) : null,
+  box.replaceChildren(
+    ...resultNodes(r, {
+      h, t, text2, label, num, pct, distanceText, dateTime, siteDescription, shareBlock,
+      lang: state.lang,
+      categories: state.categories,
+      factDefs: state.factDefs,
+      layerById: state.layerById,
+      onFocus: focusZone,
+      onAnswer: answerQuestion,
+      onForget: forgetFact,
+    }),
   );
 }
 
-function citationBlock(c, ruleId) {
-  const status = c.status === 'verified' ? 'verified' : 'to_verify';
-  // title is the document's full name; document may be only its short id.
-  const name = c.title || (c.document ? `《${String(c.document).replace(/^《|》$/g, '')}》` : '');
-  const doc = [name, c.article || ''].filter(Boolean).join(' ');
-  return h(
-    'div',
-    { class: 'citation' },
-    h('span', { class: 'cite-label', text: t('hit.citation') + (state.lang === 'zh' ? '：' : ': ') }),
-    h('span', { class: 'cite-doc', text: doc }),
-    ' ',
-    h('span', { class: `tag cite-status cite-${status}`, dataset: { status: c.status || '' }, text: t(`citation.${status}`) }),
-    c.quote ? h('blockquote', { class: 'cite-quote', text: c.quote }) : null,
-    ruleId ? h('div', { class: 'hint rule-id', text: `${t('hit.rule')}${state.lang === 'zh' ? '：' : ': '}${ruleId}` }) : null,
-  );
+// A questionnaire answer: check again with the fact declared.
+function answerQuestion(id, value) {
+  state.facts = { ...state.facts, [id]: value };
+  writeURL();
+  if (state.site) runCheck();
+}
+
+// Takes a declared fact back: check again without it.
+function forgetFact(id) {
+  const { [id]: _, ...rest } = state.facts;
+  state.facts = rest;
+  writeURL();
+  if (state.site) runCheck();
 }
 
 function focusZone(hit) {
@@ -901,33 +859,6 @@ function siteDescription() {
   if (s.source === 'upload') return t('site.upload', { name: s.fileName || '' });
   if (s.source === 'paste') return t('site.paste', { crs: s.crs });
   return t(`site.${s.source}`);
-}
-
-function metaBlock(r) {
-  const cat = state.categories.find((c) => c.id === r.category);
-  const layerVersions = (r.layers || [])
-    .map((l) => {
-      const info = state.layerById.get(l.id);
-      return `${info ? text2(info.title) : l.id} v${l.version}`;
-    })
-    .join(state.lang === 'zh' ? '；' : '; ');
-  const rows = [
-    [t('meta.check_id'), r.check_id || '–', 'check-id'],
-    [t('meta.checked_at'), dateTime(r.checked_at), 'checked-at'],
-    [t('meta.category'), cat ? (state.lang === 'zh' ? `${text2(cat.name)}（${r.category}）` : `${text2(cat.name)} (${r.category})`) : r.category || '–'],
-    [t('meta.site'), siteDescription()],
-    r.as_of ? [t('meta.as_of'), String(r.as_of).slice(0, 10)] : null,
-    r.reference ? [t('meta.reference'), r.reference] : null,
-    [t('meta.rules_version'), r.rules_version || '–', 'rules-version'],
-    [t('meta.layers'), layerVersions || '–', 'layer-versions'],
-    r.decision_hash ? [t('meta.decision_hash'), r.decision_hash, 'decision-hash'] : null,
-  ].filter(Boolean);
-  return h(
-    'section',
-    { class: 'meta' },
-    h('h3', { text: t('meta.title') }),
-    h('dl', null, rows.map(([k, v, id]) => [h('dt', { text: k }), h('dd', { id, text: v })])),
-  );
 }
 
 function shareURL() {
@@ -1195,8 +1126,9 @@ function writeURL() {
   if (state.hidden.size) p.set('off', [...state.hidden].join(','));
   // Kept so that a reload or a shared link draws the layers the same way.
   if (state.tilesAbove !== TILES_ABOVE_DEFAULT) p.set(TILES_ABOVE_PARAM, String(state.tilesAbove));
+  if (Object.keys(state.facts).length) p.set('facts', factsParam(state.facts));
   if (state.result && state.result.check_id) p.set('check', state.result.check_id);
-  const url = `${location.pathname}?${p.toString().replace(/%2C/g, ',')}${location.hash}`;
+  const url = `${location.pathname}?${p.toString().replace(/%2C/g, ',').replace(/%3A/g, ':')}${location.hash}`;
   history.replaceState(null, '', url);
   const share = document.getElementById('share-url');
   if (share) share.value = location.href;
@@ -1239,6 +1171,7 @@ async function loadSharedCheck(id) {
     const doc = await api(`/checks/${encodeURIComponent(id)}`);
     const g = doc.site && doc.site.type === 'Feature' ? doc.site.geometry : doc.site;
     if (g && g.type) setSite({ geometry: g, crs: 'EPSG:4326', display: g, source: 'shared' });
+    if (doc.facts && typeof doc.facts === 'object') state.facts = { ...doc.facts };
     showResult(doc, { fit: !params.get('z') });
   } catch (e) {
     showError('check', [{ key: 'error.check_load', params: { id, detail: e.message } }]);
@@ -1261,6 +1194,7 @@ async function boot() {
 
   if (categories.status === 'fulfilled') {
     state.categories = (categories.value && categories.value.categories) || [];
+    state.factDefs = (categories.value && categories.value.facts) || [];
   } else {
     showError('category', [{ key: 'error.categories', params: { detail: categories.reason.message } }]);
   }
