@@ -251,7 +251,7 @@ func Relate(s *Site, z *PreparedZone) (rel Relation, ok bool, err error) {
 	}
 	rel = Relation{
 		ZoneID: z.ID, Layer: z.Layer, ZoneKind: z.ZoneKind, ZoneName: z.Name,
-		Subzone: z.Subzone, Basis: z.Basis, Status: z.Status,
+		Subzone: z.Subzone, Basis: z.Basis, Status: z.Status, Origin: z.Origin,
 	}
 	if s.Dim == 0 {
 		p := s.Projected.(orb.Point)
@@ -268,7 +268,9 @@ func Relate(s *Site, z *PreparedZone) (rel Relation, ok bool, err error) {
 			return Relation{}, false, nil
 		}
 		rel.Relation, rel.DistanceM = RelWithinDistance, d
-		rel.Nearest = nearestLine(p, near)
+		if d > 0 { // in the water or on its edge there is no line to draw
+			rel.Nearest = nearestLine(p, near)
+		}
 		return rel, true, nil
 	}
 

@@ -113,6 +113,9 @@ type Zone struct {
 	MinDistanceM float64
 	Drawn        orb.Geometry
 	Properties   map[string]any
+	// Origin is set when the band's source surfaces were derived from a
+	// centre line (origin.go); hits on the zone say so.
+	Origin *Origin
 }
 
 // IsDistance reports whether membership is decided by distance to a source.
@@ -134,4 +137,7 @@ type LayerInfo struct {
 	Version      int64      `json:"version"`
 	ValidFrom    Date       `json:"valid_from"`
 	Status       string     `json:"status"`
+	// Origin: the layer's surfaces (or, for a derived layer, its source's)
+	// were derived from a centre line; absent when they were drawn.
+	Origin *Origin `json:"origin,omitempty"`
 }

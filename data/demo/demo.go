@@ -52,13 +52,14 @@ func Features(m *data.Manifest) (map[string][]geo.Feature, error) {
 
 // Load imports the bundled demo layers into a store, each as its next
 // version valid from opts.ValidFrom, in an order that lets derived layers
-// be computed: coverage and masks, then sources, then zones.
+// be computed: coverage and masks, then sources, then zones, then the
+// layers only drawn.
 func Load(ctx context.Context, s data.Store, m *data.Manifest, opts data.ImportOptions) error {
 	feats, err := Features(m)
 	if err != nil {
 		return err
 	}
-	for _, kind := range []string{geo.LayerCoverage, geo.LayerMask, geo.LayerSource, geo.LayerZone} {
+	for _, kind := range []string{geo.LayerCoverage, geo.LayerMask, geo.LayerSource, geo.LayerZone, geo.LayerDisplay} {
 		for _, d := range m.Layers {
 			if d.Kind != kind {
 				continue

@@ -79,7 +79,7 @@ SELECT DISTINCT c.i, 'Z', fp.layer_id, fp.feature_id, fp.version, NULL::date, NU
 FROM cov c JOIN v ON v.day = c.day AND v.layer_id = ANY($3::text[])
 JOIN feature_parts fp ON fp.layer_id = v.layer_id AND fp.version = v.version AND ST_DWithin(fp.geom_4549, c.g, ` + tolSQL + `)
 UNION ALL
-SELECT c.i, 'D', z.layer_id, z.zone_id, z.version, NULL, NULL, n.d, ST_AsBinary(ST_ShortestLine(c.g, n.src))
+SELECT c.i, 'D', z.layer_id, z.zone_id, z.version, NULL, NULL, n.d, CASE WHEN n.d > 0 THEN ST_AsBinary(ST_ShortestLine(c.g, n.src)) END
 FROM cov c JOIN v ON v.day = c.day AND v.layer_id = ANY($4::text[])
 JOIN zones z ON z.layer_id = v.layer_id AND z.version = v.version
 CROSS JOIN LATERAL (
@@ -214,6 +214,7 @@ type zoneKey struct {
 type zoneInfo struct {
 	name                   geo.Text
 	subzone, basis, status string
+	origin                 *geo.Origin
 }
 
 // zoneCacheMax bounds the zone name cache; past it the cache starts over.
@@ -265,8 +266,9 @@ func (p *Store) zoneNames(ctx context.Context, hits []relateRow) (map[zoneKey]zo
 			return nil, fmt.Errorf("postgis: relate: zone %s/%s properties: %w", k.layer, k.zone, err)
 		}
 		found[k] = zoneInfo{
-			name:    geo.Text{ZH: geo.PropString(m, "name_zh"), EN: geo.PropString(m, "name_en")},
+			name:    geo.FeatureName(m),
 			subzone: geo.PropString(m, "subzone"), basis: geo.PropString(m, "basis"), status: geo.PropString(m, "status"),
+			origin:  geo.OriginOf(m),
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -318,9 +320,12 @@ func (p *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo
 		}
 	}
 	for _, d := range p.manifest.Layers {
+		if !d.Decides() {
+			continue // display and informational layers take no part
+		}
 		v, ok := versions[d.ID]
 		if !ok {
-			if d.Kind == geo.LayerCoverage || d.Kind == geo.LayerZone || d.Kind == geo.LayerDistance {
+			if d.Kind == geo.LayerCoverage || d.Judged() {
 				return geo.Relations{}, fmt.Errorf("relate: layer %s on %s: %w", d.ID, day.Format(time.DateOnly), data.ErrNoVersion)
 			}
 			continue
@@ -357,7 +362,7 @@ func (p *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo
 		zn := names[zoneKey{h.layer, h.version, h.zone}]
 		r := geo.Relation{
 			Layer: h.layer, LayerVersion: h.version, ZoneKind: def.ZoneKind, ZoneID: h.zone,
-			ZoneName: zn.name, Subzone: zn.subzone, Basis: zn.basis, Status: zn.status,
+			ZoneName: zn.name, Subzone: zn.subzone, Basis: zn.basis, Status: zn.status, Origin: zn.origin,
 		}
 		if h.kind == "Z" {
 			r.Relation = geo.RelOverlaps

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"Layers", testLayers},
 		{"Features", testFeatures},
 		{"RiverBandThreshold", testRiverBandThreshold},
+		{"DoneWhen", testDoneWhen},
 		{"CanalCoreThresholds", testCanalCoreThresholds},
 		{"StraddleTwoZones", testStraddle},
 		{"OutsideCoverage", testOutside},
@@ -65,7 +66,21 @@ func ctx(t *testing.T) context.Context {
 }
 
 // demoLayers lists the demo layer ids in manifest order.
-var demoLayers = []string{"district", "xinmeng-river", "xinmeng-corridor", "xinmeng-band", "canal", "canal-built-up", "canal-core", "green-corridors"}
+var demoLayers = []string{"district", "xinmeng-river", "xinmeng-corridor", "xinmeng-band", "canal", "canal-built-up", "canal-core", "green-corridors",
+	"xinmeng-centreline", "canal-centreline", "plan-places"}
+
+// answerLayers lists the layers an answer names (geo.LayerDef.Decides):
+// not the display and informational ones.
+var answerLayers = []string{"district", "xinmeng-river", "xinmeng-corridor", "xinmeng-band", "canal", "canal-built-up", "canal-core", "green-corridors"}
+
+func manifestOf(t *testing.T, _ data.Store) *data.Manifest {
+	t.Helper()
+	man, err := demo.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return man
+}
 
 func features(t *testing.T, s data.Store, id string, q data.FeatureQuery) []geo.Feature {
 	t.Helper()
