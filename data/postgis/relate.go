@@ -268,7 +268,7 @@ func (p *Store) zoneNames(ctx context.Context, hits []relateRow) (map[zoneKey]zo
 		found[k] = zoneInfo{
 			name:    geo.FeatureName(m),
 			subzone: geo.PropString(m, "subzone"), basis: geo.PropString(m, "basis"), status: geo.PropString(m, "status"),
-			origin:  geo.OriginOf(m),
+			origin: geo.OriginOf(m),
 		}
 	}
 	if err := rows.Err(); err != nil {
