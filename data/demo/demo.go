@@ -8,6 +8,7 @@ package demo
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 
@@ -16,8 +17,37 @@ import (
 	"github.com/zhonglou/ecospace/geo"
 )
 
-//go:embed layers.yaml *.geojson
+//go:embed layers.yaml *.geojson testpoints.json
 var files embed.FS
+
+// TestPoint is one row of the README's test-point table (testpoints.json,
+// written by report.py from the layer files as drawn): a point, its
+// distances to the 新孟河 shore, centre line and canal water in EPSG:4549
+// metres, and the zones a store should find there, as "layer-or-zone
+// (subzone or note)".
+type TestPoint struct {
+	N            int      `json:"n"`
+	Label        string   `json:"label"`
+	Lon          float64  `json:"lon"`
+	Lat          float64  `json:"lat"`
+	DShoreM      float64  `json:"d_shore_m"`
+	DCentreLineM float64  `json:"d_centreline_m"`
+	DCanalWaterM float64  `json:"d_canal_water_m"`
+	Hits         []string `json:"hits"`
+}
+
+// TestPoints reads testpoints.json.
+func TestPoints() ([]TestPoint, error) {
+	src, err := files.ReadFile("testpoints.json")
+	if err != nil {
+		return nil, err
+	}
+	var out []TestPoint
+	if err := json.Unmarshal(src, &out); err != nil {
+		return nil, fmt.Errorf("testpoints.json: %w", err)
+	}
+	return out, nil
+}
 
 // Manifest is the bundled layer manifest, layers.yaml: the layers every
 // store serves, whether it holds the demo layers or official ones.

@@ -207,3 +207,47 @@ func ringHas(r orb.Ring, pt orb.Point) bool {
 	}
 	return in
 }
+
+// ThresholdSites lists, for every band distance (and minimum distance) of
+// every derived layer, the points at exactly that distance from the
+// source's water edge — off the middle of each edge, where that edge is
+// the nearest part of the water — and the same points nudged 1 mm nearer
+// and 1 mm farther, as store s holds the sources on AsOf.
+func ThresholdSites(t testing.TB, s data.Store, man *data.Manifest) []BoundarySite {
+	t.Helper()
+	var out []BoundarySite
+	for _, d := range man.Layers {
+		if d.Derived == nil {
+			continue
+		}
+		var src []geo.Feature
+		c, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := s.Features(c, d.Derived.Source, data.FeatureQuery{AsOf: AsOf, Zoom: -1}, func(f geo.Feature) error {
+			src = append(src, f)
+			return nil
+		})
+		cancel()
+		if err != nil {
+			t.Fatalf("features %s: %v", d.Derived.Source, err)
+		}
+		sh := shoreOf(src)
+		dists := map[float64]bool{}
+		for _, b := range d.Derived.Bands {
+			dists[b.DistanceM] = true
+			if b.MinDistanceM > 0 {
+				dists[b.MinDistanceM] = true
+			}
+		}
+		for dist := range dists {
+			if dist == 0 {
+				continue // the water's own edge: the vertices and midpoints above
+			}
+			for _, sp := range sh.pointsAt(dist, func(orb.Point) bool { return true }) {
+				for _, k := range []float64{0, -0.001, 0.001} {
+					out = append(out, BoundarySite{fmt.Sprintf("%s: %g %+g m from the water", d.ID, dist, k), sp.at(k)})
+				}
+			}
+		}
+	}
+	return out
+}

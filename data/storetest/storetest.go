@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"Features", testFeatures},
 		{"RiverBandThreshold", testRiverBandThreshold},
 		{"DoneWhen", testDoneWhen},
+		{"DemoTestPoints", testDemoPoints},
 		{"CanalCoreThresholds", testCanalCoreThresholds},
 		{"StraddleTwoZones", testStraddle},
 		{"OutsideCoverage", testOutside},
