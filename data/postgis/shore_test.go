@@ -58,9 +58,9 @@ func TestDistancesHeldToPostGIS(t *testing.T) {
 
 	type src struct { // one water surface (feature) of a source layer
 		layer, feature, derived string
-		d              float64 // the derived layer's outer distance
-		masked         bool
-		rings          [][2]orb.Point
+		d                       float64 // the derived layer's outer distance
+		masked                  bool
+		rings                   [][2]orb.Point
 	}
 	var srcs []src
 	for _, d := range man.Layers {
