@@ -53,7 +53,7 @@ var endpointCases = []endpointCase{
 	{name: "config", method: "GET", path: "/api/v1/config"},
 	{name: "openapi", method: "GET", path: "/api/v1/openapi.json"},
 	{name: "check-river-chemical", method: "POST", path: "/api/v1/checks", ctype: "application/json",
-		body: `{"geometry":{"type":"Point","coordinates":[119.761976,31.784743]},"category":"chemical","reference":"审批-2026-0001","as_of":"2026-06-01"}`},
+		body: `{"geometry":{"type":"Point","coordinates":[119.7594,31.794999]},"category":"chemical","reference":"审批-2026-0001","as_of":"2026-06-01"}`},
 	{name: "check-parcel-4549", method: "POST", path: "/api/v1/checks", ctype: "application/json",
 		body: `{"geometry":{"type":"Polygon","coordinates":[[[478400,3519380],[478700,3519380],[478700,3519680],[478400,3519680],[478400,3519380]]]},"crs":"EPSG:4549","category":"warehousing-logistics","as_of":"2026-06-01"}`},
 	{name: "check-canal-riverside-wkt", method: "POST", path: "/api/v1/checks", ctype: "application/json",

@@ -20,14 +20,14 @@ import (
 // its 1 km band, outside every zone, in Shanghai, and rows that cannot be
 // screened.
 const registerCSV = `统一社会信用代码,企业名称,行业,经度,纬度
-91320404A1,钟楼化工一厂,chemical,119.761976,31.784743
+91320404A1,钟楼化工一厂,chemical,119.7594,31.794999
 91320404A2,新孟河东岸化工,化工项目（新建、扩建）,119.777240,31.805000
 91320404A3,城东精细化工,Chemical project (new or expanded),119.8,31.78
 91320404A4,上海某化工,chemical,121.4737,31.2304
 91320404A5,坐标填反,chemical,31.78,119.8
 91320404A6,类别不明,赌场,119.8,31.78
 91320404A7,缺坐标,chemical,,31.78
-91320404A8,"=HYPERLINK(""http://evil"")",ecological,119.761976,31.784743
+91320404A8,"=HYPERLINK(""http://evil"")",ecological,119.7594,31.794999
 `
 
 func ecoRun(t *testing.T, args ...string) (int, string, string) {

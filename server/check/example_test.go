@@ -34,7 +34,7 @@ func Example() {
 	checker := check.New(check.Config{Store: store, Rules: rules})
 
 	ans, err := checker.Check(ctx, "", check.Request{
-		Geometry: json.RawMessage(`{"type":"Point","coordinates":[119.761976,31.784743]}`),
+		Geometry: json.RawMessage(`{"type":"Point","coordinates":[119.7594,31.794999]}`),
 		Category: "chemical",
 		AsOf:     "2026-06-01",
 	})
