@@ -291,7 +291,11 @@ func checkForImport(def geo.LayerDef, feats []geo.Feature, makeValid, dryRun boo
 	printProblems(stderr, verb+" repaired (--make-valid)", fixable)
 	if len(fatal) > 0 {
 		hint := "; fix them in the source data"
-		if !makeValid {
+		repairable := false
+		for _, p := range fatal {
+			repairable = repairable || (p.Index < len(feats) && geo.CheckGeometry(feats[p.Index].Geometry) != nil)
+		}
+		if !makeValid && repairable {
 			hint += ", or pass --make-valid to have the database repair invalid geometries"
 		}
 		return fmt.Errorf("refused: %d of %d feature(s) of layer %s are invalid%s", len(fatal), len(feats), def.ID, hint)

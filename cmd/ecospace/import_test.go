@@ -173,18 +173,18 @@ func TestImportCommandStores(t *testing.T) {
 	t.Setenv("DATABASE_URL", "postgres://test")
 	mem := memStore(t, true)
 	riv := writeFile(t, "river.geojson", river)
-	code, stdout, stderr := runCmd(t, "import", "--layer", "xinmeng-river", "--file", riv, "--valid-from", "2024-06-01")
+	code, stdout, stderr := runCmd(t, "import", "--layer", "xinmeng-river", "--file", riv, "--half-width", "50", "--valid-from", "2024-06-01")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	for _, w := range []string{"layer:      xinmeng-river", "version:    2", "valid_from: 2024-06-01", "features:   1", "elapsed:", "derived:    xinmeng-band version 2 (recomputed)"} {
+	for _, w := range []string{"surfaces:   1 of 1 feature(s) made from centre lines ± 50 m", "layer:      xinmeng-river", "version:    2", "valid_from: 2024-06-01", "features:   1", "elapsed:", "derived:    xinmeng-band version 2 (recomputed)"} {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("stdout lacks %q:\n%s", w, stdout)
 		}
 	}
 	asOf := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
 	info, err := mem.Layer(context.Background(), "xinmeng-river", asOf)
-	if err != nil || info.Version != 2 || info.FeatureCount != 1 {
+	if err != nil || info.Version != 2 || info.FeatureCount != 1 || info.GeometryType != "Polygon" || info.Origin == nil || info.Origin.HalfWidthM != 50 {
 		t.Errorf("stored layer %+v, %v", info, err)
 	}
 	old, err := mem.Layer(context.Background(), "xinmeng-river", asOf.AddDate(0, 0, -1))
@@ -194,7 +194,7 @@ func TestImportCommandStores(t *testing.T) {
 
 	// A date before the version in force is refused by the store, and the
 	// message says nothing was stored.
-	code, _, stderr = runCmd(t, "import", "--layer", "xinmeng-river", "--file", riv, "--valid-from", "2024-01-01")
+	code, _, stderr = runCmd(t, "import", "--layer", "xinmeng-river", "--file", riv, "--half-width", "50", "--valid-from", "2024-01-01")
 	if code != 1 || !strings.Contains(stderr, "before the current version") || !strings.Contains(stderr, "stays in force") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
@@ -230,7 +230,7 @@ func TestImportCommandInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out, errb bytes.Buffer
-	code := run(ctx, []string{"import", "--layer", "xinmeng-river", "--file", writeFile(t, "r.geojson", river), "--valid-from", "2024-06-01"}, &out, &errb)
+	code := run(ctx, []string{"import", "--layer", "xinmeng-river", "--file", writeFile(t, "r.geojson", river), "--half-width", "50", "--valid-from", "2024-06-01"}, &out, &errb)
 	if code != 1 || !strings.Contains(errb.String(), "interrupted") || !strings.Contains(errb.String(), "stays in force") {
 		t.Errorf("exit %d, stderr:\n%s", code, errb.String())
 	}

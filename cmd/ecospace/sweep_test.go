@@ -21,7 +21,7 @@ import (
 // screened.
 const registerCSV = `统一社会信用代码,企业名称,行业,经度,纬度
 91320404A1,钟楼化工一厂,chemical,119.7594,31.794999
-91320404A2,新孟河东岸化工,化工项目（新建、扩建）,119.777240,31.805000
+91320404A2,新孟河东岸化工,化工项目（新建、扩建）,119.767488,31.804581
 91320404A3,城东精细化工,Chemical project (new or expanded),119.8,31.78
 91320404A4,上海某化工,chemical,121.4737,31.2304
 91320404A5,坐标填反,chemical,31.78,119.8
@@ -110,11 +110,11 @@ func TestSweepCSV(t *testing.T) {
 				first[col("zone_status")] != "illustrative" || first[col("citation_status")] == "" {
 				t.Errorf("row 1 judgement: %v", first)
 			}
-			// 600 m east of the river: in the band, with the distance.
-			if !regexp.MustCompile(`xinmeng-band/\S+ \S+ prohibited \((5[6-9]\d|6[0-4]\d) m\)`).MatchString(rows[1][col("zones")]) || rows[1][col("category")] != "chemical" {
+			// 500 m east of the river's shore: in the band, with the distance.
+			if !regexp.MustCompile(`xinmeng-band/\S+ \S+ prohibited \((49\d|50\d) m\)`).MatchString(rows[1][col("zones")]) || rows[1][col("category")] != "chemical" {
 				t.Errorf("row 2: %v", rows[1])
 			}
-			if d, _ := strconv.ParseFloat(rows[1][col("distance_m")], 64); d < 560 || d > 640 {
+			if d, _ := strconv.ParseFloat(rows[1][col("distance_m")], 64); d < 499 || d > 501 {
 				t.Errorf("row 2 distance %s", rows[1][col("distance_m")])
 			}
 			if !strings.Contains(rows[4][col("detail")], "[lat, lon]") || !strings.Contains(rows[5][col("detail")], "赌场") || !strings.Contains(rows[6][col("detail")], "empty") {
