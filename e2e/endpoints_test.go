@@ -107,7 +107,7 @@ var endpointCases = []endpointCase{
 }
 
 const batchBody = `{"type":"FeatureCollection","as_of":"2026-06-01","features":[
-{"type":"Feature","properties":{"category":"chemical","reference":"A-1"},"geometry":{"type":"Point","coordinates":[119.776342,31.804049]}},
+{"type":"Feature","properties":{"category":"chemical","reference":"A-1"},"geometry":{"type":"Point","coordinates":[119.767488,31.804581]}},
 {"type":"Feature","id":7,"properties":{"category":"residential"},"geometry":{"type":"Point","coordinates":[119.906,31.790]}},
 {"type":"Feature","properties":{"category":"casino","reference":"A-3"},"geometry":{"type":"Point","coordinates":[119.906,31.790]}},
 {"type":"Feature","properties":{"category":"theme-park","reference":"A-4"},"geometry":{"type":"Point","coordinates":[31.79,119.9]}}]}`

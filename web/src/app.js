@@ -139,20 +139,32 @@ const map = L.map('map', {
 L.control.scale({ metric: true, imperial: false }).addTo(map);
 
 // Panes: below geoman's drawing (overlayPane, 400).
-const PANES = { coverage: 250, mask: 260, distance: 270, zone: 280, source: 290, conflict: 300, site: 310, nearest: 320 };
+const PANES = { coverage: 250, mask: 260, distance: 270, zone: 280, source: 290, display: 295, conflict: 300, site: 310, nearest: 320 };
 for (const [name, z] of Object.entries(PANES)) {
   map.createPane('pane-' + name).style.zIndex = String(z);
 }
 
 const STYLES = {
   district: { color: '#37474f', weight: 2.5, fillColor: '#ffffff', fillOpacity: 0 },
-  'xinmeng-river': { color: '#1565c0', weight: 3, fillColor: '#64b5f6', fillOpacity: 0.7 },
+  // Water surfaces (the area inside the shoreline, which bands are
+  // measured from) and, above them, the drawn centre lines (display only).
+  'xinmeng-river': { color: '#0d47a1', weight: 1, fillColor: '#42a5f5', fillOpacity: 0.85 },
+  'xinmeng-centreline': { color: '#0d47a1', weight: 1.5, dashArray: '6 4', fillOpacity: 0 },
+  'canal-centreline': { color: '#0d47a1', weight: 1.5, dashArray: '6 4', fillOpacity: 0 },
   'xinmeng-corridor': { color: '#1b5e20', weight: 1.5, fillColor: '#43a047', fillOpacity: 0.35 },
   'xinmeng-band': { color: '#6a1b9a', weight: 2, dashArray: '8 6', fillColor: '#ba68c8', fillOpacity: 0.12 },
-  canal: { color: '#0d47a1', weight: 4, fillColor: '#1e88e5', fillOpacity: 0.7 },
+  canal: { color: '#0d47a1', weight: 1, fillColor: '#1e88e5', fillOpacity: 0.85 },
   'canal-built-up': { color: '#616161', weight: 1.5, dashArray: '3 5', fillColor: '#9e9e9e', fillOpacity: 0.1 },
   'canal-core': { color: '#e65100', weight: 1.5, fillColor: '#fb8c00', fillOpacity: 0.25 },
   'green-corridors': { color: '#558b2f', weight: 1.5, fillColor: '#9ccc65', fillOpacity: 0.5 },
+  // The plan's named places that carry no rule of their own: drawn, not judged.
+  'plan-places': { color: '#6d4c41', weight: 1.5, dashArray: '2 5', fillColor: '#bcaaa4', fillOpacity: 0.35 },
+};
+// A corridor is 城市绿线 land (green_line true: solid dark green) or plan
+// structure only (false: pale, dashed): the rules tell them apart.
+const GREEN_LINE_STYLES = {
+  true: { color: '#1b5e20', weight: 2, dashArray: null, fillColor: '#2e7d32', fillOpacity: 0.65 },
+  false: { color: '#7cb342', weight: 1.5, dashArray: '5 3', fillColor: '#c5e1a5', fillOpacity: 0.45 },
 };
 const SUBZONE_STYLES = {
   'built-up': { color: '#e65100', fillColor: '#fb8c00', fillOpacity: 0.3 },
@@ -166,7 +178,17 @@ const KIND_DEFAULT = {
   mask: { color: '#616161', weight: 1.5, dashArray: '3 5', fillOpacity: 0.08 },
   distance: { weight: 2, dashArray: '8 6', fillOpacity: 0.12 },
   zone: { weight: 1.5, fillOpacity: 0.3 },
+  display: { weight: 1.5, dashArray: '6 4', fillOpacity: 0 },
 };
+
+// What a layer is for, as the legend and popups say: it carries rules, is
+// informational (a zone layer without a zone kind), only drawn, a source
+// (water surfaces, the distance origin), a mask or the area judged.
+function layerRole(info) {
+  if (info.kind === 'distance' || (info.kind === 'zone' && info.zone_kind)) return 'rules';
+  if (info.kind === 'zone') return 'informational';
+  return info.kind;
+}
 
 function layerStyle(info, props = {}) {
   let base = STYLES[info.id];
@@ -177,6 +199,7 @@ function layerStyle(info, props = {}) {
   }
   const s = { weight: 1.5, opacity: 1, fillOpacity: 0.3, ...base };
   if (props.subzone && SUBZONE_STYLES[props.subzone]) Object.assign(s, SUBZONE_STYLES[props.subzone]);
+  if (typeof props.green_line === 'boolean') Object.assign(s, GREEN_LINE_STYLES[props.green_line]);
   if (info.kind === 'coverage' && !hasBasemap()) s.fillOpacity = 0.9; // the plain offline background
   return s;
 }
@@ -322,6 +345,7 @@ function noteLegendProps(info, ov, props) {
 }
 
 function legendKey(p) {
+  if (typeof p.green_line === 'boolean') return `green_line-${p.green_line}`;
   return p.subzone || (p.distance_m !== undefined ? `d${p.distance_m}-${p.min_distance_m || 0}` : null);
 }
 
@@ -392,7 +416,8 @@ map.on('moveend', () => writeURL());
 // ------------------------------------------------------------- popups --
 
 function popupContent(info, p) {
-  const name = state.lang === 'en' ? p.name_en || p.name_zh : p.name_zh || p.name_en;
+  const zh = p.name_zh || p.name; // some files name features with "name"
+  const name = state.lang === 'en' ? p.name_en || zh : zh || p.name_en;
   // A feature's own kind (a code with a label, or free text such as 生态廊道)
   // wins over the layer's zone kind and layer kind.
   const has = (k) => t(k) !== k;
@@ -400,12 +425,16 @@ function popupContent(info, p) {
   if (p.kind && has(`kind.${p.kind}`)) kind = t(`kind.${p.kind}`);
   else if (p.kind && has(`zone_kind.${p.kind}`)) kind = t(`zone_kind.${p.kind}`);
   else if (p.kind) kind = String(p.kind);
-  else kind = info.zone_kind ? label('zone_kind', info.zone_kind) : label('layer.kind', info.kind);
+  else if (info.zone_kind) kind = label('zone_kind', info.zone_kind);
+  else kind = label('layer.kind', layerRole(info) === 'informational' ? 'informational' : info.kind);
   const rows = [
     [t('popup.layer'), text2(info.title)],
     [t('popup.kind'), kind],
     p.subzone ? [t('popup.subzone'), label('subzone', p.subzone)] : null,
+    typeof p.green_line === 'boolean' ? [t('popup.green_line'), label('green_line', String(p.green_line))] : null,
+    [t('popup.role'), label('role', layerRole(info))],
     p.distance_m !== undefined ? [t('popup.distance'), bandText(p)] : null,
+    info.origin ? [t('popup.origin'), text2(info.origin.note)] : null,
     p.width_m ? [t('popup.width'), distanceText(p.width_m)] : null,
     [t('popup.basis'), p.basis || '–'],
     [t('popup.status'), label('status', p.status || info.status || 'unknown')],
@@ -471,11 +500,13 @@ function legendItem(info) {
   const meta = [t('legend.features', { n: num(info.feature_count) })];
   if (info.version !== undefined) meta.push(t('legend.version', { version: info.version, from: info.valid_from ? String(info.valid_from).slice(0, 10) : '–' }));
   if (ov.tiled) meta.push(t('legend.tiled'));
+  if (info.origin) meta.push(text2(info.origin.note));
+  const role = layerRole(info);
   return h(
     'li',
     {
-      class: `layer-item${ov.visible ? '' : ' off'}`,
-      dataset: { layer: info.id, kind: info.kind, status: ov.status, source: ov.tiled ? 'tiles' : 'geojson' },
+      class: `layer-item role-${role}${ov.visible ? '' : ' off'}`,
+      dataset: { layer: info.id, kind: info.kind, role, status: ov.status, source: ov.tiled ? 'tiles' : 'geojson' },
       'data-testid': `layer-${info.id}`,
     },
     h(
@@ -494,6 +525,7 @@ function legendItem(info) {
       h('label', { for: inputId, class: 'layer-title', text: text2(info.title) }),
       info.status ? h('span', { class: `tag status-${info.status}`, text: label('status', info.status) }) : null,
     ),
+    h('div', { class: `layer-role role-${role}`, text: label('role', role) }),
     h('div', { class: 'layer-meta hint', text: meta.join(' · ') }),
     sub,
     ov.status === 'loading' ? h('div', { class: 'hint', text: t('legend.loading') }) : null,
@@ -519,10 +551,16 @@ function subLegend(info, ov) {
     [...seen.values()].map((p) =>
       h(
         'li',
-        { dataset: { subzone: p.subzone || '' } },
+        { dataset: { subzone: p.subzone || '', ...(typeof p.green_line === 'boolean' ? { greenLine: String(p.green_line) } : {}) } },
         swatch(layerStyle(info, p), 'Polygon'),
         h('span', {
-          text: [p.subzone ? label('subzone', p.subzone) : null, p.distance_m !== undefined ? bandText(p) : null].filter(Boolean).join(state.lang === 'zh' ? '：' : ': '),
+          text: [
+            p.subzone ? label('subzone', p.subzone) : null,
+            typeof p.green_line === 'boolean' ? label('green_line', String(p.green_line)) : null,
+            p.distance_m !== undefined ? bandText(p) : null,
+          ]
+            .filter(Boolean)
+            .join(state.lang === 'zh' ? '：' : ': '),
         }),
       ),
     ),
@@ -830,6 +868,7 @@ function hitRow(hit) {
     hit.subzone ? [t('hit.subzone'), label('subzone', hit.subzone)] : null,
     [t('hit.relation'), label('relation', hit.relation)],
     [t('hit.distance'), distanceText(hit.distance_m)],
+    hit.origin ? [t('hit.origin'), text2(hit.origin.note)] : null,
     hit.overlap_m2 > 0 ? [t('hit.overlap'), t('overlap.value', { m2: num(hit.overlap_m2), pct: pct(hit.overlap_ratio) })] : null,
     hit.condition && text2(hit.condition) ? [t('hit.condition'), text2(hit.condition)] : null,
     hit.basis ? [t('popup.basis'), hit.basis] : null,
@@ -1294,6 +1333,8 @@ async function boot() {
 
 window.ecospace = {
   map,
+  // the Leaflet layer (GeoJSON group or vector tiles) a map layer is drawn with
+  layerGroup: (id) => state.overlays.get(id)?.group,
   checkPoint,
   checkGeometry,
   submitPaste,
