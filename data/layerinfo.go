@@ -27,6 +27,7 @@ func LayerInfoOf(def geo.LayerDef, feats []geo.Feature, version int64, from time
 		if st := geo.PropString(f.Properties, "status"); st != "" && (status == "" || st == "illustrative") {
 			status = st
 		}
+		info.Origin = geo.WiderOrigin(info.Origin, geo.OriginOf(f.Properties))
 	}
 	info.BBox = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
 	info.GeometryType = GeometryTypeOf(types)

@@ -70,14 +70,16 @@ func ParseManifest(src []byte) (*Manifest, error) {
 		switch d.Kind {
 		case geo.LayerCoverage:
 			covs++
-		case geo.LayerSource, geo.LayerMask, geo.LayerZone, geo.LayerDistance:
+		case geo.LayerSource, geo.LayerMask, geo.LayerZone, geo.LayerDistance, geo.LayerDisplay:
 		default:
 			return nil, fmt.Errorf("layer manifest: layer %s: unknown kind %q", d.ID, d.Kind)
 		}
 		if (d.Kind == geo.LayerDistance) != (d.Derived != nil) {
 			return nil, fmt.Errorf("layer manifest: layer %s: a distance layer, and only it, is derived", d.ID)
 		}
-		if (d.Kind == geo.LayerZone || d.Kind == geo.LayerDistance) && d.ZoneKind == "" {
+		// A zone layer without a zone kind is informational: drawn with
+		// its status, never judged.
+		if d.Kind == geo.LayerDistance && d.ZoneKind == "" {
 			return nil, fmt.Errorf("layer manifest: layer %s: zone_kind is required", d.ID)
 		}
 		if d.SubzoneFrom != nil {
@@ -87,6 +89,9 @@ func ParseManifest(src []byte) (*Manifest, error) {
 			if err := d.SubzoneFrom.Check(); err != nil {
 				return nil, fmt.Errorf("layer manifest: layer %s: %w", d.ID, err)
 			}
+		}
+		if d.ZoneKind != "" && d.Kind != geo.LayerZone && d.Kind != geo.LayerDistance {
+			return nil, fmt.Errorf("layer manifest: layer %s: a %s layer is not judged and takes no zone_kind", d.ID, d.Kind)
 		}
 	}
 	if covs != 1 {

@@ -63,12 +63,25 @@ func CheckFeatures(def geo.LayerDef, feats []geo.Feature) error {
 			probs = append(probs, p)
 			continue
 		}
-		switch def.Kind {
+		switch t := f.Geometry.GeoJSONType(); def.Kind {
 		case geo.LayerCoverage, geo.LayerZone, geo.LayerMask:
-			switch f.Geometry.GeoJSONType() {
+			switch t {
 			case "Polygon", "MultiPolygon":
 			default:
-				probs = append(probs, FeatureProblem{Index: i, ID: f.ID, Reason: fmt.Sprintf("a %s layer holds polygons, not %s", def.Kind, f.Geometry.GeoJSONType())})
+				probs = append(probs, FeatureProblem{Index: i, ID: f.ID, Reason: fmt.Sprintf("a %s layer holds polygons, not %s", def.Kind, t)})
+				continue
+			}
+		case geo.LayerSource:
+			switch t {
+			case "Polygon", "MultiPolygon":
+			case "LineString", "MultiLineString":
+				probs = append(probs, FeatureProblem{Index: i, ID: f.ID, Reason: fmt.Sprintf(
+					"a source layer holds water surfaces (polygons: the area inside the shoreline, which distances are measured from), not a %s; "+
+						"to import a centre line, declare the channel's half-width (ecospace import --half-width METRES, or ?half_width=METRES) "+
+						"and it is made a surface, noted as derived", t)})
+				continue
+			default:
+				probs = append(probs, FeatureProblem{Index: i, ID: f.ID, Reason: fmt.Sprintf("a source layer holds water surfaces (polygons), not %s", t)})
 				continue
 			}
 		}

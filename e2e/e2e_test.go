@@ -191,8 +191,8 @@ func TestPageLoads(t *testing.T) {
 		chromedp.Text(`#banner`, &banner, chromedp.ByQuery),
 	)
 	b.screenshot(t, "loaded")
-	if n != 9 {
-		t.Errorf("%d layers listed, want 9", n)
+	if n != 12 {
+		t.Errorf("%d layers listed, want 12", n)
 	}
 	if !strings.Contains(banner, "示意数据") {
 		t.Errorf("banner %q does not say the layers are illustrative", banner)
@@ -203,7 +203,7 @@ func TestPageLoads(t *testing.T) {
 }
 
 // TestClickInBandChemical clicks the map like a planner: point tool, a
-// click 500 m east of the Xinmeng River, category 化工.
+// click 500 m east of the Xinmeng River's shore, category 化工.
 func TestClickInBandChemical(t *testing.T) {
 	url := startServer(t)
 	b := newBrowser(t)
@@ -215,8 +215,8 @@ func TestClickInBandChemical(t *testing.T) {
 		// Centre the map on the point so it is on screen, then find its pixel.
 		chromedp.Evaluate(`(() => {
 			const m = window.ecospace.map;
-			m.setView([31.804049, 119.776342], 14, {animate: false});
-			const p = m.latLngToContainerPoint([31.804049, 119.776342]);
+			m.setView([31.804581, 119.767488], 14, {animate: false});
+			const p = m.latLngToContainerPoint([31.804581, 119.767488]);
 			const r = m.getContainer().getBoundingClientRect();
 			return [r.left + p.x, r.top + p.y];
 		})()`, &pos),
@@ -259,7 +259,7 @@ func TestUploadStraddlingParcel(t *testing.T) {
 	url := startServer(t)
 	b := newBrowser(t)
 	openMap(t, b, url)
-	path := writeFile(t, "parcel.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"地块A"},"geometry":{"type":"Polygon","coordinates":[[[119.772,31.798],[119.775,31.798],[119.775,31.802],[119.772,31.802],[119.772,31.798]]]}}]}`)
+	path := writeFile(t, "parcel.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"地块A"},"geometry":{"type":"Polygon","coordinates":[[[119.763,31.798],[119.766,31.798],[119.766,31.802],[119.763,31.802],[119.763,31.798]]]}}]}`)
 	b.run(t,
 		chromedp.SetValue(`#category`, "warehousing-logistics", chromedp.ByQuery),
 		chromedp.SetUploadFiles(`#upload-file`, []string{path}, chromedp.ByQuery),
@@ -412,8 +412,8 @@ func TestTiledLayers(t *testing.T) {
 		chromedp.Evaluate(`[...document.querySelectorAll('#layer-list li[data-layer]')].map(li => li.dataset.layer + '=' + li.dataset.source)`, &sources),
 		chromedp.Evaluate(mvtFetched, &mvt),
 	)
-	if len(sources) != 9 {
-		t.Fatalf("layer list %v, want 9 layers", sources)
+	if len(sources) != 12 {
+		t.Fatalf("layer list %v, want 12 layers", sources)
 	}
 	for _, s := range sources {
 		if !strings.HasSuffix(s, "=geojson") {
@@ -425,21 +425,23 @@ func TestTiledLayers(t *testing.T) {
 	}
 	pos := view(t, b, biandan, 15, biandan)[0]
 	geojsonStyle := zoneStyleAt(t, b, pos)
-	if !strings.Contains(geojsonStyle, "fill=#9ccc65") {
-		t.Fatalf("GeoJSON corridor at its pixel: %q, want the green-corridors fill", geojsonStyle)
+	if !strings.Contains(geojsonStyle, "fill=#c5e1a5") {
+		t.Fatalf("GeoJSON corridor at its pixel: %q, want the fill of a corridor that is not 绿线 land", geojsonStyle)
 	}
 	geojsonPopup := popupAt(t, b, pos, "green-corridors")
 	if !strings.Contains(geojsonPopup, "扁担河生态廊道") {
 		t.Fatalf("GeoJSON popup %q lacks the zone's name", geojsonPopup)
 	}
 
-	// ?tiles_above=1: canal (2), xinmeng-band (water and land), canal-core
-	// (3) and green-corridors (5) are tiled; the one-feature layers stay
-	// GeoJSON.
+	// ?tiles_above=1: the layers of more than one feature are tiled
+	// (xinmeng-band (water and land), canal, canal-built-up, canal-core,
+	// green-corridors, plan-places and the canal's centre lines); the
+	// one-feature layers stay GeoJSON.
 	openMapQuery(t, b, url, "lang=zh&tiles_above=1&z=15&ll=31.8,119.836")
 	sources = nil
 	b.run(t, chromedp.Evaluate(`[...document.querySelectorAll('#layer-list li[data-layer]')].map(li => li.dataset.layer + '=' + li.dataset.source)`, &sources))
-	want := map[string]string{"district": "geojson", "xinmeng-river": "geojson", "xinmeng-corridor": "geojson", "xinmeng-band": "tiles", "canal": "tiles", "canal-built-up": "geojson", "canal-core": "tiles", "green-corridors": "tiles", "taihu-tier": "geojson"}
+	want := map[string]string{"district": "geojson", "xinmeng-river": "geojson", "xinmeng-corridor": "geojson", "xinmeng-band": "tiles", "canal": "tiles", "canal-built-up": "tiles", "canal-core": "tiles", "green-corridors": "tiles",
+		"taihu-tier": "geojson", "xinmeng-centreline": "geojson", "canal-centreline": "tiles", "plan-places": "tiles"}
 	for _, s := range sources {
 		id, src, _ := strings.Cut(s, "=")
 		if want[id] != src {
@@ -454,7 +456,7 @@ func TestTiledLayers(t *testing.T) {
 	if kept != "1" {
 		t.Errorf("the page URL kept tiles_above=%q, want 1 (for reloads and shared links)", kept)
 	}
-	if !strings.Contains(legend, "生态廊道与绿线") || !strings.Contains(legend, "矢量瓦片") || !strings.Contains(legend, "5 个要素") {
+	if !strings.Contains(legend, "生态廊道与绿线") || !strings.Contains(legend, "矢量瓦片") || !strings.Contains(legend, "12 个要素") {
 		t.Errorf("legend of the tiled layer %q lacks its title, feature count or 矢量瓦片", legend)
 	}
 
@@ -507,19 +509,28 @@ func TestTiledLayers(t *testing.T) {
 	}
 	b.run(t, chromedp.Click(`#lang-toggle`, chromedp.ByQuery))
 
-	// The layer toggle removes the tiles and brings them back.
+	// The layer toggle removes the tiles and brings them back (other
+	// tiled layers share the zone pane: plan-places).
 	count := func() int {
 		var n int
-		b.run(t, chromedp.Evaluate(`window.ecospace.map.getPane('pane-zone').querySelectorAll('svg.leaflet-tile path').length`, &n))
+		b.run(t, chromedp.Evaluate(`(() => { const c = window.ecospace.layerGroup('green-corridors').getContainer(); return c ? c.querySelectorAll('svg.leaflet-tile path').length : 0; })()`, &n))
 		return n
 	}
 	b.run(t, chromedp.Click(`#layer-green-corridors`, chromedp.ByQuery), chromedp.Sleep(200*time.Millisecond))
 	if n := count(); n != 0 {
 		t.Errorf("%d tile paths left after hiding the layer", n)
 	}
-	b.run(t, chromedp.Click(`#layer-green-corridors`, chromedp.ByQuery), chromedp.Sleep(500*time.Millisecond))
-	if n := count(); n == 0 {
-		t.Error("no tile path after showing the layer again")
+	b.run(t, chromedp.Click(`#layer-green-corridors`, chromedp.ByQuery))
+	for deadline := time.Now().Add(10 * time.Second); count() == 0; {
+		if time.Now().After(deadline) {
+			var s string
+			b.run(t, chromedp.Evaluate(`(() => { const g = window.ecospace.layerGroup('green-corridors'), c = g.getContainer();
+				return JSON.stringify({container: !!c, tiles: c ? c.querySelectorAll('svg').length : -1, onMap: window.ecospace.map.hasLayer(g),
+					checked: document.querySelector('#layer-green-corridors').checked, loading: g.isLoading()}); })()`, &s))
+			t.Errorf("no tile path 10 s after showing the layer again: %s", s)
+			break
+		}
+		b.run(t, chromedp.Sleep(100*time.Millisecond))
 	}
 
 	// The point tool checks a site over the tiles, off any feature: a tile

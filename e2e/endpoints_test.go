@@ -53,7 +53,7 @@ var endpointCases = []endpointCase{
 	{name: "config", method: "GET", path: "/api/v1/config"},
 	{name: "openapi", method: "GET", path: "/api/v1/openapi.json"},
 	{name: "check-river-chemical", method: "POST", path: "/api/v1/checks", ctype: "application/json",
-		body: `{"geometry":{"type":"Point","coordinates":[119.761976,31.784743]},"category":"chemical","reference":"审批-2026-0001","as_of":"2026-06-01"}`},
+		body: `{"geometry":{"type":"Point","coordinates":[119.7594,31.794999]},"category":"chemical","reference":"审批-2026-0001","as_of":"2026-06-01"}`},
 	{name: "check-parcel-4549", method: "POST", path: "/api/v1/checks", ctype: "application/json",
 		body: `{"geometry":{"type":"Polygon","coordinates":[[[478400,3519380],[478700,3519380],[478700,3519680],[478400,3519680],[478400,3519380]]]},"crs":"EPSG:4549","category":"warehousing-logistics","as_of":"2026-06-01"}`},
 	{name: "check-canal-riverside-wkt", method: "POST", path: "/api/v1/checks", ctype: "application/json",
@@ -125,7 +125,7 @@ const batchFactsBody = `{"type":"FeatureCollection","as_of":"2026-06-01","catego
 {"type":"Feature","properties":{"reference":"F-3","facts":{"hazardous":true}},"geometry":{"type":"Point","coordinates":[119.8,31.78]}}]}`
 
 const batchBody = `{"type":"FeatureCollection","as_of":"2026-06-01","features":[
-{"type":"Feature","properties":{"category":"chemical","reference":"A-1"},"geometry":{"type":"Point","coordinates":[119.776342,31.804049]}},
+{"type":"Feature","properties":{"category":"chemical","reference":"A-1"},"geometry":{"type":"Point","coordinates":[119.767488,31.804581]}},
 {"type":"Feature","id":7,"properties":{"category":"residential"},"geometry":{"type":"Point","coordinates":[119.906,31.790]}},
 {"type":"Feature","properties":{"category":"casino","reference":"A-3"},"geometry":{"type":"Point","coordinates":[119.906,31.790]}},
 {"type":"Feature","properties":{"category":"theme-park","reference":"A-4"},"geometry":{"type":"Point","coordinates":[31.79,119.9]}}]}`

@@ -14,7 +14,7 @@ func Cover(s *Site, coverage []*PreparedZone) (Coverage, *Site, error) {
 	if s.Dim == 0 {
 		p := s.Projected.(orb.Point)
 		for _, z := range coverage {
-			if z.Bound.Contains(p) && z.areaIx.Contains(p) {
+			if z.Bound.Contains(p) && z.areaIx.Within(p, BoundaryToleranceM) {
 				return Coverage{Inside: true, Whole: true, InsideRatio: 1}, s, nil
 			}
 		}

@@ -15,8 +15,8 @@ const (
 )
 
 // ZonesFromFeatures turns the features of a polygon zone layer (or the
-// coverage layer) into zones. Feature properties name them: name_zh,
-// name_en, subzone, basis, status.
+// coverage layer) into zones. Feature properties name them: name_zh (or
+// name), name_en, subzone, basis, status.
 func ZonesFromFeatures(def LayerDef, feats []Feature) ([]Zone, error) {
 	zones := make([]Zone, 0, len(feats))
 	for i, f := range feats {
@@ -31,7 +31,7 @@ func ZonesFromFeatures(def LayerDef, feats []Feature) ([]Zone, error) {
 			ID:         f.ID,
 			Layer:      def.ID,
 			ZoneKind:   def.ZoneKind,
-			Name:       Text{ZH: PropString(f.Properties, "name_zh"), EN: PropString(f.Properties, "name_en")},
+			Name:       FeatureName(f.Properties),
 			Subzone:    sub,
 			Basis:      PropString(f.Properties, "basis"),
 			Status:     PropString(f.Properties, "status"),
@@ -54,9 +54,11 @@ func DeriveZones(def LayerDef, source, mask, coverage []Feature) ([]Zone, error)
 	}
 	src := make(orb.Collection, 0, len(source))
 	status := ""
+	var origin *Origin
 	for _, f := range source {
 		src = append(src, f.Geometry)
 		status = WeakerStatus(status, PropString(f.Properties, "status"))
+		origin = WiderOrigin(origin, OriginOf(f.Properties))
 	}
 	var srcGeom orb.Geometry = src
 	if len(src) == 1 {
@@ -82,6 +84,7 @@ func DeriveZones(def LayerDef, source, mask, coverage []Feature) ([]Zone, error)
 		z := Zone{
 			ID: b.ID, Layer: def.ID, ZoneKind: def.ZoneKind, Name: b.Name, Subzone: b.Subzone,
 			Basis: b.Basis, Status: status, Source: srcGeom, DistanceM: b.DistanceM, MinDistanceM: b.MinDistanceM,
+			Origin: origin,
 		}
 		switch b.Mask {
 		case "":
@@ -97,15 +100,16 @@ func DeriveZones(def LayerDef, source, mask, coverage []Feature) ([]Zone, error)
 			// is left out rather than given an area it does not have.
 			continue
 		}
-		z.Properties = BandProperties(*def.Derived, b, status)
+		z.Properties = BandProperties(*def.Derived, b, status, origin)
 		zones = append(zones, z)
 	}
 	return zones, nil
 }
 
 // BandProperties are the properties of a derived band's feature; both
-// stores give them, so that map and API output match.
-func BandProperties(d Derived, b Band, status string) map[string]any {
+// stores give them, so that map and API output match. origin is the
+// source's (nil when its surfaces were drawn).
+func BandProperties(d Derived, b Band, status string, origin *Origin) map[string]any {
 	props := map[string]any{
 		"id": b.ID, "name_zh": b.Name.ZH, "name_en": b.Name.EN, "subzone": b.Subzone,
 		"basis": b.Basis, "status": status, "source": d.Source, "distance_m": b.DistanceM,
@@ -115,6 +119,9 @@ func BandProperties(d Derived, b Band, status string) map[string]any {
 	}
 	if b.Mask != "" {
 		props["mask"] = d.Mask + ":" + b.Mask
+	}
+	if origin != nil {
+		props[PropCentreLineHalfWidth] = origin.HalfWidthM
 	}
 	return props
 }
@@ -158,6 +165,16 @@ func WeakerStatus(a, b string) string {
 		return b
 	}
 	return a
+}
+
+// FeatureName is a feature's name from its properties: name_zh (or, as
+// some files have it, name) and name_en.
+func FeatureName(props map[string]any) Text {
+	zh := PropString(props, "name_zh")
+	if zh == "" {
+		zh = PropString(props, "name")
+	}
+	return Text{ZH: zh, EN: PropString(props, "name_en")}
 }
 
 // PropString reads a string property, "" when absent or not a string.

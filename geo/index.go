@@ -343,7 +343,9 @@ func newCellGrid(mp orb.MultiPolygon, b orb.Bound, contains func(orb.Point) bool
 	// The margin is far above the rounding of the ray test and of the cell
 	// arithmetic, and far below a cell.
 	scale := max(math.Abs(b.Min[0]), math.Abs(b.Max[0]), math.Abs(b.Min[1]), math.Abs(b.Max[1]))
-	mx, my := 1e-6*cw+1e-9*scale, 1e-6*ch+1e-9*scale
+	// It also keeps a cell answered at once well clear of the boundary
+	// tolerance (boundary.go).
+	mx, my := 1e-6*cw+1e-9*scale+2*BoundaryToleranceM, 1e-6*ch+1e-9*scale+2*BoundaryToleranceM
 	box := func(i, j int) orb.Bound {
 		x0, y0 := b.Min[0]+float64(i)*cw, b.Min[1]+float64(j)*ch
 		return orb.Bound{Min: orb.Point{x0 - mx, y0 - my}, Max: orb.Point{x0 + cw + mx, y0 + ch + my}}

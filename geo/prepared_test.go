@@ -217,7 +217,87 @@ func sourceOnly(src orb.Geometry, dist float64) *PreparedZone {
 	z.srcSF = toSF(src)
 	collectSource(src, z)
 	z.srcIx = newSegIndex(z.srcSegs)
+	z.srcLines = linesOnly(src)
+	if len(z.srcPolys) > 0 {
+		z.srcPolyIx = NewPolygonIndex(z.srcPolys)
+	}
 	return z
+}
+
+// TestSurfaceDistanceMatchesScan: to a water surface (a source polygon)
+// the indexed distance is 0 in the water and on its edge, and elsewhere
+// exactly the scan's distance to the shore, with the same nearest point.
+func TestSurfaceDistanceMatchesScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	cx, cy := ToGK(119.80, 31.79)
+	water := wigglyCorridor(rng, 6000, cx, cy, 12_000, 100, 0.3)
+	z := sourceOnly(water, 1000)
+	if z.srcIx == nil || z.srcPolyIx == nil || z.srcLines {
+		t.Fatal("no indexes on a 6 000-vertex surface")
+	}
+	b := water.Bound()
+	inWater, near := 0, 0
+	for i := 0; i < 4000; i++ {
+		var p orb.Point
+		switch i % 4 {
+		case 0: // a vertex of the shore
+			p = z.srcSegs[rng.IntN(len(z.srcSegs))][0]
+		case 1: // beside the shore
+			s := z.srcSegs[rng.IntN(len(z.srcSegs))]
+			p = orb.Point{s[0][0] + rng.NormFloat64()*60, s[0][1] + rng.NormFloat64()*60}
+		default:
+			p = orb.Point{b.Min[0] - 1000 + (b.Max[0]-b.Min[0]+2000)*rng.Float64(), b.Min[1] - 1000 + (b.Max[1]-b.Min[1]+2000)*rng.Float64()}
+		}
+		wd, wq := z.pointDistance(p)
+		gd, gq := z.pointDistanceWithin(p, 1000)
+		if wd == 0 {
+			inWater++
+		} else if wd <= 1000 {
+			near++
+		}
+		if wd <= 1000 && (gd != wd || gq != wq) {
+			t.Fatalf("point %v: index %v at %v, scan %v at %v", p, gd, gq, wd, wq)
+		}
+		if wd > 1000 && gd <= 1000 {
+			t.Fatalf("point %v: index %v but scan %v", p, gd, wd)
+		}
+		if i%4 == 0 && gd != 0 {
+			t.Fatalf("a vertex of the shore %v: distance %v, want 0", p, gd)
+		}
+	}
+	if inWater < 1000 || near < 500 {
+		t.Fatalf("%d probes in the water, %d near it: too few", inWater, near)
+	}
+}
+
+// BenchmarkPointNearBigSurface: distance from a point to a 200 000-vertex
+// water surface (a source polygon): 0 in the water (the polygon index),
+// else to the nearest shore segment (the R-tree), as a check measures it.
+func BenchmarkPointNearBigSurface(b *testing.B) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	cx, cy := ToGK(119.84, 31.80)
+	water := wigglyCorridor(rng, 200_000, cx, cy, 30_000, 100, 0.4)
+	z := sourceOnly(water, 1000)
+	pts := make([]orb.Point, 1024)
+	for i := range pts {
+		s := z.srcSegs[rng.IntN(len(z.srcSegs))]
+		pts[i] = orb.Point{s[0][0] + rng.NormFloat64()*800, s[0][1] + rng.NormFloat64()*800}
+	}
+	b.Run("indexed", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			z.pointDistanceWithin(pts[i&1023], 1000)
+			i++
+		}
+	})
+	b.Run("scan", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			z.pointDistance(pts[i&1023])
+			i++
+		}
+	})
 }
 
 // bigZone is a 200 000-vertex polygon zone across Zhonglou, as a province's

@@ -65,7 +65,7 @@ func PrepareZone(z Zone) (*PreparedZone, error) {
 		pz.areaSF = sfShared(pz.areaP)
 		pz.areaIx = NewPolygonIndex(pz.areaP)
 		pz.areaLP = newLocalPolygon(pz.areaP, pz.areaSF, pz.areaIx)
-		pz.Bound = pz.areaP.Bound()
+		pz.Bound = grow(pz.areaP.Bound(), BoundaryToleranceM) // a site touching it relates
 	}
 	if z.Source == nil {
 		if z.Area == nil {
@@ -73,7 +73,7 @@ func PrepareZone(z Zone) (*PreparedZone, error) {
 		}
 		return pz, nil
 	}
-	if z.DistanceM <= 0 || z.MinDistanceM < 0 || z.MinDistanceM >= z.DistanceM {
+	if z.DistanceM < 0 || z.MinDistanceM < 0 || (z.MinDistanceM > 0 && z.MinDistanceM >= z.DistanceM) {
 		return nil, fmt.Errorf("zone %s: distances %g..%g m are not a band", z.ID, z.MinDistanceM, z.DistanceM)
 	}
 	src := ProjectGeometry(z.Source)
@@ -82,13 +82,15 @@ func PrepareZone(z Zone) (*PreparedZone, error) {
 	if len(pz.srcSegs) == 0 && len(pz.srcPolys) == 0 {
 		return nil, fmt.Errorf("zone %s: empty source", z.ID)
 	}
+	if z.DistanceM == 0 && len(pz.srcPolys) == 0 {
+		return nil, fmt.Errorf("zone %s: a band of distance 0 (the water itself) needs a source of surfaces", z.ID)
+	}
 	pz.srcIx = newSegIndex(pz.srcSegs)
 	pz.srcLines = linesOnly(src)
 	if len(pz.srcPolys) > 0 {
 		pz.srcPolyIx = NewPolygonIndex(pz.srcPolys)
 	}
-	sb := src.Bound()
-	grown := orb.Bound{Min: orb.Point{sb.Min[0] - z.DistanceM, sb.Min[1] - z.DistanceM}, Max: orb.Point{sb.Max[0] + z.DistanceM, sb.Max[1] + z.DistanceM}}
+	grown := grow(src.Bound(), z.DistanceM+BoundaryToleranceM)
 	if z.Area != nil {
 		grown = orb.Bound{
 			Min: orb.Point{max(grown.Min[0], pz.Bound.Min[0]), max(grown.Min[1], pz.Bound.Min[1])},
@@ -97,11 +99,10 @@ func PrepareZone(z Zone) (*PreparedZone, error) {
 	}
 	pz.Bound = grown
 
-	outer, err := BufferProjected(src, z.DistanceM, BufferQuadSegs)
+	drawn, err := drawBand(src, pz.srcPolys, z.DistanceM)
 	if err != nil {
 		return nil, fmt.Errorf("zone %s: %w", z.ID, err)
 	}
-	drawn := toSF(outer)
 	if z.Area != nil {
 		if drawn, err = sf.Intersection(drawn, pz.areaSF); err != nil {
 			return nil, fmt.Errorf("zone %s: clip band to area: %w", z.ID, err)
@@ -250,11 +251,11 @@ func Relate(s *Site, z *PreparedZone) (rel Relation, ok bool, err error) {
 	}
 	rel = Relation{
 		ZoneID: z.ID, Layer: z.Layer, ZoneKind: z.ZoneKind, ZoneName: z.Name,
-		Subzone: z.Subzone, Basis: z.Basis, Status: z.Status,
+		Subzone: z.Subzone, Basis: z.Basis, Status: z.Status, Origin: z.Origin,
 	}
 	if s.Dim == 0 {
 		p := s.Projected.(orb.Point)
-		if z.areaP != nil && !z.areaIx.Contains(p) {
+		if z.areaP != nil && !z.areaIx.Within(p, BoundaryToleranceM) {
 			return Relation{}, false, nil
 		}
 		rel.OverlapRatio = 1
@@ -262,26 +263,31 @@ func Relate(s *Site, z *PreparedZone) (rel Relation, ok bool, err error) {
 			rel.Relation = RelInside
 			return rel, true, nil
 		}
-		d, near := z.pointDistanceWithin(p, z.DistanceM)
-		if d > z.DistanceM || (z.MinDistanceM > 0 && d <= z.MinDistanceM) {
+		d, near := z.pointDistanceWithin(p, z.DistanceM+BoundaryToleranceM)
+		if d > z.DistanceM+BoundaryToleranceM || (z.MinDistanceM > 0 && d <= z.MinDistanceM+BoundaryToleranceM) {
 			return Relation{}, false, nil
 		}
 		rel.Relation, rel.DistanceM = RelWithinDistance, d
-		rel.Nearest = nearestLine(p, near)
+		if d > 0 { // in the water or on its edge there is no line to draw
+			rel.Nearest = nearestLine(p, near)
+		}
 		return rel, true, nil
 	}
 
 	g := s.sfg
 	if z.areaP != nil {
-		if v, ok := firstVertex(s.Projected); ok && z.areaIx.disjoint(grow(s.Bound, 0), v) {
-			return Relation{}, false, nil // the overlay would be empty
+		if v, ok := firstVertex(s.Projected); ok && z.areaIx.disjoint(grow(s.Bound, BoundaryToleranceM), v) {
+			return Relation{}, false, nil // the overlay would be empty, and nothing touches
 		}
 		in, err := sf.Intersection(g, z.areaLP.near(s.Bound))
 		if err != nil {
 			return Relation{}, false, fmt.Errorf("relate %s: %w", z.ID, err)
 		}
 		m := measureOf(in, s.Dim)
-		if m < minMeasure(s.Dim) {
+		if m < minMeasure(s.Dim) && (z.Source != nil || !z.touchesArea(g, s.Bound)) {
+			// A masked band judges the part of the site on the mask's
+			// side, which must measure something; a polygon zone is
+			// closed: a site that only touches it overlaps it.
 			return Relation{}, false, nil
 		}
 		if z.Source == nil {
@@ -294,8 +300,8 @@ func Relate(s *Site, z *PreparedZone) (rel Relation, ok bool, err error) {
 		}
 		g = in
 	}
-	d, a, b := z.geometryDistanceWithin(g, s.Bound, z.DistanceM)
-	if d > z.DistanceM {
+	d, a, b := z.geometryDistanceWithin(g, s.Bound, z.DistanceM+BoundaryToleranceM)
+	if d > z.DistanceM+BoundaryToleranceM {
 		return Relation{}, false, nil
 	}
 	if z.hasInner {

@@ -131,7 +131,12 @@ func TestRelatePolygonZone(t *testing.T) {
 		{"point outside", lonlat(491_000, 3_520_000), false, "", 0, 0},
 		{"parcel inside", gkSquare(490_000, 3_520_000, 100), true, RelInside, 10_000, 1},
 		{"parcel straddling the east edge", gkSquare(490_500, 3_520_000, 100), true, RelOverlaps, 5_000, 0.5},
-		{"parcel touching the edge from outside", gkSquare(490_550, 3_520_000, 100), false, "", 0, 0},
+		// Closed sets (boundary.go): touching is overlapping, by nothing.
+		{"point on the edge", lonlat(490_500, 3_520_000), true, RelInside, 0, 1},
+		{"point on a corner", lonlat(490_500, 3_520_500), true, RelInside, 0, 1},
+		{"point 1 mm outside", lonlat(490_500.001, 3_520_000), false, "", 0, 0},
+		{"parcel touching the edge from outside", gkSquare(490_550, 3_520_000, 100), true, RelOverlaps, 0, 0},
+		{"parcel 1 mm outside", gkSquare(490_550.001, 3_520_000, 100), false, "", 0, 0},
 		{"parcel outside", gkSquare(492_000, 3_520_000, 100), false, "", 0, 0},
 	}
 	for _, tc := range tests {

@@ -5,14 +5,17 @@ import "github.com/paulmach/orb"
 // Relation is one zone a site lies in, overlaps or lies within the distance
 // of. Stores compute relations; Judge turns them into hits with rules.
 type Relation struct {
-	Layer        string       `json:"layer"`
-	LayerVersion int64        `json:"-"`
-	ZoneKind     string       `json:"-"`
-	ZoneID       string       `json:"zone_id"`
-	ZoneName     Text         `json:"zone_name"`
-	Subzone      string       `json:"subzone,omitempty"`
-	Basis        string       `json:"basis,omitempty"`
-	Status       string       `json:"zone_status,omitempty"`
+	Layer        string `json:"layer"`
+	LayerVersion int64  `json:"-"`
+	ZoneKind     string `json:"-"`
+	ZoneID       string `json:"zone_id"`
+	ZoneName     Text   `json:"zone_name"`
+	Subzone      string `json:"subzone,omitempty"`
+	Basis        string `json:"basis,omitempty"`
+	Status       string `json:"zone_status,omitempty"`
+	// Origin is set when the zone is measured from surfaces derived from a
+	// centre line and a declared half-width, not surveyed ones.
+	Origin       *Origin      `json:"origin,omitempty"`
 	Relation     string       `json:"relation"` // inside | overlaps | within_distance
 	DistanceM    float64      `json:"distance_m"`
 	OverlapM2    float64      `json:"overlap_m2"`

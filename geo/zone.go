@@ -9,10 +9,11 @@ import (
 // Layer kinds: how a layer takes part in a siting check.
 const (
 	LayerCoverage = "coverage" // the district: outside it the service does not judge
-	LayerSource   = "source"   // a river or canal line that distance zones are measured from
+	LayerSource   = "source"   // water surfaces (inside the shoreline) that distance zones are measured from
 	LayerMask     = "mask"     // a polygon that sub-zones a derived layer (e.g. built-up area)
 	LayerZone     = "zone"     // polygon zones that the rules apply to
 	LayerDistance = "distance" // derived: everything within a distance of a source layer
+	LayerDisplay  = "display"  // drawn, listed and served, never judged nor measured from (e.g. a centre line)
 )
 
 // Relations of a site to a zone.
@@ -34,6 +35,21 @@ type LayerDef struct {
 	SubzoneFrom *SubzoneFrom `json:"subzone_from,omitempty" yaml:"subzone_from"`
 	Derived     *Derived     `json:"derived,omitempty" yaml:"derived"`
 	Order       int          `json:"-" yaml:"order"`
+}
+
+// Judged reports whether sites are judged against the layer's zones: a
+// distance layer, or a zone layer with a zone kind. A zone layer without
+// one is informational (drawn with its status, never judged).
+func (d LayerDef) Judged() bool {
+	return d.Kind == LayerDistance || (d.Kind == LayerZone && d.ZoneKind != "")
+}
+
+// Decides reports whether the layer's version takes part in a decision
+// and is named in an answer: the coverage, the judged layers and the
+// sources and masks they are derived from. Display and informational
+// layers do not.
+func (d LayerDef) Decides() bool {
+	return d.Kind == LayerCoverage || d.Kind == LayerSource || d.Kind == LayerMask || d.Judged()
 }
 
 // Derived defines a distance layer by its source layer and distances. Each
@@ -100,6 +116,9 @@ type Zone struct {
 	MinDistanceM float64
 	Drawn        orb.Geometry
 	Properties   map[string]any
+	// Origin is set when the band's source surfaces were derived from a
+	// centre line (origin.go); hits on the zone say so.
+	Origin *Origin
 }
 
 // IsDistance reports whether membership is decided by distance to a source.
@@ -125,4 +144,7 @@ type LayerInfo struct {
 	Version      int64      `json:"version"`
 	ValidFrom    Date       `json:"valid_from"`
 	Status       string     `json:"status"`
+	// Origin: the layer's surfaces (or, for a derived layer, its source's)
+	// were derived from a centre line; absent when they were drawn.
+	Origin *Origin `json:"origin,omitempty"`
 }

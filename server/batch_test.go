@@ -75,9 +75,9 @@ func readLines(t testing.TB, r io.Reader) []BatchResult {
 func TestBatchOneBadAmongGood(t *testing.T) {
 	s := demoServer(t)
 	body := `{"type":"FeatureCollection","features":[` + strings.Join([]string{
-		/*0*/ `{"type":"Feature","geometry":{"type":"Point","coordinates":[119.761976,31.784743]},"properties":{"category":"chemical","reference":"on-river"}}`,
+		/*0*/ `{"type":"Feature","geometry":{"type":"Point","coordinates":[119.7594,31.794999]},"properties":{"category":"chemical","reference":"on-river"}}`,
 		/*1*/ `{"type":"Feature","id":"bowtie","geometry":{"type":"Polygon","coordinates":[[[119.80,31.78],[119.81,31.79],[119.81,31.78],[119.80,31.79],[119.80,31.78]]]},"properties":{"category":"chemical"}}`,
-		/*2*/ `{"type":"Feature","geometry":{"type":"Point","coordinates":[119.761976,31.784743]},"properties":{"category":"ecological","reference":"eco"}}`,
+		/*2*/ `{"type":"Feature","geometry":{"type":"Point","coordinates":[119.7594,31.794999]},"properties":{"category":"ecological","reference":"eco"}}`,
 		/*3*/ `{"type":"Feature","geometry":{"type":"Point","coordinates":[119.8,31.78]},"properties":{"category":"casino","reference":"x"}}`,
 		/*4*/ `{"type":"Feature","id":17,"geometry":{"type":"Point","coordinates":[31.78,119.8]},"properties":{"category":"chemical"}}`,
 		/*5*/ `{"type":"Feature","geometry":null,"properties":{"category":"chemical","reference":"no-geom"}}`,
@@ -137,11 +137,11 @@ func TestBatchDefaultsAndCRS(t *testing.T) {
 	s := demoServer(t)
 	// The river point in EPSG:4549, from the feature, the properties, or a
 	// top-level member that comes after the features.
-	x, y := geo.ToGK(119.761976, 31.784743)
+	x, y := geo.ToGK(119.7594, 31.794999)
 	pt := fmt.Sprintf(`{"type":"Point","coordinates":[%.3f,%.3f]}`, x, y)
 	body := `{"type":"FeatureCollection","features":[` +
 		`{"type":"Feature","geometry":` + pt + `,"properties":{"reference":"top"}},` +
-		`{"type":"Feature","geometry":{"type":"Point","coordinates":[119.761976,31.784743]},"properties":{"crs":"EPSG:4326","category":"ecological"}},` +
+		`{"type":"Feature","geometry":{"type":"Point","coordinates":[119.7594,31.794999]},"properties":{"crs":"EPSG:4326","category":"ecological"}},` +
 		`{"type":"Feature","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4549"}},"geometry":` + pt + `,"properties":{}}` +
 		`],"crs":{"type":"name","properties":{"name":"EPSG:4549"}},"category":"chemical","as_of":"2026-06-01","name":"register"}`
 	got := readLines(t, call(t, s, "POST", "/api/v1/checks/batch", body).Body)

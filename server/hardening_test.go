@@ -119,7 +119,7 @@ func wantProblem(t testing.TB, rec *httptest.ResponseRecorder, status int, slug 
 	return p
 }
 
-const riverCheck = `{"geometry":{"type":"Point","coordinates":[119.761976,31.784743]},"category":"chemical","reference":"r-1"}`
+const riverCheck = `{"geometry":{"type":"Point","coordinates":[119.7594,31.794999]},"category":"chemical","reference":"r-1"}`
 
 func TestKeysAndScopes(t *testing.T) {
 	cfg, k := keyedConfig(t)

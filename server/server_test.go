@@ -59,7 +59,7 @@ func postCheckJSON(t testing.TB, h http.Handler, body string) (*httptest.Respons
 }
 
 // A vertex of the demo Xinmeng River inside the district (data/demo/README.md).
-const onRiver = `{"type":"Point","coordinates":[119.761976,31.784743]}`
+const onRiver = `{"type":"Point","coordinates":[119.7594,31.794999]}`
 
 func TestDoneWhen(t *testing.T) {
 	s := demoServer(t)
@@ -132,7 +132,7 @@ func TestCheckIsReproducible(t *testing.T) {
 func TestCheckStraddlingParcel(t *testing.T) {
 	s := demoServer(t)
 	// Half in the clear-water corridor's north edge (31.800 N), all in the band.
-	rec, resp := postCheckJSON(t, s, `{"geometry":{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[119.772,31.798],[119.775,31.798],[119.775,31.802],[119.772,31.802],[119.772,31.798]]]}},"category":"warehousing-logistics"}`)
+	rec, resp := postCheckJSON(t, s, `{"geometry":{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[119.763,31.798],[119.766,31.798],[119.766,31.802],[119.763,31.802],[119.763,31.798]]]}},"category":"warehousing-logistics"}`)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
@@ -167,7 +167,7 @@ func TestCheckStraddlingParcel(t *testing.T) {
 
 func TestCheckCRS(t *testing.T) {
 	s := demoServer(t)
-	lon, lat := 119.761976, 31.784743
+	lon, lat := 119.7594, 31.794999
 	x, y := geo.ToGK(lon, lat)
 	gx, gy := geo.WGS84ToGCJ02(lon, lat)
 	for _, tc := range []struct{ crs, coords string }{

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,6 +60,10 @@ func (s *Server) putLayer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	halfWidth, err := uploadHalfWidth(c, def)
+	if err != nil {
+		return err
+	}
 	opts := layerfile.Options{Encoding: c.QueryParam("encoding")}
 	if v := c.QueryParam("crs"); v != "" {
 		crs, err := geo.ParseCRS(v)
@@ -100,6 +105,11 @@ func (s *Server) putLayer(c echo.Context) error {
 		}
 		return problem.New(http.StatusBadRequest, "invalid-layer", "Unreadable layer file", detail)
 	}
+	if halfWidth > 0 {
+		if feats, err = data.SurfacesFromCentreLines(def, feats, halfWidth); err != nil {
+			return err
+		}
+	}
 	src := "PUT /api/v1/layers/" + id
 	if k := keyID(c); k != "" {
 		src += " by " + k
@@ -138,6 +148,25 @@ func uploadName(ct string) (string, error) {
 	}
 	return "", problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
 		fmt.Sprintf("send a GeoJSON FeatureCollection as application/geo+json or a zipped Shapefile as application/zip, not %q", clip(ct)))
+}
+
+// uploadHalfWidth reads ?half_width=: the half-width in metres of the
+// channel whose centre lines a source layer's upload holds (0: none).
+func uploadHalfWidth(c echo.Context, def geo.LayerDef) (float64, error) {
+	v := c.QueryParam("half_width")
+	if v == "" {
+		return 0, nil
+	}
+	if def.Kind != geo.LayerSource {
+		return 0, problem.BadRequest("invalid-half-width", "Half-width for a layer that is not a source", "?half_width",
+			"?half_width makes water surfaces of centre lines, for source layers only; layer %s is a %s layer", def.ID, def.Kind)
+	}
+	w, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(w > 0) || w > geo.MaxHalfWidthM {
+		return 0, problem.BadRequest("invalid-half-width", "Invalid half-width", "?half_width",
+			"half_width %q: want metres, more than 0 and at most %d", clip(v), geo.MaxHalfWidthM)
+	}
+	return w, nil
 }
 
 // uploadValidFrom reads ?valid_from= or the Valid-From header.

@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/zhonglou/ecospace/geo"
 )
 
 // zippedShapefile builds a one-polygon Shapefile (.shp, .shx, .dbf and,
@@ -119,9 +121,17 @@ func TestLayerUpload(t *testing.T) {
 	}
 
 	// The river moved 3 km east from 2030: a new version, and the 1 km
-	// band derived from it is recomputed in the same step.
+	// band derived from it is recomputed in the same step. The steward has
+	// only its centre line: a line is refused for a source layer unless
+	// it comes with the channel's half-width.
 	river := `{"type":"FeatureCollection","features":[{"type":"Feature","id":"xinmeng","properties":{"name_zh":"新孟河"},"geometry":{"type":"LineString","coordinates":[[119.7915,31.7500],[119.7920,31.7850],[119.7950,31.8540]]}}]}`
-	rec := put(t, s, "/api/v1/layers/xinmeng-river?valid_from=2030-01-01", "application/geo+json", []byte(river), admin...)
+	p := wantProblem(t, put(t, s, "/api/v1/layers/xinmeng-river?valid_from=2030-01-01", "application/geo+json", []byte(river), admin...), 422, "invalid-import")
+	if len(p.Errors) != 1 || !strings.Contains(p.Errors[0].Detail, "half-width") || !strings.Contains(p.Errors[0].Detail, "?half_width=") {
+		t.Errorf("a centre line without a half-width: %+v", p)
+	}
+	wantProblem(t, put(t, s, "/api/v1/layers/xinmeng-corridor?valid_from=2030-01-01&half_width=50", "application/geo+json", []byte(river), admin...), 400, "invalid-half-width")
+	wantProblem(t, put(t, s, "/api/v1/layers/xinmeng-river?valid_from=2030-01-01&half_width=-3", "application/geo+json", []byte(river), admin...), 400, "invalid-half-width")
+	rec := put(t, s, "/api/v1/layers/xinmeng-river?valid_from=2030-01-01&half_width=50", "application/geo+json", []byte(river), admin...)
 	if rec.Code != 201 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
@@ -139,7 +149,7 @@ func TestLayerUpload(t *testing.T) {
 	}
 	// The old river point is in the band in 2026, not in 2030.
 	inBand := func(asOf string) bool {
-		_, resp := postCheckJSON(t, s, `{"geometry":{"type":"Point","coordinates":[119.761976,31.784743]},"category":"chemical","as_of":"`+asOf+`"}`)
+		_, resp := postCheckJSON(t, s, `{"geometry":{"type":"Point","coordinates":[119.7594,31.794999]},"category":"chemical","as_of":"`+asOf+`"}`)
 		for _, h := range resp.Hits {
 			if h.Layer == "xinmeng-band" {
 				return true
@@ -150,13 +160,33 @@ func TestLayerUpload(t *testing.T) {
 	if !inBand("2026-06-01") || inBand("2030-06-01") {
 		t.Error("the derived band did not follow the new river version")
 	}
+	// On the new river's centre line: in the water, and the answer says
+	// that the shore was derived from the centre line.
+	_, resp := postCheckJSON(t, s, `{"geometry":{"type":"Point","coordinates":[119.7920,31.7850]},"category":"chemical","as_of":"2030-06-01"}`)
+	found := false
+	for _, h := range resp.Hits {
+		if h.Layer == "xinmeng-band" {
+			found = true
+			if h.DistanceM != 0 || h.Origin == nil || h.Origin.HalfWidthM != 50 || !strings.Contains(h.Origin.Note.EN, "centre line ± 50 m") {
+				t.Errorf("hit on the derived river: %+v origin %+v", h.Relation, h.Origin)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no band hit on the new river: %+v", resp.Hits)
+	}
+	var li geo.LayerInfo
+	json.Unmarshal(call(t, s, "GET", "/api/v1/layers/xinmeng-band?as_of=2030-06-01", "").Body.Bytes(), &li)
+	if li.Origin == nil || li.Origin.HalfWidthM != 50 {
+		t.Errorf("layer info of the band from the derived river: origin %+v", li.Origin)
+	}
 
 	// A bad polygon: refused, every bad feature listed, nothing changed.
 	bad := `{"type":"FeatureCollection","features":[` +
 		`{"type":"Feature","id":"ok","properties":{},"geometry":{"type":"Polygon","coordinates":[[[119.75,31.77],[119.76,31.77],[119.76,31.78],[119.75,31.77]]]}},` +
 		`{"type":"Feature","id":"bowtie","properties":{},"geometry":{"type":"Polygon","coordinates":[[[119.80,31.78],[119.81,31.79],[119.81,31.78],[119.80,31.79],[119.80,31.78]]]}},` +
 		`{"type":"Feature","id":"open","properties":{},"geometry":{"type":"Polygon","coordinates":[[[119.80,31.78],[119.81,31.78],[119.81,31.79],[119.80,31.79]]]}}]}`
-	p := wantProblem(t, put(t, s, "/api/v1/layers/xinmeng-corridor?valid_from=2030-01-01", "application/geo+json", []byte(bad), admin...), 422, "invalid-import")
+	p = wantProblem(t, put(t, s, "/api/v1/layers/xinmeng-corridor?valid_from=2030-01-01", "application/geo+json", []byte(bad), admin...), 422, "invalid-import")
 	if len(p.Errors) != 2 || !strings.HasPrefix(p.Errors[0].Pointer, "/features/1/geometry") || !strings.HasPrefix(p.Errors[1].Pointer, "/features/2/geometry") {
 		t.Errorf("per-feature errors %+v", p.Errors)
 	}

@@ -132,7 +132,7 @@ func TestETagAndMethods(t *testing.T) {
 // and Built() agrees with what dist holds.
 func TestEmbeddedApp(t *testing.T) {
 	h := Handler()
-	for _, p := range []string{"/app.js", "/messages.js", "/coords.js", "/proj.js", "/upload.js", "/tiles.js", "/answer.js", "/result.js", "/style.css"} {
+	for _, p := range []string{"/app.js", "/messages.js", "/coords.js", "/proj.js", "/upload.js", "/tiles.js", "/answer.js", "/result.js", "/layerstyle.js", "/style.css"} {
 		if rec := get(t, h, "GET", p, nil); rec.Code != http.StatusOK {
 			t.Errorf("%s: status %d", p, rec.Code)
 		}
@@ -189,7 +189,7 @@ func TestEmbeddedApp(t *testing.T) {
 		}
 	}
 	imports := regexp.MustCompile(`from '\./([\w.-]+)'`)
-	for _, f := range []string{"app.js", "coords.js", "upload.js", "proj.js", "messages.js", "tiles.js"} {
+	for _, f := range []string{"app.js", "coords.js", "upload.js", "proj.js", "messages.js", "tiles.js", "layerstyle.js"} {
 		b, err := fs.ReadFile(srcFS, "src/"+f)
 		if err != nil {
 			t.Fatal(err)

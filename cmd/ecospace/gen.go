@@ -18,7 +18,7 @@ const genUsage = `usage:
 Writes seeded synthetic layers at province scale (Jiangsu, lon 116.3–121.9, lat 30.7–35.1)
 for load tests and benchmarks: zone polygons shaped like river buffers, corridors and
 irregular parcels (some with holes), one very big red-line polygon through Zhonglou,
-river and canal source lines, built-up masks, a province-sized coverage polygon, and a
+river and canal water surfaces, built-up masks, a province-sized coverage polygon, and a
 register of points for sweeps (points.csv: id,lon,lat; and points.geojson). Every
 feature is marked "synthetic": true and "status": "illustrative". The same seed gives
 the same bytes.
@@ -46,8 +46,8 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	points := fs.Int("points", d.Points, "register points for sweeps")
 	share := fs.Float64("district-share", d.DistrictShare, "share of zones placed in and around Zhonglou District")
 	pshare := fs.Float64("points-district-share", d.PointDistrictShare, "share of register points in Zhonglou District")
-	rivers := fs.Int("river-vertices", d.RiverVertices, "vertices of the river source lines (derived 1 km bands are drawn from them at import, which grows faster than linearly)")
-	canal := fs.Int("canal-vertices", d.CanalVertices, "vertices of the canal source line")
+	rivers := fs.Int("river-vertices", d.RiverVertices, "vertices of the rivers' centre lines (each written as a water surface; derived 1 km bands are drawn from them at import, which grows faster than linearly)")
+	canal := fs.Int("canal-vertices", d.CanalVertices, "vertices of the canal's centre line (written as a 90 m water surface)")
 	pointsGeoJSON := fs.Bool("points-geojson", d.PointsGeoJSON, "also write the register as points.geojson")
 	check := fs.Bool("check", d.Check, "validate every feature as an import would before writing")
 	if err := parseFlags(fs, args); err != nil {

@@ -28,7 +28,7 @@ import (
 var openImportStore = openStore
 
 const importUsage = `usage:
-  ecospace import --layer ID --file F [--crs CRS] [--encoding ENC] [--valid-from YYYY-MM-DD] [--make-valid] [--dry-run] [--database-url URL]
+  ecospace import --layer ID --file F [--crs CRS] [--encoding ENC] [--valid-from YYYY-MM-DD] [--half-width M] [--make-valid] [--dry-run] [--database-url URL]
   ecospace import --demo [--valid-from YYYY-MM-DD] [--dry-run] [--database-url URL]
 
 Reads a layer file (GeoJSON, a zipped Shapefile, a .shp beside its .shx/.dbf/.prj/.cpg,
@@ -36,6 +36,12 @@ or a directory holding one Shapefile), checks every feature against the layer's
 definition and stores it as the layer's new version in PostGIS, in one transaction;
 the layers derived from it are recomputed in the same transaction. A failed or
 interrupted import leaves the previous version in force.
+
+A source layer (xinmeng-river, canal) holds water surfaces: the bands are measured
+from the shore. A steward who has only a centre line imports it with the channel's
+half-width (--half-width 50: the water is taken as everything within 50 m of the
+line); the surface is computed once and stored, and the layer, the bands derived
+from it and every answer measured from it say that its origin was derived.
 
 Exit status: 0 imported (or, with --dry-run, the file is fit to import); 1 the file
 was refused or the import failed; 2 the command line is wrong.
@@ -54,6 +60,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	crsFlag := fs.String("crs", "", "CRS of the file's coordinates: EPSG:4326, EPSG:4490, EPSG:4549 or GCJ-02; overrides the .prj / GeoJSON crs member (default: from the file)")
 	encFlag := fs.String("encoding", "", "Shapefile attribute encoding (UTF-8, GBK, GB18030, …); overrides the .cpg (default: .cpg, else detect UTF-8 / GB18030)")
 	validFrom := fs.String("valid-from", "", "date the new version is in force from, YYYY-MM-DD (default: today in China; with --demo 2023-01-01)")
+	halfWidth := fs.Float64("half-width", 0, "source layers: the file holds centre lines; make each the water surface within this many metres of it (noted as derived)")
 	makeValid := fs.Bool("make-valid", false, "repair invalid geometries in the database (ST_MakeValid) instead of refusing the import")
 	dryRun := fs.Bool("dry-run", false, "read and check the file, print the summary, store nothing (needs no database)")
 	demoFlag := fs.Bool("demo", false, "load the bundled demo layers instead of a file")
@@ -129,6 +136,16 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return bad("layer %s is derived from %s and recomputed whenever it changes; import %s instead", def.ID, def.Derived.Source, def.Derived.Source)
 		}
 	}
+	if *halfWidth != 0 {
+		switch {
+		case *demoFlag:
+			return bad("--demo loads the bundled layers; it takes no --half-width")
+		case def.Kind != geo.LayerSource:
+			return bad("--half-width makes water surfaces of centre lines, for source layers only; layer %s is a %s layer", def.ID, def.Kind)
+		case !(*halfWidth > 0) || *halfWidth > geo.MaxHalfWidthM:
+			return bad("--half-width %g: want metres, more than 0 and at most %d", *halfWidth, geo.MaxHalfWidthM)
+		}
+	}
 	if !*dryRun && *dbURL == "" {
 		return bad("no database: pass --database-url or set DATABASE_URL (an import into the embedded in-memory store would vanish when this command exits); use --dry-run to only check the file")
 	}
@@ -150,6 +167,11 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	printReadInfo(stdout, stderr, *file, feats, info)
+	if *halfWidth > 0 {
+		if feats, err = centreLines(def, feats, *halfWidth, stdout); err != nil {
+			return err
+		}
+	}
 
 	if err := checkForImport(def, feats, *makeValid, *dryRun, stderr); err != nil {
 		return err
@@ -194,6 +216,23 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stdout, strings.Join(parts, ", ")+" (recomputed)")
 	}
 	return nil
+}
+
+// centreLines makes the water surfaces of the centre lines of a source
+// layer's file (data.SurfacesFromCentreLines) and says so.
+func centreLines(def geo.LayerDef, feats []geo.Feature, halfWidth float64, stdout io.Writer) ([]geo.Feature, error) {
+	out, err := data.SurfacesFromCentreLines(def, feats, halfWidth)
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, f := range out {
+		if geo.OriginOf(f.Properties) != nil {
+			n++
+		}
+	}
+	fmt.Fprintf(stdout, "  surfaces:   %d of %d feature(s) made from centre lines ± %g m (origin noted as derived)\n", n, len(out), halfWidth)
+	return out, nil
 }
 
 // importable lists the layers a file can be imported into.
@@ -265,7 +304,11 @@ func checkForImport(def geo.LayerDef, feats []geo.Feature, makeValid, dryRun boo
 	printProblems(stderr, verb+" repaired (--make-valid)", fixable)
 	if len(fatal) > 0 {
 		hint := "; fix them in the source data"
-		if !makeValid {
+		repairable := false
+		for _, p := range fatal {
+			repairable = repairable || (p.Index < len(feats) && geo.CheckGeometry(feats[p.Index].Geometry) != nil)
+		}
+		if !makeValid && repairable {
 			hint += ", or pass --make-valid to have the database repair invalid geometries"
 		}
 		return fmt.Errorf("refused: %d of %d feature(s) of layer %s are invalid%s", len(fatal), len(feats), def.ID, hint)

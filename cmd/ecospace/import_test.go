@@ -77,8 +77,16 @@ func TestImportCommand(t *testing.T) {
 	}{
 		{"dry run, good file", []string{"--layer", "xinmeng-corridor", "--file", good, "--dry-run"}, 0,
 			[]string{"GeoJSON, 1 feature(s)", "EPSG:4326", "dry run: 1 feature(s) fit layer xinmeng-corridor", "nothing stored"}, nil, []string{"invalid"}},
-		{"dry run, source layer names what it would recompute", []string{"--layer", "xinmeng-river", "--file", riv, "--dry-run", "--valid-from", "2024-06-01"}, 0,
-			[]string{"fit layer xinmeng-river", "valid from 2024-06-01", "recompute xinmeng-band"}, nil, nil},
+		{"dry run, source layer names what it would recompute", []string{"--layer", "xinmeng-river", "--file", riv, "--half-width", "50", "--dry-run", "--valid-from", "2024-06-01"}, 0,
+			[]string{"1 of 1 feature(s) made from centre lines ± 50 m", "fit layer xinmeng-river", "valid from 2024-06-01", "recompute xinmeng-band"}, nil, nil},
+		{"a centre line without a half-width is refused for a source layer", []string{"--layer", "xinmeng-river", "--file", riv, "--dry-run"}, 1,
+			nil, []string{"invalid: feature index 0 (id xinmeng-river)", "holds water surfaces", "not a LineString", "--half-width", "refused"}, nil},
+		{"--half-width on a zone layer", []string{"--layer", "xinmeng-corridor", "--file", good, "--half-width", "50", "--dry-run"}, 2,
+			nil, []string{"--half-width makes water surfaces of centre lines, for source layers only", "zone layer"}, nil},
+		{"negative --half-width", []string{"--layer", "xinmeng-river", "--file", riv, "--half-width", "-5", "--dry-run"}, 2,
+			nil, []string{"--half-width -5", "more than 0"}, nil},
+		{"display layer takes a line", []string{"--layer", "xinmeng-centreline", "--file", riv, "--dry-run"}, 0,
+			[]string{"fit layer xinmeng-centreline"}, nil, nil},
 		{"dry run, EPSG:4549 coordinates with --crs", []string{"--layer", "xinmeng-corridor", "--file", gk, "--crs", "EPSG:4549", "--dry-run"}, 0,
 			[]string{"EPSG:4549 (given explicitly)", "lon 119.750000 … 119.780000", "fit layer"}, nil, nil},
 		{"dry run, EPSG:4549 coordinates without --crs", []string{"--layer", "xinmeng-corridor", "--file", gk, "--dry-run"}, 1,
@@ -165,18 +173,18 @@ func TestImportCommandStores(t *testing.T) {
 	t.Setenv("DATABASE_URL", "postgres://test")
 	mem := memStore(t, true)
 	riv := writeFile(t, "river.geojson", river)
-	code, stdout, stderr := runCmd(t, "import", "--layer", "xinmeng-river", "--file", riv, "--valid-from", "2024-06-01")
+	code, stdout, stderr := runCmd(t, "import", "--layer", "xinmeng-river", "--file", riv, "--half-width", "50", "--valid-from", "2024-06-01")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	for _, w := range []string{"layer:      xinmeng-river", "version:    2", "valid_from: 2024-06-01", "features:   1", "elapsed:", "derived:    xinmeng-band version 2 (recomputed)"} {
+	for _, w := range []string{"surfaces:   1 of 1 feature(s) made from centre lines ± 50 m", "layer:      xinmeng-river", "version:    2", "valid_from: 2024-06-01", "features:   1", "elapsed:", "derived:    xinmeng-band version 2 (recomputed)"} {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("stdout lacks %q:\n%s", w, stdout)
 		}
 	}
 	asOf := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
 	info, err := mem.Layer(context.Background(), "xinmeng-river", asOf)
-	if err != nil || info.Version != 2 || info.FeatureCount != 1 {
+	if err != nil || info.Version != 2 || info.FeatureCount != 1 || info.GeometryType != "Polygon" || info.Origin == nil || info.Origin.HalfWidthM != 50 {
 		t.Errorf("stored layer %+v, %v", info, err)
 	}
 	old, err := mem.Layer(context.Background(), "xinmeng-river", asOf.AddDate(0, 0, -1))
@@ -186,7 +194,7 @@ func TestImportCommandStores(t *testing.T) {
 
 	// A date before the version in force is refused by the store, and the
 	// message says nothing was stored.
-	code, _, stderr = runCmd(t, "import", "--layer", "xinmeng-river", "--file", riv, "--valid-from", "2024-01-01")
+	code, _, stderr = runCmd(t, "import", "--layer", "xinmeng-river", "--file", riv, "--half-width", "50", "--valid-from", "2024-01-01")
 	if code != 1 || !strings.Contains(stderr, "before the current version") || !strings.Contains(stderr, "stays in force") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
@@ -222,7 +230,7 @@ func TestImportCommandInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out, errb bytes.Buffer
-	code := run(ctx, []string{"import", "--layer", "xinmeng-river", "--file", writeFile(t, "r.geojson", river), "--valid-from", "2024-06-01"}, &out, &errb)
+	code := run(ctx, []string{"import", "--layer", "xinmeng-river", "--file", writeFile(t, "r.geojson", river), "--half-width", "50", "--valid-from", "2024-06-01"}, &out, &errb)
 	if code != 1 || !strings.Contains(errb.String(), "interrupted") || !strings.Contains(errb.String(), "stays in force") {
 		t.Errorf("exit %d, stderr:\n%s", code, errb.String())
 	}

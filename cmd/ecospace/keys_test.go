@@ -18,7 +18,7 @@ import (
 	"github.com/zhonglou/ecospace/server/servertest"
 )
 
-const riverCheckBody = `{"geometry":{"type":"Point","coordinates":[119.761976,31.784743]},"category":"chemical"}`
+const riverCheckBody = `{"geometry":{"type":"Point","coordinates":[119.7594,31.794999]},"category":"chemical"}`
 
 func postCheck(t *testing.T, url, key string) (int, string) {
 	t.Helper()

@@ -21,14 +21,14 @@ import (
 // its 1 km band, outside every named zone (with and without their facts
 // declared), in Shanghai, and rows that cannot be screened.
 const registerCSV = `统一社会信用代码,企业名称,行业,经度,纬度,事实
-91320404A1,钟楼化工一厂,chemical,119.761976,31.784743,
-91320404A2,新孟河东岸化工,化工项目（新建、扩建）,119.777240,31.805000,
+91320404A1,钟楼化工一厂,chemical,119.7594,31.794999,
+91320404A2,新孟河东岸化工,化工项目（新建、扩建）,119.767488,31.804581,
 91320404A3,城东精细化工,Chemical project (new or expanded),119.8,31.78,
 91320404A4,上海某化工,chemical,121.4737,31.2304,
 91320404A5,坐标填反,chemical,31.78,119.8,
 91320404A6,类别不明,赌场,119.8,31.78,
 91320404A7,缺坐标,chemical,,31.78,
-91320404A8,"=HYPERLINK(""http://evil"")",ecological,119.761976,31.784743,
+91320404A8,"=HYPERLINK(""http://evil"")",ecological,119.7594,31.794999,
 91320404A9,城东印染,chemical,119.8,31.78,emits_n_p=是
 91320404B0,事实不明,chemical,119.8,31.78,emits_np=true
 `
@@ -116,9 +116,9 @@ func TestSweepCSV(t *testing.T) {
 				first[col("data_status")] != "illustrative" || first[col("questions")] != "" {
 				t.Errorf("row 1 judgement: %v", first)
 			}
-			// 600 m east of the river: in the band, with the distance to the
+			// 500 m east of the shore: in the band, with the distance to the
 			// millimetre.
-			if !regexp.MustCompile(`xinmeng-band/\S+ \S+ prohibited \((5[6-9]\d|6[0-4]\d)(\.\d{1,3})? m\)`).MatchString(rows[1][col("zones")]) || rows[1][col("category")] != "chemical" {
+			if !regexp.MustCompile(`xinmeng-band/\S+ \S+ prohibited \((49\d|50\d)(\.\d{1,3})? m\)`).MatchString(rows[1][col("zones")]) || rows[1][col("category")] != "chemical" {
 				t.Errorf("row 2: %v", rows[1])
 			}
 			// Outside every named zone, nothing declared: restricted by the
@@ -132,7 +132,7 @@ func TestSweepCSV(t *testing.T) {
 			if r := rows[9]; !strings.Contains(r[col("detail")], `fact "emits_np" is not known`) || r[col("facts")] != "emits_np=true" {
 				t.Errorf("row 10: %v", r)
 			}
-			if d, _ := strconv.ParseFloat(rows[1][col("distance_m")], 64); d < 560 || d > 640 {
+			if d, _ := strconv.ParseFloat(rows[1][col("distance_m")], 64); d < 490 || d > 510 {
 				t.Errorf("row 2 distance %s", rows[1][col("distance_m")])
 			}
 			if !strings.Contains(rows[4][col("detail")], "[lat, lon]") || !strings.Contains(rows[5][col("detail")], "赌场") || !strings.Contains(rows[6][col("detail")], "empty") {

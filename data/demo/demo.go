@@ -8,6 +8,7 @@ package demo
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"time"
@@ -17,7 +18,7 @@ import (
 	"github.com/zhonglou/ecospace/geo"
 )
 
-//go:embed layers.yaml *.geojson
+//go:embed layers.yaml *.geojson testpoints.json
 var files embed.FS
 
 // ValidFrom is the date the bundled demo layers are valid from, wherever
@@ -26,6 +27,35 @@ var files embed.FS
 // ecological-space zones, so that a check as of any day the rules answer
 // for (a 2022 one too) has layers to be judged on.
 var ValidFrom = time.Date(2020, 1, 8, 0, 0, 0, 0, time.UTC)
+
+// TestPoint is one row of the README's test-point table (testpoints.json,
+// written by report.py from the layer files as drawn): a point, its
+// distances to the 新孟河 shore, centre line and canal water in EPSG:4549
+// metres, and the zones a store should find there, as "layer-or-zone
+// (subzone or note)".
+type TestPoint struct {
+	N            int      `json:"n"`
+	Label        string   `json:"label"`
+	Lon          float64  `json:"lon"`
+	Lat          float64  `json:"lat"`
+	DShoreM      float64  `json:"d_shore_m"`
+	DCentreLineM float64  `json:"d_centreline_m"`
+	DCanalWaterM float64  `json:"d_canal_water_m"`
+	Hits         []string `json:"hits"`
+}
+
+// TestPoints reads testpoints.json.
+func TestPoints() ([]TestPoint, error) {
+	src, err := files.ReadFile("testpoints.json")
+	if err != nil {
+		return nil, err
+	}
+	var out []TestPoint
+	if err := json.Unmarshal(src, &out); err != nil {
+		return nil, fmt.Errorf("testpoints.json: %w", err)
+	}
+	return out, nil
+}
 
 // Manifest is the bundled layer manifest, layers.yaml: the layers every
 // store serves, whether it holds the demo layers or official ones.
@@ -60,13 +90,14 @@ func Features(m *data.Manifest) (map[string][]geo.Feature, error) {
 
 // Load imports the bundled demo layers into a store, each as its next
 // version valid from opts.ValidFrom, in an order that lets derived layers
-// be computed: coverage and masks, then sources, then zones.
+// be computed: coverage and masks, then sources, then zones, then the
+// layers only drawn.
 func Load(ctx context.Context, s data.Store, m *data.Manifest, opts data.ImportOptions) error {
 	feats, err := Features(m)
 	if err != nil {
 		return err
 	}
-	for _, kind := range []string{geo.LayerCoverage, geo.LayerMask, geo.LayerSource, geo.LayerZone} {
+	for _, kind := range []string{geo.LayerCoverage, geo.LayerMask, geo.LayerSource, geo.LayerZone, geo.LayerDisplay} {
 		for _, d := range m.Layers {
 			if d.Kind != kind {
 				continue

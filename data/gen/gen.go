@@ -1,7 +1,7 @@
 // Package gen writes seeded synthetic layers at province scale (Jiangsu):
 // zone polygons shaped like river buffers, corridors and irregular parcels
-// (some with holes), one very big red-line polygon, river and canal source
-// lines, built-up masks, a province-sized coverage polygon and a register
+// (some with holes), one very big red-line polygon, river and canal water
+// surfaces (drawn along meandering centre lines), built-up masks, a province-sized coverage polygon and a register
 // of points for sweeps. The files are RFC 7946 GeoJSON, one per layer of the
 // bundled manifest, so `ecospace import --layer ID --file DIR/ID.geojson`
 // loads them into either store. Every polygon is simple and valid by
@@ -37,7 +37,8 @@ type Options struct {
 	// share of register points there.
 	DistrictShare      float64
 	PointDistrictShare float64
-	// RiverVertices and CanalVertices size the source lines. Derived bands
+	// RiverVertices and CanalVertices size the source centre lines (each
+	// written as a water surface of twice as many vertices). Derived bands
 	// are buffers of every source segment, drawn at import; that overlay
 	// grows faster than linearly, so sources stay modest.
 	RiverVertices int

@@ -132,6 +132,13 @@ func (g *generator) walk(start orb.Point, n int, step, dir float64) orb.LineStri
 	return ls
 }
 
+// Half-widths of the generated water surfaces, metres: a trunk river, and
+// the canal's 90 m (口宽) as the demo draws it.
+const (
+	riverHalfWidth = 40
+	canalHalfWidth = 45
+)
+
 // rivers: one through Zhonglou (as the demo Xinmeng River runs, north to
 // south west of the centre) and others across the province.
 func (g *generator) rivers() []Feature {
@@ -152,7 +159,7 @@ func (g *generator) rivers() []Feature {
 		}
 		ls := g.walk(start, per, 120, dir)
 		id := fmt.Sprintf("river-%02d", i+1)
-		out = append(out, Feature{ID: id, Geom: ls, Props: props(id, fmt.Sprintf("合成河流%02d", i+1), fmt.Sprintf("Synthetic river %02d", i+1), "river")})
+		out = append(out, Feature{ID: id, Geom: surface(ls, riverHalfWidth), Props: props(id, fmt.Sprintf("合成河流%02d", i+1), fmt.Sprintf("Synthetic river %02d", i+1), "river")})
 	}
 	return out
 }
@@ -175,5 +182,5 @@ func (g *generator) canal() []Feature {
 		}
 	}
 	ls = append(ls, via[len(via)-1])
-	return []Feature{{ID: "canal-synthetic", Geom: ls, Props: props("canal-synthetic", "合成大运河", "Synthetic Grand Canal", "canal")}}
+	return []Feature{{ID: "canal-synthetic", Geom: surface(ls, canalHalfWidth), Props: props("canal-synthetic", "合成大运河", "Synthetic Grand Canal", "canal")}}
 }

@@ -99,7 +99,7 @@ func (s *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 		return data.ImportResult{}, fmt.Errorf("import %s: %w", layer, err)
 	}
 	var zones []geo.Zone
-	if def.Kind == geo.LayerCoverage || def.Kind == geo.LayerZone {
+	if def.Kind == geo.LayerCoverage || def.Judged() {
 		var err error
 		if zones, err = geo.ZonesFromFeatures(def, feats); err != nil {
 			return data.ImportResult{}, fmt.Errorf("import %s: %w: %v", layer, data.ErrInvalidImport, err)

@@ -20,9 +20,12 @@ func (s *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo
 	var judgedBuf [16]*layerVersion
 	judged := judgedBuf[:0]
 	for _, d := range s.manifest.Layers {
+		if !d.Decides() {
+			continue // display and informational layers take no part
+		}
 		v := s.versionAt(d.ID, asOf)
 		if v == nil {
-			if d.Kind == geo.LayerCoverage || d.Kind == geo.LayerZone || d.Kind == geo.LayerDistance {
+			if d.Kind == geo.LayerCoverage || d.Judged() {
 				err := s.noVersion(asOf)
 				s.mu.RUnlock()
 				return geo.Relations{}, fmt.Errorf("relate: %w", err)
@@ -33,7 +36,7 @@ func (s *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo
 		switch d.Kind {
 		case geo.LayerCoverage:
 			cov = v
-		case geo.LayerZone, geo.LayerDistance:
+		case geo.LayerZone, geo.LayerDistance: // judged ones (Decides)
 			judged = append(judged, v)
 		}
 	}
@@ -78,7 +81,7 @@ func (s *Store) noVersion(asOf time.Time) *data.NoVersionError {
 	e := &data.NoVersionError{AsOf: asOf}
 	missing := false
 	for _, d := range s.manifest.Layers {
-		if d.Kind != geo.LayerCoverage && d.Kind != geo.LayerZone && d.Kind != geo.LayerDistance {
+		if d.Kind != geo.LayerCoverage && !d.Judged() {
 			continue
 		}
 		if s.versionAt(d.ID, asOf) == nil {

@@ -106,6 +106,10 @@ func (p *Store) derive(ctx context.Context, tx pgx.Tx, d geo.LayerDef, layer str
 	if err != nil {
 		return geo.LayerVersion{}, false, err
 	}
+	origin, err := sourceOrigin(ctx, tx, dd.Source, sv)
+	if err != nil {
+		return geo.LayerVersion{}, false, err
+	}
 	masked := false
 	for _, b := range dd.Bands {
 		switch b.Mask {
@@ -138,7 +142,7 @@ func (p *Store) derive(ctx context.Context, tx pgx.Tx, d geo.LayerDef, layer str
 		if (b.Mask == geo.MaskInside && !hasInside) || (b.Mask == geo.MaskOutside && !hasOutside) {
 			continue // the mask leaves nothing on this side
 		}
-		props := geo.BandProperties(*dd, b, status)
+		props := geo.BandProperties(*dd, b, status, origin)
 		pj, err := json.Marshal(props)
 		if err != nil {
 			return geo.LayerVersion{}, false, err
@@ -175,6 +179,9 @@ func (p *Store) derive(ctx context.Context, tx pgx.Tx, d geo.LayerDef, layer str
 		from2["mask"] = map[string]any{"layer": dd.Mask, "version": mv}
 		from2["coverage"] = map[string]any{"layer": cov.ID, "version": cv}
 	}
+	if origin != nil {
+		from2[geo.PropCentreLineHalfWidth] = origin.HalfWidthM
+	}
 	if _, err := tx.Exec(ctx, `INSERT INTO layer_versions (layer_id, version, valid_from, source, kind, feature_count, geometry_type, bbox, status, derived_from)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		d.ID, dn, from, fmt.Sprintf("derived from %s@%d", dd.Source, sv), d.Kind, n, data.GeometryTypeOf(tset), bbox[:], st, from2); err != nil {
@@ -186,6 +193,22 @@ func (p *Store) derive(ctx context.Context, tx pgx.Tx, d geo.LayerDef, layer str
 		}
 	}
 	return geo.LayerVersion{ID: d.ID, Version: dn, ValidFrom: geo.Date{Time: from}}, true, nil
+}
+
+// sourceOrigin is the origin of a source layer version's surfaces, as
+// geo.WiderOrigin folds it over the features: the widest declared
+// half-width of those made from a centre line, nil when none was.
+func sourceOrigin(ctx context.Context, tx pgx.Tx, layer string, version int64) (*geo.Origin, error) {
+	var w *float64
+	if err := tx.QueryRow(ctx, `SELECT max((properties->>$3)::float8) FROM features
+		WHERE layer_id = $1 AND version = $2 AND jsonb_typeof(properties->$3) = 'number' AND (properties->>$3)::float8 > 0`,
+		layer, version, geo.PropCentreLineHalfWidth).Scan(&w); err != nil {
+		return nil, err
+	}
+	if w == nil {
+		return nil, nil
+	}
+	return geo.CentreLineOrigin(*w), nil
 }
 
 // weakestStatus folds the features' "status" strings into status, keeping

@@ -215,6 +215,7 @@ type diffBand struct {
 	d, minD   float64
 	src       [][2]orb.Point
 	srcPts    []orb.Point
+	water     orb.MultiPolygon // the source's surfaces: distance 0 inside
 }
 
 const cell = 500.0 // metres, for the boundary grid
@@ -244,11 +245,16 @@ func newDiffEnv(t *testing.T, mem *memory.Store, man *data.Manifest, asOf time.T
 		case geo.LayerDistance:
 			var segs [][2]orb.Point
 			var pts []orb.Point
+			var water orb.MultiPolygon
 			for _, f := range feats(d.Derived.Source) {
-				collectSegs(geo.ProjectGeometry(f.Geometry), &segs, &pts)
+				p := geo.ProjectGeometry(f.Geometry)
+				collectSegs(p, &segs, &pts)
+				for _, r := range geo.Rings(p) {
+					water = append(water, orb.Polygon{r}) // the demo's surfaces have no holes
+				}
 			}
 			for _, b := range d.Derived.Bands {
-				e.bands = append(e.bands, diffBand{layer: d.ID, id: b.ID, d: b.DistanceM, minD: b.MinDistanceM, src: segs, srcPts: pts})
+				e.bands = append(e.bands, diffBand{layer: d.ID, id: b.ID, d: b.DistanceM, minD: b.MinDistanceM, src: segs, srcPts: pts, water: water})
 			}
 		}
 	}
@@ -298,6 +304,9 @@ func (e *diffEnv) ambiguous(s *geo.Site, mem, pg geo.Relations) string {
 		}
 		for _, b := range e.bands {
 			d := pointSegsDist(g, b.src, b.srcPts)
+			if planar.MultiPolygonContains(b.water, g) {
+				d = 0 // in the water
+			}
 			if near(d, b.d) || (b.minD > 0 && near(d, b.minD)) {
 				return "point within 1 m of a band threshold"
 			}

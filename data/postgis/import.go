@@ -80,9 +80,15 @@ func (p *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 			return err
 		}
 		info := data.LayerInfoOf(def, sorted, version, from)
-		if _, err := tx.Exec(ctx, `INSERT INTO layer_versions (layer_id, version, valid_from, source, kind, feature_count, repaired_count, geometry_type, bbox, status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			layer, version, from, opts.Source, def.Kind, len(feats), len(repaired), info.GeometryType, info.BBox[:], info.Status); err != nil {
+		// A source made from centre lines records it where a derived
+		// layer records its inputs (versionRow reads it back).
+		var derivedFrom map[string]any
+		if info.Origin != nil {
+			derivedFrom = map[string]any{geo.PropCentreLineHalfWidth: info.Origin.HalfWidthM}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO layer_versions (layer_id, version, valid_from, source, kind, feature_count, repaired_count, geometry_type, bbox, status, derived_from)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			layer, version, from, opts.Source, def.Kind, len(feats), len(repaired), info.GeometryType, info.BBox[:], info.Status, derivedFrom); err != nil {
 			return err
 		}
 		if last > 0 {

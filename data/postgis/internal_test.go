@@ -1,6 +1,12 @@
 package postgis
 
-import "testing"
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/zhonglou/ecospace/geo"
+)
 
 func TestRulesVersionOf(t *testing.T) {
 	for doc, want := range map[string]string{
@@ -14,5 +20,14 @@ func TestRulesVersionOf(t *testing.T) {
 		if got := rulesVersionOf([]byte(doc)); got != want {
 			t.Errorf("%s: %q, want %q", doc, got, want)
 		}
+	}
+}
+
+// TestBoundaryToleranceSQL: the relate statements use geo's boundary
+// tolerance, not a number of their own.
+func TestBoundaryToleranceSQL(t *testing.T) {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(tolSQL, "::float8"), 64)
+	if err != nil || v != geo.BoundaryToleranceM {
+		t.Errorf("tolSQL %q, geo.BoundaryToleranceM %g", tolSQL, geo.BoundaryToleranceM)
 	}
 }

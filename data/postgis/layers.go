@@ -18,17 +18,22 @@ type versionRow struct {
 	GeometryType string
 	BBox         []float64
 	Status       string
+	HalfWidthM   *float64 // layer_versions.derived_from's centre_line_half_width_m
 }
 
 func (v versionRow) info(def geo.LayerDef) geo.LayerInfo {
 	info := geo.LayerInfo{LayerDef: def, GeometryType: v.GeometryType, FeatureCount: v.FeatureCount,
 		Version: v.Version, ValidFrom: geo.Date{Time: data.DateOf(v.ValidFrom)}, Status: v.Status}
 	copy(info.BBox[:], v.BBox)
+	if v.HalfWidthM != nil {
+		info.Origin = geo.CentreLineOrigin(*v.HalfWidthM)
+	}
 	return info
 }
 
 // inForceSQL selects the version of each of the layers $1 in force on $2.
-const inForceSQL = `SELECT DISTINCT ON (layer_id) layer_id, version, valid_from, feature_count, geometry_type, bbox, status
+const inForceSQL = `SELECT DISTINCT ON (layer_id) layer_id, version, valid_from, feature_count, geometry_type, bbox, status,
+	(derived_from->>'` + geo.PropCentreLineHalfWidth + `')::float8
 FROM layer_versions
 WHERE layer_id = ANY($1::text[]) AND valid_from <= $2::date AND (valid_to IS NULL OR $2::date < valid_to)
 ORDER BY layer_id, version DESC`
@@ -46,7 +51,7 @@ func (p *Store) versionsAt(ctx context.Context, ids []string, asOf time.Time) (m
 	out := map[string]versionRow{}
 	for rows.Next() {
 		var v versionRow
-		if err := rows.Scan(&v.LayerID, &v.Version, &v.ValidFrom, &v.FeatureCount, &v.GeometryType, &v.BBox, &v.Status); err != nil {
+		if err := rows.Scan(&v.LayerID, &v.Version, &v.ValidFrom, &v.FeatureCount, &v.GeometryType, &v.BBox, &v.Status, &v.HalfWidthM); err != nil {
 			rows.Close()
 			return nil, p.fail(ctx, "layer versions", err)
 		}

@@ -291,11 +291,11 @@ func TestPGTile(t *testing.T) {
 			}
 			if layer == "xinmeng-river" {
 				f := ls[0].Features[0]
-				if f.Properties["name_zh"] != "新孟河" || f.Properties["id"] != "xinmeng-river" {
+				if f.Properties["name_zh"] != "新孟河（水面）" || f.Properties["id"] != "xinmeng-river" {
 					t.Errorf("river tile feature properties %v", f.Properties)
 				}
-				if _, ok := f.Geometry.(orb.LineString); !ok {
-					if _, ok := f.Geometry.(orb.MultiLineString); !ok {
+				if _, ok := f.Geometry.(orb.Polygon); !ok { // the water surface
+					if _, ok := f.Geometry.(orb.MultiPolygon); !ok {
 						t.Errorf("river tile geometry is %T", f.Geometry)
 					}
 				}

@@ -27,7 +27,7 @@ import (
 func poolSites(t testing.TB) []*geo.Site {
 	var out []*geo.Site
 	for _, g := range []orb.Geometry{
-		orb.Point{119.761976, 31.784743}, orb.Point{119.925, 31.785}, orb.Point{119.80, 31.78}, orb.Point{119.85, 31.74},
+		orb.Point{119.7594, 31.794999}, orb.Point{119.925, 31.785}, orb.Point{119.80, 31.78}, orb.Point{119.85, 31.74},
 		squareAt(orb.Point{119.906, 31.790}, 300), squareAt(orb.Point{119.770547, 31.785039}, 150), squareAt(orb.Point{119.896, 31.772}, 500),
 	} {
 		out = append(out, mustSiteT(t, g))
@@ -198,7 +198,7 @@ func TestPGUnavailable(t *testing.T) {
 	addr := px.ln.Addr().String()
 	u.Host = addr
 	s := openPGAt(t, u.String(), postgis.Options{AcquireTimeout: time.Second})
-	site := mustSiteT(t, orb.Point{119.761976, 31.784743})
+	site := mustSiteT(t, orb.Point{119.7594, 31.794999})
 	if _, err := s.Relate(tctx(t, 10*time.Second), site, storetest.AsOf); err != nil {
 		t.Fatal(err)
 	}

@@ -167,7 +167,9 @@ func Open(ctx context.Context, url string, man *data.Manifest, opts Options) (*S
 		case geo.LayerCoverage:
 			p.coverageID = d.ID
 		case geo.LayerZone:
-			p.zoneIDs = append(p.zoneIDs, d.ID)
+			if d.Judged() { // informational zone layers are drawn, not judged
+				p.zoneIDs = append(p.zoneIDs, d.ID)
+			}
 		case geo.LayerDistance:
 			p.distIDs = append(p.distIDs, d.ID)
 		}

@@ -67,6 +67,20 @@ func loadDemo(t testing.TB, s data.Store) {
 	}
 }
 
+// demoFeatureCount is the number of features of a bundled demo layer.
+func demoFeatureCount(t testing.TB, id string) int {
+	t.Helper()
+	man, err := demo.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	feats, err := demo.Features(man)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(feats[id])
+}
+
 func TestPGConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) data.Store { return openDemoPG(t) })
 }

@@ -36,6 +36,12 @@ import (
 // The zones' names come from their features' properties, read once per
 // layer version and zone and kept (versions never change): see zoneNames.
 
+// tolSQL is geo.BoundaryToleranceM (the boundary rule, geo/boundary.go)
+// as SQL: a site within it of a zone touches the zone, a distance within
+// it of a band's limit is at the limit. TestBoundaryToleranceSQL holds the
+// two equal.
+const tolSQL = "1e-6::float8"
+
 // pgMinMeasure mirrors geo's minAreaM2 (0.001 m²) and minLengthM
 // (0.001 m): the smallest overlap that counts.
 const pgMinMeasure = 0.001
@@ -61,7 +67,7 @@ const relatePointsSQL = `WITH pts AS MATERIALIZED (
 	-- the points inside the district
 	SELECT p.i, p.g, p.day FROM pts p WHERE EXISTS (
 		SELECT 1 FROM feature_parts fp JOIN v ON fp.layer_id = v.layer_id AND fp.version = v.version
-		WHERE v.day = p.day AND v.layer_id = $2 AND ST_Intersects(fp.geom_4549, p.g))
+		WHERE v.day = p.day AND v.layer_id = $2 AND ST_DWithin(fp.geom_4549, p.g, ` + tolSQL + `))
 )
 SELECT 0::bigint AS i, 'L' AS kind, v.layer_id, ''::text AS zone_id, v.version, v.valid_from, v.day, 0::float8 AS d,
 	NULL::bytea AS near
@@ -71,22 +77,22 @@ SELECT c.i, 'C', '', '', 0, NULL, NULL, 0, NULL FROM cov c
 UNION ALL
 SELECT DISTINCT c.i, 'Z', fp.layer_id, fp.feature_id, fp.version, NULL::date, NULL::date, 0::float8, NULL::bytea
 FROM cov c JOIN v ON v.day = c.day AND v.layer_id = ANY($3::text[])
-JOIN feature_parts fp ON fp.layer_id = v.layer_id AND fp.version = v.version AND ST_Intersects(fp.geom_4549, c.g)
+JOIN feature_parts fp ON fp.layer_id = v.layer_id AND fp.version = v.version AND ST_DWithin(fp.geom_4549, c.g, ` + tolSQL + `)
 UNION ALL
-SELECT c.i, 'D', z.layer_id, z.zone_id, z.version, NULL, NULL, n.d, ST_AsBinary(ST_ShortestLine(c.g, n.src))
+SELECT c.i, 'D', z.layer_id, z.zone_id, z.version, NULL, NULL, n.d, CASE WHEN n.d > 0 THEN ST_AsBinary(ST_ShortestLine(c.g, n.src)) END
 FROM cov c JOIN v ON v.day = c.day AND v.layer_id = ANY($4::text[])
 JOIN zones z ON z.layer_id = v.layer_id AND z.version = v.version
 CROSS JOIN LATERAL (
 	SELECT sp.geom_4549 AS src, ST_Distance(sp.geom_4549, c.g) AS d
 	FROM feature_parts sp
-	WHERE sp.layer_id = z.source_layer AND sp.version = z.source_version AND ST_DWithin(sp.geom_4549, c.g, z.distance_m)
+	WHERE sp.layer_id = z.source_layer AND sp.version = z.source_version AND ST_DWithin(sp.geom_4549, c.g, z.distance_m + ` + tolSQL + `)
 	ORDER BY 2 LIMIT 1
 ) n
-WHERE (z.min_distance_m = 0 OR n.d > z.min_distance_m)
+WHERE (z.min_distance_m = 0 OR n.d > z.min_distance_m + ` + tolSQL + `)
 	AND (z.area_4549 IS NULL OR EXISTS (
 		SELECT 1 FROM zone_parts zp
 		WHERE zp.layer_id = z.layer_id AND zp.version = z.version AND zp.zone_id = z.zone_id AND zp.kind = 'area'
-			AND ST_Intersects(zp.geom_4549, c.g)))`
+			AND ST_DWithin(zp.geom_4549, c.g, ` + tolSQL + `)))`
 
 // relateSQL: lines and areas. $7 is the site's dimension (1 or 2), $8 its
 // measure, $9 its whole measure, $10 the minimum measure. measure(g) is
@@ -121,11 +127,12 @@ const relateSQL = `WITH v AS MATERIALIZED (
 	SELECT fp.layer_id, fp.version, fp.feature_id, x.g, CASE WHEN $7::int = 2 THEN ST_Area(x.g) ELSE ST_Length(x.g) END AS m
 	FROM j CROSS JOIN v JOIN feature_parts fp ON fp.layer_id = v.layer_id AND fp.version = v.version
 	CROSS JOIN LATERAL (SELECT ST_Intersection(j.g, fp.geom_4549) AS g) x
-	WHERE v.layer_id = ANY($4::text[]) AND ST_Intersects(fp.geom_4549, j.g)
+	WHERE v.layer_id = ANY($4::text[]) AND ST_DWithin(fp.geom_4549, j.g, ` + tolSQL + `)
 ), zh AS (
+	-- every zone the site touches (closed sets), whatever the overlap
 	SELECT layer_id, version, feature_id, sum(m) AS m,
 		CASE WHEN count(*) = 1 THEN (array_agg(g))[1] ELSE ST_UnaryUnion(ST_Collect(g)) END AS g
-	FROM zp GROUP BY layer_id, version, feature_id HAVING sum(m) >= $10::float8
+	FROM zp GROUP BY layer_id, version, feature_id
 ), dz AS MATERIALIZED (
 	-- distance zones whose source comes within reach of the site at all
 	SELECT z.layer_id, z.version, z.zone_id, z.distance_m, z.min_distance_m, z.source_layer, z.source_version,
@@ -133,7 +140,7 @@ const relateSQL = `WITH v AS MATERIALIZED (
 	FROM j CROSS JOIN v JOIN zones z ON z.layer_id = v.layer_id AND z.version = v.version
 	WHERE v.layer_id = ANY($5::text[]) AND EXISTS (
 		SELECT 1 FROM feature_parts sp
-		WHERE sp.layer_id = z.source_layer AND sp.version = z.source_version AND ST_DWithin(sp.geom_4549, j.g, z.distance_m))
+		WHERE sp.layer_id = z.source_layer AND sp.version = z.source_version AND ST_DWithin(sp.geom_4549, j.g, z.distance_m + ` + tolSQL + `))
 ), dj AS MATERIALIZED (
 	-- the judged geometry of each: the site, or its part in the mask area
 	SELECT dz.*, CASE WHEN dz.has_area THEN a.g ELSE j.g END AS g, CASE WHEN dz.has_area THEN a.m ELSE j.measure END AS m
@@ -151,7 +158,7 @@ const relateSQL = `WITH v AS MATERIALIZED (
 	FROM dj CROSS JOIN LATERAL (
 		SELECT sp.geom_4549 AS src, ST_Distance(sp.geom_4549, dj.g) AS d
 		FROM feature_parts sp
-		WHERE sp.layer_id = dj.source_layer AND sp.version = dj.source_version AND ST_DWithin(sp.geom_4549, dj.g, dj.distance_m)
+		WHERE sp.layer_id = dj.source_layer AND sp.version = dj.source_version AND ST_DWithin(sp.geom_4549, dj.g, dj.distance_m + ` + tolSQL + `)
 		ORDER BY 2 LIMIT 1
 	) n
 ), dh AS (
@@ -207,6 +214,7 @@ type zoneKey struct {
 type zoneInfo struct {
 	name                   geo.Text
 	subzone, basis, status string
+	origin                 *geo.Origin
 }
 
 // zoneCacheMax bounds the zone name cache; past it the cache starts over.
@@ -265,8 +273,9 @@ func (p *Store) zoneNames(ctx context.Context, hits []relateRow) (map[zoneKey]zo
 			return nil, fmt.Errorf("postgis: relate: zone %s/%s: %w", k.layer, k.zone, err)
 		}
 		found[k] = zoneInfo{
-			name:    geo.Text{ZH: geo.PropString(m, "name_zh"), EN: geo.PropString(m, "name_en")},
+			name:    geo.FeatureName(m),
 			subzone: sub, basis: geo.PropString(m, "basis"), status: geo.PropString(m, "status"),
+			origin: geo.OriginOf(m),
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -318,9 +327,12 @@ func (p *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo
 		}
 	}
 	for _, d := range p.manifest.Layers {
+		if !d.Decides() {
+			continue // display and informational layers take no part
+		}
 		v, ok := versions[d.ID]
 		if !ok {
-			if d.Kind == geo.LayerCoverage || d.Kind == geo.LayerZone || d.Kind == geo.LayerDistance {
+			if d.Kind == geo.LayerCoverage || d.Judged() {
 				return geo.Relations{}, fmt.Errorf("relate: %w", p.noVersion(ctx, day, versions))
 			}
 			continue
@@ -360,7 +372,7 @@ func (p *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo
 		zn := names[zoneKey{h.layer, h.version, h.zone}]
 		r := geo.Relation{
 			Layer: h.layer, LayerVersion: h.version, ZoneKind: def.ZoneKind, ZoneID: h.zone,
-			ZoneName: zn.name, Subzone: zn.subzone, Basis: zn.basis, Status: zn.status,
+			ZoneName: zn.name, Subzone: zn.subzone, Basis: zn.basis, Status: zn.status, Origin: zn.origin,
 		}
 		if h.kind == "Z" {
 			r.Relation = geo.RelOverlaps

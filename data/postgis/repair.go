@@ -29,7 +29,7 @@ func (p *Store) checkOrRepair(ctx context.Context, def geo.LayerDef, feats []geo
 	if !makeValid || !errors.As(err, &ie) {
 		return nil, nil, err
 	}
-	polygonal := def.Kind == geo.LayerCoverage || def.Kind == geo.LayerZone || def.Kind == geo.LayerMask
+	polygonal := def.Kind == geo.LayerCoverage || def.Kind == geo.LayerZone || def.Kind == geo.LayerMask || def.Kind == geo.LayerSource
 	var fix []int
 	var bad []data.FeatureProblem
 	for _, pr := range ie.Problems {

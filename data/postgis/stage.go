@@ -22,9 +22,10 @@ const (
 )
 
 // hasParts: the layers whose features are relate()d through feature_parts.
-// Masks are only read to derive zones.
+// Masks are only read to derive zones; display and informational layers
+// are never related.
 func hasParts(def geo.LayerDef) bool {
-	return def.Kind == geo.LayerCoverage || def.Kind == geo.LayerZone || def.Kind == geo.LayerSource
+	return def.Kind == geo.LayerCoverage || def.Judged() || def.Kind == geo.LayerSource
 }
 
 // stageRow is one feature ready for COPY.

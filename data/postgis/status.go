@@ -66,7 +66,7 @@ func (p *Store) noVersion(ctx context.Context, day time.Time, found map[string]r
 	e := &data.NoVersionError{AsOf: day}
 	var judged []string
 	for _, d := range p.manifest.Layers {
-		if d.Kind != geo.LayerCoverage && d.Kind != geo.LayerZone && d.Kind != geo.LayerDistance {
+		if d.Kind != geo.LayerCoverage && !d.Judged() {
 			continue
 		}
 		judged = append(judged, d.ID)

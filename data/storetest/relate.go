@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"testing"
 
@@ -16,62 +15,6 @@ import (
 
 // Relations: thresholds at the bands' edges, zones that straddle, sites
 // outside the district, no layer version yet.
-
-// offsetPoints finds places on both sides of a source line at exact
-// distances: for each segment of the (projected) source, the point off its
-// middle at distance d on the left (+1) or right (-1) side, kept when that
-// segment is really the nearest part of the source and keep accepts it.
-func offsetPoints(src orb.Geometry, d float64, side int, keep func(lonlat orb.Point) bool) []orb.Point {
-	proj := geo.ProjectGeometry(src)
-	var segs [][2]orb.Point
-	var walk func(g orb.Geometry)
-	walk = func(g orb.Geometry) {
-		switch g := g.(type) {
-		case orb.LineString:
-			for i := 0; i+1 < len(g); i++ {
-				segs = append(segs, [2]orb.Point{g[i], g[i+1]})
-			}
-		case orb.MultiLineString:
-			for _, l := range g {
-				walk(l)
-			}
-		case orb.Collection:
-			for _, c := range g {
-				walk(c)
-			}
-		}
-	}
-	walk(proj)
-	var out []orb.Point
-	for _, s := range segs {
-		dx, dy := s[1][0]-s[0][0], s[1][1]-s[0][1]
-		l := math.Hypot(dx, dy)
-		if l < 50 {
-			continue
-		}
-		m := orb.Point{(s[0][0] + s[1][0]) / 2, (s[0][1] + s[1][1]) / 2}
-		p := orb.Point{m[0] - dy/l*d*float64(side), m[1] + dx/l*d*float64(side)}
-		// The point must be nearer this segment than any other, by a margin.
-		ok := true
-		for _, o := range segs {
-			if o == s {
-				continue
-			}
-			if segDist(p, o) < d+5 {
-				ok = false
-				break
-			}
-		}
-		if !ok {
-			continue
-		}
-		lon, lat := geo.FromGK(p[0], p[1])
-		if keep(orb.Point{lon, lat}) {
-			out = append(out, orb.Point{lon, lat})
-		}
-	}
-	return out
-}
 
 func segDist(p orb.Point, s [2]orb.Point) float64 {
 	dx, dy := s[1][0]-s[0][0], s[1][1]-s[0][1]
@@ -121,99 +64,52 @@ func boundaryDistance(fs []geo.Feature, p orb.Point) float64 {
 	return best
 }
 
-// testRiverBandThreshold: 999.5 m from the river is in the 1 km band and
-// 1 000.5 m is not, on both banks.
-func testRiverBandThreshold(t *testing.T, open Opener) {
-	s := open(t)
-	river := features(t, s, "xinmeng-river", data.FeatureQuery{Zoom: -1})
-	district := features(t, s, "district", data.FeatureQuery{Zoom: -1})
-	src := river[0].Geometry
-	inDistrict := func(p orb.Point) bool { return inPolygons(district, p) && boundaryDistance(district, p) > 5 }
-	for _, side := range []struct {
-		name string
-		sign int
-	}{{"left bank", 1}, {"right bank", -1}} {
-		t.Run(side.name, func(t *testing.T) {
-			ins := offsetPoints(src, 999.5, side.sign, inDistrict)
-			outs := offsetPoints(src, 1000.5, side.sign, inDistrict)
-			if len(ins) == 0 || len(outs) == 0 {
-				t.Fatalf("demo data: no stretch of the river with the %s inside the district (%d/%d points)", side.name, len(ins), len(outs))
-			}
-			for _, p := range ins {
-				hs := hitsOf(relate(t, s, p, AsOf), "xinmeng-band")
-				if len(hs) != 1 || math.Abs(hs[0].DistanceM-999.5) > 0.01 || hs[0].Relation != geo.RelWithinDistance {
-					t.Errorf("%v at 999.5 m: band hits %+v", p, hs)
-				}
-			}
-			for _, p := range outs {
-				if hs := hitsOf(relate(t, s, p, AsOf), "xinmeng-band"); len(hs) != 0 {
-					t.Errorf("%v at 1000.5 m: band hits %+v, want none", p, hs)
-				}
-			}
-		})
-	}
-	// On the river itself the distance is 0.
-	line := src.(orb.LineString)
-	for i := 0; i+1 < len(line); i++ {
-		mid := orb.Point{(line[i][0] + line[i+1][0]) / 2, (line[i][1] + line[i+1][1]) / 2}
-		if !inDistrict(mid) {
-			continue
-		}
-		hs := hitsOf(relate(t, s, mid, AsOf), "xinmeng-band")
-		if len(hs) != 1 || hs[0].DistanceM > 0.01 {
-			t.Errorf("on the river at %v: band hits %+v, want distance 0", mid, hs)
-		}
-		break
-	}
-}
-
-// testCanalCoreThresholds: 2 000 m from the canal is the core zone's edge
-// and 1 000 m its riverside ecological space's, on both banks.
+// testCanalCoreThresholds: 2 000 m from the canal's water edge is the
+// core zone's edge and 1 000 m its riverside ecological space's: exactly
+// at the distance a point is in, 1 mm farther it is out.
 func testCanalCoreThresholds(t *testing.T, open Opener) {
 	s := open(t)
 	canal := features(t, s, "canal", data.FeatureQuery{Zoom: -1})
 	district := features(t, s, "district", data.FeatureQuery{Zoom: -1})
 	built := features(t, s, "canal-built-up", data.FeatureQuery{Zoom: -1})
-	var src orb.Collection
-	for _, f := range canal {
-		src = append(src, f.Geometry)
-	}
+	sh := shoreOf(canal)
 	clear := func(p orb.Point) bool {
 		return inPolygons(district, p) && boundaryDistance(district, p) > 5 && boundaryDistance(built, p) > 5
 	}
 	builtUp := func(p orb.Point) bool { return clear(p) && inPolygons(built, p) }
 	open_ := func(p orb.Point) bool { return clear(p) && !inPolygons(built, p) }
 	found := map[string]int{}
-	for _, side := range []int{1, -1} {
-		for _, tc := range []struct {
-			name    string
-			d       float64
-			keep    func(orb.Point) bool
-			subzone string // "" no canal-core hit
-		}{
-			{"built-up 1999.5", 1999.5, builtUp, "built-up"},
-			{"built-up 2000.5", 2000.5, builtUp, ""},
-			{"open 999.5", 999.5, open_, "riverside-eco"},
-			{"open 1000.5", 1000.5, open_, "non-built-up"},
-			{"open 1999.5", 1999.5, open_, "non-built-up"},
-			{"open 2000.5", 2000.5, open_, ""},
-		} {
-			pts := offsetPoints(src, tc.d, side, tc.keep)
-			for _, p := range pts {
+	for _, tc := range []struct {
+		name          string
+		d             float64
+		keep          func(orb.Point) bool
+		inner, beyond string // the subzone at and within d, and just beyond it ("" none)
+	}{
+		{"built-up 2000", 2000, builtUp, "built-up", ""},
+		{"open 1000", 1000, open_, "riverside-eco", "non-built-up"},
+		{"open 2000", 2000, open_, "non-built-up", ""},
+	} {
+		pts := sh.pointsAt(tc.d, tc.keep)
+		for _, sp := range pts {
+			for _, k := range []float64{0, -0.001, 0.001, -0.5, 0.5} {
+				p := sp.at(k)
+				want := tc.inner
+				if k > 0 {
+					want = tc.beyond
+				}
 				hs := hitsOf(relate(t, s, p, AsOf), "canal-core")
-				if tc.subzone == "" {
+				if want == "" {
 					if len(hs) != 0 {
-						t.Errorf("side %d %s at %v: hits %+v, want none", side, tc.name, p, hs)
+						t.Errorf("%s %+.3f m at %v: hits %+v, want none", tc.name, k, p, hs)
 					}
 					continue
 				}
-				if len(hs) != 1 || hs[0].Subzone != tc.subzone || math.Abs(hs[0].DistanceM-tc.d) > 0.01 {
-					t.Errorf("side %d %s at %v: hits %+v, want one %s at %.1f m", side, tc.name, p, hs, tc.subzone, tc.d)
+				if len(hs) != 1 || hs[0].Subzone != want || math.Abs(hs[0].DistanceM-(tc.d+k)) > 1e-6 {
+					t.Errorf("%s %+.3f m at %v: hits %+v, want one %s at %.3f m", tc.name, k, p, hs, want, tc.d+k)
 				}
 			}
-			found[tc.name] += len(pts)
-			found[fmt.Sprintf("side %d", side)] += len(pts)
 		}
+		found[tc.name] += len(pts)
 	}
 	for name, n := range found {
 		if n == 0 {
@@ -299,8 +195,8 @@ func testOutside(t *testing.T, open Opener) {
 		if rel.Coverage.Inside || len(rel.Hits) != 0 {
 			t.Errorf("%s: coverage %+v hits %d, want outside and no hits", name, rel.Coverage, len(rel.Hits))
 		}
-		if len(rel.Layers) != len(demoLayers) {
-			t.Errorf("%s: %d layer versions reported, want %d", name, len(rel.Layers), len(demoLayers))
+		if len(rel.Layers) != len(answerLayers) {
+			t.Errorf("%s: %d layer versions reported, want %d", name, len(rel.Layers), len(answerLayers))
 		}
 	}
 }

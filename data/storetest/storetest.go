@@ -35,6 +35,8 @@ func Run(t *testing.T, open Opener) {
 		{"Layers", testLayers},
 		{"Features", testFeatures},
 		{"RiverBandThreshold", testRiverBandThreshold},
+		{"DoneWhen", testDoneWhen},
+		{"DemoTestPoints", testDemoPoints},
 		{"CanalCoreThresholds", testCanalCoreThresholds},
 		{"StraddleTwoZones", testStraddle},
 		{"OutsideCoverage", testOutside},
@@ -66,7 +68,21 @@ func ctx(t *testing.T) context.Context {
 }
 
 // demoLayers lists the demo layer ids in manifest order.
-var demoLayers = []string{"district", "xinmeng-river", "xinmeng-corridor", "xinmeng-band", "canal", "canal-built-up", "canal-core", "green-corridors", "taihu-tier"}
+var demoLayers = []string{"district", "xinmeng-river", "xinmeng-corridor", "xinmeng-band", "canal", "canal-built-up", "canal-core", "green-corridors",
+	"taihu-tier", "xinmeng-centreline", "canal-centreline", "plan-places"}
+
+// answerLayers lists the layers an answer names (geo.LayerDef.Decides):
+// not the display and informational ones.
+var answerLayers = []string{"district", "xinmeng-river", "xinmeng-corridor", "xinmeng-band", "canal", "canal-built-up", "canal-core", "green-corridors", "taihu-tier"}
+
+func manifestOf(t *testing.T, _ data.Store) *data.Manifest {
+	t.Helper()
+	man, err := demo.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return man
+}
 
 func features(t *testing.T, s data.Store, id string, q data.FeatureQuery) []geo.Feature {
 	t.Helper()

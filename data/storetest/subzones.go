@@ -21,9 +21,19 @@ import (
 // subzone is refused at import, naming the property.
 func testSubzoneFrom(t *testing.T, open Opener) {
 	s := open(t)
-	want := map[string]string{"green-tongzi": "green-line", "green-canal-south-bank": "green-line", "green-xinmeng": "corridor",
-		"green-biandan": "corridor", "green-tongzi-houtang": "corridor"}
 	corridors := features(t, s, "green-corridors", data.FeatureQuery{Zoom: -1})
+	want := map[string]string{}
+	for _, f := range corridors {
+		switch f.Properties["green_line"] {
+		case true:
+			want[f.ID] = "green-line"
+		case false:
+			want[f.ID] = "corridor"
+		default:
+			t.Fatalf("%s: green_line %v", f.ID, f.Properties["green_line"])
+		}
+	}
+	all := len(want)
 	for _, f := range corridors {
 		c, _ := planar.CentroidArea(f.Geometry)
 		if !inPolygons([]geo.Feature{f}, c) {
@@ -40,8 +50,8 @@ func testSubzoneFrom(t *testing.T, open Opener) {
 		}
 		delete(want, f.ID)
 	}
-	if len(want) > 3 {
-		t.Errorf("only %d corridors checked", 5-len(want))
+	if all-len(want) < all/2 {
+		t.Errorf("only %d of %d corridors checked", all-len(want), all)
 	}
 	// Every site in the district is in a Taihu tier: the demo's tier 3.
 	rel := relate(t, s, orb.Point{119.8, 31.78}, AsOf)
@@ -118,14 +128,16 @@ func testSubzoneFrom(t *testing.T, open Opener) {
 func testWaterLand(t *testing.T, open Opener) {
 	s := open(t)
 	river := features(t, s, "xinmeng-river", data.FeatureQuery{Zoom: -1})
+	// A point in the water (the demo's test point 1, data/demo/README.md);
+	// the drawn surface's centroid may lie outside a bent channel.
 	var on orb.Point
-	switch g := river[0].Geometry.(type) {
-	case orb.LineString:
-		on = g[len(g)/2]
-	case orb.Polygon:
-		on, _ = planar.CentroidArea(g)
-	default:
-		t.Fatalf("the river source is a %T", g)
+	for _, p := range []orb.Point{{119.7594, 31.794999}} {
+		if inPolygons(river, p) {
+			on = p
+		}
+	}
+	if on == (orb.Point{}) {
+		t.Fatalf("no point in the river's water")
 	}
 	bands := func(p orb.Point) []string {
 		var out []string

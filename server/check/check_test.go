@@ -16,7 +16,7 @@ import (
 	"github.com/zhonglou/ecospace/server/servertest"
 )
 
-const onRiver = `{"type":"Point","coordinates":[119.761976,31.784743]}`
+const onRiver = `{"type":"Point","coordinates":[119.7594,31.794999]}`
 
 // An audited check is filed under its id with the document the client
 // gets; an unaudited one (a sweep's) is not filed at all.

@@ -21,9 +21,18 @@ func appendHit(b []byte, h *geo.Hit) ([]byte, error) {
 			b = geo.AppendString(append(b, m.key...), m.v)
 		}
 	}
+	var err error
+	if o := h.Origin; o != nil {
+		b = append(b, `,"origin":{"kind":`...)
+		b = geo.AppendString(b, o.Kind)
+		if b, err = geo.AppendFloat(append(b, `,"half_width_m":`...), o.HalfWidthM); err != nil {
+			return b, fmt.Errorf("origin half_width_m %w", err)
+		}
+		b = appendText(append(b, `,"note":`...), o.Note)
+		b = append(b, '}')
+	}
 	b = append(b, `,"relation":`...)
 	b = geo.AppendString(b, h.Relation.Relation)
-	var err error
 	for _, m := range [...]struct {
 		key string
 		v   float64

@@ -34,7 +34,7 @@ func Example() {
 
 	// A plant on the bank of the Xinmeng River that will discharge its
 	// waste water into it.
-	site := json.RawMessage(`{"type":"Point","coordinates":[119.761976,31.784743]}`)
+	site := json.RawMessage(`{"type":"Point","coordinates":[119.7594,31.794999]}`)
 	ans, err := checker.Check(ctx, "", check.Request{
 		Geometry: site,
 		Category: "polluting-industry",

@@ -11,6 +11,7 @@ import { geometryToLonLat } from './proj.js';
 import { tilesThreshold, isTiled, tileURLTemplate, TILES_ABOVE_DEFAULT, TILES_ABOVE_PARAM } from './tiles.js';
 import { keepFacts, factsParam, parseFactsParam } from './answer.js';
 import { resultNodes } from './result.js';
+import { layerStyle as styleOf, layerRole, legendKey, SUBZONE_STYLES } from './layerstyle.js';
 
 const API = '/api/v1';
 const DEFAULT_BBOX = [119.73, 31.74, 119.96, 31.85]; // Zhonglou District
@@ -143,48 +144,13 @@ const map = L.map('map', {
 L.control.scale({ metric: true, imperial: false }).addTo(map);
 
 // Panes: below geoman's drawing (overlayPane, 400).
-const PANES = { coverage: 250, mask: 260, distance: 270, zone: 280, source: 290, conflict: 300, site: 310, nearest: 320 };
+const PANES = { coverage: 250, mask: 260, distance: 270, zone: 280, source: 290, display: 295, conflict: 300, site: 310, nearest: 320 };
 for (const [name, z] of Object.entries(PANES)) {
   map.createPane('pane-' + name).style.zIndex = String(z);
 }
 
-const STYLES = {
-  district: { color: '#37474f', weight: 2.5, fillColor: '#ffffff', fillOpacity: 0 },
-  'xinmeng-river': { color: '#1565c0', weight: 3, fillColor: '#64b5f6', fillOpacity: 0.7 },
-  'xinmeng-corridor': { color: '#1b5e20', weight: 1.5, fillColor: '#43a047', fillOpacity: 0.35 },
-  'xinmeng-band': { color: '#6a1b9a', weight: 2, dashArray: '8 6', fillColor: '#ba68c8', fillOpacity: 0.12 },
-  canal: { color: '#0d47a1', weight: 4, fillColor: '#1e88e5', fillOpacity: 0.7 },
-  'canal-built-up': { color: '#616161', weight: 1.5, dashArray: '3 5', fillColor: '#9e9e9e', fillOpacity: 0.1 },
-  'canal-core': { color: '#e65100', weight: 1.5, fillColor: '#fb8c00', fillOpacity: 0.25 },
-  'green-corridors': { color: '#558b2f', weight: 1.5, fillColor: '#9ccc65', fillOpacity: 0.5 },
-  // district-wide: an outline over the coverage, beneath every other zone
-  'taihu-tier': { color: '#0277bd', weight: 1, dashArray: '2 6', fillColor: '#4fc3f7', fillOpacity: 0.04 },
-};
-const SUBZONE_STYLES = {
-  'built-up': { color: '#e65100', fillColor: '#fb8c00', fillOpacity: 0.3 },
-  'riverside-eco': { color: '#00695c', fillColor: '#26a69a', fillOpacity: 0.3 },
-  'non-built-up': { color: '#f9a825', fillColor: '#fdd835', fillOpacity: 0.3, dashArray: '6 4' },
-};
-const PALETTE = ['#8e24aa', '#00838f', '#c0ca33', '#d81b60', '#5d4037', '#3949ab', '#00897b', '#f4511e'];
-const KIND_DEFAULT = {
-  coverage: { color: '#37474f', weight: 2, fillOpacity: 0 },
-  source: { color: '#1565c0', weight: 3, fillOpacity: 0.6 },
-  mask: { color: '#616161', weight: 1.5, dashArray: '3 5', fillOpacity: 0.08 },
-  distance: { weight: 2, dashArray: '8 6', fillOpacity: 0.12 },
-  zone: { weight: 1.5, fillOpacity: 0.3 },
-};
-
 function layerStyle(info, props = {}) {
-  let base = STYLES[info.id];
-  if (!base) {
-    const i = state.layers.indexOf(info);
-    const color = PALETTE[(i < 0 ? 0 : i) % PALETTE.length];
-    base = { color, fillColor: color, ...(KIND_DEFAULT[info.kind] || KIND_DEFAULT.zone) };
-  }
-  const s = { weight: 1.5, opacity: 1, fillOpacity: 0.3, ...base };
-  if (props.subzone && SUBZONE_STYLES[props.subzone]) Object.assign(s, SUBZONE_STYLES[props.subzone]);
-  if (info.kind === 'coverage' && !hasBasemap()) s.fillOpacity = 0.9; // the plain offline background
-  return s;
+  return styleOf(info, props, state.layers.indexOf(info), hasBasemap());
 }
 
 const hasBasemap = () => Boolean(state.config && state.config.basemap && state.config.basemap.url);
@@ -332,10 +298,6 @@ function noteLegendProps(info, ov, props) {
   }
 }
 
-function legendKey(p) {
-  return p.subzone || (p.distance_m !== undefined ? `d${p.distance_m}-${p.min_distance_m || 0}` : null);
-}
-
 async function loadLayer(id) {
   const info = state.layerById.get(id);
   const ov = state.overlays.get(id);
@@ -403,7 +365,8 @@ map.on('moveend', () => writeURL());
 // ------------------------------------------------------------- popups --
 
 function popupContent(info, p) {
-  const name = state.lang === 'en' ? p.name_en || p.name_zh : p.name_zh || p.name_en;
+  const zh = p.name_zh || p.name; // some files name features with "name"
+  const name = state.lang === 'en' ? p.name_en || zh : zh || p.name_en;
   // A feature's own kind (a code with a label, or free text such as 生态廊道)
   // wins over the layer's zone kind and layer kind.
   const has = (k) => t(k) !== k;
@@ -411,12 +374,16 @@ function popupContent(info, p) {
   if (p.kind && has(`kind.${p.kind}`)) kind = t(`kind.${p.kind}`);
   else if (p.kind && has(`zone_kind.${p.kind}`)) kind = t(`zone_kind.${p.kind}`);
   else if (p.kind) kind = String(p.kind);
-  else kind = info.zone_kind ? label('zone_kind', info.zone_kind) : label('layer.kind', info.kind);
+  else if (info.zone_kind) kind = label('zone_kind', info.zone_kind);
+  else kind = label('layer.kind', layerRole(info) === 'informational' ? 'informational' : info.kind);
   const rows = [
     [t('popup.layer'), text2(info.title)],
     [t('popup.kind'), kind],
     p.subzone ? [t('popup.subzone'), label('subzone', p.subzone)] : null,
+    typeof p.green_line === 'boolean' ? [t('popup.green_line'), label('green_line', String(p.green_line))] : null,
+    [t('popup.role'), label('role', layerRole(info))],
     p.distance_m !== undefined ? [t('popup.distance'), bandText(p)] : null,
+    info.origin ? [t('popup.origin'), text2(info.origin.note)] : null,
     p.width_m ? [t('popup.width'), distanceText(p.width_m)] : null,
     [t('popup.basis'), p.basis || '–'],
     [t('popup.status'), label('status', p.status || info.status || 'unknown')],
@@ -482,11 +449,13 @@ function legendItem(info) {
   const meta = [t('legend.features', { n: num(info.feature_count) })];
   if (info.version !== undefined) meta.push(t('legend.version', { version: info.version, from: info.valid_from ? String(info.valid_from).slice(0, 10) : '–' }));
   if (ov.tiled) meta.push(t('legend.tiled'));
+  if (info.origin) meta.push(text2(info.origin.note));
+  const role = layerRole(info);
   return h(
     'li',
     {
-      class: `layer-item${ov.visible ? '' : ' off'}`,
-      dataset: { layer: info.id, kind: info.kind, status: ov.status, source: ov.tiled ? 'tiles' : 'geojson' },
+      class: `layer-item role-${role}${ov.visible ? '' : ' off'}`,
+      dataset: { layer: info.id, kind: info.kind, role, status: ov.status, source: ov.tiled ? 'tiles' : 'geojson' },
       'data-testid': `layer-${info.id}`,
     },
     h(
@@ -505,6 +474,7 @@ function legendItem(info) {
       h('label', { for: inputId, class: 'layer-title', text: text2(info.title) }),
       info.status ? h('span', { class: `tag status-${info.status}`, text: label('status', info.status) }) : null,
     ),
+    h('div', { class: `layer-role role-${role}`, text: label('role', role) }),
     h('div', { class: 'layer-meta hint', text: meta.join(' · ') }),
     sub,
     ov.status === 'loading' ? h('div', { class: 'hint', text: t('legend.loading') }) : null,
@@ -530,10 +500,16 @@ function subLegend(info, ov) {
     [...seen.values()].map((p) =>
       h(
         'li',
-        { dataset: { subzone: p.subzone || '' } },
+        { dataset: { subzone: p.subzone || '', ...(typeof p.green_line === 'boolean' ? { greenLine: String(p.green_line) } : {}) } },
         swatch(layerStyle(info, p), 'Polygon'),
         h('span', {
-          text: [p.subzone ? label('subzone', p.subzone) : null, p.distance_m !== undefined ? bandText(p) : null].filter(Boolean).join(state.lang === 'zh' ? '：' : ': '),
+          text: [
+            p.subzone ? label('subzone', p.subzone) : null,
+            typeof p.green_line === 'boolean' ? label('green_line', String(p.green_line)) : null,
+            p.distance_m !== undefined ? bandText(p) : null,
+          ]
+            .filter(Boolean)
+            .join(state.lang === 'zh' ? '：' : ': '),
         }),
       ),
     ),
@@ -1228,6 +1204,8 @@ async function boot() {
 
 window.ecospace = {
   map,
+  // the Leaflet layer (GeoJSON group or vector tiles) a map layer is drawn with
+  layerGroup: (id) => state.overlays.get(id)?.group,
   checkPoint,
   checkGeometry,
   submitPaste,

@@ -139,6 +139,7 @@ function hitRow(hit, deciding, ctx) {
     hit.subzone ? [t('hit.subzone'), label('subzone', hit.subzone)] : null,
     [t('hit.relation'), label('relation', hit.relation)],
     [t('hit.distance'), ctx.distanceText(hit.distance_m)],
+    hit.origin ? [t('hit.origin'), text2(hit.origin.note)] : null,
     hit.overlap_m2 > 0 ? [t('hit.overlap'), t('overlap.value', { m2: ctx.num(hit.overlap_m2, 4), pct: ctx.pct(hit.overlap_ratio) })] : null,
     hit.condition && text2(hit.condition) ? [t('hit.condition'), text2(hit.condition)] : null,
     hit.basis ? [t('popup.basis'), hit.basis] : null,
