@@ -33,7 +33,19 @@ type JSONError struct {
 	Offset  int64
 	Pointer string
 	Detail  string
+	Kind    JSONErrorKind
 }
+
+// JSONErrorKind says what kind of problem a JSONError is, so that callers
+// choose their answer by it rather than by the wording of Detail.
+type JSONErrorKind int
+
+const (
+	JSONSyntax        JSONErrorKind = iota // not JSON, or not one JSON value
+	JSONEncoding                           // invalid UTF-8 or a lone surrogate escape
+	JSONAmbiguousName                      // a member name repeated, or differing only in case or by Unicode folding
+	JSONTooDeep                            // arrays and objects nested past the limit
+)
 
 func (e *JSONError) Error() string {
 	if e.Pointer == "" {
@@ -166,6 +178,13 @@ func (s *jscan) pointer() string {
 		}
 	}
 	return b.String()
+}
+
+// failKind is fail for a problem of a kind other than plain syntax.
+func (s *jscan) failKind(kind JSONErrorKind, format string, args ...any) error {
+	err := s.fail(format, args...)
+	err.(*JSONError).Kind = kind
+	return err
 }
 
 func (s *jscan) fail(format string, args ...any) error {
@@ -320,7 +339,7 @@ func (s *jscan) str(keep bool) (string, error) {
 			s.fill(utf8.UTFMax)
 			r, size := utf8.DecodeRune(s.buf[s.i:])
 			if r == utf8.RuneError && size <= 1 {
-				return "", s.fail("invalid UTF-8 (byte 0x%02x); send the body in UTF-8", c)
+				return "", s.failKind(JSONEncoding, "invalid UTF-8 (byte 0x%02x); send the body in UTF-8", c)
 			}
 			if keep {
 				s.scratch = append(s.scratch, s.buf[s.i:s.i+size]...)
@@ -379,7 +398,7 @@ func (s *jscan) escape(keep bool) error {
 			}
 			r = utf16.DecodeRune(u, lo)
 			if r == unicode.ReplacementChar {
-				e := &JSONError{Offset: at, Pointer: s.pointer(), Detail: fmt.Sprintf("\\u%04x is half of a UTF-16 surrogate pair without its other half: not a character", u)}
+				e := &JSONError{Offset: at, Pointer: s.pointer(), Detail: fmt.Sprintf("\\u%04x is half of a UTF-16 surrogate pair without its other half: not a character", u), Kind: JSONEncoding}
 				return e
 			}
 		}
@@ -400,7 +419,7 @@ func (s *jscan) escape(keep bool) error {
 
 func (s *jscan) push(obj bool) error {
 	if len(s.stack) >= s.maxDepth {
-		return s.fail("arrays and objects nest deeper than %d levels", s.maxDepth)
+		return s.failKind(JSONTooDeep, "arrays and objects nest deeper than %d levels", s.maxDepth)
 	}
 	if len(s.stack) < cap(s.stack) {
 		s.stack = s.stack[:len(s.stack)+1]
@@ -476,7 +495,7 @@ func (s *jscan) object() error {
 		}
 		f := &s.stack[len(s.stack)-1]
 		if err := f.add(name); err != nil {
-			return &JSONError{Offset: at, Pointer: s.pointerTo(name), Detail: err.Error()}
+			return &JSONError{Offset: at, Pointer: s.pointerTo(name), Detail: err.Error(), Kind: JSONAmbiguousName}
 		}
 		f.name = name
 		s.space()

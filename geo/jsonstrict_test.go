@@ -22,22 +22,25 @@ func TestCheckJSON(t *testing.T) {
 			t.Errorf("%s streamed: %v", in, err)
 		}
 	}
-	bad := []struct{ in, ptr, detail string }{
-		{`{"a":1,"a":2}`, "/a", "appears twice"},
-		{`{"category":"a","Category":"b"}`, "/Category", "differ only in case"},
-		{`{"crs":"a","crſ":"b"}`, "/crſ", "differ only in case"},
-		{`{"x":{"crs":"a","CRS":"b"}}`, "/x/CRS", "differ only in case"},
-		{"{\"reference\":\"\xb8\xdf\"}", "/reference", "UTF-8"},
-		{`{"reference":"\ud800"}`, "/reference", "surrogate"},
-		{`{"reference":"\udc00\ud800"}`, "/reference", "surrogate"},
-		{strings.Repeat("[", 33) + strings.Repeat("]", 33), "/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0", "nest deeper"},
-		{`{"a":NaN}`, "/a", "NaN"},
-		{`{"a":[1,-Infinity]}`, "/a/1", "Infinity"},
-		{`{"a":1}{}`, "", "more than one"},
-		{`{"a":01}`, "/a", "unexpected"},
-		{`{"a":"x`, "/a", "ends"},
-		{`{"a" 1}`, "/a", "expected :"},
-		{"{\"a\":\"\x01\"}", "/a", "control character"},
+	bad := []struct {
+		in, ptr, detail string
+		kind            JSONErrorKind
+	}{
+		{`{"a":1,"a":2}`, "/a", "appears twice", JSONAmbiguousName},
+		{`{"category":"a","Category":"b"}`, "/Category", "differ only in case", JSONAmbiguousName},
+		{`{"crs":"a","crſ":"b"}`, "/crſ", "differ only in case", JSONAmbiguousName},
+		{`{"x":{"crs":"a","CRS":"b"}}`, "/x/CRS", "differ only in case", JSONAmbiguousName},
+		{"{\"reference\":\"\xb8\xdf\"}", "/reference", "UTF-8", JSONEncoding},
+		{`{"reference":"\ud800"}`, "/reference", "surrogate", JSONEncoding},
+		{`{"reference":"\udc00\ud800"}`, "/reference", "surrogate", JSONEncoding},
+		{strings.Repeat("[", 33) + strings.Repeat("]", 33), "/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0", "nest deeper", JSONTooDeep},
+		{`{"a":NaN}`, "/a", "NaN", JSONSyntax},
+		{`{"a":[1,-Infinity]}`, "/a/1", "Infinity", JSONSyntax},
+		{`{"a":1}{}`, "", "more than one", JSONSyntax},
+		{`{"a":01}`, "/a", "unexpected", JSONSyntax},
+		{`{"a":"x`, "/a", "ends", JSONSyntax},
+		{`{"a" 1}`, "/a", "expected :", JSONSyntax},
+		{"{\"a\":\"\x01\"}", "/a", "control character", JSONSyntax},
 	}
 	for _, tc := range bad {
 		for _, stream := range []bool{false, true} {
@@ -52,8 +55,8 @@ func TestCheckJSON(t *testing.T) {
 				t.Errorf("%q: %v, want a JSONError", tc.in, err)
 				continue
 			}
-			if je.Pointer != tc.ptr || !strings.Contains(je.Detail, tc.detail) {
-				t.Errorf("%q (stream %v): %q %q, want pointer %q and %q", tc.in, stream, je.Pointer, je.Detail, tc.ptr, tc.detail)
+			if je.Pointer != tc.ptr || !strings.Contains(je.Detail, tc.detail) || je.Kind != tc.kind {
+				t.Errorf("%q (stream %v): %q %q kind %d, want pointer %q, %q and kind %d", tc.in, stream, je.Pointer, je.Detail, je.Kind, tc.ptr, tc.detail, tc.kind)
 			}
 		}
 	}

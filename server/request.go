@@ -104,11 +104,11 @@ func strictProblem(err error, at func(int64) (int, int)) error {
 	}
 	title := "Invalid JSON"
 	switch {
-	case strings.Contains(je.Detail, "UTF-8") || strings.Contains(je.Detail, "surrogate"):
+	case je.Kind == geo.JSONEncoding:
 		title = "Invalid UTF-8"
-	case strings.Contains(je.Detail, "appears twice") || strings.Contains(je.Detail, "differ only in case"):
+	case je.Kind == geo.JSONAmbiguousName:
 		title = "Ambiguous member"
-	case strings.Contains(je.Detail, "nest deeper"):
+	case je.Kind == geo.JSONTooDeep:
 		title = "Nested too deeply"
 	}
 	line, col := at(je.Offset)
