@@ -14,6 +14,10 @@ type FeatureProblem struct {
 	ID      string `json:"id,omitempty"`
 	Pointer string `json:"pointer,omitempty"` // into the feature's geometry, or /properties/<name>
 	Reason  string `json:"reason"`
+	// Shape: the fault is the geometry's shape (a ring that crosses
+	// itself, say), which a repair (import --make-valid) may mend; an id
+	// repeated, a wrong geometry type or property is not.
+	Shape bool `json:"-"`
 }
 
 // ImportError refuses an import and lists every bad feature.
@@ -55,7 +59,7 @@ func CheckFeatures(def geo.LayerDef, feats []geo.Feature) error {
 		}
 		ids[f.ID] = i
 		if err := geo.CheckGeometry(f.Geometry); err != nil {
-			p := FeatureProblem{Index: i, ID: f.ID, Reason: err.Error()}
+			p := FeatureProblem{Index: i, ID: f.ID, Reason: err.Error(), Shape: true}
 			var ie *geo.InputError
 			if errors.As(err, &ie) {
 				p.Pointer, p.Reason = ie.Pointer, ie.Detail

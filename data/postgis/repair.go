@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -35,8 +34,8 @@ func (p *Store) checkOrRepair(ctx context.Context, def geo.LayerDef, feats []geo
 	for _, pr := range ie.Problems {
 		g := feats[pr.Index].Geometry
 		switch {
-		case strings.HasPrefix(pr.Reason, "id repeats"),
-			geo.CheckGeometry(g) == nil, // its fault is its type, not its shape
+		case !pr.Shape, // a repeated id, a wrong type or property
+			geo.CheckGeometry(g) == nil,
 			!repairable(g, polygonal):
 			bad = append(bad, pr)
 		default:
