@@ -59,10 +59,13 @@ func TestLayerCacheETagGzip(t *testing.T) {
 	if first.Header().Get("Content-Encoding") != "" {
 		t.Error("gzip without Accept-Encoding")
 	}
-	// Second time from the cache: the same bytes and validator.
-	second := get(t, s, path)
-	if !bytes.Equal(first.Body.Bytes(), second.Body.Bytes()) || second.Header().Get("ETag") != etag {
-		t.Fatal("the cached response differs from the first")
+	// Kept on the second request (CacheAdmitOnSecond), served from the
+	// cache on the third: the same bytes and validator every time.
+	for i := 0; i < 2; i++ {
+		again := get(t, s, path)
+		if !bytes.Equal(first.Body.Bytes(), again.Body.Bytes()) || again.Header().Get("ETag") != etag {
+			t.Fatal("the cached response differs from the first")
+		}
 	}
 	if _, _, hits, _ := s.CacheStats(); hits < 1 {
 		t.Errorf("no cache hit")
@@ -214,4 +217,47 @@ func geometryBytes(t *testing.T, body []byte) int {
 		n += len(f.Geometry)
 	}
 	return n
+}
+
+// TestRespCacheAdmission: a key is kept on its second miss, not its first,
+// so that one-off boxes pass through without pushing out what is asked
+// for again; the doorkeeper forgets keys two generations old.
+func TestRespCacheAdmission(t *testing.T) {
+	c := newRespCache(1 << 20)
+	if _, ok, admit := c.lookup("once"); ok || admit {
+		t.Fatalf("first miss: hit %v, admit %v", ok, admit)
+	}
+	if _, ok, admit := c.lookup("once"); ok || !admit {
+		t.Fatalf("second miss: hit %v, admit %v", ok, admit)
+	}
+	c.put("once", []byte("body"), nil)
+	if _, ok, _ := c.lookup("once"); !ok {
+		t.Fatal("an admitted response is not kept")
+	}
+	if c.refused.Load() != 1 {
+		t.Errorf("refused %d, want 1", c.refused.Load())
+	}
+	// Two generations of other one-off keys later, "old" is forgotten.
+	c.lookup("old")
+	for i := 0; i < 2*doorkeeperSize; i++ {
+		c.lookup(fmt.Sprint("one-off-", i))
+	}
+	if _, _, admit := c.lookup("old"); admit {
+		t.Error("a key seen two doorkeeper generations ago was admitted")
+	}
+	if len(c.seen)+len(c.seenBefore) > 2*doorkeeperSize {
+		t.Errorf("the doorkeeper holds %d keys", len(c.seen)+len(c.seenBefore))
+	}
+	// A one-off box through the server is streamed, not kept; asked again
+	// it is kept.
+	s := demoServer(t)
+	const path = "/api/v1/layers/green-corridors/features?as_of=2026-06-01&zoom=12&bbox=119.75,31.75,119.8,31.8"
+	a := get(t, s, path)
+	if n, _, _, _ := s.CacheStats(); n != 0 || a.Code != 200 {
+		t.Fatalf("after one request: %d kept, status %d", n, a.Code)
+	}
+	b := get(t, s, path)
+	if n, _, _, _ := s.CacheStats(); n != 1 || !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) {
+		t.Fatalf("after two requests: %d kept, same body %v", n, bytes.Equal(a.Body.Bytes(), b.Body.Bytes()))
+	}
 }

@@ -33,9 +33,9 @@ type pgFeature struct {
 // the caller resolved it with Layer: it is not looked up again), else of
 // the version in force on q.AsOf, in feature id order (byte order, as the
 // embedded store sorts), selected by bbox through the GiST index (the
-// exact bounds decide), by property equality, offset and limit,
-// simplified for q.Zoom with ST_SimplifyPreserveTopology (which keeps
-// polygons valid).
+// exact bounds decide; with q.Exact the geometry), by property equality,
+// offset and limit, cut to q.ClipBound when the caller draws only the box
+// and simplified for q.Zoom with ST_SimplifyPreserveTopology.
 func (p *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn func(geo.Feature) error) error {
 	version := q.Version
 	if version == 0 {
@@ -47,16 +47,38 @@ func (p *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn
 	} else if _, ok := p.manifest.Def(id); !ok {
 		return fmt.Errorf("layer %s: %w", id, data.ErrNotFound)
 	}
-	args := []any{id, version, geo.ZoomTolerance(q.Zoom)}
+	args := []any{id, version}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	// The geometry as drawn at q.Zoom: whole, or cut to the drawn box
+	// first when the caller draws only the box (a feature lying wholly
+	// inside it, by its stored bounds, is not cut), then simplified. A
+	// multi-part geometry stays multi-part, as in the embedded store (GEOS
+	// makes one part left of a MultiPolygon a Polygon).
+	geom := "geom"
+	if tol := geo.ZoomTolerance(q.Zoom); tol > 0 {
+		if cb, ok := q.ClipBound(); ok {
+			x0, y0, x1, y1 := arg(cb.Min[0]), arg(cb.Min[1]), arg(cb.Max[0]), arg(cb.Max[1])
+			geom = fmt.Sprintf(`CASE WHEN min_lon >= %[1]s AND min_lat >= %[2]s AND max_lon <= %[3]s AND max_lat <= %[4]s THEN geom
+				ELSE ST_ClipByBox2D(geom, ST_MakeEnvelope(%[1]s, %[2]s, %[3]s, %[4]s, 4490)) END`, x0, y0, x1, y1)
+		}
+		simple := fmt.Sprintf("ST_SimplifyPreserveTopology(%s, %s::float8)", geom, arg(tol))
+		geom = fmt.Sprintf("CASE WHEN GeometryType(geom) LIKE 'MULTI%%' THEN ST_Multi(%[1]s) ELSE %[1]s END", simple)
+	}
 	var where strings.Builder
 	if q.BBox != nil {
 		b := q.BBox
-		n := len(args)
-		fmt.Fprintf(&where, ` AND geom && ST_MakeEnvelope($%d, $%d, $%d, $%d, 4490) AND min_lon <= $%d AND max_lon >= $%d AND min_lat <= $%d AND max_lat >= $%d`,
-			n+1, n+2, n+3, n+4, n+3, n+1, n+4, n+2)
-		args = append(args, b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+		x0, y0, x1, y1 := arg(b.Min[0]), arg(b.Min[1]), arg(b.Max[0]), arg(b.Max[1])
+		fmt.Fprintf(&where, ` AND geom && ST_MakeEnvelope(%[1]s, %[2]s, %[3]s, %[4]s, 4490) AND min_lon <= %[3]s AND max_lon >= %[1]s AND min_lat <= %[4]s AND max_lat >= %[2]s`,
+			x0, y0, x1, y1)
 		if q.Exact {
-			fmt.Fprintf(&where, ` AND ST_Intersects(geom, ST_MakeEnvelope($%d, $%d, $%d, $%d, 4490))`, n+1, n+2, n+3, n+4)
+			// A feature whose bounds lie inside the box meets it: the
+			// exact test (which reads the whole geometry) is for the
+			// others only.
+			fmt.Fprintf(&where, ` AND (min_lon >= %[1]s AND min_lat >= %[2]s AND max_lon <= %[3]s AND max_lat <= %[4]s
+				OR ST_Intersects(geom, ST_MakeEnvelope(%[1]s, %[2]s, %[3]s, %[4]s, 4490)))`, x0, y0, x1, y1)
 		}
 	}
 	keys := make([]string, 0, len(q.Filter))
@@ -65,8 +87,7 @@ func (p *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(&where, " AND properties->>$%d = $%d", len(args)+1, len(args)+2)
-		args = append(args, k, q.Filter[k])
+		fmt.Fprintf(&where, " AND properties->>%s = %s", arg(k), arg(q.Filter[k]))
 	}
 	// The first page skips q.Offset features; the next ones start after the
 	// last id seen (keyset paging: an index range, not a rescan). The first
@@ -76,7 +97,7 @@ func (p *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn
 	// version was looked up before.
 	n := len(args)
 	cols := `SELECT feature_id, COALESCE(properties_json, properties::text) AS props, properties_json IS NOT NULL AS canonical,
-		ST_AsBinary(CASE WHEN $3::float8 > 0 THEN ST_SimplifyPreserveTopology(geom, $3::float8) ELSE geom END) AS geom
+		ST_AsBinary(` + geom + `) AS geom
 		FROM features WHERE layer_id = $1 AND version = $2` + where.String()
 	first := fmt.Sprintf(`SELECT f.feature_id, f.props, coalesce(f.canonical, false), f.geom
 		FROM layer_versions v LEFT JOIN LATERAL (%s ORDER BY feature_id LIMIT $%d OFFSET $%d) f ON true
