@@ -279,8 +279,9 @@ func (s *Server) serveCached(c echo.Context, cache *respCache, e *cacheEntry, ct
 // StreamCached answers a GET whose body is wholly determined by key, which
 // must name the layer versions in force (so that an import needs no
 // invalidation) and the normalised query: 304 when If-None-Match names it,
-// the kept body when there is one, else the body write produces, streamed
-// to the client (gzip when it takes it) and kept for next time if it fits.
+// the kept body when there is one (X-Cache: hit), else the body write
+// produces (X-Cache: miss), streamed to the client (gzip when it takes it)
+// and kept for next time if it fits and the doorkeeper admits it.
 // Once write has begun the status line is gone, so if write fails for any
 // reason but the client's going away the connection is dropped rather
 // than a truncated body made to look whole.
@@ -293,8 +294,10 @@ func (s *Server) StreamCached(c echo.Context, key, ctype string, write func(w io
 	cache := s.layerCache()
 	e, ok, admit := cache.lookup(key)
 	if ok {
+		w.Header().Set("X-Cache", "hit")
 		return s.serveCached(c, cache, e, ctype)
 	}
+	w.Header().Set("X-Cache", "miss")
 	gz := acceptsGzip(r)
 	s.cacheHeaders(w.Header(), key, gz)
 	w.Header().Set(echo.HeaderContentType, ctype)

@@ -51,6 +51,7 @@ func (s *Server) layerTile(c echo.Context) error {
 	}
 	cache := s.layerCache()
 	e, ok, admit := cache.lookup(key)
+	w.Header().Set("X-Cache", map[bool]string{true: "hit", false: "miss"}[ok])
 	if !ok {
 		v, err, _ := tileFlight.Do(key, func() (any, error) {
 			b, err := s.buildTile(context.WithoutCancel(ctx), info, z, x, y)

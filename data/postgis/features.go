@@ -35,7 +35,7 @@ type pgFeature struct {
 // embedded store sorts), selected by bbox through the GiST index (the
 // exact bounds decide; with q.Exact the geometry), by property equality,
 // offset and limit, cut to q.ClipBound when the caller draws only the box
-// and simplified for q.Zoom with ST_SimplifyPreserveTopology.
+// and simplified for q.Zoom.
 func (p *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn func(geo.Feature) error) error {
 	version := q.Version
 	if version == 0 {
@@ -54,17 +54,24 @@ func (p *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn
 	}
 	// The geometry as drawn at q.Zoom: whole, or cut to the drawn box
 	// first when the caller draws only the box (a feature lying wholly
-	// inside it, by its stored bounds, is not cut), then simplified. A
-	// multi-part geometry stays multi-part, as in the embedded store (GEOS
-	// makes one part left of a MultiPolygon a Polygon).
+	// inside it, by its stored bounds, is not cut), then simplified by
+	// Douglas-Peucker as the embedded store simplifies (ST_Simplify,
+	// keeping collapsed rings). Where that makes an invalid polygon,
+	// ST_SimplifyPreserveTopology draws it instead: valid always, and
+	// about fifty times slower, so only then. A multi-part geometry stays
+	// multi-part, as in the embedded store.
+	from := "features"
 	geom := "geom"
 	if tol := geo.ZoomTolerance(q.Zoom); tol > 0 {
+		cut := "geom"
 		if cb, ok := q.ClipBound(); ok {
 			x0, y0, x1, y1 := arg(cb.Min[0]), arg(cb.Min[1]), arg(cb.Max[0]), arg(cb.Max[1])
-			geom = fmt.Sprintf(`CASE WHEN min_lon >= %[1]s AND min_lat >= %[2]s AND max_lon <= %[3]s AND max_lat <= %[4]s THEN geom
+			cut = fmt.Sprintf(`CASE WHEN min_lon >= %[1]s AND min_lat >= %[2]s AND max_lon <= %[3]s AND max_lat <= %[4]s THEN geom
 				ELSE ST_ClipByBox2D(geom, ST_MakeEnvelope(%[1]s, %[2]s, %[3]s, %[4]s, 4490)) END`, x0, y0, x1, y1)
 		}
-		simple := fmt.Sprintf("ST_SimplifyPreserveTopology(%s, %s::float8)", geom, arg(tol))
+		t := arg(tol)
+		from = fmt.Sprintf(`features CROSS JOIN LATERAL (SELECT %s AS cut) c CROSS JOIN LATERAL (SELECT ST_Simplify(c.cut, %s::float8, true) AS dp) s`, cut, t)
+		simple := fmt.Sprintf("CASE WHEN ST_IsValid(s.dp) THEN s.dp ELSE ST_SimplifyPreserveTopology(c.cut, %s::float8) END", t)
 		geom = fmt.Sprintf("CASE WHEN GeometryType(geom) LIKE 'MULTI%%' THEN ST_Multi(%[1]s) ELSE %[1]s END", simple)
 	}
 	var where strings.Builder
@@ -98,7 +105,7 @@ func (p *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn
 	n := len(args)
 	cols := `SELECT feature_id, COALESCE(properties_json, properties::text) AS props, properties_json IS NOT NULL AS canonical,
 		ST_AsBinary(` + geom + `) AS geom
-		FROM features WHERE layer_id = $1 AND version = $2` + where.String()
+		FROM ` + from + ` WHERE layer_id = $1 AND version = $2` + where.String()
 	first := fmt.Sprintf(`SELECT f.feature_id, f.props, coalesce(f.canonical, false), f.geom
 		FROM layer_versions v LEFT JOIN LATERAL (%s ORDER BY feature_id LIMIT $%d OFFSET $%d) f ON true
 		WHERE v.layer_id = $1 AND v.version = $2

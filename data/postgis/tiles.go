@@ -18,7 +18,8 @@ var _ data.TileStore = (*Store)(nil)
 // box in the store's SRID, so the GiST index on geom finds them), each cut
 // to that box (ST_ClipByBox2D, $13–$16: the box grown by a tile unit; a
 // feature lying inside it by its stored bounds is not cut), then
-// simplified by half a tile unit ($9), projected to Web Mercator and
+// simplified by half a tile unit ($9; Douglas-Peucker, as the embedded
+// store's tiles, keeping collapsed rings), projected to Web Mercator and
 // clipped to the tile's buffer exactly (ST_AsMVTGeom), with the feature's
 // scalar properties (a jsonb column, which ST_AsMVT writes key by key;
 // nested values are left out, as the embedded store leaves them) and its
@@ -33,7 +34,7 @@ const tileSQL = `SELECT coalesce((SELECT ST_AsMVT(t, $1, $10::int, 'geom') FROM 
 			WHERE jsonb_typeof(e.value) IN ('string', 'number', 'boolean')), '{}'::jsonb)
 		|| CASE WHEN jsonb_typeof(f.properties->'id') IN ('string', 'number', 'boolean') THEN '{}'::jsonb
 			ELSE jsonb_build_object('id', f.feature_id) END AS props,
-		ST_AsMVTGeom(ST_Transform(CASE WHEN $9::float8 > 0 THEN ST_SimplifyPreserveTopology(c.g, $9::float8) ELSE c.g END, 3857),
+		ST_AsMVTGeom(ST_Transform(CASE WHEN $9::float8 > 0 THEN ST_Simplify(c.g, $9::float8, true) ELSE c.g END, 3857),
 			ST_TileEnvelope($3::int, $4::int, $5::int), $10::int, $11::int, true) AS geom
 	FROM features f CROSS JOIN LATERAL (
 		SELECT CASE WHEN f.min_lon >= $13 AND f.min_lat >= $14 AND f.max_lon <= $15 AND f.max_lat <= $16 THEN f.geom
