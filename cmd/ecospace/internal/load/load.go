@@ -45,8 +45,8 @@ type Options struct {
 	Phases []string
 	// BareURL is the server the "bare" phase drives (GET /healthz).
 	BareURL string
-	Area   orb.Bound // where checks and layer boxes fall (lon/lat)
-	Seed   uint64    // of the requests and of the draws among them
+	Area    orb.Bound // where checks and layer boxes fall (lon/lat)
+	Seed    uint64    // of the requests and of the draws among them
 	// Progress, if not nil, is told what the run is doing, one line at a
 	// time (without a newline).
 	Progress func(msg string)
