@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/zhonglou/ecospace/data"
@@ -167,31 +168,34 @@ func (p *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn
 // page's gives at least one (of NULLs when nothing is selected) for a
 // version that exists.
 func (p *Store) featurePage(ctx context.Context, sql string, args []any, out []pgFeature) (page []pgFeature, rows bool, err error) {
-	conn, err := p.acquireRead(ctx)
+	n := len(out)
+	err = p.withRead(ctx, func(conn *pgxpool.Conn) error {
+		out, rows = out[:n], false // again from the start on a second try
+		rs, err := conn.Query(ctx, sql, args...)
+		if err != nil {
+			return p.fail(ctx, "features", err)
+		}
+		defer rs.Close()
+		for rs.Next() {
+			rows = true
+			var id *string
+			var f pgFeature
+			if err := rs.Scan(&id, &f.props, &f.canonical, &f.geom); err != nil {
+				return p.fail(ctx, "features", err)
+			}
+			if id == nil {
+				continue // the first page's row for a version with nothing selected
+			}
+			f.id = *id
+			out = append(out, f)
+		}
+		if err := rs.Err(); err != nil {
+			return p.fail(ctx, "features", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, false, err
-	}
-	defer conn.Release()
-	rs, err := conn.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, false, p.fail(ctx, "features", err)
-	}
-	defer rs.Close()
-	for rs.Next() {
-		rows = true
-		var id *string
-		var f pgFeature
-		if err := rs.Scan(&id, &f.props, &f.canonical, &f.geom); err != nil {
-			return nil, false, p.fail(ctx, "features", err)
-		}
-		if id == nil {
-			continue // the first page's row for a version with nothing selected
-		}
-		f.id = *id
-		out = append(out, f)
-	}
-	if err := rs.Err(); err != nil {
-		return nil, false, p.fail(ctx, "features", err)
 	}
 	return out, rows, nil
 }

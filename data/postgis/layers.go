@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -34,28 +36,27 @@ WHERE layer_id = ANY($1::text[]) AND valid_from <= $2::date AND (valid_to IS NUL
 ORDER BY layer_id, version DESC`
 
 func (p *Store) versionsAt(ctx context.Context, ids []string, asOf time.Time) (map[string]versionRow, error) {
-	conn, err := p.acquireRead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Release()
-	rows, err := conn.Query(ctx, inForceSQL, ids, data.DateOf(asOf))
-	if err != nil {
-		return nil, p.fail(ctx, "layer versions", err)
-	}
-	out := map[string]versionRow{}
-	for rows.Next() {
-		var v versionRow
-		if err := rows.Scan(&v.LayerID, &v.Version, &v.ValidFrom, &v.FeatureCount, &v.GeometryType, &v.BBox, &v.Status); err != nil {
-			rows.Close()
-			return nil, p.fail(ctx, "layer versions", err)
+	var out map[string]versionRow
+	err := p.withRead(ctx, func(conn *pgxpool.Conn) error {
+		out = map[string]versionRow{}
+		rows, err := conn.Query(ctx, inForceSQL, ids, data.DateOf(asOf))
+		if err != nil {
+			return p.fail(ctx, "layer versions", err)
 		}
-		out[v.LayerID] = v
-	}
-	if err := rows.Err(); err != nil {
-		return nil, p.fail(ctx, "layer versions", err)
-	}
-	return out, nil
+		defer rows.Close()
+		for rows.Next() {
+			var v versionRow
+			if err := rows.Scan(&v.LayerID, &v.Version, &v.ValidFrom, &v.FeatureCount, &v.GeometryType, &v.BBox, &v.Status); err != nil {
+				return p.fail(ctx, "layer versions", err)
+			}
+			out[v.LayerID] = v
+		}
+		if err := rows.Err(); err != nil {
+			return p.fail(ctx, "layer versions", err)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // Layers implements Store.

@@ -182,6 +182,7 @@ func (l *layerListener) listen(ctx context.Context, again bool, ready func()) (l
 	ready()
 	if again {
 		l.p.log.Info("layer change listener reconnected: dropping layer caches", "channel", LayerChannel)
+		l.p.noteCommitted(ctx, conn) // imports may have been missed
 		l.changed(layerChange{})
 	}
 	for {
@@ -189,6 +190,9 @@ func (l *layerListener) listen(ctx context.Context, again bool, ready func()) (l
 		if err != nil {
 			return true, err
 		}
+		// Reads must now see this import: a replica is read again once
+		// it has replayed the primary's WAL up to here (replica.go).
+		l.p.noteCommitted(ctx, conn)
 		l.handle(n)
 	}
 }

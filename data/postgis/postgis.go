@@ -46,9 +46,11 @@ type Options struct {
 	// AppName is the application_name the connections report.
 	AppName string
 	// ReadURL, when set, is a read-only database (a streaming replica of
-	// the one at url) that takes the reads: layers, features, relate and
-	// audited checks. Imports, audit rows, keys and the LISTEN connection
-	// stay on the primary. Empty: everything uses the primary.
+	// the one at url) that takes the reads: layers, features, tiles,
+	// relate and audited checks. Imports, audit rows, keys and the LISTEN
+	// connection stay on the primary. Reads go to the primary while the
+	// replica has not replayed an import this process knows of, or is
+	// down (replica.go). Empty: everything uses the primary.
 	ReadURL string
 	Log     *slog.Logger
 }
@@ -98,6 +100,7 @@ type Store struct {
 	zoneCache map[zoneKey]zoneInfo
 
 	listener *layerListener // LISTEN ecospace_layers (notify.go)
+	replica  replicaState   // the read database's lag and health (replica.go)
 
 	closeOnce sync.Once
 }
@@ -245,22 +248,23 @@ func (p *Store) closePools() {
 // Options.ReadURL is set, else the primary pool.
 func (p *Store) ReadPool() *pgxpool.Pool { return p.read }
 
-// Ping implements Store: both the primary and the read database must
-// answer.
+// Ping implements Store: the primary must answer (checks are filed
+// there). A read database that does not answer is not an error: reads go
+// to the primary meanwhile (replica.go), and it is left alone for a while.
 func (p *Store) Ping(ctx context.Context) error {
-	pools := []*pgxpool.Pool{p.pool}
-	if p.read != p.pool {
-		pools = append(pools, p.read)
+	conn, err := p.acquire(ctx)
+	if err != nil {
+		return err
 	}
-	for _, pool := range pools {
-		conn, err := p.acquireFrom(ctx, pool)
-		if err != nil {
-			return err
-		}
-		err = conn.Ping(ctx)
-		conn.Release()
-		if err != nil {
-			return p.fail(ctx, "ping", err)
+	err = conn.Ping(ctx)
+	conn.Release()
+	if err != nil {
+		return p.fail(ctx, "ping", err)
+	}
+	if p.read != p.pool {
+		err := p.withRead(ctx, func(conn *pgxpool.Conn) error { return conn.Ping(ctx) })
+		if err != nil && ctx.Err() == nil {
+			p.log.Warn("ping: read database", "error", err)
 		}
 	}
 	return nil

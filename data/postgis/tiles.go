@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/zhonglou/ecospace/data"
 )
@@ -66,19 +67,16 @@ func (p *Store) Tile(ctx context.Context, id string, version int64, z, x, y int)
 	if z >= data.MaxTileZoom-6 {
 		tol = 0
 	}
-	conn, err := p.acquireRead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Release()
 	var out []byte
 	// The cut: the tile's box grown by a tile unit (in degrees of
 	// longitude, more than a unit of latitude anywhere), so that
 	// ST_AsMVTGeom makes the last, exact cut at the buffer's edge.
 	unit := 360 / (data.TileExtent * math.Exp2(float64(z)))
-	err = conn.QueryRow(ctx, tileSQL, id, version, z, x, y,
-		b.Min[0], b.Min[1], b.Max[0], tol, data.TileExtent, data.TileBuffer, b.Max[1],
-		b.Min[0]-unit, b.Min[1]-unit, b.Max[0]+unit, b.Max[1]+unit).Scan(&out)
+	err := p.withRead(ctx, func(conn *pgxpool.Conn) error {
+		return conn.QueryRow(ctx, tileSQL, id, version, z, x, y,
+			b.Min[0], b.Min[1], b.Max[0], tol, data.TileExtent, data.TileBuffer, b.Max[1],
+			b.Min[0]-unit, b.Min[1]-unit, b.Max[0]+unit, b.Max[1]+unit).Scan(&out)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("postgis: layer %s version %d: %w", id, version, data.ErrNoVersion)
 	}
