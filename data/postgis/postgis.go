@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"maps"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,7 +26,8 @@ import (
 
 // Options tune the PostGIS store. Zero values take the defaults.
 type Options struct {
-	// MaxConns bounds the pool (default 8).
+	// MaxConns bounds the pool, and the read pool (default: the URL's
+	// pool_max_conns, else 8).
 	MaxConns int32
 	// AcquireTimeout bounds the wait for a pooled connection (default 2 s);
 	// a request that cannot get one in time fails with ErrUnavailable
@@ -112,11 +114,14 @@ var _ data.Store = (*Store)(nil)
 // is up to date. An unreachable database is an error wrapping
 // ErrUnavailable.
 func Open(ctx context.Context, url string, man *data.Manifest, opts Options) (*Store, error) {
-	opts.defaults()
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: database url: %w", err)
 	}
+	if opts.MaxConns <= 0 && strings.Contains(url, "pool_max_conns") {
+		opts.MaxConns = cfg.MaxConns // the URL's pool_max_conns
+	}
+	opts.defaults()
 	cfg.MaxConns = opts.MaxConns
 	cfg.ConnConfig.RuntimeParams["application_name"] = opts.AppName
 	cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
