@@ -192,7 +192,9 @@ func (l *layerListener) listen(ctx context.Context, again bool, ready func()) (l
 		}
 		// Reads must now see this import: a replica is read again once
 		// it has replayed the primary's WAL up to here (replica.go).
+		l.p.replica.pending.Add(1)
 		l.p.noteCommitted(ctx, conn)
+		l.p.replica.pending.Add(-1)
 		l.handle(n)
 	}
 }

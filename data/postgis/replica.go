@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,7 +22,8 @@ import (
 // Lag: every import this process makes or hears of (NOTIFY on the
 // primary, delivered at commit) raises the WAL position the replica must
 // have replayed before it serves reads (mustReach: the primary's
-// pg_current_wal_lsn() just after the commit). Until the replica reports
+// pg_current_wal_lsn() just after the commit; while that is being read,
+// reads go to the primary). Until the replica reports
 // that it has (pg_last_wal_replay_lsn(), asked at most every
 // lagCheckEvery), reads go to the primary: a read never sees the layer
 // versions from before an import the process knows was committed, and
@@ -38,6 +40,7 @@ type replicaState struct {
 	checkedAt atomic.Int64  // unix ns of the last replay check
 	downUntil atomic.Int64  // unix ns: the replica is not tried before
 	downs     atomic.Int64  // times the replica was found down
+	pending   atomic.Int32  // notifications of imports whose position is being read
 	primary   atomic.Int64  // reads sent to the primary instead (lag or down)
 
 	mu sync.Mutex // one replay check at a time
@@ -165,39 +168,75 @@ func (p *Store) caughtUp(ctx context.Context, conn *pgxpool.Conn) bool {
 }
 
 // readConn takes a connection for a read: the replica's when there is one
-// that is up and has caught up (replica true), else the primary's.
+// that is up and has caught up (replica true), else the primary's. When
+// the primary cannot be reached either, the replica answers all the
+// same, caught up or not: nothing newer can be read anywhere then.
 func (p *Store) readConn(ctx context.Context) (conn *pgxpool.Conn, replica bool, err error) {
 	r := &p.replica
-	if p.read == p.pool || time.Now().UnixNano() < r.downUntil.Load() {
-		if p.read != p.pool {
-			r.primary.Add(1)
-		}
+	if p.read == p.pool {
 		conn, err := p.acquire(ctx)
 		return conn, false, err
 	}
-	actx, cancel := context.WithTimeout(ctx, p.opts.AcquireTimeout)
-	conn, err = p.read.Acquire(actx)
-	cancel()
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, false, fmt.Errorf("postgis: acquire: %w: %w", data.ErrUnavailable, ctx.Err())
+	if time.Now().UnixNano() < r.downUntil.Load() {
+		r.primary.Add(1)
+		conn, err := p.acquire(ctx)
+		if err == nil || ctx.Err() != nil {
+			return conn, false, err
 		}
-		if st := p.read.Stat(); actx.Err() != nil && st.TotalConns() >= st.MaxConns() {
-			// Busy, not down: every connection is at work.
-			return nil, false, fmt.Errorf("postgis: %w: no read database connection within %s (%d of %d in use)", data.ErrUnavailable, p.opts.AcquireTimeout, st.AcquiredConns(), st.MaxConns())
+		// The primary cannot be reached: the replica may be back.
+		rc, rerr := p.acquireReplica(ctx)
+		if rerr != nil {
+			return nil, false, err
+		}
+		r.downUntil.Store(0)
+		return rc, true, nil
+	}
+	conn, err = p.acquireReplica(ctx)
+	if err != nil {
+		if ctx.Err() != nil || errors.Is(err, errReplicaBusy) {
+			return nil, false, err
 		}
 		p.replicaDown(err)
 		r.primary.Add(1)
 		conn, err := p.acquire(ctx)
 		return conn, false, err
 	}
-	if !p.caughtUp(ctx, conn) {
-		conn.Release()
-		r.primary.Add(1)
-		conn, err := p.acquire(ctx)
-		return conn, false, err
+	if r.pending.Load() > 0 || !p.caughtUp(ctx, conn) {
+		pc, err := p.acquire(ctx)
+		if err == nil {
+			conn.Release()
+			r.primary.Add(1)
+			return pc, false, nil
+		}
+		if ctx.Err() != nil {
+			conn.Release()
+			return nil, false, err
+		}
+		// Behind, but the primary cannot be reached: the replica's is
+		// the newest answer there is.
 	}
 	return conn, true, nil
+}
+
+// errReplicaBusy: every replica connection is at work (not down).
+var errReplicaBusy = errors.New("postgis: every read database connection is in use")
+
+// acquireReplica takes a connection from the read pool within
+// AcquireTimeout.
+func (p *Store) acquireReplica(ctx context.Context) (*pgxpool.Conn, error) {
+	actx, cancel := context.WithTimeout(ctx, p.opts.AcquireTimeout)
+	defer cancel()
+	conn, err := p.read.Acquire(actx)
+	if err == nil {
+		return conn, nil
+	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("postgis: acquire: %w: %w", data.ErrUnavailable, ctx.Err())
+	}
+	if st := p.read.Stat(); actx.Err() != nil && st.TotalConns() >= st.MaxConns() {
+		return nil, fmt.Errorf("%w: %w: no read database connection within %s (%d of %d in use)", data.ErrUnavailable, errReplicaBusy, p.opts.AcquireTimeout, st.AcquiredConns(), st.MaxConns())
+	}
+	return nil, err
 }
 
 // replicaDown leaves the replica alone for replicaRetry.
@@ -209,8 +248,9 @@ func (p *Store) replicaDown(err error) {
 }
 
 // withRead runs f on a read connection (readConn). If f fails because its
-// replica connection died, the replica is left alone for a while and f
-// runs again on the primary: reads are idempotent.
+// connection died, f runs again on the other database: the primary when
+// the replica died (which is then left alone for a while), the replica
+// when a primary connection died. Reads are idempotent.
 func (p *Store) withRead(ctx context.Context, f func(conn *pgxpool.Conn) error) error {
 	conn, replica, err := p.readConn(ctx)
 	if err != nil {
@@ -219,15 +259,21 @@ func (p *Store) withRead(ctx context.Context, f func(conn *pgxpool.Conn) error) 
 	err = f(conn)
 	died := err != nil && conn.Conn().IsClosed()
 	conn.Release()
-	if err == nil || !replica || !died || ctx.Err() != nil {
+	if err == nil || !died || p.read == p.pool || ctx.Err() != nil {
 		return err
 	}
-	p.replicaDown(err)
-	p.replica.primary.Add(1)
-	conn, err = p.acquire(ctx)
-	if err != nil {
-		return err
+	var again *pgxpool.Conn
+	var aerr error
+	if replica {
+		p.replicaDown(err)
+		p.replica.primary.Add(1)
+		again, aerr = p.acquire(ctx)
+	} else if again, aerr = p.acquireReplica(ctx); aerr == nil {
+		p.replica.downUntil.Store(0)
 	}
-	defer conn.Release()
-	return f(conn)
+	if aerr != nil {
+		return err // the other database cannot be reached either
+	}
+	defer again.Release()
+	return f(again)
 }
