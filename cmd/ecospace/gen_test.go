@@ -45,3 +45,31 @@ func TestGenCommandRefuses(t *testing.T) {
 		}
 	}
 }
+
+// --size national sets the defaults (three big polygons among them);
+// flags given win over them.
+func TestGenCommandNationalSize(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"gen", "--size", "national", "--out", dir, "--zones", "60", "--vertices", "9000", "--big", "1000",
+		"--points", "0", "--river-vertices", "100", "--canal-vertices", "100"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "xinmeng-corridor.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{`"gen-big"`, `"gen-big-2"`, `"gen-big-3"`} {
+		if !strings.Contains(string(b), `"id":`+id) {
+			t.Errorf("no big polygon %s", id)
+		}
+	}
+	if strings.Contains(string(b), `"gen-big-4"`) {
+		t.Error("four big polygons")
+	}
+	var errb2 bytes.Buffer
+	if code := run(context.Background(), []string{"gen", "--size", "county", "--out", dir}, &out, &errb2); code != 2 {
+		t.Errorf("--size county: exit %d", code)
+	}
+}

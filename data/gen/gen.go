@@ -30,7 +30,8 @@ type Options struct {
 	Seed     uint64
 	Zones    int // zone polygons in all (the big one included)
 	Vertices int // vertices of all zone polygons together
-	Big      int // vertices of the one big polygon (0: none)
+	Big      int // vertices of each big polygon (0: none)
+	BigCount int // big polygons (at most 6; 0 or 1: one, through Zhonglou)
 	Points   int // register points
 	// DistrictShare is the share of zones placed in and around Zhonglou
 	// District, so that checks there meet them; PointDistrictShare the
@@ -51,8 +52,22 @@ type Options struct {
 
 // Defaults are the province-scale figures of issue 6.
 func Defaults() Options {
-	return Options{Seed: 1, Zones: 5000, Vertices: 5_000_000, Big: 200_000, Points: 1_000_000,
+	return Options{Seed: 1, Zones: 5000, Vertices: 5_000_000, Big: 200_000, BigCount: 1, Points: 1_000_000,
 		DistrictShare: 0.05, PointDistrictShare: 0.2, RiverVertices: 4000, CanalVertices: 1500, PointsGeoJSON: true, Check: true}
+}
+
+// Sizes are the named sizes of 'ecospace gen --size': province is
+// Defaults; national (issue 18) has twenty times the zones and four times
+// the vertices, three of them 200 000-vertex polygons, over the same
+// province box (a nation's zones at the density a planner meets: a
+// province's worth of them crowded into one, so that checks and tiles
+// meet more and bigger zones, which is what scale costs a request).
+func Sizes() map[string]Options {
+	prov := Defaults()
+	nat := Defaults()
+	nat.Zones, nat.Vertices, nat.BigCount = 100_000, 20_000_000, 3
+	nat.DistrictShare = 0.01
+	return map[string]Options{"province": prov, "national": nat}
 }
 
 // Province is the box the data lies in (lon/lat): Jiangsu.
@@ -104,41 +119,60 @@ func Layers(o Options) map[string][]Feature {
 // zones, so that derived layers can be computed.
 var ImportOrder = []string{"district", "canal-built-up", "xinmeng-river", "canal", "xinmeng-corridor", "green-corridors"}
 
-// Write generates the layers and the register into dir.
+// Write generates the layers and the register into dir. The zone layers
+// are written as they are drawn, feature by feature (checked in batches
+// on all cores when o.Check), so that a national size needs no more
+// memory than a province.
 func Write(dir string, o Options) (*Summary, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	sum := &Summary{Options: o, Files: map[string]int64{}, Layers: map[string]Count{}, Imports: ImportOrder}
-	layers := Layers(o)
+	// The same draws, in the same order, as Layers.
+	g := &generator{o: o, rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))}
+	g.coverage = g.provinceOutline(2000)
+	layers := map[string][]Feature{
+		"district": {{ID: "province", Geom: orb.Polygon{g.coverage}, Props: props("province", "江苏省（合成）", "Jiangsu province (synthetic)", "coverage")}},
+	}
+	layers["canal-built-up"] = g.builtUp()
+	layers["xinmeng-river"] = g.rivers()
+	layers["canal"] = g.canal()
 	if o.Check {
 		if err := Check(layers); err != nil {
 			return nil, err
 		}
 	}
+	count := func(id string, f Feature) {
+		c := sum.Layers[id]
+		c.Features++
+		c.Vertices += geo.CountVertices(f.Geom)
+		sum.Layers[id] = c
+		if f.Props["shape"] == "big" && sum.BigID == "" {
+			sum.BigID = f.ID
+		}
+	}
 	for _, id := range ImportOrder {
+		if _, ok := layers[id]; !ok {
+			continue
+		}
+		for _, f := range layers[id] {
+			count(id, f)
+		}
 		name := id + ".geojson"
 		n, err := writeFile(filepath.Join(dir, name), func(w io.Writer) error { return WriteGeoJSON(w, layers[id]) })
 		if err != nil {
 			return nil, err
 		}
 		sum.Files[name] = n
-		c := Count{Features: len(layers[id])}
-		for _, f := range layers[id] {
-			c.Vertices += geo.CountVertices(f.Geom)
-			if f.Props["shape"] == "big" {
-				sum.BigID = f.ID
-			}
-		}
-		sum.Layers[id] = c
-		if id == "xinmeng-corridor" || id == "green-corridors" {
-			sum.Vertices += c.Vertices
-		}
 	}
+	if err := g.writeZones(dir, sum, count); err != nil {
+		return nil, err
+	}
+	sum.Vertices = sum.Layers["xinmeng-corridor"].Vertices + sum.Layers["green-corridors"].Vertices
 	if o.Points > 0 {
-		g := &generator{o: o, rng: rand.New(rand.NewPCG(o.Seed+1, o.Seed^0x51ed270b))}
-		g.coverage = layers["district"][0].Geom.(orb.Polygon)[0]
-		pts := g.points(o.Points)
+		pg := &generator{o: o, rng: rand.New(rand.NewPCG(o.Seed+1, o.Seed^0x51ed270b))}
+		pg.coverage = g.coverage
+		pts := pg.points(o.Points)
 		n, err := writeFile(filepath.Join(dir, "points.csv"), func(w io.Writer) error { return WritePointsCSV(w, pts) })
 		if err != nil {
 			return nil, err
