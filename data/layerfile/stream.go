@@ -33,7 +33,7 @@ type GeoJSONStream struct {
 	opts Options
 	// Info is how the file is read; BBox (and a warning about it) is known
 	// once Each has run.
-	Info   Info
+	Info     Info
 	ids      []string // the candidate ids, when they are the ids
 	useIDs   bool
 	bboxDone bool
