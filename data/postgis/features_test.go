@@ -113,7 +113,9 @@ func TestPGFeaturesZoomValid(t *testing.T) {
 }
 
 // TestPGFeaturesClippedValid: cut to a drawn box (ST_ClipByBox2D) before
-// being simplified, polygons stay valid polygons.
+// being simplified, polygons stay polygons, and those of the demo layers
+// valid ones (nothing makes a drawn box valid: Douglas-Peucker alone, as
+// the embedded store draws it).
 func TestPGFeaturesClippedValid(t *testing.T) {
 	pg := openDemoPG(t)
 	cut := 0
