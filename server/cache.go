@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,8 +33,16 @@ import (
 
 // LayerCacheBytes bounds the encoded layer responses kept per server
 // (plain and gzip together). A response larger than a quarter of it is
-// streamed and not kept.
-var LayerCacheBytes int64 = 256 << 20
+// streamed and not kept. ECOSPACE_LAYER_CACHE_MB sets it (0: keep
+// nothing, so that every read measures the store).
+var LayerCacheBytes = layerCacheBytesFromEnv()
+
+func layerCacheBytesFromEnv() int64 {
+	if mb, err := strconv.ParseInt(os.Getenv("ECOSPACE_LAYER_CACHE_MB"), 10, 64); err == nil && mb >= 0 {
+		return mb << 20
+	}
+	return 256 << 20
+}
 
 // cacheFormat is part of every ETag: bump it when the encoding of layer
 // responses changes, so that no client keeps an old body as current.

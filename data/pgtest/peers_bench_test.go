@@ -36,7 +36,10 @@ import (
 // PostGIS tables, each with a pool of 8 connections: ecospace serves the
 // layers it imported; the peers serve views over the same rows of the
 // same features table (one layer version each, through the same GiST
-// index). Every workload runs on one server and then the other, the order
+// index). One-off workloads (random boxes and tiles) are answered by a
+// second ecospace with its response cache off (ECOSPACE_LAYER_CACHE_MB=0),
+// so that they measure the store however often the random draws repeat.
+// Every workload runs on one server and then the other, the order
 // alternating, for ECOSPACE_PEERS_ROUNDS rounds (default 3) of
 // ECOSPACE_PEERS_SECONDS (default 5) at each of ECOSPACE_PEERS_CONNS
 // connections (default 8,64); the figures are medians of the rounds with
@@ -64,13 +67,21 @@ func BenchmarkPeers(b *testing.B) {
 	d := loadPeerData(b, url)
 	const pool = 8
 	ecoBin := buildEcospace(b)
-	port := freePort(b)
-	eco := startProc(b, "ecospace", fmt.Sprintf("http://127.0.0.1:%d", port), "/api/v1/layers/green-corridors",
-		exec.Command(ecoBin, "serve", "--database-url", url, "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--rate-limit", "0", "--log-level", "warn"))
+	serve := func(name string, env ...string) *proc {
+		port := freePort(b)
+		cmd := exec.Command(ecoBin, "serve", "--database-url", url, "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--rate-limit", "0", "--log-level", "warn")
+		cmd.Env = append(os.Environ(), env...)
+		return startProc(b, name, fmt.Sprintf("http://127.0.0.1:%d", port), "/api/v1/layers/green-corridors", cmd)
+	}
+	// ecospace as deployed, for the workloads that repeat requests; and
+	// with its response cache off for the one-off ones, so that no random
+	// box or tile that comes round again is answered from memory.
+	eco := serve("ecospace")
+	ecoUncached := serve("ecospace-uncached", "ECOSPACE_LAYER_CACHE_MB=0")
 	fs := startFeatureserv(b, fsBin, url, pool)
 	ts := startTileserv(b, tsBin, url, pool)
 
-	loads := peerWorkloads(b, d, eco, fs, ts)
+	loads := peerWorkloads(b, d, eco, ecoUncached, fs, ts)
 	if only := os.Getenv("ECOSPACE_PEERS_ONLY"); only != "" {
 		loads = slices.DeleteFunc(loads, func(l peerLoad) bool { return !strings.Contains(","+only+",", ","+l.name+",") })
 	}
@@ -87,7 +98,7 @@ func BenchmarkPeers(b *testing.B) {
 		}
 		conns = append(conns, n)
 	}
-	pids := map[string]int{"ecospace": eco.cmd.Process.Pid, "pg_featureserv": fs.cmd.Process.Pid, "pg_tileserv": ts.cmd.Process.Pid}
+	pids := map[string]int{"pg_featureserv": fs.cmd.Process.Pid, "pg_tileserv": ts.cmd.Process.Pid}
 	type key struct {
 		load  string
 		conns int
@@ -110,18 +121,18 @@ func BenchmarkPeers(b *testing.B) {
 					order = []int{1, 0}
 				}
 				for _, side := range order {
-					base, path, name := eco.base, l.eco, "ecospace"
+					base, path, name, pid := l.ecoProc.base, l.eco, "ecospace", l.ecoProc.cmd.Process.Pid
 					if side == 1 {
-						base, path, name = l.peer.base, l.other, l.peer.name
+						base, path, name, pid = l.peer.base, l.other, l.peer.name, pids[l.peer.name]
 					}
 					// Warm up: connections, plans, and for repeated
 					// requests ecospace's cache (admitted on the second
 					// request); one-off workloads warm up on other boxes.
 					driveRun(ctx, base, path, c, time.Second, first+5_000_000)
 					pgPids := pgtest.Backends(b, url)
-					cpu0, pg0 := pgtest.CPUTicks(pids[name]), pgtest.CPUTicks(pgPids...)
+					cpu0, pg0 := pgtest.CPUTicks(pid), pgtest.CPUTicks(pgPids...)
 					r := driveRun(ctx, base, path, c, time.Duration(secs)*time.Second, first)
-					r.cpuServer = float64(pgtest.CPUTicks(pids[name])-cpu0) / pgtest.TicksHz
+					r.cpuServer = float64(pgtest.CPUTicks(pid)-cpu0) / pgtest.TicksHz
 					r.cpuPG = float64(pgtest.CPUTicks(pgPids...)-pg0) / pgtest.TicksHz
 					res[k][side] = append(res[k][side], r)
 					fmt.Fprintf(os.Stderr, "peers: round %d, %s, %d conns, %s: %.0f req/s, p99 %.1f ms, %d errors %s\n", round+1, l.name, c, name, r.rate(), r.pct(0.99), r.errs, r.firstErr)
@@ -368,7 +379,7 @@ ShowPreview = false
 // and how to read the feature ids of an answer.
 type peerLoad struct {
 	name        string
-	ecoBase     string
+	ecoProc     *proc // the ecospace that answers it
 	peer        *proc
 	eco, other  func(i int) string
 	tile        bool
@@ -385,7 +396,7 @@ func rngAt(name string, i int) *rand.Rand {
 	return rand.New(rand.NewPCG(h.Sum64(), uint64(i)))
 }
 
-func peerWorkloads(b *testing.B, d peerData, eco, fs, ts *proc) []peerLoad {
+func peerWorkloads(b *testing.B, d peerData, eco, ecoUncached, fs, ts *proc) []peerLoad {
 	const green, big = "green-corridors", "xinmeng-corridor"
 	fixed := func(s string) func(int) string { return func(int) string { return s } }
 	w, h := d.bbox50.Max[0]-d.bbox50.Min[0], d.bbox50.Max[1]-d.bbox50.Min[1]
@@ -414,14 +425,14 @@ func peerWorkloads(b *testing.B, d peerData, eco, fs, ts *proc) []peerLoad {
 	tilePool := func(z maptile.Zoom) []maptile.Tile {
 		seen := map[maptile.Tile]bool{}
 		var out []maptile.Tile
-		r := rand.New(rand.NewPCG(uint64(z), 7))
-		for range 200_000 {
-			t := maptile.At(d.vertices[r.IntN(len(d.vertices))], z)
+		for _, p := range d.vertices {
+			t := maptile.At(p, z)
 			if !seen[t] {
 				seen[t] = true
 				out = append(out, t)
 			}
 		}
+		r := rand.New(rand.NewPCG(uint64(z), 7))
 		r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 		fmt.Fprintf(os.Stderr, "peers: random tiles at zoom %d: %d distinct tiles holding vertices of %s\n", z, len(out), big)
 		return out
@@ -468,9 +479,10 @@ func peerWorkloads(b *testing.B, d peerData, eco, fs, ts *proc) []peerLoad {
 		)
 	}
 	for i := range loads {
-		loads[i].ecoBase = eco.base
+		loads[i].ecoProc = eco
 		loads[i].checkSample = []int{0}
 		if loads[i].oneOff {
+			loads[i].ecoProc = ecoUncached
 			loads[i].checkSample = []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}
 		}
 	}
@@ -482,7 +494,7 @@ func peerWorkloads(b *testing.B, d peerData, eco, fs, ts *proc) []peerLoad {
 func checkSameContent(b *testing.B, l peerLoad) {
 	total := 0
 	for _, i := range l.checkSample {
-		ours, err := getBody(l.ecoBase + l.eco(i))
+		ours, err := getBody(l.ecoProc.base + l.eco(i))
 		if err != nil {
 			b.Fatalf("%s: %v", l.name, err)
 		}
