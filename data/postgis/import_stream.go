@@ -149,6 +149,7 @@ func (p *Store) ImportStream(ctx context.Context, layer string, each FeatureSour
 		return data.ImportResult{}, err
 	}
 	step("commit")
+	p.versions.clear()
 	p.noteImported(ctx)
 	if err := p.exec(ctx, "import "+layer+": analyze", "ANALYZE layer_versions, features, feature_parts, zones, zone_parts"); err != nil {
 		p.log.Warn("analyze after import", "layer", layer, "error", err)

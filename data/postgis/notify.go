@@ -229,6 +229,7 @@ func (l *layerListener) changed(c layerChange) {
 // version) is never wrong; this only frees what the superseded versions
 // used.
 func (p *Store) forgetLayer(layer string) {
+	p.versions.clear()
 	p.zoneMu.Lock()
 	defer p.zoneMu.Unlock()
 	if layer == "" {

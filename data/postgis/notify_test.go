@@ -326,3 +326,42 @@ func TestPGTile(t *testing.T) {
 		t.Error("tile of an unknown layer")
 	}
 }
+
+// TestPGVersionCacheFollowsImports: a store keeps the versions in force it
+// read (layers.go), and an import through another store on the database
+// makes it read them again as soon as it hears the NOTIFY, long before
+// the cache's TTL; its own imports at once.
+func TestPGVersionCacheFollowsImports(t *testing.T) {
+	a, url := openPG(t, postgis.Options{})
+	loadDemo(t, a)
+	b := openPGAt(t, url, postgis.Options{})
+	ctx := tctx(t, time.Minute)
+	today := data.Today()
+	before, err := b.Layer(ctx, "green-corridors", today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feats := allFeatures(t, a, "green-corridors", today)
+	res, err := a.Import(ctx, "green-corridors", feats, data.ImportOptions{ValidFrom: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := a.Layer(ctx, "green-corridors", today); info.Version != res.Layer.Version {
+		t.Errorf("the importing store reads version %d after its import of %d", info.Version, res.Layer.Version)
+	}
+	start := time.Now()
+	for {
+		info, err := b.Layer(ctx, "green-corridors", today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Version == res.Layer.Version {
+			break
+		}
+		if info.Version != before.Version || time.Since(start) > 1500*time.Millisecond {
+			t.Fatalf("the other store reads version %d %s after the import of %d", info.Version, time.Since(start), res.Layer.Version)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Logf("the other store read the new version %s after the import returned", time.Since(start).Round(time.Microsecond))
+}

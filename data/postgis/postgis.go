@@ -103,6 +103,7 @@ type Store struct {
 
 	listener *layerListener // LISTEN ecospace_layers (notify.go)
 	replica  replicaState   // the read database's lag and health (replica.go)
+	versions versionCache   // the layer versions in force, until an import (layers.go)
 
 	closeOnce sync.Once
 }
