@@ -48,6 +48,12 @@ type Options struct {
 	PointsGeoJSON bool
 	// Check validates every feature as an import would before writing.
 	Check bool
+	// Region is the box the zones, rivers and register points are spread
+	// over (and the coverage outline fills), RegionCentre the outline's
+	// centre; empty: Province. The big polygons, the canal and the
+	// built-up masks stay where they are in Jiangsu.
+	Region       orb.Bound
+	RegionCentre orb.Point
 }
 
 // Defaults are the province-scale figures of issue 6.
@@ -58,17 +64,23 @@ func Defaults() Options {
 
 // Sizes are the named sizes of 'ecospace gen --size': province is
 // Defaults; national (issue 18) has twenty times the zones and four times
-// the vertices, three of them 200 000-vertex polygons, over the same
-// province box (a nation's zones at the density a planner meets: a
-// province's worth of them crowded into one, so that checks and tiles
-// meet more and bigger zones, which is what scale costs a request).
+// the vertices, three of them 200 000-vertex polygons, spread over a
+// China-sized box (Nation) at the province's density: about as many zones
+// lie in and around Zhonglou as in the province data (a quarter of a per
+// cent of them placed there, and the nation's share of the rest), as a
+// national red-line layer is a province's many times over, not a denser
+// one. Zhonglou, the big polygons and the canal stay in Jiangsu.
 func Sizes() map[string]Options {
 	prov := Defaults()
 	nat := Defaults()
 	nat.Zones, nat.Vertices, nat.BigCount = 100_000, 20_000_000, 3
-	nat.DistrictShare = 0.01
+	nat.DistrictShare = 0.0025
+	nat.Region, nat.RegionCentre = Nation, orb.Point{112, 32}
 	return map[string]Options{"province": prov, "national": nat}
 }
+
+// Nation is the box national data lies in (lon/lat): China's breadth.
+var Nation = orb.Bound{Min: orb.Point{88, 20}, Max: orb.Point{124, 45}}
 
 // Province is the box the data lies in (lon/lat): Jiangsu.
 var Province = orb.Bound{Min: orb.Point{116.3, 30.7}, Max: orb.Point{121.9, 35.1}}
