@@ -92,8 +92,10 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case *share < 0 || *share > 1 || *pshare < 0 || *pshare > 1:
 		return bad("shares are between 0 and 1")
 	}
-	o := gen.Options{Seed: *seed, Zones: *zones, Vertices: *verts, Big: *big, BigCount: *bigCount, Points: *points,
-		DistrictShare: *share, PointDistrictShare: *pshare, RiverVertices: *rivers, CanalVertices: *canal, PointsGeoJSON: *pointsGeoJSON, Check: *check}
+	o := d // the --size preset: its region too
+	o.Seed, o.Zones, o.Vertices, o.Big, o.BigCount, o.Points = *seed, *zones, *verts, *big, *bigCount, *points
+	o.DistrictShare, o.PointDistrictShare, o.RiverVertices, o.CanalVertices = *share, *pshare, *rivers, *canal
+	o.PointsGeoJSON, o.Check = *pointsGeoJSON, *check
 	start := time.Now()
 	sum, err := gen.Write(*out, o)
 	if err != nil {
