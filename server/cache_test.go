@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -259,5 +260,53 @@ func TestRespCacheAdmission(t *testing.T) {
 	b := get(t, s, path)
 	if n, _, _, _ := s.CacheStats(); n != 1 || !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) {
 		t.Fatalf("after two requests: %d kept, same body %v", n, bytes.Equal(a.Body.Bytes(), b.Body.Bytes()))
+	}
+}
+
+// BenchmarkCacheAdmission: a map's repeated reads (the demo layers at
+// zooms 11, 13 and 15: the hot set) mixed half and half with one-off
+// boxes of the same layers at zoom 14, the cache holding one and a half
+// times the hot set. Kept on
+// first sight, the one-off boxes push the hot responses out; kept on
+// their second request (CacheAdmitOnSecond), they pass through and the
+// hot set stays. Reports the hot set's hit rate.
+//
+//	go test ./server -run '^$' -bench CacheAdmission -benchtime 20000x
+func BenchmarkCacheAdmission(b *testing.B) {
+	for _, admit := range []bool{false, true} {
+		b.Run(fmt.Sprintf("admit-on-second=%v", admit), func(b *testing.B) {
+			defer func(v bool, n int64) { CacheAdmitOnSecond, LayerCacheBytes = v, n }(CacheAdmitOnSecond, LayerCacheBytes)
+			CacheAdmitOnSecond = admit
+			var hot []string
+			for _, id := range []string{"district", "xinmeng-river", "xinmeng-corridor", "xinmeng-band", "canal", "canal-built-up", "canal-core", "green-corridors"} {
+				for _, z := range []int{11, 13, 15} {
+					hot = append(hot, fmt.Sprintf("/api/v1/layers/%s/features?as_of=2026-06-01&zoom=%d", id, z))
+				}
+			}
+			// The hot set's size, to size the cache at twice it.
+			size := 0
+			s := demoServer(b)
+			for _, p := range hot {
+				size += get(b, s, p).Body.Len()
+			}
+			LayerCacheBytes = int64(size * 3 / 2)
+			s = demoServer(b)
+			rng := rand.New(rand.NewPCG(1, 2))
+			hits, hotReqs := 0, 0
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if i%2 == 0 {
+					hotReqs++
+					if get(b, s, hot[rng.IntN(len(hot))]).Header().Get("X-Cache") == "hit" {
+						hits++
+					}
+					continue
+				}
+				x, y := 119.70+rng.Float64()*0.2, 31.72+rng.Float64()*0.1
+				id := strings.Split(hot[rng.IntN(len(hot))], "/")[4]
+				get(b, s, fmt.Sprintf("/api/v1/layers/%s/features?as_of=2026-06-01&zoom=14&bbox=%.6f,%.6f,%.6f,%.6f", id, x, y, x+0.08, y+0.06))
+			}
+			b.ReportMetric(100*float64(hits)/float64(max(hotReqs, 1)), "hot-hit-%")
+		})
 	}
 }
