@@ -51,8 +51,9 @@ func (s *Server) layerTile(c echo.Context) error {
 	}
 	cache := s.layerCache()
 	e, ok, admit := cache.lookup(key)
-	w.Header().Set("X-Cache", map[bool]string{true: "hit", false: "miss"}[ok])
+	w.Header().Set("X-Cache", "hit")
 	if !ok {
+		w.Header().Set("X-Cache", "miss")
 		v, err, _ := tileFlight.Do(key, func() (any, error) {
 			b, err := s.buildTile(context.WithoutCancel(ctx), info, z, x, y)
 			if err != nil {
