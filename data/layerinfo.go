@@ -13,28 +13,52 @@ import (
 // with it when they make one (the PostGIS store keeps the result in
 // layer_versions), so that GET /layers answers the same on either.
 func LayerInfoOf(def geo.LayerDef, feats []geo.Feature, version int64, from time.Time) geo.LayerInfo {
-	info := geo.LayerInfo{LayerDef: def, FeatureCount: len(feats), Version: version, ValidFrom: geo.Date{Time: from}}
-	var b orb.Bound
-	types := map[string]bool{}
-	status := ""
-	for i, f := range feats {
-		if i == 0 {
-			b = f.Geometry.Bound()
-		} else {
-			b = b.Union(f.Geometry.Bound())
-		}
-		types[f.Geometry.GeoJSONType()] = true
-		if st := geo.PropString(f.Properties, "status"); st != "" && (status == "" || st == "illustrative") {
-			status = st
-		}
-		info.Origin = geo.WiderOrigin(info.Origin, geo.OriginOf(f.Properties))
+	var s LayerSummary
+	for _, f := range feats {
+		s.Add(f)
 	}
-	info.BBox = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
-	info.GeometryType = GeometryTypeOf(types)
-	if status == "" {
-		status = "official"
+	return s.Info(def, version, from)
+}
+
+// LayerSummary is LayerInfoOf one feature at a time, for imports that
+// stream their features.
+type LayerSummary struct {
+	n      int
+	b      orb.Bound
+	types  map[string]bool
+	status string
+	origin *geo.Origin
+}
+
+// Add counts a feature in.
+func (s *LayerSummary) Add(f geo.Feature) {
+	if s.n == 0 {
+		s.b = f.Geometry.Bound()
+		s.types = map[string]bool{}
+	} else {
+		s.b = s.b.Union(f.Geometry.Bound())
 	}
-	info.Status = status
+	s.n++
+	s.types[f.Geometry.GeoJSONType()] = true
+	if st := geo.PropString(f.Properties, "status"); st != "" && (s.status == "" || st == "illustrative") {
+		s.status = st
+	}
+	s.origin = geo.WiderOrigin(s.origin, geo.OriginOf(f.Properties))
+}
+
+// Len is the number of features added.
+func (s *LayerSummary) Len() int { return s.n }
+
+// Info is the summary of the features added, as LayerInfoOf gives it.
+func (s *LayerSummary) Info(def geo.LayerDef, version int64, from time.Time) geo.LayerInfo {
+	info := geo.LayerInfo{LayerDef: def, FeatureCount: s.n, Version: version, ValidFrom: geo.Date{Time: from}}
+	info.BBox = [4]float64{s.b.Min[0], s.b.Min[1], s.b.Max[0], s.b.Max[1]}
+	info.GeometryType = GeometryTypeOf(s.types)
+	info.Status = s.status
+	info.Origin = s.origin
+	if info.Status == "" {
+		info.Status = "official"
+	}
 	return info
 }
 

@@ -38,7 +38,11 @@ type FeatureQuery struct {
 	// Exact: BBox selects the features whose geometry meets the box
 	// (geo.BoundIntersects; ST_Intersects on PostGIS), not all those whose
 	// bounds do. OGC API bbox queries ask for it; the map does not need it.
-	Exact  bool
+	Exact bool
+	// Clip: the caller draws only BBox at Zoom (the map's bbox&zoom
+	// reads), so a store cuts each geometry to ClipBound before it
+	// simplifies it; at full resolution nothing is cut.
+	Clip   bool
 	Zoom   int // < 0: full resolution
 	Limit  int // 0: no limit
 	Offset int

@@ -2,7 +2,8 @@
 # Installs and starts what the tests need on a fresh machine of this
 # project's kind (Debian 12, root, PostgreSQL 15 on 127.0.0.1:5432):
 # PostGIS for the PostGIS store, GDAL for the OGC client test, Chromium for
-# the browser tests, Node.js packages for the map. Safe to run again.
+# the browser tests, HAProxy for the replica test of deploy/, Node.js
+# packages for the map. Safe to run again.
 set -euo pipefail
 
 need=()
@@ -13,6 +14,7 @@ pg_has_postgis() {
 command -v ogrinfo >/dev/null || need+=(gdal-bin)
 command -v cs2cs >/dev/null || need+=(proj-bin)
 command -v chromium >/dev/null || need+=(chromium)
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need+=(fonts-wqy-microhei)
 if ! dpkg -s postgresql-15-postgis-3 >/dev/null 2>&1; then need+=(postgresql-15-postgis-3); fi
 
@@ -39,4 +41,4 @@ if [ -z "${ECOSPACE_TEST_DATABASE_URL:-}" ] && ! pg_has_postgis; then
   echo "test-deps: PostgreSQL on 127.0.0.1:5432 does not offer PostGIS" >&2
   exit 1
 fi
-echo "test-deps: PostGIS, GDAL, PROJ and Chromium are ready"
+echo "test-deps: PostGIS, GDAL, PROJ, Chromium and HAProxy are ready"

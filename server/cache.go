@@ -30,14 +30,15 @@ import (
 // known before anything is encoded and If-None-Match costs one version
 // look-up.
 
-// LayerCacheBytes bounds the encoded layer responses kept per server
-// (plain and gzip together). A response larger than a quarter of it is
-// streamed and not kept.
-var LayerCacheBytes int64 = 256 << 20
+// DefaultLayerCacheBytes bounds the encoded layer responses kept per
+// server (plain and gzip together) unless Config.LayerCacheBytes says
+// otherwise. A response larger than a quarter of the bound is streamed and
+// not kept.
+const DefaultLayerCacheBytes = 256 << 20
 
 // cacheFormat is part of every ETag: bump it when the encoding of layer
 // responses changes, so that no client keeps an old body as current.
-const cacheFormat = "1"
+const cacheFormat = "2"
 
 // layerMaxAge is how long a client may reuse a layer response without
 // asking again; after it, If-None-Match revalidates it cheaply.
@@ -50,33 +51,84 @@ type cacheEntry struct {
 	size  int64
 }
 
-// respCache is an LRU of encoded responses, bounded in bytes.
-type respCache struct {
-	mu    sync.Mutex
-	max   int64
-	size  int64
-	ll    *list.List // front: most recently used
-	items map[string]*list.Element
+// doorkeeperSize is how many keys seen once a doorkeeper generation holds.
+const doorkeeperSize = 1 << 14
 
-	hits, misses atomic.Int64
+// respCache is an LRU of encoded responses, bounded in bytes, with an
+// admission doorkeeper.
+type respCache struct {
+	mu  sync.Mutex
+	max int64
+	// admitAll keeps every response that fits at once. Off (the default),
+	// a response is kept only when its key is asked for a second time
+	// while the doorkeeper still remembers the first (the last
+	// doorkeeperSize to 2×doorkeeperSize misses): a map panned over a big
+	// layer, or a GIS client's one-off boxes, ask for thousands of keys
+	// once each; kept on first sight, they would push out the whole
+	// layers and tiles that are asked for again and again, and each would
+	// cost a copy of its bytes.
+	admitAll bool
+	size     int64
+	ll       *list.List // front: most recently used
+	items    map[string]*list.Element
+	// seen and seenBefore are the doorkeeper's two generations: hashes of
+	// keys missed once and not kept. When seen fills it becomes
+	// seenBefore, and the oldest generation is forgotten.
+	seen, seenBefore map[uint64]struct{}
+
+	hits, misses, refused atomic.Int64
 }
 
 func newRespCache(max int64) *respCache {
-	return &respCache{max: max, ll: list.New(), items: map[string]*list.Element{}}
+	return &respCache{max: max, ll: list.New(), items: map[string]*list.Element{}, seen: map[uint64]struct{}{}}
 }
 
 // get returns a kept response.
 func (c *respCache) get(key string) (*cacheEntry, bool) {
+	e, ok, _ := c.lookup(key)
+	return e, ok
+}
+
+// lookup returns a kept response, or says whether a response for key
+// should be kept once made (admit): on its second miss.
+func (c *respCache) lookup(key string) (e *cacheEntry, ok, admit bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.items[key]
-	if !ok {
-		c.misses.Add(1)
-		return nil, false
+	if el, ok := c.items[key]; ok {
+		c.hits.Add(1)
+		c.ll.MoveToFront(el)
+		return el.Value.(*cacheEntry), true, true
 	}
-	c.hits.Add(1)
-	c.ll.MoveToFront(el)
-	return el.Value.(*cacheEntry), true
+	c.misses.Add(1)
+	if c.admitAll {
+		return nil, false, true
+	}
+	h := keyHash(key)
+	if _, ok := c.seen[h]; ok {
+		delete(c.seen, h)
+		return nil, false, true
+	}
+	if _, ok := c.seenBefore[h]; ok {
+		delete(c.seenBefore, h)
+		return nil, false, true
+	}
+	if len(c.seen) >= doorkeeperSize {
+		c.seenBefore, c.seen = c.seen, make(map[uint64]struct{}, doorkeeperSize)
+	}
+	c.seen[h] = struct{}{}
+	c.refused.Add(1)
+	return nil, false, false
+}
+
+// keyHash is FNV-1a over the key: the doorkeeper keeps 8 bytes a key, not
+// the key (a collision only admits a response early).
+func keyHash(key string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(key); i++ {
+		h ^= uint64(key[i])
+		h *= 1099511628211
+	}
+	return h
 }
 
 // fits reports whether a response of n bytes may be kept.
@@ -114,7 +166,7 @@ func (c *respCache) gzipOf(e *cacheEntry) []byte {
 	defer c.mu.Unlock()
 	if e.gz == nil {
 		e.gz = gz
-		if _, kept := c.items[e.key]; kept {
+		if el, kept := c.items[e.key]; kept && el.Value.(*cacheEntry) == e {
 			c.size += int64(len(gz))
 			e.size += int64(len(gz))
 			c.evict()
@@ -228,8 +280,9 @@ func (s *Server) serveCached(c echo.Context, cache *respCache, e *cacheEntry, ct
 // StreamCached answers a GET whose body is wholly determined by key, which
 // must name the layer versions in force (so that an import needs no
 // invalidation) and the normalised query: 304 when If-None-Match names it,
-// the kept body when there is one, else the body write produces, streamed
-// to the client (gzip when it takes it) and kept for next time if it fits.
+// the kept body when there is one (X-Cache: hit), else the body write
+// produces (X-Cache: miss), streamed to the client (gzip when it takes it)
+// and kept for next time if it fits and the doorkeeper admits it.
 // Once write has begun the status line is gone, so if write fails for any
 // reason but the client's going away the connection is dropped rather
 // than a truncated body made to look whole.
@@ -240,13 +293,20 @@ func (s *Server) StreamCached(c echo.Context, key, ctype string, write func(w io
 		return c.NoContent(http.StatusNotModified)
 	}
 	cache := s.layerCache()
-	if e, ok := cache.get(key); ok {
+	e, ok, admit := cache.lookup(key)
+	if ok {
+		w.Header().Set("X-Cache", "hit")
 		return s.serveCached(c, cache, e, ctype)
 	}
+	w.Header().Set("X-Cache", "miss")
 	gz := acceptsGzip(r)
 	s.cacheHeaders(w.Header(), key, gz)
 	w.Header().Set(echo.HeaderContentType, ctype)
+	// A response not to be kept is not copied either.
 	limit := int(min(cache.max/4, math.MaxInt32))
+	if !admit {
+		limit = -1
+	}
 	client := &clientWriter{w: w}
 	var out io.Writer = client
 	var zw *gzip.Writer
@@ -328,6 +388,10 @@ func (s *Server) CacheStats() (entries int, bytes, hits, misses int64) {
 	defer c.mu.Unlock()
 	return c.ll.Len(), c.size, c.hits.Load(), c.misses.Load()
 }
+
+// CacheRefused is how many responses the doorkeeper did not keep: misses
+// of keys asked for the first time (respCache.admitAll off).
+func (s *Server) CacheRefused() int64 { return s.layerCache().refused.Load() }
 
 // layerCache is the server's response cache.
 func (s *Server) layerCache() *respCache { return s.cache }

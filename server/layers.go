@@ -121,7 +121,11 @@ func (s *Server) layerFeatures(c echo.Context) error {
 		decimals := DecimalsForZoom(zoom)
 		// The version resolved for the key is the one read: the store
 		// does not look it up again.
-		err := s.store.Features(ctx, info.ID, data.FeatureQuery{AsOf: asOf, Version: info.Version, BBox: bbox, Zoom: zoom, RawProperties: true}, func(f geo.Feature) error {
+		// A box selects the features that meet it (not all whose bounds
+		// do), and with a zoom the map draws only the box: each geometry
+		// is cut to it (and a margin) before it is simplified.
+		q := data.FeatureQuery{AsOf: asOf, Version: info.Version, BBox: bbox, Exact: bbox != nil, Clip: true, Zoom: zoom, RawProperties: true}
+		err := s.store.Features(ctx, info.ID, q, func(f geo.Feature) error {
 			buf = buf[:0]
 			if n > 0 {
 				buf = append(buf, ',')

@@ -113,10 +113,8 @@ func BenchmarkLayerCached(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 	}
 	b.Run("stream", func(b *testing.B) {
-		old := LayerCacheBytes
-		LayerCacheBytes = 0 // nothing fits: every read encodes the layer
 		nocache, _ := genServer(b, 120, 48_000)
-		LayerCacheBytes = old
+		nocache.cache = newRespCache(0) // nothing fits: every read encodes the layer
 		run(b, nocache)
 	})
 	b.Run("cached", func(b *testing.B) { run(b, s) })

@@ -58,6 +58,11 @@ type Basemap struct {
 
 // Config wires a server.
 type Config struct {
+	// LayerCacheBytes bounds the encoded layer responses kept (0: the
+	// default, DefaultLayerCacheBytes; negative: none are kept, so that
+	// every read measures the store).
+	LayerCacheBytes int64
+
 	Store    data.Store
 	Rules    *geo.RuleSet
 	Manifest *data.Manifest
@@ -126,7 +131,14 @@ func New(cfg Config) *Server {
 	s.store = countingStore{Store: cfg.Store, m: s.metrics}
 	s.checker = check.New(check.Config{Store: s.store, Rules: s.rules, Now: s.now})
 	s.batchSlots = make(chan struct{}, MaxBatches)
-	s.cache = newRespCache(LayerCacheBytes)
+	cacheBytes := cfg.LayerCacheBytes
+	switch {
+	case cacheBytes == 0:
+		cacheBytes = DefaultLayerCacheBytes
+	case cacheBytes < 0:
+		cacheBytes = 0
+	}
+	s.cache = newRespCache(cacheBytes)
 	s.tiles, _ = cfg.Store.(data.TileStore)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

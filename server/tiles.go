@@ -50,12 +50,17 @@ func (s *Server) layerTile(c echo.Context) error {
 		return c.NoContent(http.StatusNotModified)
 	}
 	cache := s.layerCache()
-	e, ok := cache.get(key)
+	e, ok, admit := cache.lookup(key)
+	w.Header().Set("X-Cache", "hit")
 	if !ok {
+		w.Header().Set("X-Cache", "miss")
 		v, err, _ := tileFlight.Do(key, func() (any, error) {
 			b, err := s.buildTile(context.WithoutCancel(ctx), info, z, x, y)
 			if err != nil {
 				return nil, err
+			}
+			if !admit { // asked for the first time: served, not kept
+				return &cacheEntry{key: key, plain: b}, nil
 			}
 			return cache.put(key, b, nil), nil
 		})

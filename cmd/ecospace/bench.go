@@ -6,54 +6,54 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/zhonglou/ecospace/cmd/ecospace/gctune"
 	"github.com/zhonglou/ecospace/cmd/ecospace/internal/load"
-	"github.com/zhonglou/ecospace/data"
-	"github.com/zhonglou/ecospace/data/demo"
 	"github.com/zhonglou/ecospace/data/gen"
-	"github.com/zhonglou/ecospace/data/memory"
-	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server"
 )
 
 const benchUsage = `usage:
   ecospace bench --url http://127.0.0.1:8080 [--connections 64] [--duration 5s | --requests N] [--rounds 3]
-                 [--mix point=70,parcel=20,layer=10] [--phases echo,point,mix]
-  ecospace bench --start [--data DIR [--compare-demo]] [flags as above]
+                 [--mix point=70,parcel=20,layer=10] [--phases bare,echo,point,mix]
+  ecospace bench --start [--data DIR [--compare-demo] | --database-url URL [--compare-database-url URL2]] [flags as above]
 
 Drives a running ecospace server (loopback addresses only) with concurrent keep-alive
 connections and prints requests/s and latency percentiles per kind of request, phase by
 phase:
-  echo   GET /healthz, a trivial JSON answer through the same middleware: the baseline
+  bare   GET /healthz on a bare echo server (no middleware, no store) this command starts:
+         the floor of any HTTP answer on this machine, in the same rounds
+  echo   GET /healthz through ecospace's middleware
   point  point checks only (POST /api/v1/checks) at random places in --area
-  mix    the --mix of point checks, 50-vertex parcel checks (about 300 m across),
-         layer GeoJSON reads (several zooms and boxes) and vector tiles
+  parcel 50-vertex parcel checks only (about 300 m across)
+  box    one-off map reads: a zoom-12 tile's extent at zoom 12, a new box every request
+  rtile  one-off vector tiles (zoom 13–17), a new tile every request
+  layer, tile   the repeated layer reads and tiles of the mix, alone
+  mix    the --mix of point checks, parcel checks, layer GeoJSON reads (several zooms
+         and boxes) and vector tiles (kinds as above)
 Each phase runs for --duration (or --requests), after a --warmup that is not counted;
 the phases run in turn for --rounds rounds, and request rates are the median of the
 rounds (latency percentiles are over every request), so that other work on the machine
-touches every phase alike.
+touches every phase alike. With bare and point among the phases, each round sets point
+checks against the bare server: throughput (target ≥ 0.5) and p99 (target ≤ 1.3×).
 
---start runs an embedded-store server as a child process of this one (the demo layers,
-or the layers 'ecospace gen' wrote into --data) and reports its peak resident memory
-(VmHWM from /proc) when the run ends. With --compare-demo a second server with the
-demo layers is started too, both are driven in turn in the same rounds, and their
-point-check latencies are compared (province against district scale). Nothing is run
-against other hosts.
+--start runs ecospace as a child process of this one and reports its peak resident
+memory (VmHWM from /proc) when the run ends: on the embedded store (the demo layers, or
+the layers 'ecospace gen' wrote into --data) or on the PostGIS database --database-url
+(whatever it holds; every check audited there). A second server to drive in the same
+rounds and compare with: --compare-demo (the embedded store with the demo layers) or
+--compare-database-url (another PostGIS database, e.g. with the district where the
+first holds the nation). --layer-cache-mb 0 keeps no layer responses, so that layer
+reads measure the store. Nothing is run against other hosts.
 
 Speed depends on the machine and on what else runs on it: compare phases of one run
-(the point/echo ratio), not runs on different machines.
+(the point/bare ratio), not runs on different machines.
 
 flags:
 `
@@ -64,6 +64,7 @@ type benchOptions struct {
 	url         string
 	start       bool
 	dataDir     string
+	databaseURL string
 	jsonOut     bool
 	startupWait time.Duration
 }
@@ -76,27 +77,34 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	var o benchOptions
 	fs.StringVar(&o.url, "url", "", "server to drive, e.g. http://127.0.0.1:8080 (loopback only)")
-	fs.BoolVar(&o.start, "start", false, "start an embedded-store server as a child process and drive it")
+	fs.BoolVar(&o.start, "start", false, "start ecospace as a child process and drive it")
 	fs.StringVar(&o.dataDir, "data", "", "with --start: load the layers ecospace gen wrote into this directory instead of the demo layers")
+	fs.StringVar(&o.databaseURL, "database-url", "", "with --start: serve this PostGIS database instead of the embedded store")
+	compareURL := fs.String("compare-database-url", "", "with --start --database-url: also serve this database and drive both in turn")
+	cacheMB := fs.Int("layer-cache-mb", -1, "with --start: the layer response cache in MB (0: none, so that layer reads measure the store; default 256)")
 	fs.IntVar(&o.Conns, "connections", 64, "concurrent keep-alive connections")
 	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "length of each phase in each round")
 	fs.IntVar(&o.Rounds, "rounds", 3, "rounds: the phases run in turn this many times; rates are medians of the rounds")
 	fs.IntVar(&o.Requests, "requests", 0, "requests per phase instead of --duration")
 	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "uncounted warm-up before each phase")
-	mix := fs.String("mix", "point=70,parcel=20,layer=10", "shares of the mix phase: point, parcel, layer, tile")
-	phases := fs.String("phases", "echo,point,mix", "phases to run, in order: echo, point, mix")
+	mix := fs.String("mix", "point=70,parcel=20,layer=10", "shares of the mix phase: "+strings.Join(load.Kinds, ", "))
+	phases := fs.String("phases", "bare,echo,point,mix", "phases to run, in order: mix, "+strings.Join(load.Phases, ", "))
 	area := fs.String("area", "", "minLon,minLat,maxLon,maxLat where checks and layer boxes fall (default: Zhonglou District's box)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed of the request mix")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the results as JSON")
 	fs.DurationVar(&o.startupWait, "startup-timeout", 10*time.Minute, "with --start: how long the server may take to load")
 	compareDemo := fs.Bool("compare-demo", false, "with --start --data: also start a server with the demo layers and drive both in turn, to compare province with district scale")
 	serveChild := fs.Bool("serve-child", false, "(internal) run the server that --start drives")
+	serveBare := fs.Bool("serve-bare", false, "(internal) run the bare echo server")
 	childAddr := fs.String("child-addr", "127.0.0.1:0", "(internal) listen address of --serve-child")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *serveBare {
+		return benchServeBare(ctx, *childAddr, stdout)
+	}
 	if *serveChild {
-		return benchServeChild(ctx, *childAddr, o.dataDir, stdout, stderr)
+		return benchServeChild(ctx, *childAddr, childSpec{dataDir: o.dataDir, databaseURL: o.databaseURL, cacheMB: *cacheMB}, stdout, stderr)
 	}
 	bad := func(format string, a ...any) error {
 		fmt.Fprintf(stderr, "ecospace bench: "+format+"\n", a...)
@@ -108,12 +116,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return bad("--mix: %v", err)
 	}
 	for _, p := range strings.Split(*phases, ",") {
-		switch p = strings.TrimSpace(p); p {
-		case "echo", "point", "mix":
-			o.Phases = append(o.Phases, p)
-		default:
-			return bad("--phases: unknown phase %q (echo, point, mix)", p)
+		p = strings.TrimSpace(p)
+		if p != "mix" && !slices.Contains(load.Phases, p) {
+			return bad("--phases: unknown phase %q (mix, %s)", p, strings.Join(load.Phases, ", "))
 		}
+		o.Phases = append(o.Phases, p)
 	}
 	o.Area = gen.District
 	if *area != "" {
@@ -128,8 +135,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return bad("unexpected argument %q", fs.Arg(0))
 	case o.start == (o.url != ""):
 		return bad("give --url of a running server or --start, not both")
-	case o.dataDir != "" && !o.start:
-		return bad("--data goes with --start")
+	case (o.dataDir != "" || o.databaseURL != "" || *cacheMB >= 0) && !o.start:
+		return bad("--data, --database-url and --layer-cache-mb go with --start")
+	case o.dataDir != "" && o.databaseURL != "":
+		return bad("--data (the embedded store) or --database-url (PostGIS), not both")
+	case *compareDemo && o.dataDir == "":
+		return bad("--compare-demo goes with --start --data DIR")
+	case *compareURL != "" && o.databaseURL == "":
+		return bad("--compare-database-url goes with --start --database-url")
 	case o.Conns < 1 || o.Conns > 10_000:
 		return bad("--connections must be 1 to 10000")
 	case o.Requests < 0 || (o.Requests == 0 && (o.Duration <= 0 || o.Duration > time.Hour)):
@@ -147,21 +160,24 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 
-	if *compareDemo && (!o.start || o.dataDir == "") {
-		return bad("--compare-demo goes with --start --data DIR")
+	if !o.start {
+		if err := checkLoopback(o.url); err != nil {
+			return bad("%v", err)
+		}
 	}
 	var children []*load.Child
 	urls := []string{o.url}
 	if o.start {
-		specs := []benchOptions{o}
+		specs := []childSpec{{dataDir: o.dataDir, databaseURL: o.databaseURL, cacheMB: *cacheMB}}
 		if *compareDemo {
-			demo := o
-			demo.dataDir = ""
-			specs = append(specs, demo)
+			specs = append(specs, childSpec{cacheMB: *cacheMB})
+		}
+		if *compareURL != "" {
+			specs = append(specs, childSpec{databaseURL: *compareURL, cacheMB: *cacheMB})
 		}
 		urls = nil
 		for _, spec := range specs {
-			child, err := startBenchChild(ctx, spec, stderr)
+			child, err := startBenchChild(ctx, spec, o.startupWait, stderr)
 			if err != nil {
 				return err
 			}
@@ -170,10 +186,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			urls = append(urls, child.URL)
 		}
 	}
-	for _, u := range urls {
-		if err := checkLoopback(u); err != nil {
-			return bad("%v", err)
+	if slices.Contains(o.Phases, "bare") {
+		bare, err := startBenchChild(ctx, childSpec{bare: true}, time.Minute, stderr)
+		if err != nil {
+			return err
 		}
+		defer bare.Stop()
+		o.BareURL = bare.URL
 	}
 	o.Progress = benchProgress(stderr)
 	results, err := load.Run(ctx, o.Options, urls)
@@ -208,33 +227,51 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// benchComparison sets the data a server was started with (province)
-// against the demo layers (district), measured in the same rounds.
+// benchComparison sets the first server (the larger data: province or
+// nation) against the second (the district), phase by phase, measured in
+// the same rounds: requests/s and p99 of the first over the second's.
 type benchComparison struct {
+	Phases []phaseComparison `json:"phases"`
+	// The point phase's, as before.
 	PointP99Ratio  float64 `json:"point_p99_province_over_district"`
 	PointP50Ratio  float64 `json:"point_p50_province_over_district"`
 	PointRateRatio float64 `json:"point_rate_province_over_district"`
 }
 
-func compare(prov, dist *load.Result) *benchComparison {
-	find := func(r *load.Result) *load.KindStats {
-		for i := range r.Phases {
-			if r.Phases[i].Phase == "point" {
-				return &r.Phases[i].Total
+type phaseComparison struct {
+	Phase     string  `json:"phase"`
+	RateRatio float64 `json:"rate_first_over_second"`
+	P99Ratio  float64 `json:"p99_first_over_second"`
+	P50Ratio  float64 `json:"p50_first_over_second"`
+}
+
+func compare(big, dist *load.Result) *benchComparison {
+	c := &benchComparison{}
+	for _, bp := range big.Phases {
+		for _, dp := range dist.Phases {
+			p, d := bp.Total, dp.Total
+			if bp.Phase != dp.Phase || bp.Phase == "bare" || d.P99Ms == 0 || d.PerSec == 0 || d.P50Ms == 0 {
+				continue
+			}
+			pc := phaseComparison{Phase: bp.Phase, RateRatio: p.PerSec / d.PerSec, P99Ratio: p.P99Ms / d.P99Ms, P50Ratio: p.P50Ms / d.P50Ms}
+			c.Phases = append(c.Phases, pc)
+			if bp.Phase == "point" {
+				c.PointP99Ratio, c.PointP50Ratio, c.PointRateRatio = pc.P99Ratio, pc.P50Ratio, pc.RateRatio
 			}
 		}
+	}
+	if len(c.Phases) == 0 {
 		return nil
 	}
-	p, d := find(prov), find(dist)
-	if p == nil || d == nil || d.P99Ms == 0 || d.PerSec == 0 || d.P50Ms == 0 {
-		return nil
-	}
-	return &benchComparison{PointP99Ratio: p.P99Ms / d.P99Ms, PointP50Ratio: p.P50Ms / d.P50Ms, PointRateRatio: p.PerSec / d.PerSec}
+	return c
 }
 
 func (c *benchComparison) print(w io.Writer) {
-	fmt.Fprintf(w, "\nprovince (first) against district (second), same rounds: point p99 %.2f×, p50 %.2f× (issue 6 target: p99 ≤ 2×), point checks/s %.2f×\n",
-		c.PointP99Ratio, c.PointP50Ratio, c.PointRateRatio)
+	fmt.Fprintf(w, "\nfirst (the larger data) against second (the district), same rounds (target: p99 ≤ 2×, rates ≥ 0.5×):\n")
+	fmt.Fprintf(w, "%-7s %12s %10s %10s\n", "phase", "req/s ratio", "p99 ratio", "p50 ratio")
+	for _, p := range c.Phases {
+		fmt.Fprintf(w, "%-7s %12.2f %10.2f %10.2f\n", p.Phase, p.RateRatio, p.P99Ratio, p.P50Ratio)
+	}
 }
 
 func parseMix(s string) (map[string]int, error) {
@@ -282,77 +319,6 @@ func checkLoopback(raw string) error {
 	return nil
 }
 
-// --- the child server -------------------------------------------------
-
-// startBenchChild starts this binary's 'bench --serve-child' as the server
-// --start drives.
-func startBenchChild(ctx context.Context, o benchOptions, stderr io.Writer) (*load.Child, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	args := []string{"bench", "--serve-child", "--child-addr", "127.0.0.1:0"}
-	if o.dataDir != "" {
-		args = append(args, "--data", o.dataDir)
-	}
-	cmd := exec.Command(exe, args...)
-	cmd.Stderr = stderr
-	return load.StartChild(ctx, cmd, o.startupWait, benchProgress(stderr))
-}
-
-// benchProgress writes the load package's progress lines to stderr.
-func benchProgress(stderr io.Writer) func(string) {
-	return func(msg string) { fmt.Fprintf(stderr, "bench: %s\n", msg) }
-}
-
-// benchServeChild serves the embedded store for --start and says "ready
-// ADDR INFO" on stdout once it listens.
-func benchServeChild(ctx context.Context, addr, dataDir string, stdout, stderr io.Writer) error {
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	man, err := demo.Manifest()
-	if err != nil {
-		return err
-	}
-	rules, err := geo.ParseRules(data.RulesFile())
-	if err != nil {
-		return err
-	}
-	mem := memory.New(man)
-	start := time.Now()
-	info := "demo layers"
-	if dataDir == "" {
-		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: demo.ValidFrom}); err != nil {
-			return err
-		}
-	} else {
-		wkb, err := gen.Load(ctx, mem, dataDir, demo.ValidFrom, nil)
-		if err != nil {
-			return err
-		}
-		info = fmt.Sprintf("layers of %s, %.1f MB as WKB", dataDir, float64(wkb)/1e6)
-	}
-	info += fmt.Sprintf(", loaded in %s", time.Since(start).Round(time.Millisecond))
-	runtime.GC()
-	srv := server.New(server.Config{Store: mem, Rules: rules, Manifest: man, Log: log})
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	gctune.Start(ctx, defaultGCHeadroomMB<<20, time.Second) // as 'ecospace serve' does
-	load.Ready(stdout, ln.Addr().String(), info)
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		hs.Shutdown(sctx)
-	}()
-	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
 // --- the report ---------------------------------------------------------
 
 // printResult writes what a run measured of one target: the table and the
@@ -360,7 +326,7 @@ func benchServeChild(ctx context.Context, addr, dataDir string, stdout, stderr i
 func printResult(w io.Writer, r *load.Result) {
 	fmt.Fprintf(w, "target %s, %d connections, %d rounds, client GOMAXPROCS %d\n", r.URL, r.Connections, r.Rounds, r.GOMAXPROCS)
 	if r.ServerLoad != "" {
-		fmt.Fprintf(w, "server: embedded store, %s\n", r.ServerLoad)
+		fmt.Fprintf(w, "server: %s\n", r.ServerLoad)
 	}
 	fmt.Fprintf(w, "\n%-6s %-7s %9s %7s %10s %15s %8s %8s %8s %8s %8s\n", "phase", "kind", "requests", "errors", "req/s", "(min–max)", "p50 ms", "p90 ms", "p99 ms", "max ms", "MB/s")
 	for _, p := range r.Phases {
@@ -388,16 +354,23 @@ func printResult(w io.Writer, r *load.Result) {
 		}
 	}
 	fmt.Fprintln(w)
-	if r.PointVsEcho > 0 {
-		rs := make([]string, len(r.PointVsEchoRounds))
-		for i, x := range r.PointVsEchoRounds {
+	rounds := func(xs []float64) string {
+		rs := make([]string, len(xs))
+		for i, x := range xs {
 			rs[i] = fmt.Sprintf("%.2f", x)
 		}
-		fmt.Fprintf(w, "point checks / echo throughput: %.2f, median of rounds %s (issue 6 target: ≥ 0.5 at 64 connections)\n", r.PointVsEcho, strings.Join(rs, ", "))
+		return strings.Join(rs, ", ")
+	}
+	if r.PointVsBare > 0 {
+		fmt.Fprintf(w, "point checks / bare echo throughput: %.2f, median of rounds %s (target: ≥ 0.5 at 64 connections)\n", r.PointVsBare, rounds(r.PointVsBareRounds))
+		fmt.Fprintf(w, "point check p99 / bare echo p99: %.2f×, median of rounds %s (target: ≤ 1.3×)\n", r.P99VsBare, rounds(r.P99VsBareRounds))
+	}
+	if r.PointVsEcho > 0 {
+		fmt.Fprintf(w, "point checks / echo through the middleware: %.2f, median of rounds %s\n", r.PointVsEcho, rounds(r.PointVsEchoRounds))
 	}
 	for _, p := range r.Phases {
-		if p.Phase == "point" {
-			fmt.Fprintf(w, "point check p99: %.2f ms (target: ≤ 5 ms)\n", p.Total.P99Ms)
+		if len(p.P99MsRounds) > 0 {
+			fmt.Fprintf(w, "%s p99 by round: %s ms\n", p.Phase, rounds(p.P99MsRounds))
 		}
 	}
 	if r.ServerPeakRSSMB > 0 {

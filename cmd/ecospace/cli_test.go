@@ -122,6 +122,14 @@ func TestImportCommandLineFirst(t *testing.T) {
 	}
 }
 
+// TestServeLayerCacheEnv: a cache size from the environment that is not a
+// number is named, not passed over.
+func TestServeLayerCacheEnv(t *testing.T) {
+	t.Setenv("DATABASE_URL", "")
+	t.Setenv("ECOSPACE_LAYER_CACHE_MB", "lots")
+	cliCase{args: []string{"serve", "--addr", "127.0.0.1:0"}, code: 2, want: []string{`ECOSPACE_LAYER_CACHE_MB="lots" (environment): not a whole number`}}.check(t)
+}
+
 func TestServeCommandLineFirst(t *testing.T) {
 	t.Setenv("DATABASE_URL", "")
 	t.Setenv("ECOSPACE_ADDR", "")
@@ -137,6 +145,7 @@ func TestServeCommandLineFirst(t *testing.T) {
 		{args: []string{"serve", "--rate-limit", "NaN"}, code: 2, want: []string{"--rate-limit NaN"}},
 		{args: []string{"serve", "--rate-limit", "+Inf"}, code: 2, want: []string{"--rate-limit +Inf"}},
 		{args: []string{"serve", "--rate-burst", "-1"}, code: 2, want: []string{"--rate-burst -1"}},
+		{args: []string{"serve", "--layer-cache-mb", "-5"}, code: 2, want: []string{"--layer-cache-mb -5: give megabytes from 0 (keep none)"}},
 		{args: []string{"serve", "--gc-headroom-mb", "-1"}, code: 2, want: []string{`invalid value "-1" for flag -gc-headroom-mb`, "run 'ecospace serve -h' for help"}},
 		{args: []string{"serve", "--gc-headroom-mb", "99999999999"}, code: 2, want: []string{"--gc-headroom-mb 99999999999: at most"}},
 		{args: []string{"serve", "--basemap-url", "tile.openstreetmap.org/{z}/{x}/{y}.png"}, code: 2, want: []string{"--basemap-url", "not an http(s) URL template"}},

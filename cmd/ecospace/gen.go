@@ -7,15 +7,17 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/zhonglou/ecospace/data/gen"
 )
 
 const genUsage = `usage:
-  ecospace gen --out DIR [--seed N] [--zones 5000] [--vertices 5000000] [--big 200000] [--points 1000000]
+  ecospace gen --out DIR [--size province|national] [--seed N] [--zones 5000] [--vertices 5000000] [--big 200000] [--points 1000000]
 
-Writes seeded synthetic layers at province scale (Jiangsu, lon 116.3–121.9, lat 30.7–35.1)
+Writes seeded synthetic layers at province scale, or national (--size national: 100 000
+zones, 20 M vertices, three 200 000-vertex polygons), over Jiangsu (lon 116.3–121.9, lat 30.7–35.1)
 for load tests and benchmarks: zone polygons shaped like river buffers, corridors and
 irregular parcels (some with holes), one very big red-line polygon through Zhonglou,
 river and canal water surfaces, built-up masks, a province-sized coverage polygon, and a
@@ -38,11 +40,26 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fs.PrintDefaults()
 	}
 	d := gen.Defaults()
+	// --size picks the defaults of the other flags; flags given win.
+	for i, a := range args {
+		name, val, ok := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "size" {
+			continue
+		}
+		if !ok && i+1 < len(args) {
+			val = args[i+1]
+		}
+		if o, ok := gen.Sizes()[val]; ok {
+			d = o
+		}
+	}
+	size := fs.String("size", "province", "province (5 000 zones, 5 M vertices, one 200 000-vertex polygon) or national (100 000 zones, 20 M vertices, three of 200 000): the defaults of the flags below")
 	out := fs.String("out", "", "directory to write into (created if missing)")
 	seed := fs.Uint64("seed", d.Seed, "random seed")
 	zones := fs.Int("zones", d.Zones, "zone polygons in all, the big one included")
 	verts := fs.Int("vertices", d.Vertices, "vertices of all zone polygons together")
-	big := fs.Int("big", d.Big, "vertices of the one big polygon (0: none)")
+	big := fs.Int("big", d.Big, "vertices of each big polygon (0: none)")
+	bigCount := fs.Int("big-count", d.BigCount, "big polygons (1 to 6: the first through Zhonglou)")
 	points := fs.Int("points", d.Points, "register points for sweeps")
 	share := fs.Float64("district-share", d.DistrictShare, "share of zones placed in and around Zhonglou District")
 	pshare := fs.Float64("points-district-share", d.PointDistrictShare, "share of register points in Zhonglou District")
@@ -63,11 +80,15 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return bad("unexpected argument %q", fs.Arg(0))
 	case *out == "":
 		return bad("--out DIR is required")
+	case gen.Sizes()[*size].Zones == 0:
+		return bad("--size %q: province or national", *size)
+	case *bigCount < 1 || *bigCount > 6:
+		return bad("--big-count must be 1 to 6")
 	case *zones < 1 || *verts < 16**zones || *big < 0 || *points < 0:
 		return bad("--zones must be ≥ 1, --vertices ≥ 16 per zone, --big and --points ≥ 0")
 	case *big > 0 && *big < 8:
 		return bad("--big needs at least 8 vertices")
-	case *big >= *verts:
+	case *big**bigCount >= *verts:
 		return bad("--big (%d) must be less than --vertices (%d)", *big, *verts)
 	case !(*share >= 0 && *share <= 1) || !(*pshare >= 0 && *pshare <= 1): // NaN too
 		return bad("shares are between 0 and 1")
@@ -77,8 +98,10 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if fi, err := os.Stat(*out); err == nil && !fi.IsDir() {
 		return bad("--out %s is a file; give a directory", *out)
 	}
-	o := gen.Options{Seed: *seed, Zones: *zones, Vertices: *verts, Big: *big, Points: *points,
-		DistrictShare: *share, PointDistrictShare: *pshare, RiverVertices: *rivers, CanalVertices: *canal, PointsGeoJSON: *pointsGeoJSON, Check: *check}
+	o := d // the --size preset: its region too
+	o.Seed, o.Zones, o.Vertices, o.Big, o.BigCount, o.Points = *seed, *zones, *verts, *big, *bigCount, *points
+	o.DistrictShare, o.PointDistrictShare, o.RiverVertices, o.CanalVertices = *share, *pshare, *rivers, *canal
+	o.PointsGeoJSON, o.Check = *pointsGeoJSON, *check
 	start := time.Now()
 	sum, err := gen.Write(*out, o)
 	if err != nil {

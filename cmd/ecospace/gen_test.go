@@ -7,6 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+	"github.com/zhonglou/ecospace/data/layerfile"
 )
 
 func TestGenCommand(t *testing.T) {
@@ -44,4 +48,47 @@ func TestGenCommandRefuses(t *testing.T) {
 			t.Errorf("%v: exit %d", args, code)
 		}
 	}
+}
+
+// --size national sets the defaults (three big polygons among them);
+// flags given win over them.
+func TestGenCommandNationalSize(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"gen", "--size", "national", "--out", dir, "--zones", "60", "--vertices", "9000", "--big", "1000",
+		"--points", "0", "--river-vertices", "100", "--canal-vertices", "100"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "xinmeng-corridor.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{`"gen-big"`, `"gen-big-2"`, `"gen-big-3"`} {
+		if !strings.Contains(string(b), `"id":`+id) {
+			t.Errorf("no big polygon %s", id)
+		}
+	}
+	if strings.Contains(string(b), `"gen-big-4"`) {
+		t.Error("four big polygons")
+	}
+	// The coverage spans the nation and holds Zhonglou.
+	feats, err := layerfile.ParseGeoJSON(must(os.ReadFile(filepath.Join(dir, "district.geojson"))))
+	if err != nil || len(feats) != 1 {
+		t.Fatalf("district: %v", err)
+	}
+	if bb := feats[0].Geometry.Bound(); bb.Max[0]-bb.Min[0] < 20 || !planar.PolygonContains(feats[0].Geometry.(orb.Polygon), orb.Point{119.84, 31.80}) {
+		t.Errorf("national coverage %v does not span the nation around Zhonglou", bb)
+	}
+	var errb2 bytes.Buffer
+	if code := run(context.Background(), []string{"gen", "--size", "county", "--out", dir}, &out, &errb2); code != 2 {
+		t.Errorf("--size county: exit %d", code)
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

@@ -158,6 +158,10 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return importDemo(ctx, log, man, from, *dryRun, *dbURL, *migrate, stdout)
 	}
 
+	// A big GeoJSON file goes to the database feature by feature.
+	if ok, err := importStreamed(ctx, log, def, *file, layerfile.Options{CRS: crs, Encoding: *encFlag}, from, *makeValid, *dryRun, *dbURL, *migrate, stdout, stderr); ok {
+		return err
+	}
 	start := time.Now()
 	feats, info, err := layerfile.ReadPath(*file, layerfile.Options{CRS: crs, Encoding: *encFlag})
 	if err != nil {

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -108,4 +110,26 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
+}
+
+// envInt returns the environment variable as an integer, or def when it is
+// unset or not a whole number (checkEnvInt names such a value).
+func envInt(key string, def int) int {
+	if v, ok := os.LookupEnv(key); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+			return n
+		}
+	}
+	return def
+}
+
+// checkEnvInt refuses an environment variable that is set but not a whole
+// number, which envInt would pass over.
+func checkEnvInt(key string) error {
+	if v, ok := os.LookupEnv(key); ok {
+		if _, err := strconv.Atoi(strings.TrimSpace(v)); err != nil {
+			return usagef("%s=%q (environment): not a whole number", key, v)
+		}
+	}
+	return nil
 }

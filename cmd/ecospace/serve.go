@@ -46,6 +46,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	corsOrigins := fs.String("cors-origins", envOr("ECOSPACE_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call the API, e.g. https://permits.example.gov.cn (ECOSPACE_CORS_ORIGINS); empty: none")
 	trustProxy := fs.Bool("trust-proxy", false, "behind a reverse proxy: take client addresses (for rate limits and logs) from X-Forwarded-For and the OGC API's links from X-Forwarded-Proto, -Host and -Prefix; without it those headers are ignored")
 	metricsKey := fs.String("metrics-key", envOr("ECOSPACE_METRICS_KEY", ""), "a secret /metrics then needs as \"Authorization: Bearer <key>\" (ECOSPACE_METRICS_KEY); empty: /metrics is open")
+	layerCacheMB := fs.Int("layer-cache-mb", envInt("ECOSPACE_LAYER_CACHE_MB", -1), "MB of encoded layer responses (GeoJSON, tiles, OGC pages) kept in memory (ECOSPACE_LAYER_CACHE_MB); 0: none, so that every read measures the store; default 256")
 	gcHeadroom := fs.Uint64("gc-headroom-mb", defaultGCHeadroomMB, "let the heap grow at least this many MB above what is live between garbage collections (GOGC tuned to the live heap, never below 100); 0, or GOGC set in the environment: Go's own setting")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -103,7 +104,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv := server.New(server.Config{Store: app.store, Rules: app.rules, Manifest: app.manifest, Log: log, Basemap: bm, Web: web.Handler(),
 		Keys: keys, RequireKey: *requireKey, RequireKeyForReads: *requireKeyReads, RateLimit: *rateLimit, RateBurst: *rateBurst,
-		CORSOrigins: origins, TrustProxy: *trustProxy, MetricsKey: *metricsKey})
+		CORSOrigins: origins, TrustProxy: *trustProxy, MetricsKey: *metricsKey, LayerCacheBytes: layerCacheBytes(*layerCacheMB)})
 	if gctune.Start(ctx, *gcHeadroom<<20, time.Second) {
 		log.Info("garbage collector", "headroom_mb", *gcHeadroom)
 	}

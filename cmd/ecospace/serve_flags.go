@@ -43,6 +43,12 @@ func checkServeFlags(fs *flag.FlagSet) error {
 	if b := get("rate-burst").(int); b < 0 {
 		return usagef("--rate-burst %d: give a number of requests ≥ 0 (0: as many as --rate-limit allows a second)", b)
 	}
+	if err := checkEnvInt("ECOSPACE_LAYER_CACHE_MB"); err != nil {
+		return err
+	}
+	if mb := get("layer-cache-mb").(int); mb < -1 || mb > 1<<20 {
+		return usagef("%s %d: give megabytes from 0 (keep none) to 1048576", flagName(fs, "layer-cache-mb", "ECOSPACE_LAYER_CACHE_MB"), mb)
+	}
 	if mb := get("gc-headroom-mb").(uint64); mb > maxGCHeadroomMB {
 		return usagef("--gc-headroom-mb %d: at most %d (1 TiB)", mb, maxGCHeadroomMB)
 	}

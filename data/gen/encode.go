@@ -19,31 +19,53 @@ const Decimals = 7
 
 // WriteGeoJSON writes features as a FeatureCollection, one feature a line.
 func WriteGeoJSON(w io.Writer, feats []Feature) error {
-	if _, err := io.WriteString(w, `{"type":"FeatureCollection","features":[`+"\n"); err != nil {
+	fw := &featureWriter{w: w}
+	for _, f := range feats {
+		if err := fw.add(f); err != nil {
+			return err
+		}
+	}
+	return fw.close()
+}
+
+// featureWriter writes a FeatureCollection one feature at a time.
+type featureWriter struct {
+	w   io.Writer
+	n   int
+	buf []byte
+}
+
+func (fw *featureWriter) add(f Feature) error {
+	b := fw.buf[:0]
+	if fw.n == 0 {
+		b = append(b, `{"type":"FeatureCollection","features":[`+"\n"...)
+	} else {
+		b = append(b, ",\n"...)
+	}
+	fw.n++
+	b = append(b, `{"type":"Feature","id":`...)
+	b = geo.AppendString(b, f.ID)
+	b = append(b, `,"geometry":`...)
+	b = appendGeometry(b, f.Geom)
+	pb, err := json.Marshal(f.Props)
+	if err != nil {
 		return err
 	}
-	buf := make([]byte, 0, 1<<16)
-	for i, f := range feats {
-		buf = buf[:0]
-		if i > 0 {
-			buf = append(buf, ",\n"...)
-		}
-		buf = append(buf, `{"type":"Feature","id":`...)
-		buf = geo.AppendString(buf, f.ID)
-		buf = append(buf, `,"geometry":`...)
-		buf = appendGeometry(buf, f.Geom)
-		pb, err := json.Marshal(f.Props)
-		if err != nil {
-			return err
-		}
-		buf = append(buf, `,"properties":`...)
-		buf = append(buf, pb...)
-		buf = append(buf, '}')
-		if _, err := w.Write(buf); err != nil {
+	b = append(b, `,"properties":`...)
+	b = append(b, pb...)
+	b = append(b, '}')
+	fw.buf = b
+	_, err = fw.w.Write(b)
+	return err
+}
+
+func (fw *featureWriter) close() error {
+	if fw.n == 0 {
+		if _, err := io.WriteString(fw.w, `{"type":"FeatureCollection","features":[`+"\n"); err != nil {
 			return err
 		}
 	}
-	_, err := io.WriteString(w, "\n]}\n")
+	_, err := io.WriteString(fw.w, "\n]}\n")
 	return err
 }
 

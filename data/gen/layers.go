@@ -43,16 +43,49 @@ func (g *generator) zoneSizes(n, total int) []int {
 
 // zones returns the eco-control and green-line zone layers.
 func (g *generator) zones() (eco, green []Feature) {
+	g.eachZone(func(f Feature, isEco bool) error {
+		if isEco {
+			eco = append(eco, f)
+		} else {
+			green = append(green, f)
+		}
+		return nil
+	})
+	return eco, green
+}
+
+// bigCentres are where the big red-line polygons lie: the first through
+// Zhonglou, the others elsewhere in the province.
+var bigCentres = []orb.Point{{119.84, 31.80}, {118.90, 32.10}, {120.55, 31.40}, {117.60, 34.20}, {119.30, 33.40}, {120.30, 32.60}}
+
+// eachZone draws the zones one at a time, in a fixed order, and hands each
+// to f with the layer it belongs to (eco-control or green line), so that
+// a national layer need not be held in memory.
+func (g *generator) eachZone(f func(z Feature, eco bool) error) error {
 	o := g.o
 	n := o.Zones
 	budget := o.Vertices
+	bigs := 0
 	if o.Big > 0 && n > 0 {
-		// The big one: a river-protection red line 40 km long through the
-		// district, 1–3 km wide.
-		c := at(119.84, 31.80)
-		p := g.banks(c, o.Big, 40_000, 2_000, 0.03, 0.15, 0.35)
-		f := Feature{ID: "gen-big", Geom: p, Props: props("gen-big", "合成红线区（大）", "Synthetic red-line zone (big)", "big")}
-		eco = append(eco, f)
+		bigs = min(max(o.BigCount, 1), len(bigCentres), n)
+	}
+	for k := 0; k < bigs; k++ {
+		// The big ones: river-protection red lines 40 km long, 1–3 km
+		// wide, the first through the district.
+		ctr := bigCentres[k]
+		c := at(ctr[0], ctr[1])
+		angle := 0.0
+		if k > 0 {
+			angle = g.rng.Float64() * math.Pi
+		}
+		p := g.banks(c, o.Big, 40_000, 2_000, 0.03, 0.15, 0.35+angle)
+		id := "gen-big"
+		if k > 0 {
+			id = fmt.Sprintf("gen-big-%d", k+1)
+		}
+		if err := f(Feature{ID: id, Geom: p, Props: props(id, "合成红线区（大）", "Synthetic red-line zone (big)", "big")}, true); err != nil {
+			return err
+		}
 		n--
 		budget -= geo.CountVertices(p)
 	}
@@ -87,17 +120,17 @@ func (g *generator) zones() (eco, green []Feature) {
 			r := max(100+math.Exp(g.rng.Float64()*3.5)*40, float64(size)*0.3) // vertices ≥ 1 m apart
 			poly = g.parcel(c, size, r, holes)
 		}
-		f := Feature{ID: id, Geom: poly, Props: props(id, fmt.Sprintf("合成管控区%05d", i+1), fmt.Sprintf("Synthetic zone %05d", i+1), shape)}
-		if i%2 == 0 {
-			eco = append(eco, f)
-		} else {
+		z := Feature{ID: id, Geom: poly, Props: props(id, fmt.Sprintf("合成管控区%05d", i+1), fmt.Sprintf("Synthetic zone %05d", i+1), shape)}
+		if i%2 != 0 {
 			// A green corridor's subzone comes from green_line (城市绿线
 			// land or a plan corridor): half of each.
-			f.Props["green_line"] = i%4 == 1
-			green = append(green, f)
+			z.Props["green_line"] = i%4 == 1
+		}
+		if err := f(z, i%2 == 0); err != nil {
+			return err
 		}
 	}
-	return eco, green
+	return nil
 }
 
 // builtUp is a mask of city cores: one around Changzhou's centre (east of

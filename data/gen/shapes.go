@@ -33,10 +33,19 @@ func (l local) pt(x, y float64) orb.Point {
 
 func round7(v float64) float64 { return math.Round(v*1e7) / 1e7 }
 
-// provinceOutline is a star-shaped ring filling most of the province box
+// region is the box the data is spread over and the centre of its
+// coverage outline: the province's, unless Options.Region says otherwise.
+func (g *generator) region() (orb.Bound, orb.Point) {
+	if g.o.Region == (orb.Bound{}) {
+		return Province, orb.Point{119.2, 32.9}
+	}
+	return g.o.Region, g.o.RegionCentre
+}
+
+// provinceOutline is a star-shaped ring filling most of the region's box
 // and holding Zhonglou well inside.
 func (g *generator) provinceOutline(n int) orb.Ring {
-	c := orb.Point{119.2, 32.9}
+	box, c := g.region()
 	ph := [3]float64{g.rng.Float64() * 6, g.rng.Float64() * 6, g.rng.Float64() * 6}
 	ring := make(orb.Ring, 0, n+1)
 	for i := 0; i < n; i++ {
@@ -45,14 +54,14 @@ func (g *generator) provinceOutline(n int) orb.Ring {
 		// distance to the box edge along (dx, dy)
 		t := math.Inf(1)
 		if dx > 0 {
-			t = min(t, (Province.Max[0]-c[0])/dx)
+			t = min(t, (box.Max[0]-c[0])/dx)
 		} else if dx < 0 {
-			t = min(t, (Province.Min[0]-c[0])/dx)
+			t = min(t, (box.Min[0]-c[0])/dx)
 		}
 		if dy > 0 {
-			t = min(t, (Province.Max[1]-c[1])/dy)
+			t = min(t, (box.Max[1]-c[1])/dy)
 		} else if dy < 0 {
-			t = min(t, (Province.Min[1]-c[1])/dy)
+			t = min(t, (box.Min[1]-c[1])/dy)
 		}
 		f := 0.93 - 0.05*(1+math.Sin(5*a+ph[0])) - 0.02*(1+math.Sin(23*a+ph[1])) - 0.005*(1+math.Sin(97*a+ph[2]))
 		ring = append(ring, orb.Point{c[0] + t*f*dx, c[1] + t*f*dy})
@@ -62,8 +71,9 @@ func (g *generator) provinceOutline(n int) orb.Ring {
 
 // inProvince draws a lon/lat point inside the coverage outline.
 func (g *generator) inProvince() orb.Point {
+	box, _ := g.region()
 	for {
-		p := orb.Point{Province.Min[0] + g.rng.Float64()*(Province.Max[0]-Province.Min[0]), Province.Min[1] + g.rng.Float64()*(Province.Max[1]-Province.Min[1])}
+		p := orb.Point{box.Min[0] + g.rng.Float64()*(box.Max[0]-box.Min[0]), box.Min[1] + g.rng.Float64()*(box.Max[1]-box.Min[1])}
 		if planar.RingContains(g.coverage, p) {
 			return p
 		}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
 	"github.com/tidwall/rtree"
 
 	"github.com/zhonglou/ecospace/data"
@@ -190,6 +191,7 @@ func (s *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn
 	}
 	// A version never changes once built, so it is read without the lock.
 	skipped, sent := 0, 0
+	cb, clipping := q.ClipBound()
 	for i, f := range v.feats {
 		if q.BBox != nil && (!q.BBox.Intersects(v.bounds[i]) || q.Exact && !geo.BoundIntersects(*q.BBox, f.Geometry)) {
 			continue
@@ -210,13 +212,37 @@ func (s *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn
 			}
 		}
 		out := f
-		out.Geometry = geo.SimplifyForZoom(f.Geometry, q.Zoom)
+		g := f.Geometry
+		if clipping && !(cb.Contains(v.bounds[i].Min) && cb.Contains(v.bounds[i].Max)) {
+			// clip works in place: on a copy. A feature that meets the
+			// box always keeps something inside the grown box.
+			if c := clip.Geometry(cb, orb.Clone(g)); c != nil {
+				g = keepMulti(g, c)
+			}
+		}
+		out.Geometry = geo.SimplifyForZoom(g, q.Zoom)
 		if err := fn(out); err != nil {
 			return err
 		}
 		sent++
 	}
 	return nil
+}
+
+// keepMulti gives a cut geometry the original's type: clip makes a
+// multi-part geometry left with one part a single one.
+func keepMulti(orig, cut orb.Geometry) orb.Geometry {
+	switch c := cut.(type) {
+	case orb.Polygon:
+		if _, ok := orig.(orb.MultiPolygon); ok {
+			return orb.MultiPolygon{c}
+		}
+	case orb.LineString:
+		if _, ok := orig.(orb.MultiLineString); ok {
+			return orb.MultiLineString{c}
+		}
+	}
+	return cut
 }
 
 func matchProps(props map[string]any, filter map[string]string) bool {

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 
 	"github.com/zhonglou/ecospace/data"
@@ -107,38 +108,41 @@ func (b *pointBatcher) run() {
 func (b *pointBatcher) query(ctx context.Context, xs, ys []float64, days []time.Time) ([][]relateRow, map[time.Time][]relateRow, error) {
 	p := b.p
 	n := len(xs)
-	conn, err := p.acquireRead(ctx)
+	var per [][]relateRow
+	var layers map[time.Time][]relateRow
+	err := p.withRead(ctx, func(conn *pgxpool.Conn) error {
+		rows, err := conn.Query(ctx, relatePointsSQL, p.allIDs, p.coverageID, p.zoneIDs, p.distIDs, xs, ys, days)
+		if err != nil {
+			return p.fail(ctx, "relate", err)
+		}
+		defer rows.Close()
+		per = make([][]relateRow, n)
+		layers = map[time.Time][]relateRow{}
+		for rows.Next() {
+			var r relateRow
+			var i int64
+			var day *time.Time
+			if err := rows.Scan(&i, &r.kind, &r.layer, &r.zone, &r.version, &r.validFrom, &day, &r.d, &r.near); err != nil {
+				return p.fail(ctx, "relate", err)
+			}
+			switch {
+			case r.kind == "L" && day != nil:
+				d := data.DateOf(*day)
+				layers[d] = append(layers[d], r)
+			case i >= 1 && int(i) <= n:
+				if r.kind == "C" {
+					r.d = 1
+				}
+				per[i-1] = append(per[i-1], r)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return p.fail(ctx, "relate", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, nil, err
-	}
-	defer conn.Release()
-	rows, err := conn.Query(ctx, relatePointsSQL, p.allIDs, p.coverageID, p.zoneIDs, p.distIDs, xs, ys, days)
-	if err != nil {
-		return nil, nil, p.fail(ctx, "relate", err)
-	}
-	defer rows.Close()
-	per := make([][]relateRow, n)
-	layers := map[time.Time][]relateRow{}
-	for rows.Next() {
-		var r relateRow
-		var i int64
-		var day *time.Time
-		if err := rows.Scan(&i, &r.kind, &r.layer, &r.zone, &r.version, &r.validFrom, &day, &r.d, &r.near); err != nil {
-			return nil, nil, p.fail(ctx, "relate", err)
-		}
-		switch {
-		case r.kind == "L" && day != nil:
-			d := data.DateOf(*day)
-			layers[d] = append(layers[d], r)
-		case i >= 1 && int(i) <= n:
-			if r.kind == "C" {
-				r.d = 1
-			}
-			per[i-1] = append(per[i-1], r)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, p.fail(ctx, "relate", err)
 	}
 	return per, layers, nil
 }

@@ -22,12 +22,20 @@ func (p *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 }
 
 // acquireRead takes a connection for a read: from the read-only pool when
-// there is one.
+// there is one, it is up and it has replayed what this process knows was
+// committed; else from the primary (replica.go). Reads that can be run
+// again use withRead, which also survives a replica dying under them.
 func (p *Store) acquireRead(ctx context.Context) (*pgxpool.Conn, error) {
-	return p.acquireFrom(ctx, p.read)
+	conn, _, err := p.readConn(ctx)
+	return conn, err
 }
 
+// acquireFrom takes a connection from pool; asked for the read pool, it
+// takes one for a read (acquireRead).
 func (p *Store) acquireFrom(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Conn, error) {
+	if pool == p.read && p.read != p.pool {
+		return p.acquireRead(ctx)
+	}
 	actx, cancel := context.WithTimeout(ctx, p.opts.AcquireTimeout)
 	defer cancel()
 	conn, err := pool.Acquire(actx)

@@ -112,6 +112,46 @@ func TestPGFeaturesZoomValid(t *testing.T) {
 	}
 }
 
+// TestPGFeaturesClipped: cut to a drawn box (ST_ClipByBox2D) before being
+// simplified, polygons stay polygons and lie within the box and its
+// margin. Validity is not promised for a drawn box (Douglas-Peucker alone,
+// as the embedded store draws it: a one-off display); a whole layer at a
+// zoom is made valid (TestPGFeaturesZoomValid).
+func TestPGFeaturesClipped(t *testing.T) {
+	pg := openDemoPG(t)
+	cut := 0
+	for _, layer := range []string{"district", "xinmeng-corridor", "xinmeng-band", "canal-core", "green-corridors"} {
+		for _, zoom := range []int{8, 11, 12, 14} {
+			for _, box := range []orb.Bound{
+				{Min: orb.Point{119.75, 31.75}, Max: orb.Point{119.80, 31.79}},
+				{Min: orb.Point{119.731, 31.743}, Max: orb.Point{119.955, 31.851}},
+				{Min: orb.Point{119.76, 31.77}, Max: orb.Point{119.765, 31.775}},
+			} {
+				q := data.FeatureQuery{AsOf: storetest.AsOf, Zoom: zoom, BBox: &box, Exact: true, Clip: true}
+				within, _ := q.ClipBound()
+				within = within.Pad(1e-9)
+				if err := pg.Features(tctx(t, time.Minute), layer, q, func(f geo.Feature) error {
+					cut++
+					switch f.Geometry.(type) {
+					case orb.Polygon, orb.MultiPolygon:
+					default:
+						return fmt.Errorf("%s/%s at zoom %d in %v is a %s", layer, f.ID, zoom, box, f.Geometry.GeoJSONType())
+					}
+					if b := f.Geometry.Bound(); !within.Contains(b.Min) || !within.Contains(b.Max) {
+						return fmt.Errorf("%s/%s at zoom %d in %v: bounds %v beyond the drawn box %v", layer, f.ID, zoom, box, b, within)
+					}
+					return nil
+				}); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	}
+	if cut == 0 {
+		t.Error("no feature met the boxes")
+	}
+}
+
 func sfOf(g orb.Geometry) sf.Geometry {
 	b := geo.AppendGeometry(nil, g)
 	out, err := sf.UnmarshalGeoJSON(b)

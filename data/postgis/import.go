@@ -117,6 +117,8 @@ func (p *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 		return data.ImportResult{}, err
 	}
 	step("commit")
+	p.versions.clear()  // the versions in force changed (layers.go)
+	p.noteImported(ctx) // reads wait for the replica to replay it (replica.go)
 	// Fresh statistics, so that the planner (and every connection's cached
 	// plans, which ANALYZE invalidates) sees the new size of the tables
 	// at once rather than when autovacuum comes by. Outside the import's

@@ -3,7 +3,11 @@ package postgis
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
@@ -39,28 +43,41 @@ WHERE layer_id = ANY($1::text[]) AND valid_from <= $2::date AND (valid_to IS NUL
 ORDER BY layer_id, version DESC`
 
 func (p *Store) versionsAt(ctx context.Context, ids []string, asOf time.Time) (map[string]versionRow, error) {
-	conn, err := p.acquireRead(ctx)
-	if err != nil {
-		return nil, err
+	key := versionKey{ids: strings.Join(ids, "\x00"), day: data.DateOf(asOf)}
+	if rows, ok := p.versions.get(key, p.Listening()); ok {
+		return rows, nil
 	}
-	defer conn.Release()
-	rows, err := conn.Query(ctx, inForceSQL, ids, data.DateOf(asOf))
-	if err != nil {
-		return nil, p.fail(ctx, "layer versions", err)
+	gen := p.versions.generation()
+	rows, err := p.readVersionsAt(ctx, ids, asOf)
+	if err == nil {
+		p.versions.put(key, rows, gen)
 	}
-	out := map[string]versionRow{}
-	for rows.Next() {
-		var v versionRow
-		if err := rows.Scan(&v.LayerID, &v.Version, &v.ValidFrom, &v.FeatureCount, &v.GeometryType, &v.BBox, &v.Status, &v.HalfWidthM); err != nil {
-			rows.Close()
-			return nil, p.fail(ctx, "layer versions", err)
+	return rows, err
+}
+
+// readVersionsAt reads the versions in force from the database.
+func (p *Store) readVersionsAt(ctx context.Context, ids []string, asOf time.Time) (map[string]versionRow, error) {
+	var out map[string]versionRow
+	err := p.withRead(ctx, func(conn *pgxpool.Conn) error {
+		out = map[string]versionRow{}
+		rows, err := conn.Query(ctx, inForceSQL, ids, data.DateOf(asOf))
+		if err != nil {
+			return p.fail(ctx, "layer versions", err)
 		}
-		out[v.LayerID] = v
-	}
-	if err := rows.Err(); err != nil {
-		return nil, p.fail(ctx, "layer versions", err)
-	}
-	return out, nil
+		defer rows.Close()
+		for rows.Next() {
+			var v versionRow
+			if err := rows.Scan(&v.LayerID, &v.Version, &v.ValidFrom, &v.FeatureCount, &v.GeometryType, &v.BBox, &v.Status, &v.HalfWidthM); err != nil {
+				return p.fail(ctx, "layer versions", err)
+			}
+			out[v.LayerID] = v
+		}
+		if err := rows.Err(); err != nil {
+			return p.fail(ctx, "layer versions", err)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // Layers implements Store.
@@ -93,4 +110,75 @@ func (p *Store) Layer(ctx context.Context, id string, asOf time.Time) (geo.Layer
 		return geo.LayerInfo{}, fmt.Errorf("layer %s on %s: %w", id, asOf.Format(time.DateOnly), data.ErrNoVersion)
 	}
 	return v.info(def), nil
+}
+
+// Every read resolves the layer versions in force first (the server keys
+// its cache with them), which was a round trip of its own for every map
+// read, tile and OGC page. Versions change only by imports, and every
+// process hears of every import (NOTIFY, notify.go), so what a query
+// answered is kept, per layers and day, until the next import is heard of
+// or versionTTL has passed, and only while the listening connection is up
+// (when it is down an import could go unheard). A query that started
+// before an import was heard of is not kept (the generation moved on).
+
+const (
+	versionTTL     = 2 * time.Second
+	versionEntries = 4096
+)
+
+type versionKey struct {
+	ids string
+	day time.Time
+}
+
+type versionEntry struct {
+	rows map[string]versionRow
+	at   time.Time
+}
+
+type versionCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[versionKey]versionEntry
+}
+
+// get returns the kept answer for key; never while listening is false.
+func (c *versionCache) get(key versionKey, listening bool) (map[string]versionRow, bool) {
+	if !listening {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || time.Since(e.at) > versionTTL {
+		return nil, false
+	}
+	return e.rows, true
+}
+
+func (c *versionCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put keeps rows unless a change was heard of since gen was read.
+func (c *versionCache) put(key versionKey, rows map[string]versionRow, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.m == nil || len(c.m) >= versionEntries {
+		c.m = map[versionKey]versionEntry{}
+	}
+	c.m[key] = versionEntry{rows: rows, at: time.Now()}
+}
+
+// clear forgets everything: a layer changed.
+func (c *versionCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.m = nil
 }

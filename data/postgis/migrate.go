@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/zhonglou/ecospace/data"
 )
@@ -82,10 +83,13 @@ func SchemaVersion() int {
 // migration whose text has changed since is an error: migrations are
 // append-only, like the data.
 func Migrate(ctx context.Context, databaseURL string) ([]Migration, error) {
-	cfg, err := pgx.ParseConfig(databaseURL)
+	// Parsed as the pool parses it, so that pool settings in the URL
+	// (pool_max_conns) are not sent to the server as parameters.
+	pcfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: database url: %w", err)
 	}
+	cfg := pcfg.ConnConfig
 	cfg.RuntimeParams["application_name"] = "ecospace-migrate"
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {

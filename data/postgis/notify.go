@@ -182,6 +182,7 @@ func (l *layerListener) listen(ctx context.Context, again bool, ready func()) (l
 	ready()
 	if again {
 		l.p.log.Info("layer change listener reconnected: dropping layer caches", "channel", LayerChannel)
+		l.p.noteCommitted(ctx, conn) // imports may have been missed
 		l.changed(layerChange{})
 	}
 	for {
@@ -189,6 +190,11 @@ func (l *layerListener) listen(ctx context.Context, again bool, ready func()) (l
 		if err != nil {
 			return true, err
 		}
+		// Reads must now see this import: a replica is read again once
+		// it has replayed the primary's WAL up to here (replica.go).
+		l.p.replica.pending.Add(1)
+		l.p.noteCommitted(ctx, conn)
+		l.p.replica.pending.Add(-1)
 		l.handle(n)
 	}
 }
@@ -223,6 +229,7 @@ func (l *layerListener) changed(c layerChange) {
 // version) is never wrong; this only frees what the superseded versions
 // used.
 func (p *Store) forgetLayer(layer string) {
+	p.versions.clear()
 	p.zoneMu.Lock()
 	defer p.zoneMu.Unlock()
 	if layer == "" {

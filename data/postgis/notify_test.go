@@ -161,7 +161,9 @@ func TestPGNotifyReconnect(t *testing.T) {
 
 // TestPGReadPool: with ReadURL (here the same database, but read-only, as
 // a streaming replica is) the reads go to the read pool and succeed, the
-// writes (import, audit, keys) go to the primary, and Ping checks both.
+// writes (import, audit, keys) go to the primary; without the read
+// database, reads go to the primary. (The real streaming replica, its lag
+// and its failures: deploy/replica_test.go.)
 func TestPGReadPool(t *testing.T) {
 	a, url := openPG(t, postgis.Options{})
 	loadDemo(t, a)
@@ -221,11 +223,18 @@ func TestPGReadPool(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Ping fails when the read database is gone.
+	// With the read database gone, reads go to the primary and the store
+	// is still ready: checks need only the primary.
 	bad := openPGAt(t, url, postgis.Options{ReadURL: readURL})
 	bad.ReadPool().Close()
-	if err := bad.Ping(ctx); err == nil {
-		t.Error("Ping passed with the read pool closed")
+	if err := bad.Ping(ctx); err != nil {
+		t.Errorf("Ping with the read pool closed: %v", err)
+	}
+	if _, err := bad.Layer(ctx, "green-corridors", today); err != nil {
+		t.Errorf("a read with the read pool closed: %v", err)
+	}
+	if st := bad.ReplicaStats(); st.Downs == 0 || st.ReadsOnPrimary == 0 || !st.Avoided {
+		t.Errorf("replica stats %+v: the closed read pool was not noticed", st)
 	}
 }
 
@@ -315,4 +324,43 @@ func TestPGTile(t *testing.T) {
 	if _, err := pg.Tile(ctx, "nope", 1, 1, 0, 0); err == nil {
 		t.Error("tile of an unknown layer")
 	}
+}
+
+// TestPGVersionCacheFollowsImports: a store keeps the versions in force it
+// read (layers.go), and an import through another store on the database
+// makes it read them again as soon as it hears the NOTIFY, long before
+// the cache's TTL; its own imports at once.
+func TestPGVersionCacheFollowsImports(t *testing.T) {
+	a, url := openPG(t, postgis.Options{})
+	loadDemo(t, a)
+	b := openPGAt(t, url, postgis.Options{})
+	ctx := tctx(t, time.Minute)
+	today := data.Today()
+	before, err := b.Layer(ctx, "green-corridors", today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feats := allFeatures(t, a, "green-corridors", today)
+	res, err := a.Import(ctx, "green-corridors", feats, data.ImportOptions{ValidFrom: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := a.Layer(ctx, "green-corridors", today); info.Version != res.Layer.Version {
+		t.Errorf("the importing store reads version %d after its import of %d", info.Version, res.Layer.Version)
+	}
+	start := time.Now()
+	for {
+		info, err := b.Layer(ctx, "green-corridors", today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Version == res.Layer.Version {
+			break
+		}
+		if info.Version != before.Version || time.Since(start) > 1500*time.Millisecond {
+			t.Fatalf("the other store reads version %d %s after the import of %d", info.Version, time.Since(start), res.Layer.Version)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Logf("the other store read the new version %s after the import returned", time.Since(start).Round(time.Microsecond))
 }

@@ -308,3 +308,17 @@ func acquiredAfter(pool *pgxpool.Pool, within time.Duration) int32 {
 	}
 	return pool.Stat().AcquiredConns()
 }
+
+// TestPGPoolSizeFromURL: pool_max_conns in the URL sizes the pools when
+// Options.MaxConns does not.
+func TestPGPoolSizeFromURL(t *testing.T) {
+	_, url := openPG(t, postgis.Options{})
+	s := openPGAt(t, url+"&pool_max_conns=3", postgis.Options{})
+	if got := s.Pool().Stat().MaxConns(); got != 3 {
+		t.Errorf("pool of %d connections, want the URL's 3", got)
+	}
+	s2 := openPGAt(t, url+"&pool_max_conns=3", postgis.Options{MaxConns: 5})
+	if got := s2.Pool().Stat().MaxConns(); got != 5 {
+		t.Errorf("pool of %d connections, want Options' 5", got)
+	}
+}

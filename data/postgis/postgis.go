@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"maps"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,7 +26,8 @@ import (
 
 // Options tune the PostGIS store. Zero values take the defaults.
 type Options struct {
-	// MaxConns bounds the pool (default 8).
+	// MaxConns bounds the pool, and the read pool (default: the URL's
+	// pool_max_conns, else 8).
 	MaxConns int32
 	// AcquireTimeout bounds the wait for a pooled connection (default 2 s);
 	// a request that cannot get one in time fails with ErrUnavailable
@@ -46,9 +48,11 @@ type Options struct {
 	// AppName is the application_name the connections report.
 	AppName string
 	// ReadURL, when set, is a read-only database (a streaming replica of
-	// the one at url) that takes the reads: layers, features, relate and
-	// audited checks. Imports, audit rows, keys and the LISTEN connection
-	// stay on the primary. Empty: everything uses the primary.
+	// the one at url) that takes the reads: layers, features, tiles,
+	// relate and audited checks. Imports, audit rows, keys and the LISTEN
+	// connection stay on the primary. Reads go to the primary while the
+	// replica has not replayed an import this process knows of, or is
+	// down (replica.go). Empty: everything uses the primary.
 	ReadURL string
 	Log     *slog.Logger
 }
@@ -101,6 +105,8 @@ type Store struct {
 	statuses sync.Map // "layer@version" → string
 
 	listener *layerListener // LISTEN ecospace_layers (notify.go)
+	replica  replicaState   // the read database's lag and health (replica.go)
+	versions versionCache   // the layer versions in force, until an import (layers.go)
 
 	closeOnce sync.Once
 }
@@ -112,11 +118,14 @@ var _ data.Store = (*Store)(nil)
 // is up to date. An unreachable database is an error wrapping
 // ErrUnavailable.
 func Open(ctx context.Context, url string, man *data.Manifest, opts Options) (*Store, error) {
-	opts.defaults()
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: database url: %w", err)
 	}
+	if opts.MaxConns <= 0 && strings.Contains(url, "pool_max_conns") {
+		opts.MaxConns = cfg.MaxConns // the URL's pool_max_conns
+	}
+	opts.defaults()
 	cfg.MaxConns = opts.MaxConns
 	cfg.ConnConfig.RuntimeParams["application_name"] = opts.AppName
 	cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
@@ -250,22 +259,23 @@ func (p *Store) closePools() {
 // Options.ReadURL is set, else the primary pool.
 func (p *Store) ReadPool() *pgxpool.Pool { return p.read }
 
-// Ping implements Store: both the primary and the read database must
-// answer.
+// Ping implements Store: the primary must answer (checks are filed
+// there). A read database that does not answer is not an error: reads go
+// to the primary meanwhile (replica.go), and it is left alone for a while.
 func (p *Store) Ping(ctx context.Context) error {
-	pools := []*pgxpool.Pool{p.pool}
-	if p.read != p.pool {
-		pools = append(pools, p.read)
+	conn, err := p.acquire(ctx)
+	if err != nil {
+		return err
 	}
-	for _, pool := range pools {
-		conn, err := p.acquireFrom(ctx, pool)
-		if err != nil {
-			return err
-		}
-		err = conn.Ping(ctx)
-		conn.Release()
-		if err != nil {
-			return p.fail(ctx, "ping", err)
+	err = conn.Ping(ctx)
+	conn.Release()
+	if err != nil {
+		return p.fail(ctx, "ping", err)
+	}
+	if p.read != p.pool {
+		err := p.withRead(ctx, func(conn *pgxpool.Conn) error { return conn.Ping(ctx) })
+		if err != nil && ctx.Err() == nil {
+			p.log.Warn("ping: read database", "error", err)
 		}
 	}
 	return nil

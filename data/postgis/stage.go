@@ -157,19 +157,25 @@ func linearPieces(g orb.Geometry) []orb.Geometry {
 	return out
 }
 
-// copySource feeds stage rows to COPY and reports progress.
+// copySource feeds stage rows to COPY and reports progress: done counts
+// the rows of earlier chunks, total all of them (0: len(rows)).
 type copySource struct {
-	ctx      context.Context
-	rows     []stageRow
-	i        int
-	progress func(done, total int)
-	err      error
+	ctx         context.Context
+	rows        []stageRow
+	i           int
+	done, total int
+	progress    func(done, total int)
+	err         error
 }
 
 func (s *copySource) Next() bool {
 	if s.i%1024 == 0 {
-		if s.progress != nil && s.i > 0 {
-			s.progress(s.i, len(s.rows))
+		if s.progress != nil && s.done+s.i > 0 {
+			total := s.total
+			if total == 0 {
+				total = len(s.rows)
+			}
+			s.progress(s.done+s.i, total)
 		}
 		if err := s.ctx.Err(); err != nil {
 			s.err = err
@@ -189,18 +195,33 @@ func (s *copySource) Err() error { return s.err }
 
 // copyFeatures stores a layer version's features and their index pieces.
 func copyFeatures(ctx context.Context, tx pgx.Tx, layer string, version int64, rows []stageRow, parts bool, progress func(done, total int), step func(string)) error {
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE ecospace_stage (
-			feature_id text COLLATE "C", ord integer, properties jsonb, properties_json text, geom bytea, geom_4549 bytea,
-			min_lon float8, min_lat float8, max_lon float8, max_lat float8, repaired boolean) ON COMMIT DROP;
-		CREATE TEMP TABLE ecospace_stage_parts (feature_id text COLLATE "C", geom_4549 bytea) ON COMMIT DROP`); err != nil {
+	if err := createStage(ctx, tx); err != nil {
 		return err
 	}
-	src := &copySource{ctx: ctx, rows: rows, progress: progress}
+	if err := copyStage(ctx, tx, rows, 0, 0, progress); err != nil {
+		return err
+	}
+	step("copy")
+	return moveStage(ctx, tx, layer, version, parts, step)
+}
+
+// createStage makes the transaction's staging tables.
+func createStage(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `CREATE TEMP TABLE ecospace_stage (
+			feature_id text COLLATE "C", ord integer, properties jsonb, properties_json text, geom bytea, geom_4549 bytea,
+			min_lon float8, min_lat float8, max_lon float8, max_lat float8, repaired boolean) ON COMMIT DROP;
+		CREATE TEMP TABLE ecospace_stage_parts (feature_id text COLLATE "C", geom_4549 bytea) ON COMMIT DROP`)
+	return err
+}
+
+// copyStage copies rows (and their pieces) into the staging tables; done
+// and total are for progress (rows of earlier chunks, all rows).
+func copyStage(ctx context.Context, tx pgx.Tx, rows []stageRow, done, total int, progress func(done, total int)) error {
+	src := &copySource{ctx: ctx, rows: rows, done: done, total: total, progress: progress}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ecospace_stage"},
 		[]string{"feature_id", "ord", "properties", "properties_json", "geom", "geom_4549", "min_lon", "min_lat", "max_lon", "max_lat", "repaired"}, src); err != nil {
 		return err
 	}
-	step("copy")
 	var partRows [][]any
 	for i := range rows {
 		for _, w := range rows[i].parts {
@@ -212,6 +233,12 @@ func copyFeatures(ctx context.Context, tx pgx.Tx, layer string, version int64, r
 			return err
 		}
 	}
+	return nil
+}
+
+// moveStage moves the staged features into features, with their pieces
+// (polygons cut in SQL, the others as staged) into feature_parts.
+func moveStage(ctx context.Context, tx pgx.Tx, layer string, version int64, parts bool, step func(string)) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO features (layer_id, version, feature_id, ord, properties, properties_json, geom, geom_4549, min_lon, min_lat, max_lon, max_lat, repaired)
 		SELECT $1, $2, feature_id, ord, properties, properties_json, ST_GeomFromWKB(geom, 4490), ST_GeomFromWKB(geom_4549, 4549), min_lon, min_lat, max_lon, max_lat, repaired
 		FROM ecospace_stage`, layer, version); err != nil {
@@ -231,11 +258,9 @@ func copyFeatures(ctx context.Context, tx pgx.Tx, layer string, version int64, r
 		return err
 	}
 	step("parts")
-	if len(partRows) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO feature_parts (layer_id, version, feature_id, geom_4549)
-			SELECT $1, $2, feature_id, ST_GeomFromWKB(geom_4549, 4549) FROM ecospace_stage_parts`, layer, version); err != nil {
-			return err
-		}
+	if _, err := tx.Exec(ctx, `INSERT INTO feature_parts (layer_id, version, feature_id, geom_4549)
+		SELECT $1, $2, feature_id, ST_GeomFromWKB(geom_4549, 4549) FROM ecospace_stage_parts`, layer, version); err != nil {
+		return err
 	}
 	return nil
 }

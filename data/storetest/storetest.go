@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"ResolvedVersion", testResolvedVersion},
 		{"TileProperties", testTileProperties},
 		{"FeaturesExactBBox", testFeaturesExactBBox},
+		{"FeaturesClipped", testFeaturesClipped},
 		{"RawProperties", testRawProperties},
 	}
 	for _, tc := range tests {

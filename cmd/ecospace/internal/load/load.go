@@ -18,8 +18,18 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// Kinds are the kinds of request a mix names.
-var Kinds = []string{"point", "parcel", "layer", "tile"}
+// Kinds are the kinds of request a mix names. box and rtile are one-off
+// reads: a map read of a box (a zoom-12 tile's extent at zoom 12) and a
+// vector tile (zoom 13 to 17), each at a random place in the area, drawn
+// in turn from 65 536 different ones (fewer tiles where the area holds
+// fewer), so that they measure the store and not the response cache.
+var Kinds = []string{"point", "parcel", "layer", "tile", "box", "rtile"}
+
+// Phases a run may name besides "mix": each runs one kind of request.
+// "bare" is GET /healthz on Options.BareURL, a server with no middleware
+// at all: the floor any HTTP answer on the machine costs; "echo" is GET
+// /healthz through ecospace's middleware.
+var Phases = append([]string{"bare", "echo"}, Kinds...)
 
 // Options say how to drive the servers.
 type Options struct {
@@ -30,11 +40,13 @@ type Options struct {
 	Rounds   int           // the phases run in turn this many times
 	// Mix is the share of each of Kinds in the "mix" phase.
 	Mix map[string]int
-	// Phases run in this order, each one of "echo" (GET /healthz), "point"
-	// (point checks only) and "mix" (Mix).
+	// Phases run in this order, each "mix" (Mix) or one of Phases (that
+	// kind of request only).
 	Phases []string
-	Area   orb.Bound // where checks and layer boxes fall (lon/lat)
-	Seed   uint64    // of the requests and of the draws among them
+	// BareURL is the server the "bare" phase drives (GET /healthz).
+	BareURL string
+	Area    orb.Bound // where checks and layer boxes fall (lon/lat)
+	Seed    uint64    // of the requests and of the draws among them
 	// Progress, if not nil, is told what the run is doing, one line at a
 	// time (without a newline).
 	Progress func(msg string)

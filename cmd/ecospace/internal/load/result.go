@@ -23,6 +23,8 @@ type PhaseResult struct {
 	Seconds float64     `json:"seconds"`
 	Kinds   []KindStats `json:"kinds"`
 	Total   KindStats   `json:"total"`
+	// P99MsRounds is each round's p99 over every request of the phase.
+	P99MsRounds []float64 `json:"p99_ms_rounds,omitempty"`
 }
 
 // Result is what Run measured of one server. ServerLoad and
@@ -40,4 +42,12 @@ type Result struct {
 	// target being ≥ 0.5 at 64 connections.
 	PointVsEcho       float64   `json:"point_vs_echo,omitempty"` // median over rounds
 	PointVsEchoRounds []float64 `json:"point_vs_echo_rounds,omitempty"`
+	// PointVsBare is point checks/s over a bare echo server's requests/s
+	// (no middleware; issue 18's target ≥ 0.5), P99VsBare the point
+	// checks' p99 over the bare server's (target ≤ 1.3): medians of the
+	// rounds' ratios.
+	PointVsBare       float64   `json:"point_vs_bare,omitempty"`
+	PointVsBareRounds []float64 `json:"point_vs_bare_rounds,omitempty"`
+	P99VsBare         float64   `json:"point_p99_vs_bare,omitempty"`
+	P99VsBareRounds   []float64 `json:"point_p99_vs_bare_rounds,omitempty"`
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -25,24 +26,36 @@ type request struct {
 	body   []byte
 }
 
-// workload holds prepared requests of each kind, drawn at random.
+// workload holds prepared requests of each kind, drawn at random; the
+// one-off kinds in turn.
 type workload struct {
 	byKind map[string][]request
 	cum    []int // cumulative shares, over kinds
 	kinds  []string
+	next   map[string]*atomic.Int64 // the one-off kinds' next request
 }
+
+// oneOff kinds are never drawn twice (until their pool runs out).
+var oneOff = map[string]bool{"box": true, "rtile": true}
+
+// oneOffPool is how many requests of each one-off kind are prepared.
+const oneOffPool = 1 << 16
 
 func (w *workload) pick(rng *rand.Rand) *request {
 	n := rng.IntN(w.cum[len(w.cum)-1])
 	i := sort.SearchInts(w.cum, n+1)
-	reqs := w.byKind[w.kinds[i]]
+	k := w.kinds[i]
+	reqs := w.byKind[k]
+	if c := w.next[k]; c != nil {
+		return &reqs[int(c.Add(1)-1)%len(reqs)]
+	}
 	return &reqs[rng.IntN(len(reqs))]
 }
 
 func newWorkload(byKind map[string][]request, mix map[string]int) (*workload, error) {
-	w := &workload{byKind: byKind}
+	w := &workload{byKind: byKind, next: map[string]*atomic.Int64{}}
 	total := 0
-	for _, k := range append([]string{"echo"}, Kinds...) {
+	for _, k := range append([]string{"bare", "echo"}, Kinds...) {
 		if mix[k] == 0 {
 			continue
 		}
@@ -52,6 +65,9 @@ func newWorkload(byKind map[string][]request, mix map[string]int) (*workload, er
 		total += mix[k]
 		w.kinds = append(w.kinds, k)
 		w.cum = append(w.cum, total)
+		if oneOff[k] {
+			w.next[k] = new(atomic.Int64)
+		}
 	}
 	return w, nil
 }
@@ -136,6 +152,34 @@ func prepare(ctx context.Context, client *http.Client, base string, o Options) (
 			lon, lat := randIn()
 			t := maptile.At(orb.Point{lon, lat}, maptile.Zoom(z))
 			out["tile"] = append(out["tile"], request{kind: "tile", method: http.MethodGet, path: fmt.Sprintf("%s/tiles/%d/%d/%d.mvt", p, z, t.X, t.Y)})
+		}
+	}
+	// One-off reads of the layers that are drawn as zones (not the
+	// coverage): boxes and tiles at random places, each once.
+	var drawn []string
+	for _, l := range layers.Layers {
+		if l.Kind != geo.LayerCoverage && l.FeatureCount > 0 {
+			drawn = append(drawn, "/api/v1/layers/"+url.PathEscape(l.ID))
+		}
+	}
+	if len(drawn) > 0 {
+		seen := map[string]bool{}
+		for tries := 0; len(out["rtile"]) < oneOffPool && tries < 4*oneOffPool; tries++ {
+			lon, lat := randIn()
+			t := maptile.At(orb.Point{lon, lat}, maptile.Zoom(13+rng.IntN(5)))
+			path := fmt.Sprintf("%s/tiles/%d/%d/%d.mvt", drawn[rng.IntN(len(drawn))], t.Z, t.X, t.Y)
+			if !seen[path] {
+				out["rtile"] = append(out["rtile"], request{kind: "rtile", method: http.MethodGet, path: path})
+			}
+			seen[path] = true
+		}
+		for i := 0; i < oneOffPool; i++ {
+			lon, lat := randIn()
+			t := maptile.At(orb.Point{lon, lat}, 12).Bound()
+			dx, dy := (t.Max[0]-t.Min[0])/2, (t.Max[1]-t.Min[1])/2
+			b := orb.Bound{Min: orb.Point{lon - dx, lat - dy}, Max: orb.Point{lon + dx, lat + dy}}
+			out["box"] = append(out["box"], request{kind: "box", method: http.MethodGet,
+				path: drawn[rng.IntN(len(drawn))] + "/features?zoom=12&bbox=" + fmt.Sprintf("%.7f,%.7f,%.7f,%.7f", b.Min[0], b.Min[1], b.Max[0], b.Max[1])})
 		}
 	}
 	return out, nil
