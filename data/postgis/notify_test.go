@@ -163,7 +163,7 @@ func TestPGNotifyReconnect(t *testing.T) {
 // a streaming replica is) the reads go to the read pool and succeed, the
 // writes (import, audit, keys) go to the primary; without the read
 // database, reads go to the primary. (The real streaming replica, its lag
-// and its failures: deploy/replica_test.go.)
+// and its failures: e2e/replica_test.go.)
 func TestPGReadPool(t *testing.T) {
 	a, url := openPG(t, postgis.Options{})
 	loadDemo(t, a)

@@ -1,4 +1,4 @@
-package deploy_test
+package e2e
 
 import (
 	"bufio"
@@ -17,7 +17,7 @@ import (
 	"time"
 )
 
-// TestReplicaBehindHAProxy runs the deployment deploy/ describes, for
+// TestReplicaBehindHAProxy runs the deployment scripts/deploy/ describes, for
 // real: a PostgreSQL primary and a hot standby streaming from it, two
 // ecospace instances started with ecospace@.service's ExecStart line and
 // the keys of ecospace.env (imports, audit and keys on the primary, reads
@@ -58,16 +58,16 @@ func TestReplicaBehindHAProxy(t *testing.T) {
 	}
 
 	// Two instances as ecospace@.service starts them.
-	env := renderEnv(t, filepath.Join(root, "deploy", "ecospace.env"), map[string]string{
+	env := renderEnv(t, filepath.Join(root, "scripts", "deploy", "ecospace.env"), map[string]string{
 		"DATABASE_URL": primary.url("ecospace"), "DATABASE_READ_URL": standby.url("ecospace")})
 	pa, pb := freePort(t), freePort(t)
-	a := startInstance(t, "a", execStart(t, filepath.Join(root, "deploy", "ecospace@.service"), bin, pa, env), pa)
-	b := startInstance(t, "b", execStart(t, filepath.Join(root, "deploy", "ecospace@.service"), bin, pb, env), pb)
+	a := startInstance(t, "a", execStart(t, filepath.Join(root, "scripts", "deploy", "ecospace@.service"), bin, pa, env), pa)
+	b := startInstance(t, "b", execStart(t, filepath.Join(root, "scripts", "deploy", "ecospace@.service"), bin, pb, env), pb)
 	t.Logf("instances a %s, b %s", a, b)
 
 	// HAProxy with haproxy.cfg, its addresses replaced by free ports.
 	lbPort := freePort(t)
-	src, err := os.ReadFile(filepath.Join(root, "deploy", "haproxy.cfg"))
+	src, err := os.ReadFile(filepath.Join(root, "scripts", "deploy", "haproxy.cfg"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestReplicaBehindHAProxy(t *testing.T) {
 		t.Fatalf("haproxy -c: %v\n%s", err, out)
 	}
 	lb := fmt.Sprintf("http://127.0.0.1:%d", lbPort)
-	startProcess(t, "haproxy", []string{haproxy, "-db", "-f", cfgPath}, lb+"/healthz")
+	startDaemon(t, "haproxy", []string{haproxy, "-db", "-f", cfgPath}, lb+"/healthz")
 
 	client := &http.Client{Timeout: 20 * time.Second}
 	box := 0
@@ -303,13 +303,13 @@ func execStart(t *testing.T, unit, bin string, port int, env map[string]string) 
 // startInstance starts an ecospace instance and returns its base URL.
 func startInstance(t *testing.T, name string, argv []string, port int) string {
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	startProcess(t, "ecospace-"+name, argv, base+"/healthz")
+	startDaemon(t, "ecospace-"+name, argv, base+"/healthz")
 	return base
 }
 
-// startProcess starts argv, its output to a log file, waits until ready
+// startDaemon starts argv, its output to a log file, waits until ready
 // answers 200, and stops it (SIGTERM) when the test ends.
-func startProcess(t *testing.T, name string, argv []string, ready string) string {
+func startDaemon(t *testing.T, name string, argv []string, ready string) string {
 	t.Helper()
 	logPath := filepath.Join(t.TempDir(), name+".log")
 	f, err := os.Create(logPath)
