@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/puddle/v2"
 
 	"github.com/zhonglou/ecospace/data"
 )
@@ -97,8 +98,9 @@ func isUnavailable(err error) bool {
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return true
 	}
-	msg := err.Error()
-	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "closed pool") || strings.Contains(msg, "connection reset")
+	// The driver's own sentinels, not their texts: a closed connection, a
+	// closed pool (pgxpool returns puddle's), a reset socket.
+	return errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, puddle.ErrClosedPool) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // exec runs one statement (its own transaction) on a pooled connection.
