@@ -181,6 +181,7 @@ func New(cfg Config) *Server {
 	api.GET("/checks", s.listChecks, s.need(data.ScopeCheck, data.ScopeAudit))
 	api.GET("/checks/:id", s.getCheck, s.need(data.ScopeCheck, data.ScopeAudit))
 	api.GET("/openapi.json", s.openAPI)
+	api.POST("/sites/parse", s.parseSites) // converts, files nothing: open as map reads are
 	api.Any("/*", s.notRouted)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
