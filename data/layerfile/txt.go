@@ -94,6 +94,9 @@ type TXTParcel struct {
 	// Reference is what the parcel is called in answers: 地块编号, else
 	// 地块名称, else its index.
 	Reference string
+	// Geometry is the 地块 as written, in EPSG:4549 metres (x easting, y
+	// northing; the zone number removed), RFC 7946 ring orientation.
+	Geometry orb.Geometry
 	// Site is the 地块 as a checked site (lon/lat and EPSG:4549).
 	Site *geo.Site
 }
@@ -445,11 +448,11 @@ func (p *txtParser) finish(last int) error {
 		return txtErr(TXTSyntax, par.Line, "地块 %s says 界址点数 %d but %d 界址点 lines follow (lines %d–%d): is the file cut short?",
 			par.Reference, b.declared, par.Points, par.Line+1, last)
 	}
-	site, err := b.site(p.f.ZonePrefix)
+	g, site, err := b.site()
 	if err != nil {
 		return err
 	}
-	par.Site, par.Rings = site, len(b.rings)
+	par.Geometry, par.Site, par.Rings = g, site, len(b.rings)
 	p.f.Parcels = append(p.f.Parcels, par)
 	return nil
 }

@@ -17,19 +17,17 @@ import (
 // the first). The site is checked as a site sent to the API is
 // (geo.NewSite), and its faults are reported at the file's lines.
 
-// site assembles the rings and checks them; prefix says whether the
-// eastings carried the zone number (for messages only: the rings hold
-// EPSG:4549 metres).
-func (b *txtBlock) site(prefix bool) (*geo.Site, error) {
+// site assembles the rings (EPSG:4549 metres) and checks them.
+func (b *txtBlock) site() (orb.Geometry, *geo.Site, error) {
 	par := &b.parcel
 	rings := make([]orb.Ring, len(b.rings))
 	for i, r := range b.rings {
 		first, last := r.lines[0], r.lines[len(r.lines)-1]
 		if len(r.pts) < 4 {
-			return nil, txtErr(TXTGeometry, first, "ring 圈号 %d of 地块 %s has %d 界址点 (lines %d–%d); a closed ring needs at least 4, the last repeating the first", r.no, par.Reference, len(r.pts), first, last)
+			return nil, nil, txtErr(TXTGeometry, first, "ring 圈号 %d of 地块 %s has %d 界址点 (lines %d–%d); a closed ring needs at least 4, the last repeating the first", r.no, par.Reference, len(r.pts), first, last)
 		}
 		if r.pts[0] != r.pts[len(r.pts)-1] {
-			return nil, txtErr(TXTGeometry, last, "ring 圈号 %d of 地块 %s is not closed: its last 界址点 (line %d) does not repeat its first (line %d)", r.no, par.Reference, last, first)
+			return nil, nil, txtErr(TXTGeometry, last, "ring 圈号 %d of 地块 %s is not closed: its last 界址点 (line %d) does not repeat its first (line %d)", r.no, par.Reference, last, first)
 		}
 		// Counter-clockwise, so that assemblePolygons nests by containment
 		// alone (the file's orientation means nothing).
@@ -41,17 +39,17 @@ func (b *txtBlock) site(prefix bool) (*geo.Site, error) {
 	}
 	g, err := assemblePolygons(rings)
 	if err != nil {
-		return nil, txtErr(TXTGeometry, par.Line, "地块 %s: %v", par.Reference, err)
+		return nil, nil, txtErr(TXTGeometry, par.Line, "地块 %s: %v", par.Reference, err)
 	}
 	orientRFC7946(g)
 	site, err := geo.NewSite(g, geo.GK120, "")
 	if err != nil {
-		return nil, b.siteError(g, err)
+		return nil, nil, b.siteError(g, err)
 	}
 	if site.Dim != 2 {
-		return nil, txtErr(TXTGeometry, par.Line, "地块 %s has no measurable area (under 0.002 m²)", par.Reference)
+		return nil, nil, txtErr(TXTGeometry, par.Line, "地块 %s has no measurable area (under 0.002 m²)", par.Reference)
 	}
-	return site, nil
+	return g, site, nil
 }
 
 // siteError reports a geo.NewSite refusal at the line of the 界址点 it
