@@ -89,7 +89,7 @@ func (s *Server) getParcel(c echo.Context) error {
 	ctx := c.Request().Context()
 	info, err := s.store.Layer(ctx, def.ID, asOf)
 	if errors.Is(err, data.ErrNoVersion) {
-		return noRegister(fmt.Sprintf(" in force on %s", asOf.Format("2006-01-02")))
+		return noRegister(fmt.Sprintf(" (none is in force on %s)", asOf.Format("2006-01-02")))
 	}
 	if err != nil {
 		return err
