@@ -24,7 +24,7 @@ func openRegister(path string, o sweepOptions) (*register, error) {
 	case ".geojson", ".json":
 		return openGeoJSONRegister(path, o)
 	}
-	return nil, usagef("--file %s: a register is .geojson, .json, .csv or a 用地报盘 .txt", path)
+	return nil, usagef("--file %s: a register is .geojson, .json or .csv, or a 用地报盘 .txt", path)
 }
 
 var (
