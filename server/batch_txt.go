@@ -18,7 +18,9 @@ import (
 // its reference the 地块编号 (else its 地块名称, else its index). The
 // file is read whole before a batch slot is taken (a 10 000-地块 file is a
 // few MB) and refused as a whole, before any result, when it is not one
-// that can be read; ?category= and ?as_of= apply to every 地块.
+// that can be read (its form, its coordinate system); a 地块 whose rings
+// are no site gets its own problem. ?category= and ?as_of= apply to
+// every 地块.
 func (s *Server) postBatchTXT(c echo.Context, charset string) error {
 	geoOut := c.Path() == batchGeoJSONPath
 	if !geoOut {
@@ -27,7 +29,7 @@ func (s *Server) postBatchTXT(c echo.Context, charset string) error {
 			return err
 		}
 	}
-	f, err := readTXTBody(c, charset)
+	f, err := readTXTBody(c, charset, true)
 	if err != nil {
 		return err
 	}
@@ -77,6 +79,10 @@ func (s *Server) checkParcel(ctx context.Context, keyID string, p *layerfile.TXT
 	res := BatchResult{Index: i, Reference: p.Reference}
 	fail := func(err error) BatchResult {
 		res.Problem = problemOf(txtInputError(err, p, q))
+		return res
+	}
+	if p.Err != nil { // its rings are no site: this 地块's problem
+		res.Problem = problemOf(txtProblem(p.Err))
 		return res
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {

@@ -56,8 +56,10 @@ func txtQuery(c echo.Context, allowed []string) (map[string]string, error) {
 	return out, nil
 }
 
-// readTXTBody reads and parses a text/plain body as a 用地报盘 file.
-func readTXTBody(c echo.Context, charset string) (*layerfile.TXTFile, error) {
+// readTXTBody reads and parses a text/plain body as a 用地报盘 file;
+// keepInvalid keeps a 地块 whose rings are no site, with its error (a
+// batch answers it with its own problem).
+func readTXTBody(c echo.Context, charset string, keepInvalid bool) (*layerfile.TXTFile, error) {
 	body, err := readBody(c)
 	if err != nil {
 		var p *problem.Problem
@@ -71,7 +73,7 @@ func readTXTBody(c echo.Context, charset string) (*layerfile.TXTFile, error) {
 		return nil, problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
 			fmt.Sprintf("send the body as application/json, not %q", clip(c.Request().Header.Get(echo.HeaderContentType))))
 	}
-	f, err := layerfile.ReadTXT(body, layerfile.TXTOptions{Charset: charset})
+	f, err := layerfile.ReadTXT(body, layerfile.TXTOptions{Charset: charset, KeepInvalid: keepInvalid})
 	if err != nil {
 		return nil, txtProblem(err)
 	}
@@ -93,8 +95,10 @@ func txtLine(n int) string {
 }
 
 // txtProblem is the problem of a refused 用地报盘 file: 400 when it is
-// malformed or its rings are no site, 422 when it is in a coordinate
-// system ecospace does not read, 415 for a charset it cannot read.
+// malformed or its rings are no site, 413 when a 地块 has more 界址点 than
+// a site may or rings too complex to check, 422 when it is in a
+// coordinate system ecospace does not read, 415 for a charset it cannot
+// read.
 func txtProblem(err error) error {
 	var te *layerfile.TXTError
 	if !errors.As(err, &te) {
@@ -106,6 +110,10 @@ func txtProblem(err error) error {
 		p = problem.New(http.StatusUnprocessableEntity, "unsupported-crs", "Coordinate system not read", te.Error())
 	case layerfile.TXTGeometry:
 		p = problem.New(http.StatusBadRequest, "invalid-geometry", "Invalid geometry", te.Error())
+	case layerfile.TXTTooManyPoints:
+		p = problem.New(http.StatusRequestEntityTooLarge, "too-many-vertices", "Too many vertices", te.Error())
+	case layerfile.TXTTooComplex:
+		p = problem.New(http.StatusRequestEntityTooLarge, "too-complex", "Geometry too complex", te.Error())
 	case layerfile.TXTEncoding:
 		status := http.StatusBadRequest
 		if te.Line == 0 && strings.Contains(te.Detail, "charset") {
@@ -159,7 +167,7 @@ func txtInputError(err error, p *layerfile.TXTParcel, q map[string]string) error
 // 用地报盘 file of one 地块, checked as ?category= (and ?as_of=,
 // ?reference=, default its 地块编号) say.
 func (s *Server) postCheckTXT(c echo.Context, charset string) error {
-	f, err := readTXTBody(c, charset)
+	f, err := readTXTBody(c, charset, false)
 	if err != nil {
 		return err
 	}

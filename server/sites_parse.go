@@ -73,7 +73,7 @@ func (s *Server) parseSites(c echo.Context) error {
 		return problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
 			fmt.Sprintf("send the 用地报盘 TXT as text/plain (charset optional), not %q", clip(ct)))
 	}
-	f, err := readTXTBody(c, charset)
+	f, err := readTXTBody(c, charset, false)
 	if err != nil {
 		return err
 	}

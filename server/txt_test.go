@@ -169,3 +169,28 @@ func TestParseSites(t *testing.T) {
 		t.Errorf("with --require-key: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// A 地块 whose rings are no site gets its own problem in a batch, at its
+// line; the others are checked.
+func TestTXTBatchBadParcel(t *testing.T) {
+	s := demoServer(t)
+	src := "[属性描述]\n坐标系=2000国家大地坐标系\n几度分带=3\n带号=40\n[地块坐标]\n" +
+		"5,,BOW,乙,面,@\n1,1,3517550,490400\n2,1,3517400,490600\n3,1,3517550,490600\n4,1,3517400,490400\n5,1,3517550,490400\n" +
+		"5,,OK,甲,面,@\n1,1,3517550,490400\n2,1,3517550,490600\n3,1,3517400,490600\n4,1,3517400,490400\n5,1,3517550,490400\n"
+	rec := do(t, s, http.MethodPost, "/api/v1/checks/batch?category=chemical&as_of=2026-06-01", "text/plain; charset=utf-8", strings.NewReader(src))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	res := readLines(t, rec.Body)
+	if len(res) != 2 || res[0].Problem == nil || res[0].Reference != "BOW" || res[1].Check == nil || res[1].Reference != "OK" {
+		t.Fatalf("%+v", res)
+	}
+	if p := res[0].Problem; p.Type != problem.TypePrefix+"invalid-geometry" || !strings.HasPrefix(p.Pointer, "#line=") || !strings.Contains(p.Detail, "intersects itself") {
+		t.Errorf("%+v", p)
+	}
+	// The same file to /checks: the first fault refuses it.
+	rec = do(t, s, http.MethodPost, "/api/v1/sites/parse", "text/plain", strings.NewReader(src))
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("parse: %d %s", rec.Code, rec.Body)
+	}
+}

@@ -45,7 +45,7 @@ func openTXTRegister(path string, o sweepOptions) (*register, error) {
 	if e := strings.ToLower(o.encoding); e != "" && e != "auto" {
 		charset = e
 	}
-	f, err := layerfile.ReadTXT(src, layerfile.TXTOptions{Charset: charset})
+	f, err := layerfile.ReadTXT(src, layerfile.TXTOptions{Charset: charset, KeepInvalid: true})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -58,6 +58,9 @@ func openTXTRegister(path string, o sweepOptions) (*register, error) {
 			}
 			p := &f.Parcels[i]
 			i++
+			if p.Err != nil { // its rings are no site: an error row
+				return sweepItem{row: i, id: p.Reference, name: p.Name, err: p.Err}, true, nil
+			}
 			// The site in lon/lat: converted from EPSG:4549 as a check of
 			// the same file converts it, so that the answers agree.
 			return sweepItem{row: i, id: p.Reference, name: p.Name, geometry: p.Site.Geometry}, true, nil

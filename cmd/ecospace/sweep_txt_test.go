@@ -51,6 +51,22 @@ func TestSweepTXT(t *testing.T) {
 		})
 	}
 
+	// A 地块 whose rings are no site is an error row; the others are screened.
+	bow := filepath.Join(dir, "bow.txt")
+	if err := os.WriteFile(bow, []byte("[属性描述]\n坐标系=2000国家大地坐标系\n几度分带=3\n带号=40\n[地块坐标]\n"+
+		"5,,BOW,乙,面,@\n1,1,3517550,490400\n2,1,3517400,490600\n3,1,3517550,490600\n4,1,3517400,490400\n5,1,3517550,490400\n"+
+		"5,,OK,甲,面,@\n1,1,3517550,490400\n2,1,3517550,490600\n3,1,3517400,490600\n4,1,3517400,490400\n5,1,3517550,490400\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out3 := filepath.Join(dir, "r3.csv")
+	if code, _, stderr := ecoRun(t, "sweep", "--file", bow, "--category", "chemical", "--out", out3); code != 0 {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	rows = readReport(t, out3)
+	if len(rows) != 2 || rows[0][col("status")] != "error" || !strings.Contains(rows[0][col("detail")], "intersects itself") || rows[1][col("status")] != "ok" {
+		t.Errorf("%v", rows)
+	}
+
 	// A CSV named .txt is still a CSV.
 	csvTxt := filepath.Join(dir, "firms.txt")
 	if err := os.WriteFile(csvTxt, []byte("name,lon,lat\nA,119.7594,31.794999\n"), 0o644); err != nil {

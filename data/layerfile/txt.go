@@ -48,6 +48,11 @@ const (
 	TXTGeometry
 	// TXTEncoding: the bytes are not text in the charset given or found.
 	TXTEncoding
+	// TXTTooManyPoints: a 地块 has more 界址点 than a site may have.
+	TXTTooManyPoints
+	// TXTTooComplex: a 地块's rings are too complex to check in bounded
+	// time (geo.TooComplexError).
+	TXTTooComplex
 )
 
 // TXTError is a refused 用地报盘 file: what is wrong (Detail) and where
@@ -97,8 +102,13 @@ type TXTParcel struct {
 	// Geometry is the 地块 as written, in EPSG:4549 metres (x easting, y
 	// northing; the zone number removed), RFC 7946 ring orientation.
 	Geometry orb.Geometry
-	// Site is the 地块 as a checked site (lon/lat and EPSG:4549).
+	// Site is the 地块 as a checked site (lon/lat and EPSG:4549); nil
+	// when Err is set.
 	Site *geo.Site
+	// Err is why the 地块's rings are no site (TXTGeometry,
+	// TXTTooManyPoints or TXTTooComplex), when TXTOptions.KeepInvalid
+	// kept it; nil otherwise.
+	Err *TXTError
 }
 
 // TXTFile is a read 用地报盘 file.
@@ -132,6 +142,11 @@ type TXTOptions struct {
 	Charset string
 	// MaxVertices bounds the 界址点 of one 地块 (0: geo.MaxVertices).
 	MaxVertices int
+	// KeepInvalid keeps a 地块 whose rings are no valid site (with Err
+	// set) instead of refusing the file: a batch or a sweep answers it
+	// with its own problem and goes on. Faults in the file's form or
+	// coordinate system refuse the file whatever this says.
+	KeepInvalid bool
 }
 
 // MaybeTXT reports whether src looks like a 用地报盘 file: its first
@@ -163,7 +178,7 @@ func ReadTXT(src []byte, opts TXTOptions) (*TXTFile, error) {
 	if maxV <= 0 {
 		maxV = geo.MaxVertices
 	}
-	p := txtParser{f: f, maxVertices: maxV}
+	p := txtParser{f: f, maxVertices: maxV, keepInvalid: opts.KeepInvalid}
 	if err := p.parse(text); err != nil {
 		return nil, err
 	}
@@ -231,6 +246,7 @@ func lineOfByte(b []byte, off int) int {
 type txtParser struct {
 	f           *TXTFile
 	maxVertices int
+	keepInvalid bool
 	cur         *txtBlock // the 地块 being read
 	zone        zoneRule
 }
@@ -240,6 +256,7 @@ type txtBlock struct {
 	parcel   TXTParcel
 	declared int // 界址点数
 	rings    []*txtRing
+	tooMany  int // the line of the first 界址点 past the limit; 0: none
 }
 
 // txtRing is one 圈 of a 地块: its positions in EPSG:4549 metres
@@ -363,10 +380,13 @@ func (p *txtParser) coordLine(line string, n int) error {
 		return err
 	}
 	b := p.cur
-	if b.parcel.Points >= p.maxVertices {
-		return txtErr(TXTGeometry, n, "地块 %s has more than %d 界址点, the most one site may have", b.parcel.Reference, p.maxVertices)
-	}
 	b.parcel.Points++
+	if b.parcel.Points > p.maxVertices {
+		if b.tooMany == 0 {
+			b.tooMany = n
+		}
+		return nil // counted, not kept: finish reports it
+	}
 	var r *txtRing
 	if k := len(b.rings); k > 0 && b.rings[k-1].no == ringNo {
 		r = b.rings[k-1]
@@ -448,11 +468,22 @@ func (p *txtParser) finish(last int) error {
 		return txtErr(TXTSyntax, par.Line, "地块 %s says 界址点数 %d but %d 界址点 lines follow (lines %d–%d): is the file cut short?",
 			par.Reference, b.declared, par.Points, par.Line+1, last)
 	}
-	g, site, err := b.site()
-	if err != nil {
-		return err
+	par.Rings = len(b.rings)
+	var g orb.Geometry
+	var site *geo.Site
+	var err *TXTError
+	if b.tooMany > 0 {
+		err = txtErr(TXTTooManyPoints, b.tooMany, "地块 %s has %d 界址点; a site may have at most %d", par.Reference, par.Points, p.maxVertices)
+	} else {
+		g, site, err = b.site()
 	}
-	par.Geometry, par.Site, par.Rings = g, site, len(b.rings)
+	if err != nil {
+		if !p.keepInvalid || err.Kind == TXTSyntax || err.Kind == TXTCRS || err.Kind == TXTEncoding {
+			return err
+		}
+		par.Err = err
+	}
+	par.Geometry, par.Site = g, site
 	p.f.Parcels = append(p.f.Parcels, par)
 	return nil
 }

@@ -18,7 +18,7 @@ import (
 // (geo.NewSite), and its faults are reported at the file's lines.
 
 // site assembles the rings (EPSG:4549 metres) and checks them.
-func (b *txtBlock) site() (orb.Geometry, *geo.Site, error) {
+func (b *txtBlock) site() (orb.Geometry, *geo.Site, *TXTError) {
 	par := &b.parcel
 	rings := make([]orb.Ring, len(b.rings))
 	for i, r := range b.rings {
@@ -54,11 +54,16 @@ func (b *txtBlock) site() (orb.Geometry, *geo.Site, error) {
 
 // siteError reports a geo.NewSite refusal at the line of the 界址点 it
 // points at, else at the 地块's header.
-func (b *txtBlock) siteError(g orb.Geometry, err error) error {
+func (b *txtBlock) siteError(g orb.Geometry, err error) *TXTError {
 	par := &b.parcel
+	kind := TXTGeometry
+	var tc *geo.TooComplexError
+	if errors.As(err, &tc) {
+		kind = TXTTooComplex
+	}
 	var ie *geo.InputError
 	if !errors.As(err, &ie) {
-		return txtErr(TXTGeometry, par.Line, "地块 %s: %v", par.Reference, err)
+		return txtErr(kind, par.Line, "地块 %s: %v", par.Reference, err)
 	}
 	detail := ie.Detail
 	// Positions in messages are EPSG:4549 [easting, northing]; the file's
@@ -68,7 +73,7 @@ func (b *txtBlock) siteError(g orb.Geometry, err error) error {
 	if ring, pos, ok := b.locate(g, ie.Pointer); ok {
 		line = b.rings[ring].lines[pos]
 	}
-	return txtErr(TXTGeometry, line, "地块 %s: %s", par.Reference, detail)
+	return txtErr(kind, line, "地块 %s: %s", par.Reference, detail)
 }
 
 // locate maps a pointer into the assembled geometry

@@ -199,3 +199,62 @@ func TestMaybeTXT(t *testing.T) {
 		}
 	}
 }
+
+// KeepInvalid keeps a 地块 whose rings are no site, with its error, and
+// reads the others; faults of the file's form still refuse it.
+func TestReadTXTKeepInvalid(t *testing.T) {
+	head := "[属性描述]\n坐标系=2000国家大地坐标系\n几度分带=3\n带号=40\n[地块坐标]\n"
+	good := "5,,A,甲,面,@\n1,1,3517550,490400\n2,1,3517550,490600\n3,1,3517400,490600\n4,1,3517400,490400\n5,1,3517550,490400\n"
+	bowtie := "5,,B,乙,面,@\n1,1,3517550,490400\n2,1,3517400,490600\n3,1,3517550,490600\n4,1,3517400,490400\n5,1,3517550,490400\n"
+	f, err := ReadTXT([]byte(head+bowtie+good), TXTOptions{KeepInvalid: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Parcels) != 2 || f.Parcels[0].Err == nil || f.Parcels[0].Err.Kind != TXTGeometry || f.Parcels[0].Site != nil ||
+		f.Parcels[1].Err != nil || f.Parcels[1].Site == nil || f.Parcels[1].Reference != "A" {
+		t.Fatalf("%+v", f.Parcels)
+	}
+	if _, err := ReadTXT([]byte(head+bowtie+good), TXTOptions{}); err == nil {
+		t.Error("without KeepInvalid the bow tie refuses the file")
+	}
+	// More 界址点 than a site may have: that 地块 alone.
+	f, err = ReadTXT([]byte(head+good+strings.Replace(good, ",A,", ",C,", 1)), TXTOptions{KeepInvalid: true, MaxVertices: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := f.Parcels[0].Err; e == nil || e.Kind != TXTTooManyPoints || e.Line != 11 {
+		t.Errorf("%+v", e)
+	}
+	// A malformed line refuses the file even so.
+	var te *TXTError
+	if _, err := ReadTXT([]byte(head+"5,,A,甲,面,@\n1,1,3517550\n"), TXTOptions{KeepInvalid: true}); !errors.As(err, &te) || te.Kind != TXTSyntax {
+		t.Errorf("got %v", err)
+	}
+}
+
+// FuzzReadTXT: whatever the bytes, the reader answers a file or a
+// *TXTError, and never panics.
+func FuzzReadTXT(f *testing.F) {
+	for _, name := range []string{"zhonglou-gbk-crlf.txt", "single-utf8-bom.txt", "zone39-gbk.txt", "malformed-gbk.txt"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, false)
+	}
+	f.Fuzz(func(t *testing.T, src []byte, keep bool) {
+		file, err := ReadTXT(src, TXTOptions{KeepInvalid: keep, MaxVertices: 1000})
+		if err != nil {
+			var te *TXTError
+			if !errors.As(err, &te) {
+				t.Fatalf("%T %v is not a *TXTError", err, err)
+			}
+			return
+		}
+		for _, p := range file.Parcels {
+			if (p.Site == nil) == (p.Err == nil) {
+				t.Fatalf("地块 %s: site %v, err %v", p.Reference, p.Site, p.Err)
+			}
+		}
+	})
+}
