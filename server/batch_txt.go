@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -19,8 +20,8 @@ import (
 // file is read whole before a batch slot is taken (a 10 000-地块 file is a
 // few MB) and refused as a whole, before any result, when it is not one
 // that can be read (its form, its coordinate system); a 地块 whose rings
-// are no site gets its own problem. ?category= and ?as_of= apply to
-// every 地块.
+// are no site gets its own problem. ?category=, ?as_of= and
+// ?fact=NAME=true|false apply to every 地块.
 func (s *Server) postBatchTXT(c echo.Context, charset string) error {
 	geoOut := c.Path() == batchGeoJSONPath
 	if !geoOut {
@@ -49,6 +50,13 @@ func (s *Server) postBatchTXT(c echo.Context, charset string) error {
 	if _, err := s.checker.ParseAsOf(q["as_of"], "?as_of"); err != nil {
 		return err
 	}
+	facts, err := txtFacts(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.checker.ParseFacts(facts, "/facts"); err != nil {
+		return txtInputError(err, nil, q)
+	}
 	select {
 	case s.batchSlots <- struct{}{}:
 		defer func() { <-s.batchSlots }()
@@ -69,13 +77,13 @@ func (s *Server) postBatchTXT(c echo.Context, charset string) error {
 		return batchItem{index: read - 1}, true, nil
 	}
 	return s.runBatch(c, len(f.Parcels), next, func(it batchItem) BatchResult {
-		return s.checkParcel(ctx, kid, &f.Parcels[it.index], it.index, q)
+		return s.checkParcel(ctx, kid, &f.Parcels[it.index], it.index, q, facts)
 	}, geoOut)
 }
 
 // checkParcel checks 地块 i of a batch; whatever goes wrong becomes its
 // problem.
-func (s *Server) checkParcel(ctx context.Context, keyID string, p *layerfile.TXTParcel, i int, q map[string]string) BatchResult {
+func (s *Server) checkParcel(ctx context.Context, keyID string, p *layerfile.TXTParcel, i int, q map[string]string, facts json.RawMessage) BatchResult {
 	res := BatchResult{Index: i, Reference: p.Reference}
 	fail := func(err error) BatchResult {
 		res.Problem = problemOf(txtInputError(err, p, q))
@@ -94,7 +102,7 @@ func (s *Server) checkParcel(ctx context.Context, keyID string, p *layerfile.TXT
 	}
 	fctx, cancel := context.WithTimeout(ctx, RequestTimeout)
 	defer cancel()
-	in, err := s.checker.ValidateContext(fctx, txtRequest(p, q), "")
+	in, err := s.checker.ValidateContext(fctx, txtRequest(p, q, facts), "")
 	if err != nil {
 		return fail(err)
 	}

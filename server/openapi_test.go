@@ -246,6 +246,7 @@ func TestOpenAPIConformance(t *testing.T) {
 		{"list checks store down", down, "GET", "/api/v1/checks", "", nil, 503, 0},
 		// The surveyor's file (用地报盘 TXT) and the parcel register.
 		{"check txt", s, "POST", "/api/v1/checks?category=chemical&as_of=2026-06-01&reference=T-1", singleTXT(t), txtCT, 200, 0},
+		{"check txt facts", s, "POST", "/api/v1/checks?category=polluting-industry&fact=discharges_to_water=true&fact=emits_n_p=false", singleTXT(t), txtCT, 200, 0},
 		{"check txt several 地块", s, "POST", "/api/v1/checks?category=chemical", txtFixture(t, "zhonglou-gbk-crlf.txt"), txtCT, 400, 0},
 		{"check txt wrong datum", s, "POST", "/api/v1/checks?category=chemical", txtFixture(t, "xian80-gbk.txt"), txtCT, 422, 0},
 		{"batch txt", s, "POST", "/api/v1/checks/batch?category=chemical&as_of=2026-06-01", txtFixture(t, "zhonglou-gbk-crlf.txt"), txtCT, 200, 0},

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -35,8 +36,8 @@ func textBody(c echo.Context) (bool, string) {
 
 // txtParams are the query parameters of a text/plain check, batch or parse.
 var (
-	txtCheckParams = []string{"category", "as_of", "reference"}
-	txtBatchParams = []string{"category", "as_of"}
+	txtCheckParams = []string{"category", "as_of", "reference", "fact"}
+	txtBatchParams = []string{"category", "as_of", "fact"}
 )
 
 // txtQuery reads the query parameters a text/plain request takes; an
@@ -48,12 +49,36 @@ func txtQuery(c echo.Context, allowed []string) (map[string]string, error) {
 			return nil, problem.BadRequest("invalid-query", "Unknown parameter", "?"+name,
 				"%q is not a parameter of %s %s with a text/plain body; it takes %s", clip(name), c.Request().Method, c.Path(), strings.Join(allowed, ", "))
 		}
-		if len(vs) > 1 {
+		if len(vs) > 1 && name != "fact" {
 			return nil, problem.BadRequest("invalid-query", "Repeated parameter", "?"+name, "%s is given more than once", name)
 		}
 		out[name] = vs[0]
 	}
 	return out, nil
+}
+
+// txtFacts reads the declared facts of a text/plain request, each a
+// ?fact=NAME=true|false (repeatable, as `ecospace sweep --fact`), as the
+// facts member of a check; nil when none is declared. Fact names are
+// checked where a JSON request's are (check.Checker.ParseFacts).
+func txtFacts(c echo.Context) (json.RawMessage, error) {
+	vs := c.QueryParams()["fact"]
+	if len(vs) == 0 {
+		return nil, nil
+	}
+	facts := map[string]bool{}
+	for _, v := range vs {
+		name, val, ok := strings.Cut(v, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || (val != "true" && val != "false") {
+			return nil, problem.BadRequest("invalid-facts", "Invalid fact", "?fact", "fact %q: write NAME=true or NAME=false", clip(v))
+		}
+		if _, dup := facts[name]; dup {
+			return nil, problem.BadRequest("invalid-facts", "Fact given twice", "?fact", "fact %q is given twice", clip(name))
+		}
+		facts[name] = val == "true"
+	}
+	return json.Marshal(facts)
 }
 
 // readTXTBody reads and parses a text/plain body as a 用地报盘 file;
@@ -131,32 +156,37 @@ func txtProblem(err error) error {
 // its rings in EPSG:4549 metres (the zone number removed), so that the
 // answer and its decision hash are those of the same polygon sent as
 // GeoJSON.
-func txtRequest(p *layerfile.TXTParcel, q map[string]string) check.Request {
+func txtRequest(p *layerfile.TXTParcel, q map[string]string, facts json.RawMessage) check.Request {
 	ref := p.Reference
 	if v, ok := q["reference"]; ok {
 		ref = v
 	}
 	return check.Request{Geometry: geo.AppendGeometry(nil, p.Geometry), CRS: string(geo.GK120),
-		Category: q["category"], AsOf: q["as_of"], Reference: ref}
+		Category: q["category"], AsOf: q["as_of"], Reference: ref, Facts: facts}
 }
 
 // txtInputError points the errors of a 地块's check at the query
-// parameter or the file line they concern.
+// parameter or the file line they concern (p nil: errors of the query
+// alone).
 func txtInputError(err error, p *layerfile.TXTParcel, q map[string]string) error {
 	var ie *check.InputError
 	if errors.As(err, &ie) {
 		cp := *ie
 		name := strings.TrimPrefix(cp.Pointer, "/")
-		if _, ok := q[name]; ok || name == "category" {
+		switch _, given := q[name]; {
+		case given || name == "category":
 			cp.Pointer = "?" + name
-		} else {
+		case strings.HasPrefix(name, "facts"):
+			cp.Pointer = "?fact"
+		case p == nil:
+		default:
 			cp.Pointer = txtLine(p.Line)
 			cp.Detail = fmt.Sprintf("地块 %s (line %d): %s", p.Reference, p.Line, cp.Detail)
 		}
 		return &cp
 	}
 	var ge *geo.InputError
-	if errors.As(err, &ge) {
+	if errors.As(err, &ge) && p != nil {
 		return &check.InputError{Status: http.StatusBadRequest, Slug: "invalid-geometry", Title: "Invalid geometry",
 			Pointer: txtLine(p.Line), Detail: fmt.Sprintf("地块 %s (line %d): %s", p.Reference, p.Line, ge.Detail)}
 	}
@@ -165,7 +195,7 @@ func txtInputError(err error, p *layerfile.TXTParcel, q map[string]string) error
 
 // postCheckTXT answers POST /api/v1/checks with a text/plain body: a
 // 用地报盘 file of one 地块, checked as ?category= (and ?as_of=,
-// ?reference=, default its 地块编号) say.
+// ?reference=, default its 地块编号, and ?fact=NAME=true|false) say.
 func (s *Server) postCheckTXT(c echo.Context, charset string) error {
 	f, err := readTXTBody(c, charset, false)
 	if err != nil {
@@ -188,8 +218,12 @@ func (s *Server) postCheckTXT(c echo.Context, charset string) error {
 			"the file holds %d 地块 (%s%s); POST /api/v1/checks checks one: send the file to POST /api/v1/checks/batch for one answer a 地块", n, strings.Join(refs, ", "), more)
 		return p
 	}
+	facts, err := txtFacts(c)
+	if err != nil {
+		return err
+	}
 	par := &f.Parcels[0]
-	ans, err := s.checker.Check(c.Request().Context(), keyID(c), txtRequest(par, q))
+	ans, err := s.checker.Check(c.Request().Context(), keyID(c), txtRequest(par, q, facts))
 	if err != nil {
 		return txtInputError(err, par, q)
 	}

@@ -194,3 +194,37 @@ func TestTXTBatchBadParcel(t *testing.T) {
 		t.Errorf("parse: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// Facts are declared as ?fact=NAME=true|false, as `ecospace sweep --fact`.
+func TestTXTFacts(t *testing.T) {
+	s := demoServer(t)
+	for _, c := range []struct {
+		path           string
+		status         int
+		slug, pointer  string
+		wantFactsInDoc string
+	}{
+		{"/api/v1/checks?category=polluting-industry&as_of=2026-06-01&fact=discharges_to_water=true&fact=emits_n_p=false", 200, "", "", `"discharges_to_water":true`},
+		{"/api/v1/checks?category=chemical&fact=emits_np=true", 400, "unknown-fact", "?fact", ""},
+		{"/api/v1/checks?category=chemical&fact=emits_n_p=yes", 400, "invalid-facts", "?fact", ""},
+		{"/api/v1/checks?category=chemical&fact=emits_n_p=true&fact=emits_n_p=false", 400, "invalid-facts", "?fact", ""},
+		{"/api/v1/checks/batch?category=chemical&fact=emits_np=true", 400, "unknown-fact", "?fact", ""},
+	} {
+		rec := do(t, s, http.MethodPost, c.path, "text/plain", strings.NewReader(singleTXT(t)))
+		if rec.Code != c.status {
+			t.Errorf("%s: %d %s", c.path, rec.Code, rec.Body)
+			continue
+		}
+		if c.status == 200 {
+			body := strings.ReplaceAll(rec.Body.String(), " ", "")
+			if !strings.Contains(body, c.wantFactsInDoc) {
+				t.Errorf("%s: facts not declared: %.300s", c.path, body)
+			}
+			continue
+		}
+		var p problem.Problem
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Type != problem.TypePrefix+c.slug || p.Pointer != c.pointer {
+			t.Errorf("%s: %s", c.path, rec.Body)
+		}
+	}
+}
