@@ -63,6 +63,7 @@ fuzz:
 	$(GO) test ./server -run '^$$' -fuzz '^FuzzBatchRequest$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 	$(GO) test ./geo -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 	$(GO) test ./geo -run '^$$' -fuzz '^FuzzCheckJSON$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
+	$(GO) test ./data/layerfile -run '^$$' -fuzz '^FuzzReadTXT$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 
 ## bench: the Go benchmarks quoted in the README
 bench:

@@ -36,6 +36,18 @@ func (m *Manifest) Coverage() (geo.LayerDef, bool) {
 	return geo.LayerDef{}, false
 }
 
+// Register returns the parcel register's definition: the layer of kind
+// register (ecospace import --layer parcels --parcel-field 宗地号), whose
+// features are looked up by their parcel number.
+func (m *Manifest) Register() (geo.LayerDef, bool) {
+	for _, d := range m.Layers {
+		if d.Kind == geo.LayerRegister {
+			return d, true
+		}
+	}
+	return geo.LayerDef{}, false
+}
+
 // DependsOn lists the derived layers computed from layer id (as source,
 // mask or, for outside masks, coverage).
 func (m *Manifest) DependsOn(id string) []geo.LayerDef {
@@ -70,7 +82,7 @@ func ParseManifest(src []byte) (*Manifest, error) {
 		switch d.Kind {
 		case geo.LayerCoverage:
 			covs++
-		case geo.LayerSource, geo.LayerMask, geo.LayerZone, geo.LayerDistance, geo.LayerDisplay:
+		case geo.LayerSource, geo.LayerMask, geo.LayerZone, geo.LayerDistance, geo.LayerDisplay, geo.LayerRegister:
 		default:
 			return nil, fmt.Errorf("layer manifest: layer %s: unknown kind %q", d.ID, d.Kind)
 		}

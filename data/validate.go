@@ -84,7 +84,7 @@ func (c *FeatureCheck) Add(i int, f geo.Feature) {
 	}
 	def := c.def
 	switch t := f.Geometry.GeoJSONType(); def.Kind {
-	case geo.LayerCoverage, geo.LayerZone, geo.LayerMask:
+	case geo.LayerCoverage, geo.LayerZone, geo.LayerMask, geo.LayerRegister:
 		switch t {
 		case "Polygon", "MultiPolygon":
 		default:

@@ -26,7 +26,8 @@ var updateGolden = flag.Bool("update", false, "rewrite the golden files of TestE
 // endpointCase is one request of the golden walk over the public API.
 type endpointCase struct {
 	name, method, path, ctype, accept, body string
-	admin                                   bool // send the admin key
+	admin                                   bool   // send the admin key
+	file                                    string // the body is this file's bytes (body is then "")
 }
 
 // endpointCases cover every public endpoint: the API (layers, features,
@@ -117,6 +118,17 @@ var endpointCases = []endpointCase{
 	{name: "check-2022", method: "POST", path: "/api/v1/checks", ctype: "application/json",
 		body: `{"geometry":{"type":"Point","coordinates":[119.776342,31.804049]},"category":"warehousing-logistics","as_of":"2022-06-30"}`},
 	{name: "batch-facts", method: "POST", path: "/api/v1/checks/batch", ctype: "application/geo+json", body: batchFactsBody},
+	// The surveyor's file (用地报盘 TXT, GBK) and the parcel register (issue 17).
+	{name: "check-txt", method: "POST", path: "/api/v1/checks?category=chemical&as_of=2026-06-01", ctype: "text/plain", file: "../data/demo/parcel-sample.txt"},
+	{name: "check-txt-several", method: "POST", path: "/api/v1/checks?category=chemical&as_of=2026-06-01", ctype: "text/plain", file: "../data/demo/parcels-sample.txt"},
+	{name: "batch-txt", method: "POST", path: "/api/v1/checks/batch?category=warehousing-logistics&as_of=2026-06-01", ctype: "text/plain", file: "../data/demo/parcels-sample.txt"},
+	{name: "batch-txt-zone39", method: "POST", path: "/api/v1/checks/batch?category=chemical", ctype: "text/plain", file: "../data/layerfile/testdata/zone39-gbk.txt"},
+	{name: "parse-txt", method: "POST", path: "/api/v1/sites/parse", ctype: "text/plain", file: "../data/demo/parcels-sample.txt"},
+	{name: "parse-txt-xian80", method: "POST", path: "/api/v1/sites/parse", ctype: "text/plain", file: "../data/layerfile/testdata/xian80-gbk.txt"},
+	{name: "parcel-no-register", method: "GET", path: "/api/v1/parcels/320404001001GB00001?as_of=2026-06-01"},
+	{name: "upload-parcels", method: "PUT", path: "/api/v1/layers/parcels?valid_from=2026-01-01&parcel_field=%E5%AE%97%E5%9C%B0%E5%8F%B7", ctype: "application/geo+json", file: "../data/demo/parcels-sample.geojson", admin: true},
+	{name: "parcel", method: "GET", path: "/api/v1/parcels/320404%20001001%20gb00001?as_of=2026-06-01"},
+	{name: "parcel-unknown", method: "GET", path: "/api/v1/parcels/320404001001GB99999?as_of=2026-06-01"},
 }
 
 const batchFactsBody = `{"type":"FeatureCollection","as_of":"2026-06-01","category":"chemical","facts":{"emits_n_p":false},"features":[
@@ -219,6 +231,13 @@ func callEndpoint(t *testing.T, base, admin string, c endpointCase) []byte {
 	var body io.Reader
 	if c.body != "" {
 		body = strings.NewReader(c.body)
+	}
+	if c.file != "" {
+		b, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequest(c.method, base+c.path, body)
 	if err != nil {

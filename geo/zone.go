@@ -14,6 +14,7 @@ const (
 	LayerZone     = "zone"     // polygon zones that the rules apply to
 	LayerDistance = "distance" // derived: everything within a distance of a source layer
 	LayerDisplay  = "display"  // drawn, listed and served, never judged nor measured from (e.g. a centre line)
+	LayerRegister = "register" // a register looked up by number (the cadastral parcels, 宗地), served, never judged
 )
 
 // Relations of a site to a zone.

@@ -68,6 +68,9 @@ const batchGeoJSONPath = "/api/v1/checks/batch.geojson"
 // pass streams the features to a few workers and writes one result per
 // feature, in input order, as soon as it and those before it are ready.
 func (s *Server) postBatch(c echo.Context) error {
+	if ok, charset := textBody(c); ok {
+		return s.postBatchTXT(c, charset) // a 用地报盘 file (batch_txt.go)
+	}
 	if err := requireJSON(c); err != nil {
 		return err
 	}

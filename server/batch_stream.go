@@ -49,7 +49,19 @@ func (s *Server) streamBatch(c echo.Context, spool *os.File, head *batchHead, ge
 		read++
 		return it, true, nil
 	}
-	out := &batchWriter{w: c.Response(), geoOut: geoOut, features: head.features}
+	return s.runBatch(c, head.features, next, func(it batchItem) BatchResult {
+		return s.checkFeature(ctx, kid, head, it.index, it.raw)
+	}, geoOut)
+}
+
+// runBatch checks the items next reads with bounded concurrency
+// (check.Each) and writes the results in order: features items in all.
+// one checks an item under the request's context; whatever goes wrong
+// is its result's problem.
+func (s *Server) runBatch(c echo.Context, features int, next func() (batchItem, bool, error), one func(batchItem) BatchResult, geoOut bool) error {
+	ctx := c.Request().Context()
+	kid := keyID(c)
+	out := &batchWriter{w: c.Response(), geoOut: geoOut, features: features}
 	start := time.Now()
 	problems := 0
 	emit := func(r BatchResult, err error) error {
@@ -74,7 +86,7 @@ func (s *Server) streamBatch(c echo.Context, spool *os.File, head *batchHead, ge
 		return nil
 	}
 	err := check.Each(context.WithoutCancel(ctx), batchWorkers(), next, func(_ context.Context, it batchItem) (BatchResult, error) {
-		return s.checkFeature(ctx, kid, head, it.index, it.raw), nil
+		return one(it), nil
 	}, emit, check.Waiting(out.flush)) // let the client see what is ready while a result is awaited
 	var unavailable *problem.Problem
 	switch {
@@ -87,8 +99,8 @@ func (s *Server) streamBatch(c echo.Context, spool *os.File, head *batchHead, ge
 	case err != nil:
 		s.log.Error("batch: second pass", "error", err) // the first pass read the same bytes
 	}
-	if out.n != head.features {
-		s.log.Error("batch: answered fewer features than sent", "answered", out.n, "features", head.features, "error", ctx.Err())
+	if out.n != features {
+		s.log.Error("batch: answered fewer features than sent", "answered", out.n, "features", features, "error", ctx.Err())
 		panic(http.ErrAbortHandler) // a short answer must not look whole
 	}
 	s.log.Info("batch", "features", out.n, "problems", problems, "ms", time.Since(start).Milliseconds(),

@@ -11,6 +11,9 @@ import (
 // postCheck answers POST /api/v1/checks: decode the body, check, send the
 // document as filed.
 func (s *Server) postCheck(c echo.Context) error {
+	if ok, charset := textBody(c); ok {
+		return s.postCheckTXT(c, charset) // a 用地报盘 file (request_txt.go)
+	}
 	if err := requireJSON(c); err != nil {
 		return err
 	}

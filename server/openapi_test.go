@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -115,6 +116,7 @@ func TestOpenAPIConformance(t *testing.T) {
 	bowtie := `{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","properties":{},"geometry":{"type":"Polygon","coordinates":[[[119.80,31.78],[119.81,31.79],[119.81,31.78],[119.80,31.79],[119.80,31.78]]]}}]}`
 	admin, check := bearer(k.admin), bearer(k.check)
 	geoCT := []string{"Content-Type", "application/geo+json"}
+	txtCT := []string{"Content-Type", "text/plain"}
 	cat := func(parts ...[]string) []string {
 		var out []string
 		for _, p := range parts {
@@ -242,6 +244,31 @@ func TestOpenAPIConformance(t *testing.T) {
 		{"list checks no key", locked, "GET", "/api/v1/checks", "", nil, 401, 0},
 		{"list checks rate limited", limited, "GET", "/api/v1/checks", "", check, 429, 0},
 		{"list checks store down", down, "GET", "/api/v1/checks", "", nil, 503, 0},
+		// The surveyor's file (用地报盘 TXT) and the parcel register.
+		{"check txt", s, "POST", "/api/v1/checks?category=chemical&as_of=2026-06-01&reference=T-1", singleTXT(t), txtCT, 200, 0},
+		{"check txt facts", s, "POST", "/api/v1/checks?category=polluting-industry&fact=discharges_to_water=true&fact=emits_n_p=false", singleTXT(t), txtCT, 200, 0},
+		{"check txt several 地块", s, "POST", "/api/v1/checks?category=chemical", txtFixture(t, "zhonglou-gbk-crlf.txt"), txtCT, 400, 0},
+		{"check txt wrong datum", s, "POST", "/api/v1/checks?category=chemical", txtFixture(t, "xian80-gbk.txt"), txtCT, 422, 0},
+		{"batch txt", s, "POST", "/api/v1/checks/batch?category=chemical&as_of=2026-06-01", txtFixture(t, "zhonglou-gbk-crlf.txt"), txtCT, 200, 0},
+		{"batch txt collection", s, "POST", "/api/v1/checks/batch.geojson?category=chemical", txtFixture(t, "zhonglou-gbk-crlf.txt"), txtCT, 200, 0},
+		{"batch txt zone 39", s, "POST", "/api/v1/checks/batch?category=chemical", txtFixture(t, "zone39-gbk.txt"), txtCT, 422, 0},
+		{"parse", s, "POST", "/api/v1/sites/parse", txtFixture(t, "zhonglou-gbk-crlf.txt"), txtCT, 200, 0},
+		{"parse utf-8", s, "POST", "/api/v1/sites/parse", txtFixture(t, "single-utf8-bom.txt"), []string{"Content-Type", "text/plain; charset=utf-8"}, 200, 0},
+		{"parse malformed", s, "POST", "/api/v1/sites/parse", txtFixture(t, "malformed-gbk.txt"), txtCT, 400, 0},
+		{"parse wrong datum", s, "POST", "/api/v1/sites/parse", txtFixture(t, "xian80-gbk.txt"), txtCT, 422, 0},
+		{"parse media type", s, "POST", "/api/v1/sites/parse", `{}`, nil, 415, 0},
+		{"parse too large", s, "POST", "/api/v1/sites/parse", singleTXT(t), txtCT, 413, MaxBodyBytes + 1},
+		{"parse without key", locked, "POST", "/api/v1/sites/parse", singleTXT(t), txtCT, 401, 0},
+		{"parse rate limited", limited, "POST", "/api/v1/sites/parse", singleTXT(t), txtCT, 200, 0},
+		{"parse rate limited again", limited, "POST", "/api/v1/sites/parse", singleTXT(t), txtCT, 429, 0},
+		{"parcel without a register", s, "GET", "/api/v1/parcels/320404001001GB00001", "", nil, 404, 0},
+		{"upload parcels", s, "PUT", "/api/v1/layers/parcels?valid_from=2026-01-01&parcel_field=%E5%AE%97%E5%9C%B0%E5%8F%B7", parcelSample(t), cat(admin, geoCT), 201, 0},
+		{"parcel", s, "GET", "/api/v1/parcels/320404001001GB00001?as_of=2026-06-01", "", nil, 200, 0},
+		{"parcel unknown", s, "GET", "/api/v1/parcels/320404001001GB99999?as_of=2026-06-01", "", nil, 404, 0},
+		{"parcel bad as_of", s, "GET", "/api/v1/parcels/320404001001GB00001?as_of=soon", "", nil, 400, 0},
+		{"parcel without key", locked, "GET", "/api/v1/parcels/320404001001GB00001", "", nil, 401, 0},
+		{"parcel rate limited", limited, "GET", "/api/v1/parcels/320404001001GB00001", "", check, 429, 0},
+		{"parcel store down", down, "GET", "/api/v1/parcels/320404001001GB00001", "", nil, 503, 0},
 	}
 	seen := map[string]map[int]bool{} // operationId → statuses validated
 	for _, tc := range cases {
@@ -336,4 +363,14 @@ func manyVertices(n int) string {
 	}
 	b.WriteString(`]}}`)
 	return b.String()
+}
+
+// parcelSample is the illustrative parcel register of data/demo.
+func parcelSample(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../data/demo/parcels-sample.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -20,7 +20,7 @@ func TestLayerBytesSameOnPostGIS(t *testing.T) {
 	onMem := demoServer(t)
 	compared := 0
 	for _, def := range man.Layers {
-		if def.Derived != nil {
+		if def.Derived != nil || def.Kind == "register" { // the demo holds no parcel register
 			continue
 		}
 		for _, q := range []string{"", "&bbox=119.80,31.76,119.90,31.83"} {

@@ -181,6 +181,8 @@ func New(cfg Config) *Server {
 	api.GET("/checks", s.listChecks, s.need(data.ScopeCheck, data.ScopeAudit))
 	api.GET("/checks/:id", s.getCheck, s.need(data.ScopeCheck, data.ScopeAudit))
 	api.GET("/openapi.json", s.openAPI)
+	api.POST("/sites/parse", s.parseSites) // converts, files nothing: open as map reads are
+	api.GET("/parcels/:number", s.getParcel)
 	api.Any("/*", s.notRouted)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

@@ -64,6 +64,10 @@ func (s *Server) putLayer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	parcelField, err := uploadParcelField(c, def) // parcels.go
+	if err != nil {
+		return err
+	}
 	opts := layerfile.Options{Encoding: c.QueryParam("encoding")}
 	if v := c.QueryParam("crs"); v != "" {
 		crs, err := geo.ParseCRS(v)
@@ -104,6 +108,11 @@ func (s *Server) putLayer(c echo.Context) error {
 			detail += "; over HTTP, name it with ?crs="
 		}
 		return problem.New(http.StatusBadRequest, "invalid-layer", "Unreadable layer file", detail)
+	}
+	if parcelField != "" {
+		if err := layerfile.MarkParcels(feats, parcelField); err != nil {
+			return problem.BadRequest("invalid-import", "Import refused", "?parcel_field", "%v", err)
+		}
 	}
 	if halfWidth > 0 {
 		if feats, err = data.SurfacesFromCentreLines(def, feats, halfWidth); err != nil {

@@ -29,6 +29,7 @@ var openImportStore = openStore
 
 const importUsage = `usage:
   ecospace import --layer ID --file F [--crs CRS] [--encoding ENC] [--valid-from YYYY-MM-DD] [--half-width M] [--make-valid] [--dry-run] [--database-url URL]
+  ecospace import --layer parcels --file F --parcel-field FIELD [--crs CRS] [--encoding ENC] [--valid-from YYYY-MM-DD] [--dry-run] [--database-url URL]
   ecospace import --demo [--valid-from YYYY-MM-DD] [--dry-run] [--database-url URL]
 
 Reads a layer file (GeoJSON, a zipped Shapefile, a .shp beside its .shx/.dbf/.prj/.cpg,
@@ -42,6 +43,10 @@ from the shore. A steward who has only a centre line imports it with the channel
 half-width (--half-width 50: the water is taken as everything within 50 m of the
 line); the surface is computed once and stored, and the layer, the bands derived
 from it and every answer measured from it say that its origin was derived.
+
+The parcel register (layer parcels, kind register) is never judged: it is looked up
+by parcel number (GET /api/v1/parcels/{number}). --parcel-field names the field
+that holds the number (宗地号); every parcel must have one, and no two the same.
 
 Exit status: 0 imported (or, with --dry-run, the file is fit to import); 1 the file
 was refused or the import failed; 2 the command line is wrong.
@@ -61,6 +66,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	encFlag := fs.String("encoding", "", "Shapefile attribute encoding (UTF-8, GBK, GB18030, …); overrides the .cpg (default: .cpg, else detect UTF-8 / GB18030)")
 	validFrom := fs.String("valid-from", "", "date the new version is in force from, YYYY-MM-DD (default: today in China; with --demo 2023-01-01)")
 	halfWidth := fs.Float64("half-width", 0, "source layers: the file holds centre lines; make each the water surface within this many metres of it (noted as derived)")
+	parcelField := fs.String("parcel-field", "", "the parcel register: the field holding the parcel number (宗地号), which GET /api/v1/parcels/{number} looks up")
 	makeValid := fs.Bool("make-valid", false, "repair invalid geometries in the database (ST_MakeValid) instead of refusing the import")
 	dryRun := fs.Bool("dry-run", false, "read and check the file, print the summary, store nothing (needs no database)")
 	demoFlag := fs.Bool("demo", false, "load the bundled demo layers instead of a file")
@@ -146,6 +152,15 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return bad("--half-width %g: want metres, more than 0 and at most %d", *halfWidth, geo.MaxHalfWidthM)
 		}
 	}
+	switch {
+	case def.Kind == geo.LayerRegister && *parcelField == "":
+		return bad("layer %s is the parcel register: --parcel-field names the field that holds the parcel number (e.g. --parcel-field 宗地号)", def.ID)
+	case def.Kind != geo.LayerRegister && *parcelField != "":
+		if *demoFlag {
+			return bad("--demo loads the bundled layers; it takes no --parcel-field")
+		}
+		return bad("--parcel-field is for the parcel register (a layer of kind register); layer %s is a %s layer", def.ID, def.Kind)
+	}
 	if !*dryRun && *dbURL == "" {
 		return bad("no database: pass --database-url or set DATABASE_URL (an import into the embedded in-memory store would vanish when this command exits); use --dry-run to only check the file")
 	}
@@ -158,9 +173,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return importDemo(ctx, log, man, from, *dryRun, *dbURL, *migrate, stdout)
 	}
 
-	// A big GeoJSON file goes to the database feature by feature.
-	if ok, err := importStreamed(ctx, log, def, *file, layerfile.Options{CRS: crs, Encoding: *encFlag}, from, *makeValid, *dryRun, *dbURL, *migrate, stdout, stderr); ok {
-		return err
+	// A big GeoJSON file goes to the database feature by feature (a
+	// register's numbers are checked across the whole file: read whole).
+	if def.Kind != geo.LayerRegister {
+		if ok, err := importStreamed(ctx, log, def, *file, layerfile.Options{CRS: crs, Encoding: *encFlag}, from, *makeValid, *dryRun, *dbURL, *migrate, stdout, stderr); ok {
+			return err
+		}
 	}
 	start := time.Now()
 	feats, info, err := layerfile.ReadPath(*file, layerfile.Options{CRS: crs, Encoding: *encFlag})
@@ -171,6 +189,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	printReadInfo(stdout, stderr, *file, feats, info)
+	if def.Kind == geo.LayerRegister {
+		if err := layerfile.MarkParcels(feats, *parcelField); err != nil {
+			return fmt.Errorf("refused: %w", err)
+		}
+		fmt.Fprintf(stdout, "  parcels:    %d, numbered by field %s (stored as %s)\n", len(feats), *parcelField, layerfile.ParcelNoProperty)
+	}
 	if *halfWidth > 0 {
 		if feats, err = centreLines(def, feats, *halfWidth, stdout); err != nil {
 			return err
@@ -356,7 +380,7 @@ func importDemo(ctx context.Context, log *slog.Logger, man *data.Manifest, from 
 			return err
 		}
 		for _, d := range man.Layers {
-			if d.Derived != nil {
+			if d.Derived != nil || d.Kind == geo.LayerRegister {
 				continue
 			}
 			if err := data.CheckFeatures(d, feats[d.ID]); err != nil {

@@ -117,6 +117,16 @@ func TestImportCommand(t *testing.T) {
 		{"no database without --dry-run", []string{"--layer", "xinmeng-corridor", "--file", good}, 2,
 			nil, []string{"no database", "DATABASE_URL", "would vanish", "--dry-run"}, nil},
 		{"unknown flag", []string{"--bogus"}, 2, nil, []string{"bogus"}, nil},
+
+		// The parcel register: its number field named, checked in the whole file.
+		{"parcels, dry run", []string{"--layer", "parcels", "--file", "../../data/demo/parcels-sample.geojson", "--parcel-field", "宗地号", "--dry-run"}, 0,
+			[]string{"parcels:    3, numbered by field 宗地号 (stored as parcel_no)", "fit layer parcels"}, nil, nil},
+		{"parcels without --parcel-field", []string{"--layer", "parcels", "--file", "../../data/demo/parcels-sample.geojson", "--dry-run"}, 2,
+			nil, []string{"--parcel-field names the field"}, nil},
+		{"parcels, a field they do not have", []string{"--layer", "parcels", "--file", "../../data/demo/parcels-sample.geojson", "--parcel-field", "ZDDM", "--dry-run"}, 1,
+			nil, []string{"has no field ZDDM", "宗地号"}, nil},
+		{"--parcel-field on a zone layer", []string{"--layer", "xinmeng-corridor", "--file", good, "--parcel-field", "宗地号", "--dry-run"}, 2,
+			nil, []string{"--parcel-field is for the parcel register"}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.desc, func(t *testing.T) {

@@ -24,6 +24,7 @@ import (
 
 const sweepUsage = `usage:
   ecospace sweep --file register.geojson|register.csv (--category-field F | --category ID)
+  ecospace sweep --file parcels.txt --category ID   (a 用地报盘 TXT: one site per 地块)
                  [--lon-field F --lat-field F] [--id-field F] [--name-field F]
                  [--facts-field F] [--fact NAME=true|false ...]
                  [--crs CRS] [--as-of YYYY-MM-DD] [--out report.csv|report.geojson]
@@ -41,7 +42,13 @@ lon/lng/longitude/x/经度 and lat/latitude/y/纬度, or named with --lon-field 
 --lat-field; CSV may be UTF-8 or GBK). The category column holds a category id
 (chemical, …) or its Chinese or English name; --category gives one category to every
 row. A row that cannot be screened (bad coordinates, unknown category) is reported
-with status "error" and its reason; the sweep goes on. If the layer store cannot
+with status "error" and its reason; the sweep goes on.
+
+A 用地报盘 TXT (the land department's boundary-point file: [属性描述] and
+[地块坐标] sections, GBK or UTF-8) is swept one site per 地块, its 地块编号 as the
+row's id and its 地块名称 as the name; it must be in CGCS2000 3° zone 40 (带号 40,
+eastings with or without the 40 prefix), and a file in another datum or zone is
+refused, naming the line. If the layer store cannot
 answer, the sweep stops and writes no report.
 
 Declared facts about each project (does it discharge to water, store hazardous

@@ -14,12 +14,17 @@ type register struct {
 
 func openRegister(path string, o sweepOptions) (*register, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv", ".txt":
+	case ".txt":
+		if isTXTRegister(path) {
+			return openTXTRegister(path, o) // a 用地报盘 file (sweep_txt.go)
+		}
+		return openCSVRegister(path, o)
+	case ".csv":
 		return openCSVRegister(path, o)
 	case ".geojson", ".json":
 		return openGeoJSONRegister(path, o)
 	}
-	return nil, usagef("--file %s: a register is .geojson, .json or .csv", path)
+	return nil, usagef("--file %s: a register is .geojson, .json or .csv, or a 用地报盘 .txt", path)
 }
 
 var (

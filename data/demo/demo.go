@@ -68,11 +68,12 @@ func Manifest() (*data.Manifest, error) {
 }
 
 // Features reads the bundled demo layer files, keyed by layer id: one
-// <id>.geojson for each layer of m that is not derived.
+// <id>.geojson for each layer of m that is not derived (nor the parcel
+// register, which the demo does not fill: a steward imports one).
 func Features(m *data.Manifest) (map[string][]geo.Feature, error) {
 	out := map[string][]geo.Feature{}
 	for _, d := range m.Layers {
-		if d.Derived != nil {
+		if d.Derived != nil || d.Kind == geo.LayerRegister {
 			continue
 		}
 		src, err := fs.ReadFile(files, d.ID+".geojson")

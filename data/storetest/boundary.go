@@ -46,7 +46,7 @@ func BoundarySites(t testing.TB, s data.Store, man *data.Manifest) []BoundarySit
 		}
 	}
 	for _, d := range man.Layers {
-		if d.Kind == geo.LayerDisplay {
+		if d.Kind == geo.LayerDisplay || d.Kind == geo.LayerRegister {
 			continue
 		}
 		var feats []geo.Feature

@@ -6,7 +6,7 @@
 
 import { t as translate, LANGS } from './messages.js';
 import { parseCoordinates, lineForPointer } from './coords.js';
-import { siteFromGeoJSON, siteFromGeoJSONText, uploadKind } from './upload.js';
+import { siteFromGeoJSON, siteFromGeoJSONText, siteFromTXT, uploadKind } from './upload.js';
 import { geometryToLonLat } from './proj.js';
 import { tilesThreshold, isTiled, tileURLTemplate, TILES_ABOVE_DEFAULT, TILES_ABOVE_PARAM } from './tiles.js';
 import { keepFacts, factsParam, parseFactsParam } from './answer.js';
@@ -967,6 +967,10 @@ async function readUpload(file) {
   const kind = uploadKind(file.name);
   if (kind === null) return { errors: [{ key: 'error.upload_type', params: { name: file.name } }] };
   if (kind === 'shp') return { errors: [{ key: 'error.shp_loose' }] };
+  if (kind === 'txt') {
+    const r = await siteFromTXT(file); // a 用地报盘 TXT, read by the API (upload.js)
+    return { ...r, errors: r.errors.map((e) => ({ key: `upload.${e.code}`, params: e.params })) };
+  }
   if (kind === 'geojson') {
     let text;
     try {

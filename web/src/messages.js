@@ -29,7 +29,7 @@ export const MESSAGES = {
     'tool.hint.polygon': '在地图上单击放置顶点，单击第一个顶点完成。按 Esc 取消。',
     'tool.hint.rectangle': '在地图上单击两个对角完成矩形。按 Esc 取消。',
     'tool.hint.line': '在地图上单击放置顶点，单击最后一个顶点完成。按 Esc 取消。',
-    'upload.label': '上传 GeoJSON 或 Shapefile（.zip）',
+    'upload.label': '上传 GeoJSON、Shapefile（.zip）或用地报盘 TXT',
     'upload.hint': '文件中的多个面合并为一个地块；坐标可为经纬度或 EPSG:4549（米）。',
     'upload.file': '已读取：{name}',
     'paste.label': '粘贴坐标（每行一个点）',
@@ -221,6 +221,7 @@ export const MESSAGES = {
     'upload.crs_mismatch': '文件声明为 {crs}，但其中有不是经纬度的坐标。',
     'upload.too_many_vertices': '文件有 {count} 个顶点，超过上限 {max}。',
     'upload.zone': 'Y 坐标的带号是 {zone}，EPSG:4549 应为 40 带（中央经线 120°）。',
+    'upload.txt': '用地报盘 TXT 未能读取：{detail}',
   },
 
   en: {
@@ -248,7 +249,7 @@ export const MESSAGES = {
     'tool.hint.polygon': 'Click the map to place vertices; click the first vertex to finish. Esc cancels.',
     'tool.hint.rectangle': 'Click two opposite corners on the map. Esc cancels.',
     'tool.hint.line': 'Click the map to place vertices; click the last vertex to finish. Esc cancels.',
-    'upload.label': 'Upload GeoJSON or a zipped Shapefile (.zip)',
+    'upload.label': 'Upload GeoJSON, a zipped Shapefile (.zip) or a 用地报盘 TXT',
     'upload.hint': 'Several polygons in a file form one parcel; coordinates may be lon/lat or EPSG:4549 metres.',
     'upload.file': 'Read: {name}',
     'paste.label': 'Paste coordinates (one point a line)',
@@ -440,6 +441,7 @@ export const MESSAGES = {
     'upload.crs_mismatch': 'The file says {crs}, but some coordinates are not lon/lat.',
     'upload.too_many_vertices': 'The file has {count} vertices, more than the limit of {max}.',
     'upload.zone': 'The easting has zone {zone}; EPSG:4549 is zone 40 (central meridian 120°E).',
+    'upload.txt': 'The 用地报盘 TXT could not be read: {detail}',
   },
 };
 

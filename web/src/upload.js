@@ -1,7 +1,7 @@
 // Turns an uploaded GeoJSON document (or what shpjs read from a zipped
-// Shapefile) into the one site geometry a check takes, and the CRS to send it
-// in. Pure functions, no DOM; error codes have messages in messages.js
-// (upload.<code>).
+// Shapefile, or what the API read from a 用地报盘 TXT) into the one site
+// geometry a check takes, and the CRS to send it in. No DOM; error codes
+// have messages in messages.js (upload.<code>).
 
 import { orderProjected } from './coords.js';
 
@@ -167,11 +167,55 @@ export function siteFromGeoJSONText(text) {
   return siteFromGeoJSON(obj);
 }
 
-/** What kind of upload a file name is: 'geojson', 'zip', 'shp' (loose parts) or null. */
+/** What kind of upload a file name is: 'geojson', 'zip', 'shp' (loose parts), 'txt' (用地报盘) or null. */
 export function uploadKind(name) {
   const n = String(name || '').toLowerCase();
   if (/\.(geo)?json$/.test(n)) return 'geojson';
+  if (/\.txt$/.test(n)) return 'txt';
   if (/\.zip$/.test(n)) return 'zip';
   if (/\.(shp|shx|dbf|prj|cpg)$/.test(n)) return 'shp';
   return null;
+}
+
+/** Where the API reads a 用地报盘 TXT into GeoJSON. */
+export const PARSE_PATH = '/api/v1/sites/parse';
+
+/**
+ * Reads an uploaded 用地报盘 TXT (the land department's boundary-point
+ * file: GBK or UTF-8, zone-40 eastings with or without the prefix) through
+ * POST /api/v1/sites/parse, which reads it as checks do and answers its
+ * 地块 as a lon/lat FeatureCollection; that collection then takes the path
+ * of a GeoJSON upload (several 地块 are merged into one site, as several
+ * polygons of a GeoJSON file are). The bytes are sent as they are, with no
+ * charset, so that the server tells GBK from UTF-8.
+ * @param {Blob|ArrayBuffer|Uint8Array|string} body the file
+ * @param {{fetch?: Function, base?: string}} [opts] fetch to use (tests), API origin
+ * @returns {Promise<{geometry, crs, count, errors, parsed?: object, reference?: string|null}>}
+ *   as siteFromGeoJSON; parsed is the API's FeatureCollection and reference
+ *   the 地块编号 (else 地块名称) of a file of one 地块. A refusal is
+ *   {code: 'txt', params: {detail}} with the problem's detail (which names
+ *   the line at fault).
+ */
+export async function siteFromTXT(body, opts = {}) {
+  const f = opts.fetch || globalThis.fetch;
+  const fail = (detail) => ({ geometry: null, crs: null, count: 0, errors: [{ code: 'txt', params: { detail } }] });
+  let res;
+  try {
+    res = await f((opts.base || '') + PARSE_PATH, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body });
+  } catch (e) {
+    return fail(e && e.message ? e.message : String(e));
+  }
+  let doc = null;
+  try {
+    doc = await res.json();
+  } catch {
+    doc = null;
+  }
+  if (!res.ok) return fail(doc && doc.detail ? doc.detail : `HTTP ${res.status}`);
+  if (!doc || doc.type !== 'FeatureCollection') return fail(`HTTP ${res.status}: not a FeatureCollection`);
+  const r = siteFromGeoJSON(doc);
+  if (r.errors.length) return r;
+  const feats = doc.features || [];
+  const reference = feats.length === 1 && feats[0].properties ? feats[0].properties.reference : null;
+  return { ...r, parsed: doc, reference };
 }
