@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -66,6 +67,18 @@ type Decision struct {
 	Hash    string `json:"decision_hash"`
 }
 
+// Filed is the decision a check was filed with: the record's verdict and
+// hash, and its document's deciding rule.
+func Filed(rec *CheckRecord) (Decision, error) {
+	var doc struct {
+		DecidingRule string `json:"deciding_rule"`
+	}
+	if err := json.Unmarshal(rec.Document, &doc); err != nil {
+		return Decision{}, fmt.Errorf("check %s: document: %w", rec.ID, err)
+	}
+	return Decision{Verdict: rec.Verdict, Rule: doc.DecidingRule, Hash: rec.DecisionHash}, nil
+}
+
 // ReevalCandidate is a filed check a job judges again, with the decision
 // it stands at: that of its latest change, else as filed.
 type ReevalCandidate struct {
@@ -113,8 +126,8 @@ type ChangeStore interface {
 	// at most limit, and the cursor to go on from: the last check id
 	// looked at, "" when there are none left.
 	ReevalCandidates(ctx context.Context, job *ReevalJob, after string, limit int) (cands []ReevalCandidate, next string, err error)
-	// SaveReevalBatch records a batch's changes with one decision.changed
-	// event each and moves the job's cursor, all or nothing: a batch cut
+	// SaveReevalBatch records a batch's changes with their decision.changed
+	// events (events[i] is changes[i]'s) and moves the job's cursor, all or nothing: a batch cut
 	// short by a crash is judged again, and a change already recorded for
 	// the job and check is not recorded twice.
 	SaveReevalBatch(ctx context.Context, jobID, cursor string, done bool, changes []Change, events []Event) error
@@ -149,7 +162,9 @@ type Delivery struct {
 	Attempts    int
 	LastError   string
 	NextAttempt time.Time // zero once delivered or dead
-	Deadline    time.Time // retried until then, then dead
+	// Since is when its current run of attempts began: when it was queued,
+	// or redelivered; the sender gives up (dead) a while after it.
+	Since       time.Time
 	CreatedAt   time.Time
 	DeliveredAt time.Time
 	// URL and Secret are the hook's, for the sender (ClaimDeliveries).
@@ -179,9 +194,9 @@ type HookStore interface {
 	// Deliveries lists a hook's deliveries, newest first, after the
 	// delivery id before ("": from the newest), at most limit.
 	Deliveries(ctx context.Context, hookID, before string, limit int) ([]Delivery, error)
-	// Redeliver makes a delivery due again at now, with a new deadline
-	// of now+retryFor; its id stays.
-	Redeliver(ctx context.Context, id string, now time.Time, retryFor time.Duration) (Delivery, error)
+	// Redeliver makes a delivery due again at now, its attempts begun
+	// anew (Since: now); its id stays.
+	Redeliver(ctx context.Context, id string, now time.Time) (Delivery, error)
 	// ClaimDeliveries takes up to limit deliveries due at now for one
 	// attempt each: their attempt count goes up and they are not due
 	// again before now+lease, so that another instance claiming at the
