@@ -51,9 +51,9 @@ func TestReevaluate(t *testing.T) {
 	var checks []filed
 	for i, req := range []check.Request{
 		{Geometry: json.RawMessage(`{"type":"Point","coordinates":[119.7594,31.794999]}`), Category: "chemical", AsOf: "2026-06-01"}, // on the river
-		{Geometry: json.RawMessage(`{"type":"Point","coordinates":[119.7530,31.7800]}`), Category: "chemical", AsOf: "2026-06-01"},     // corridor
-		{Geometry: json.RawMessage(`{"type":"Point","coordinates":[119.95,31.78]}`), Category: "chemical", AsOf: "2026-06-01"},         // far east
-		{Geometry: json.RawMessage(`{"type":"Point","coordinates":[119.7530,31.7800]}`), Category: "chemical", AsOf: "2025-06-01"},     // before
+		{Geometry: json.RawMessage(`{"type":"Point","coordinates":[119.7530,31.7800]}`), Category: "chemical", AsOf: "2026-06-01"},   // corridor
+		{Geometry: json.RawMessage(`{"type":"Point","coordinates":[119.95,31.78]}`), Category: "chemical", AsOf: "2026-06-01"},       // far east
+		{Geometry: json.RawMessage(`{"type":"Point","coordinates":[119.7530,31.7800]}`), Category: "chemical", AsOf: "2025-06-01"},   // before
 		{Geometry: json.RawMessage(`{"type":"Point","coordinates":[119.7531,31.7801]}`), Category: "ecological", AsOf: "2026-06-01"},
 	} {
 		key := "k1"
