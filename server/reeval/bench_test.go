@@ -152,4 +152,3 @@ func fileOne(ctx context.Context, c *check.Checker, dst data.Store, p orb.Point,
 	return dst.SaveCheck(ctx, &data.CheckRecord{ID: r.CheckID, CheckedAt: r.CheckedAt, KeyID: "bench", Category: cat, AsOf: asOf,
 		Geometry: site.Geometry, Verdict: r.Verdict, DecisionHash: r.DecisionHash, Document: ans.Document})
 }
-
