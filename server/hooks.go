@@ -6,10 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -68,9 +65,6 @@ type DeliveryList struct {
 	Deliveries []Delivery `json:"deliveries"`
 	Next       string     `json:"next,omitempty"`
 }
-
-// MinSecret is the fewest characters a secret given by the caller has.
-const MinSecret = 16
 
 func hookOf(h data.Hook) Hook {
 	return Hook{ID: h.ID, URL: h.URL, Events: h.Events, CreatedAt: h.CreatedAt, Deliveries: "/api/v1/hooks/" + h.ID + "/deliveries"}
@@ -164,23 +158,18 @@ func (s *Server) postHook(c echo.Context) error {
 
 // validHook checks a registration's fields.
 func validHook(req *HookRequest) error {
-	u, err := url.Parse(req.URL)
-	if req.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return problem.BadRequest("invalid-hook", "Invalid URL", "/url", "url %q must be an absolute http or https URL without credentials", clip(req.URL))
+	if err := hooks.CheckURL(req.URL); err != nil {
+		return problem.BadRequest("invalid-hook", "Invalid URL", "/url", "%v", err)
 	}
-	if len(req.Events) == 0 {
-		return problem.BadRequest("invalid-hook", "No events", "/events", "events must name at least one of %s", strings.Join(data.EventTypes(), ", "))
-	}
-	for i, ev := range req.Events {
-		if !slices.Contains(data.EventTypes(), ev) {
-			return problem.BadRequest("invalid-hook", "Unknown event", fmt.Sprintf("/events/%d", i), "event %q is not known; the events are %s", clip(ev), strings.Join(data.EventTypes(), ", "))
+	if at, err := hooks.CheckEvents(req.Events); err != nil {
+		ptr := "/events"
+		if at >= 0 {
+			ptr = fmt.Sprintf("/events/%d", at)
 		}
-		if slices.Contains(req.Events[:i], ev) {
-			return problem.BadRequest("invalid-hook", "Event given twice", fmt.Sprintf("/events/%d", i), "event %q is given twice", ev)
-		}
+		return problem.BadRequest("invalid-hook", "Invalid events", ptr, "%v", err)
 	}
-	if req.Secret != "" && len(req.Secret) < MinSecret {
-		return problem.BadRequest("invalid-hook", "Secret too short", "/secret", "a secret has at least %d characters; leave it out to have one made", MinSecret)
+	if err := hooks.CheckSecret(req.Secret); err != nil {
+		return problem.BadRequest("invalid-hook", "Secret too short", "/secret", "%v", err)
 	}
 	return nil
 }
