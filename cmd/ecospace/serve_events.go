@@ -17,8 +17,8 @@ import (
 
 // eventFlags are serve's flags for re-evaluation and webhooks.
 type eventFlags struct {
-	workers                      *int
-	retryMin, retryMax, retryFor *time.Duration
+	workers                               *int
+	retryMin, retryMax, retryFor, timeout *time.Duration
 }
 
 func addEventFlags(fs *flag.FlagSet) *eventFlags {
@@ -28,6 +28,7 @@ func addEventFlags(fs *flag.FlagSet) *eventFlags {
 		retryMin: fs.Duration("hook-retry-min", p.Min, "webhooks: the first retry's backoff bound, doubled each attempt (full jitter)"),
 		retryMax: fs.Duration("hook-retry-max", p.Max, "webhooks: the largest backoff bound"),
 		retryFor: fs.Duration("hook-retry-for", p.RetryFor, "webhooks: how long a delivery is retried before it is dead (at least 24h in production)"),
+		timeout:  fs.Duration("hook-timeout", hooks.DefaultTimeout, "webhooks: how long one attempt may take, connection to answer"),
 	}
 }
 
@@ -35,6 +36,9 @@ func addEventFlags(fs *flag.FlagSet) *eventFlags {
 func (f *eventFlags) check() error {
 	if *f.workers < 1 || *f.workers > runtime.GOMAXPROCS(0) {
 		return usagef("--reeval-workers %d: give 1 to %d (GOMAXPROCS)", *f.workers, runtime.GOMAXPROCS(0))
+	}
+	if *f.timeout <= 0 {
+		return usagef("--hook-timeout %s: give a duration > 0", *f.timeout)
 	}
 	if *f.retryMin <= 0 || *f.retryMax < *f.retryMin || *f.retryFor <= 0 {
 		return usagef("--hook-retry-min %s, --hook-retry-max %s, --hook-retry-for %s: give durations > 0 with min ≤ max", *f.retryMin, *f.retryMax, *f.retryFor)
@@ -57,7 +61,8 @@ func startEvents(ctx context.Context, log *slog.Logger, a *app, f *eventFlags) (
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	w = reeval.New(reeval.Config{Store: cs, Checker: check.New(check.Config{Store: a.store, Rules: a.rules, Unaudited: true}),
 		Log: log, Workers: *f.workers})
-	sender := hooks.NewSender(hooks.Config{Store: hs, Log: log, Policy: hooks.Policy{Min: *f.retryMin, Max: *f.retryMax, RetryFor: *f.retryFor}})
+	sender := hooks.NewSender(hooks.Config{Store: hs, Log: log, Policy: hooks.Policy{Min: *f.retryMin, Max: *f.retryMax, RetryFor: *f.retryFor},
+		Timeout: *f.timeout})
 	if pg, ok := a.store.(*postgis.Store); ok {
 		pg.OnLayerChange(func(string, int64) { w.Wake() })
 		log.Info("re-evaluation and webhooks", "jobs", "durable (PostGIS)", "outbox", "durable (PostGIS)", "reeval_workers", *f.workers)

@@ -72,8 +72,9 @@ func NewSender(cfg Config) *Sender {
 		cfg.Client = &http.Client{Timeout: cfg.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	// A claimed delivery is not due again until its attempt is surely
-	// over: another instance must not send the same attempt.
-	return &Sender{cfg: cfg, lease: cfg.Timeout + 30*time.Second, wake: make(chan struct{}, 1)}
+	// over (the client's timeout bounds it, and recording its end is
+	// quick): another instance must not send the same attempt.
+	return &Sender{cfg: cfg, lease: 2 * cfg.Timeout, wake: make(chan struct{}, 1)}
 }
 
 // Wake makes the sender look at the outbox now.
