@@ -273,7 +273,7 @@ func (s *Server) redeliver(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := st.Redeliver(c.Request().Context(), id, s.now().UTC())
+	d, err := st.Redeliver(c.Request().Context(), id, s.now().UTC().Truncate(time.Millisecond))
 	if err != nil {
 		return hookNotFound(err, "delivery", id)
 	}

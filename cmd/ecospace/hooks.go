@@ -201,7 +201,7 @@ func hooksDo(ctx context.Context, hs data.HookStore, sub string, pos []string, s
 		}
 		tw.Flush()
 	case "redeliver":
-		d, err := hs.Redeliver(ctx, pos[0], time.Now().UTC())
+		d, err := hs.Redeliver(ctx, pos[0], time.Now().UTC().Truncate(time.Millisecond))
 		if err != nil {
 			return notFound(err, "delivery")
 		}

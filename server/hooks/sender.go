@@ -108,6 +108,9 @@ func (s *Sender) Run(ctx context.Context) {
 	}
 }
 
+// now is the clock to the millisecond: the times both stores keep alike.
+func (s *Sender) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
+
 // Body is what a delivery sends.
 type Body struct {
 	DeliveryID string          `json:"delivery_id"`
@@ -125,7 +128,7 @@ func Encode(d data.Delivery) ([]byte, error) {
 // RunOnce claims the deliveries due now, sends them at once and records
 // how each attempt ended; it says how many it claimed.
 func (s *Sender) RunOnce(ctx context.Context) (int, error) {
-	ds, err := s.cfg.Store.ClaimDeliveries(ctx, s.cfg.Now(), s.lease, s.cfg.Batch)
+	ds, err := s.cfg.Store.ClaimDeliveries(ctx, s.now(), s.lease, s.cfg.Batch)
 	if err != nil {
 		return 0, fmt.Errorf("webhooks: claim: %w", err)
 	}
@@ -151,10 +154,11 @@ func (s *Sender) RunOnce(ctx context.Context) (int, error) {
 
 // attempt sends d once.
 func (s *Sender) attempt(ctx context.Context, d data.Delivery) data.DeliveryResult {
-	now := s.cfg.Now()
+	now := s.now()
 	fail := func(format string, args ...any) data.DeliveryResult {
 		r := data.DeliveryResult{Error: fmt.Sprintf(format, args...), At: now}
 		r.Next, r.Dead = s.cfg.Policy.Next(d.Since, now, d.Attempts, s.cfg.Rand())
+		r.Next = r.Next.Truncate(time.Millisecond)
 		level := slog.LevelWarn
 		if r.Dead {
 			level = slog.LevelError
