@@ -49,9 +49,12 @@ type ReevalJob struct {
 	// Cause is the recorded layer version.
 	Cause     LayerRef
 	ValidFrom time.Time // the new version's: decisions as_of before it are not touched
-	// Touch are the layer versions whose features select the decisions
-	// to judge again: a decision whose site meets (by bounding box) a
-	// feature of one of them, the new versions and those they replaced.
+	// Touch are the new layer versions (the imported one and the derived
+	// ones recomputed with it). The decisions judged again are those whose
+	// site meets (by bounding box) a feature of any version of these
+	// layers in force on some day from ValidFrom on: the new versions,
+	// those they replaced and any valid later, so that a version recorded
+	// with an earlier valid_from than others is covered too.
 	Touch []LayerRef
 	// Cursor is the last check id the job has judged ("": none yet); the
 	// job goes on after it, in check id order, after a restart too.
@@ -122,7 +125,8 @@ type ChangeStore interface {
 	ReevalJobs(ctx context.Context) ([]ReevalJob, error)
 	// ReevalCandidates gives the next filed checks after the check id
 	// after that the job must judge again (as_of on or after its
-	// ValidFrom, the site meeting a feature of Touch), in check id order,
+	// ValidFrom, the site meeting a feature of a version of Touch's layers
+	// in force from ValidFrom on), in check id order,
 	// at most limit, and the cursor to go on from: the last check id
 	// looked at, "" when there are none left.
 	ReevalCandidates(ctx context.Context, job *ReevalJob, after string, limit int) (cands []ReevalCandidate, next string, err error)

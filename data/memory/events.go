@@ -88,7 +88,7 @@ func (s *Store) ReevalCandidates(ctx context.Context, job *data.ReevalJob, after
 	s.mu.RLock()
 	for _, r := range job.Touch {
 		for _, v := range s.layers[r.Layer] {
-			if v.info.Version == r.Version {
+			if v.to.IsZero() || !v.to.Before(job.ValidFrom) {
 				touch = append(touch, v.bounds)
 			}
 		}

@@ -96,13 +96,14 @@ func (p *Store) ReevalJobs(ctx context.Context) ([]data.ReevalJob, error) {
 }
 
 // selectCandidates fills reeval_candidates for a job once: the checks
-// as_of on or after its valid_from whose site's box meets a touched
-// feature's, by the GiST indexes of both.
+// as_of on or after its valid_from whose site's box meets the box of a
+// feature of a version of the touched layers in force from valid_from on
+// (the GiST indexes of both).
 const selectCandidates = `INSERT INTO reeval_candidates (job_id, check_id)
 	SELECT DISTINCT j.job_id, c.check_id
 	FROM reeval_jobs j
-	CROSS JOIN LATERAL unnest(j.touch_layers, j.touch_versions) t(layer_id, version)
-	JOIN features f ON f.layer_id = t.layer_id AND f.version = t.version
+	JOIN layer_versions lv ON lv.layer_id = ANY (j.touch_layers) AND (lv.valid_to IS NULL OR lv.valid_to >= j.valid_from)
+	JOIN features f ON f.layer_id = lv.layer_id AND f.version = lv.version
 	JOIN checks c ON c.geom && f.geom AND c.as_of >= j.valid_from
 	WHERE j.job_id = $1 AND NOT j.selected
 	ON CONFLICT DO NOTHING`

@@ -113,8 +113,7 @@ type Published struct {
 
 // Enqueue records the re-evaluation job of an import and its
 // layer.published event, once per layer version (added false: it was
-// there already). The job touches the new versions and those they
-// replaced.
+// there already). The job touches the new versions' layers.
 func Enqueue(ctx context.Context, store data.ChangeStore, res data.ImportResult, now time.Time) (added bool, err error) {
 	jid, err := uuid.NewV7()
 	if err != nil {
@@ -130,9 +129,6 @@ func Enqueue(ctx context.Context, store data.ChangeStore, res data.ImportResult,
 		Href: "/api/v1/layers/" + res.Layer.ID + "?as_of=" + res.Layer.ValidFrom.String()}
 	for i, v := range append([]geo.LayerVersion{res.Layer}, res.Derived...) {
 		job.Touch = append(job.Touch, data.LayerRef{Layer: v.ID, Version: v.Version})
-		if v.Version > 1 {
-			job.Touch = append(job.Touch, data.LayerRef{Layer: v.ID, Version: v.Version - 1})
-		}
 		if i > 0 {
 			pub.Derived = append(pub.Derived, data.LayerRef{Layer: v.ID, Version: v.Version})
 		}

@@ -41,8 +41,13 @@ func (f *failingStore) SaveReevalBatch(ctx context.Context, jobID, cursor string
 // batches leaves a cursor the next one goes on from, and nothing is
 // recorded twice.
 func TestReevaluate(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) *servertest.App{"embedded": servertest.Demo, "postgis": servertest.DemoPG} {
+		t.Run(name, func(t *testing.T) { testReevaluate(t, open(t)) })
+	}
+}
+
+func testReevaluate(t *testing.T, app *servertest.App) {
 	ctx := context.Background()
-	app := servertest.Demo(t)
 	cs := app.Store.(data.ChangeStore)
 	c := check.New(check.Config{Store: app.Store, Rules: app.Rules})
 	type filed struct {
