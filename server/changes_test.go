@@ -88,6 +88,9 @@ func TestChangesAndHooks(t *testing.T) {
 			if c0.Old.Rule != "river-band.chemical@2021-03-01" || c0.New.Rule == c0.Old.Rule || c0.New.Hash == c0.Old.Hash || c0.Cause != (data.LayerRef{Layer: "xinmeng-river", Version: 2}) || c0.Href != "/api/v1/checks/"+mine[0] {
 				t.Errorf("change %+v", c0)
 			}
+			if m := call(t, s, "GET", "/metrics", "").Body.String(); !strings.Contains(m, "ecospace_reeval_changes_total 3") || !strings.Contains(m, "ecospace_reeval_judged_total 3") {
+				t.Error("/metrics lacks the re-evaluation's counts (3 judged, 3 changed)")
+			}
 			if n := len(list(other, "").Changes); n != 1 {
 				t.Errorf("the other key sees %d changes", n)
 			}

@@ -147,6 +147,9 @@ func New(cfg Config) *Server {
 	s.cache = newRespCache(cacheBytes)
 	s.tiles, _ = cfg.Store.(data.TileStore)
 	s.reeval, s.events = cfg.Reeval, eventStoresOf(cfg.Store)
+	if cfg.Reeval != nil {
+		s.metrics.reg.MustRegister(newReevalCollector(cfg.Reeval))
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
