@@ -3,8 +3,10 @@
 // (FeatureQuery, ImportOptions, ImportResult, CheckRecord, the sentinel
 // errors), the layer manifest, the validation of an import (CheckFeatures),
 // API keys (KeyStore, FileKeys), the layer summary and the vector tile
-// building both stores share, the dates everything is kept in, and the
-// bundled rules file.
+// building both stores share, the dates everything is kept in, the
+// bundled rules file, and what follows a recorded layer version:
+// re-evaluation jobs, changes, events and the webhook outbox
+// (ChangeStore, HookStore: events.go).
 //
 // The stores live below it and import it, never the other way round:
 // data/memory (the embedded store), data/postgis (PostGIS), with

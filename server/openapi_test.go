@@ -13,13 +13,17 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/check"
+	"github.com/zhonglou/ecospace/server/reeval"
 )
 
 func init() {
@@ -124,6 +128,8 @@ func TestOpenAPIConformance(t *testing.T) {
 		}
 		return out
 	}
+
+	hookID, deliveryID := hookWithDelivery(t, s, cfg.Store, admin)
 
 	tileURL := "/api/v1/layers/xinmeng-river/tiles/12/3459/1667.mvt"
 	tileRec := httptest.NewRecorder()
@@ -269,6 +275,31 @@ func TestOpenAPIConformance(t *testing.T) {
 		{"parcel without key", locked, "GET", "/api/v1/parcels/320404001001GB00001", "", nil, 401, 0},
 		{"parcel rate limited", limited, "GET", "/api/v1/parcels/320404001001GB00001", "", check, 429, 0},
 		{"parcel store down", down, "GET", "/api/v1/parcels/320404001001GB00001", "", nil, 503, 0},
+		{"list changes", s, "GET", "/api/v1/changes?since=2020-01-01&limit=5", "", check, 200, 0},
+		{"list changes bad since", s, "GET", "/api/v1/changes?since=soon", "", nil, 400, 0},
+		{"list changes no key", locked, "GET", "/api/v1/changes", "", nil, 401, 0},
+		{"list changes rate limited", limited, "GET", "/api/v1/changes", "", check, 429, 0},
+		{"add hook", s, "POST", "/api/v1/hooks", `{"url":"https://permits.example.gov.cn/hook","events":["decision.changed"]}`, admin, 201, 0},
+		{"add hook bad url", s, "POST", "/api/v1/hooks", `{"url":"permits","events":["decision.changed"]}`, admin, 400, 0},
+		{"add hook no key", s, "POST", "/api/v1/hooks", `{"url":"https://x.example/","events":["decision.changed"]}`, nil, 401, 0},
+		{"add hook check key", s, "POST", "/api/v1/hooks", `{"url":"https://x.example/","events":["decision.changed"]}`, check, 403, 0},
+		{"add hook media type", s, "POST", "/api/v1/hooks", `{}`, cat(admin, []string{"Content-Type", "text/plain"}), 415, 0},
+		{"list hooks", s, "GET", "/api/v1/hooks", "", admin, 200, 0},
+		{"list hooks no key", s, "GET", "/api/v1/hooks", "", nil, 401, 0},
+		{"list hooks check key", s, "GET", "/api/v1/hooks", "", check, 403, 0},
+		{"deliveries", s, "GET", "/api/v1/hooks/" + hookID + "/deliveries?limit=10", "", admin, 200, 0},
+		{"deliveries bad limit", s, "GET", "/api/v1/hooks/" + hookID + "/deliveries?limit=x", "", admin, 400, 0},
+		{"deliveries unknown hook", s, "GET", "/api/v1/hooks/0190b4d6-0000-7000-8000-000000000000/deliveries", "", admin, 404, 0},
+		{"deliveries check key", s, "GET", "/api/v1/hooks/" + hookID + "/deliveries", "", check, 403, 0},
+		{"redeliver", s, "POST", "/api/v1/deliveries/" + deliveryID + "/redeliver", "", admin, 202, 0},
+		{"redeliver unknown", s, "POST", "/api/v1/deliveries/0190b4d6-0000-7000-8000-000000000000/redeliver", "", admin, 404, 0},
+		{"redeliver check key", s, "POST", "/api/v1/deliveries/" + deliveryID + "/redeliver", "", check, 403, 0},
+		{"deliveries no key", s, "GET", "/api/v1/hooks/" + hookID + "/deliveries", "", nil, 401, 0},
+		{"redeliver no key", s, "POST", "/api/v1/deliveries/" + deliveryID + "/redeliver", "", nil, 401, 0},
+		{"delete hook no key", s, "DELETE", "/api/v1/hooks/" + hookID, "", nil, 401, 0},
+		{"delete hook check key", s, "DELETE", "/api/v1/hooks/" + hookID, "", check, 403, 0},
+		{"delete hook", s, "DELETE", "/api/v1/hooks/" + hookID, "", admin, 204, 0},
+		{"delete hook again", s, "DELETE", "/api/v1/hooks/" + hookID, "", admin, 404, 0},
 	}
 	seen := map[string]map[int]bool{} // operationId → statuses validated
 	for _, tc := range cases {
@@ -373,4 +404,24 @@ func parcelSample(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// hookWithDelivery registers a hook for layer.published and records a
+// layer version, so that the hook has a delivery to list and send again.
+func hookWithDelivery(t *testing.T, s http.Handler, st data.Store, admin []string) (hookID, deliveryID string) {
+	t.Helper()
+	rec := call(t, s, "POST", "/api/v1/hooks", `{"url":"https://permits.example.gov.cn/layers","events":["layer.published"]}`, admin...)
+	var h Hook
+	if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil || rec.Code != http.StatusCreated {
+		t.Fatalf("add hook: %d %s", rec.Code, rec.Body)
+	}
+	res := data.ImportResult{Layer: geo.LayerVersion{ID: "canal", Version: 9, ValidFrom: geo.Date{Time: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}}}
+	if _, err := reeval.Enqueue(context.Background(), st.(data.ChangeStore), res, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := st.(data.HookStore).Deliveries(context.Background(), h.ID, "", 1)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries %v, err %v", ds, err)
+	}
+	return h.ID, ds[0].ID
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/zhonglou/ecospace/server/check"
 	"github.com/zhonglou/ecospace/server/ogc"
 	"github.com/zhonglou/ecospace/server/problem"
+	"github.com/zhonglou/ecospace/server/reeval"
 )
 
 // Limits on requests.
@@ -93,6 +94,9 @@ type Config struct {
 	TrustProxy bool
 	// MetricsKey, when set, is needed for /metrics (Authorization: Bearer).
 	MetricsKey string
+	// Reeval, when set, is told of every layer version an upload records
+	// (changes.go).
+	Reeval *reeval.Worker
 }
 
 // Server is the HTTP API.
@@ -114,6 +118,8 @@ type Server struct {
 	cache       *respCache     // encoded layer responses (cache.go)
 	tiles       data.TileStore // the store's own tiles, if it makes them (tiles.go)
 	checker     *check.Checker // one check, from a decoded request to the filed answer
+	reeval      *reeval.Worker // re-evaluation after uploads (changes.go)
+	events      eventStores    // changes and webhooks (changes.go, hooks.go)
 }
 
 // New builds the API and its routes.
@@ -140,6 +146,10 @@ func New(cfg Config) *Server {
 	}
 	s.cache = newRespCache(cacheBytes)
 	s.tiles, _ = cfg.Store.(data.TileStore)
+	s.reeval, s.events = cfg.Reeval, eventStoresOf(cfg.Store)
+	if cfg.Reeval != nil {
+		s.metrics.reg.MustRegister(newReevalCollector(cfg.Reeval))
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
@@ -183,6 +193,12 @@ func New(cfg Config) *Server {
 	api.GET("/openapi.json", s.openAPI)
 	api.POST("/sites/parse", s.parseSites) // converts, files nothing: open as map reads are
 	api.GET("/parcels/:number", s.getParcel)
+	api.GET("/changes", s.listChanges, s.need(data.ScopeCheck, data.ScopeAudit))
+	api.POST("/hooks", s.postHook, s.need(data.ScopeAdmin))
+	api.GET("/hooks", s.listHooks, s.need(data.ScopeAdmin))
+	api.DELETE("/hooks/:id", s.deleteHook, s.need(data.ScopeAdmin))
+	api.GET("/hooks/:id/deliveries", s.listDeliveries, s.need(data.ScopeAdmin))
+	api.POST("/deliveries/:id/redeliver", s.redeliver, s.need(data.ScopeAdmin))
 	api.Any("/*", s.notRouted)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -197,7 +213,7 @@ func New(cfg Config) *Server {
 
 // routedMethods are the methods the API answers anywhere; Allow lists
 // those of them a path has.
-var routedMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut}
+var routedMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete}
 
 // headAsGet answers HEAD wherever GET is answered: the request is routed
 // as a GET and its body is not sent (RFC 9110 §9.3.2: the same headers,

@@ -127,6 +127,7 @@ func (s *Server) putLayer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.published(c.Request().Context(), res)
 	lv := res.Layer
 	out := LayerUpload{
 		Layer: id, Version: lv.Version, ValidFrom: lv.ValidFrom, FeatureCount: len(feats),

@@ -243,6 +243,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		fmt.Fprintln(stdout, strings.Join(parts, ", ")+" (recomputed)")
 	}
+	queueReevaluation(ctx, store, res, stderr)
 	return nil
 }
 

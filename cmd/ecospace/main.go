@@ -35,6 +35,7 @@ func commands() map[string]command {
 		"gen":     {"write seeded synthetic province-scale layers and a point register for load tests", runGen},
 		"bench":   {"drive a server on this machine with concurrent checks and layer reads; print requests/s and latency", runBench},
 		"keys":    {"create, list and revoke API keys (scopes check, admin)", runKeys},
+		"hooks":   {"add, list and remove webhooks; read and redeliver their deliveries (PostGIS)", runHooks},
 		"sweep":   {"screen a register of enterprises (GeoJSON or CSV) and write a report (CSV or GeoJSON)", runSweep},
 		"version": {"print the version, commit and Go version this binary was built with (also --version)", runVersion},
 	}

@@ -48,12 +48,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	metricsKey := fs.String("metrics-key", envOr("ECOSPACE_METRICS_KEY", ""), "a secret /metrics then needs as \"Authorization: Bearer <key>\" (ECOSPACE_METRICS_KEY); empty: /metrics is open")
 	layerCacheMB := fs.Int("layer-cache-mb", envInt("ECOSPACE_LAYER_CACHE_MB", -1), "MB of encoded layer responses (GeoJSON, tiles, OGC pages) kept in memory (ECOSPACE_LAYER_CACHE_MB); 0: none, so that every read measures the store; default 256")
 	gcHeadroom := fs.Uint64("gc-headroom-mb", defaultGCHeadroomMB, "let the heap grow at least this many MB above what is live between garbage collections (GOGC tuned to the live heap, never below 100); 0, or GOGC set in the environment: Go's own setting")
+	events := addEventFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	// Every flag is checked, and the address bound, before the store is
 	// opened: a typo costs no store load.
 	if err := checkServeFlags(fs); err != nil {
+		return err
+	}
+	if err := events.check(); err != nil {
 		return err
 	}
 	origins, _ := parseOrigins(*corsOrigins)
@@ -83,6 +87,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer app.store.Close()
+	reevalWorker, stopEvents := startEvents(ctx, log, app, events)
+	defer stopEvents()
 	var bm *server.Basemap
 	if *basemapURL != "" {
 		bm = &server.Basemap{URL: *basemapURL, Attribution: *basemapAttr}
@@ -104,7 +110,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv := server.New(server.Config{Store: app.store, Rules: app.rules, Manifest: app.manifest, Log: log, Basemap: bm, Web: web.Handler(),
 		Keys: keys, RequireKey: *requireKey, RequireKeyForReads: *requireKeyReads, RateLimit: *rateLimit, RateBurst: *rateBurst,
-		CORSOrigins: origins, TrustProxy: *trustProxy, MetricsKey: *metricsKey, LayerCacheBytes: layerCacheBytes(*layerCacheMB)})
+		CORSOrigins: origins, TrustProxy: *trustProxy, MetricsKey: *metricsKey, LayerCacheBytes: layerCacheBytes(*layerCacheMB),
+		Reeval: reevalWorker})
 	if gctune.Start(ctx, *gcHeadroom<<20, time.Second) {
 		log.Info("garbage collector", "headroom_mb", *gcHeadroom)
 	}

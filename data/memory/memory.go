@@ -35,6 +35,8 @@ type Store struct {
 	layers   map[string][]*layerVersion // ascending versions
 
 	audit *audit // filed checks (checks.go, auditlog.go)
+
+	events *eventState // re-evaluation jobs, changes, hooks, outbox (events.go, hooks.go)
 }
 
 // Options configure an embedded store.
@@ -78,7 +80,7 @@ func Open(m *data.Manifest, opts Options) (*Store, error) {
 	if limit <= 0 {
 		limit = MemoryAuditBytes
 	}
-	s := &Store{manifest: m, layers: map[string][]*layerVersion{}, audit: newAudit(limit)}
+	s := &Store{manifest: m, layers: map[string][]*layerVersion{}, audit: newAudit(limit), events: newEventState()}
 	if opts.AuditFile != "" {
 		log := opts.Log
 		if log == nil {

@@ -460,10 +460,15 @@ func TestPGMigrateConcurrently(t *testing.T) {
 		}
 		total += applied[i]
 	}
-	if total != postgis.SchemaVersion() {
-		t.Errorf("%d migrations applied in all, want %d", total, postgis.SchemaVersion())
+	// Migration numbers may leave gaps (branches number theirs apart).
+	all, err := postgis.Migrations()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := queryInt(t, fresh, "SELECT count(*) FROM schema_migrations"); n != postgis.SchemaVersion() {
+	if total != len(all) {
+		t.Errorf("%d migrations applied in all, want %d", total, len(all))
+	}
+	if n := queryInt(t, fresh, "SELECT count(*) FROM schema_migrations"); n != len(all) {
 		t.Errorf("schema_migrations has %d rows", n)
 	}
 	// Opening without Migrate works on a migrated database and refuses

@@ -56,6 +56,8 @@ func Run(t *testing.T, open Opener) {
 		{"FeaturesExactBBox", testFeaturesExactBBox},
 		{"FeaturesClipped", testFeaturesClipped},
 		{"RawProperties", testRawProperties},
+		{"ReevalJobs", testReevalJobs},
+		{"Outbox", testOutbox},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open) })

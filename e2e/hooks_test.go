@@ -1,0 +1,278 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zhonglou/ecospace/data/pgtest"
+	"github.com/zhonglou/ecospace/server/hooks"
+)
+
+// pgServe starts `ecospace serve` on the PostGIS database db and waits
+// until it is ready; the caller stops it.
+func pgServe(t *testing.T, bin, db string, logs *bytes.Buffer, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--database-url", db, "--rate-limit", "0", "--log-level", "info", "--data-dir", t.TempDir()}, args...)...)
+	cmd.Env = append(os.Environ(), "DATABASE_URL=", "ECOSPACE_KEYS_FILE=", "GOGC=")
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + addr
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return cmd, base
+			}
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	t.Fatalf("the server did not become ready:\n%s", logs)
+	return nil, ""
+}
+
+// apiCall sends one request with the admin key and decodes the answer
+// into out (when not nil).
+func apiCall(t *testing.T, method, url, key, ctype, body string, want int, out any) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: %d, want %d: %s", method, url, resp.StatusCode, want, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, url, err, b)
+		}
+	}
+}
+
+// eventReceiver answers 503 to its first request and 204 after, and keeps
+// every delivery it was sent with whether its signature verified.
+type eventReceiver struct {
+	secret string
+	mu     sync.Mutex
+	n      int
+	got    []hooks.Body
+	bad    []string
+}
+
+func (r *eventReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.n++
+	if r.n == 1 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	if err := hooks.Verify(r.secret, req.Header.Get(hooks.HeaderSignature), req.Header.Get(hooks.HeaderTimestamp), body, time.Now(), 5*time.Minute); err != nil {
+		r.bad = append(r.bad, err.Error())
+	}
+	var b hooks.Body
+	if err := json.Unmarshal(body, &b); err != nil || b.DeliveryID != req.Header.Get(hooks.HeaderDelivery) || b.Type != req.Header.Get(hooks.HeaderEvent) {
+		r.bad = append(r.bad, "body "+string(body))
+	}
+	r.got = append(r.got, b)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// TestDecisionChangedWebhook is issue 16's done-when on PostGIS with the
+// real binary: a decision is filed; a hook is registered whose receiver
+// refuses connections; a new version of the river moves it away from the
+// site, so the decision is judged again in the background and changes;
+// ecospace is killed and started again on the same database; then the
+// receiver comes up (answering 503 once): it gets the decision.changed
+// event of that check, under one delivery id per event, signed, and
+// /api/v1/changes lists the change.
+func TestDecisionChangedWebhook(t *testing.T) {
+	bin := buildBinary(t)
+	db := pgtest.NewDatabase(t)
+	env := append(os.Environ(), "DATABASE_URL=", "ECOSPACE_KEYS_FILE=")
+	runBinary(t, bin, env, "import", "--demo", "--migrate", "--database-url", db)
+	admin := strings.TrimSpace(runBinary(t, bin, env, "keys", "create", "--scope", "admin", "--name", "e2e-hooks", "--database-url", db))
+
+	// The receiver's address, with nothing listening on it yet.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcvAddr := l.Addr().String()
+	l.Close()
+
+	fast := []string{"--hook-retry-min", "200ms", "--hook-retry-max", "1s", "--hook-timeout", "2s"}
+	var logs1, logs2 bytes.Buffer
+	proc, base := pgServe(t, bin, db, &logs1, fast...)
+	killed := false
+	defer func() {
+		if !killed {
+			proc.Process.Kill()
+			proc.Wait()
+		}
+		if t.Failed() {
+			t.Logf("first server:\n%s\nsecond server:\n%s", logs1.String(), logs2.String())
+		}
+	}()
+
+	var hook struct {
+		ID     string `json:"id"`
+		Secret string `json:"secret"`
+	}
+	apiCall(t, "POST", base+"/api/v1/hooks", admin, "application/json",
+		`{"url":"http://`+rcvAddr+`/ecospace","events":["decision.changed","layer.published"]}`, http.StatusCreated, &hook)
+	var filed struct {
+		CheckID      string `json:"check_id"`
+		DecidingRule string `json:"deciding_rule"`
+	}
+	apiCall(t, "POST", base+"/api/v1/checks", admin, "application/json",
+		`{"geometry":{"type":"Point","coordinates":[119.7594,31.794999]},"category":"chemical","reference":"APP-16"}`, http.StatusOK, &filed)
+	away := `{"type":"FeatureCollection","features":[{"type":"Feature","id":"away","properties":{"name":"away"},` +
+		`"geometry":{"type":"Polygon","coordinates":[[[119.90,31.75],[119.91,31.75],[119.91,31.76],[119.90,31.76],[119.90,31.75]]]}}]}`
+	today := time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	apiCall(t, "PUT", base+"/api/v1/layers/xinmeng-river?valid_from="+today, admin, "application/geo+json", away, http.StatusCreated, nil)
+
+	type change struct {
+		ChangeID string `json:"change_id"`
+		CheckID  string `json:"check_id"`
+		Old, New struct {
+			Rule string `json:"deciding_rule"`
+		}
+	}
+	var changes struct{ Changes []change }
+	type delivery struct {
+		DeliveryID string `json:"delivery_id"`
+		EventID    string `json:"event_id"`
+		Type       string `json:"type"`
+		Status     string `json:"status"`
+		Attempts   int    `json:"attempts"`
+		LastError  string `json:"last_error"`
+	}
+	var dl struct{ Deliveries []delivery }
+	// The change is found, and its delivery has failed at least once.
+	failedOnce := func() bool {
+		apiCall(t, "GET", base+"/api/v1/changes", admin, "", "", http.StatusOK, &changes)
+		apiCall(t, "GET", base+"/api/v1/hooks/"+hook.ID+"/deliveries", admin, "", "", http.StatusOK, &dl)
+		for _, d := range dl.Deliveries {
+			if d.Type == "decision.changed" && d.Attempts >= 1 && d.Status == "failed" {
+				return len(changes.Changes) == 1
+			}
+		}
+		return false
+	}
+	for deadline := time.Now().Add(60 * time.Second); !failedOnce(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed decision.changed delivery: changes %+v, deliveries %+v", changes, dl)
+		}
+	}
+	if c := changes.Changes[0]; c.CheckID != filed.CheckID || c.Old.Rule != filed.DecidingRule || c.New.Rule == c.Old.Rule {
+		t.Fatalf("change %+v, filed %+v", c, filed)
+	}
+
+	// Killed in the middle; started again on the same database.
+	proc.Process.Kill()
+	proc.Wait()
+	killed = true
+	proc2, base2 := pgServe(t, bin, db, &logs2, fast...)
+	defer func() {
+		proc2.Process.Kill()
+		proc2.Wait()
+	}()
+
+	// The receiver comes up where the hook points.
+	rcv := &eventReceiver{secret: hook.Secret}
+	ln, err := net.Listen("tcp", rcvAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(rcv)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	defer srv.Close()
+
+	delivered := func() bool {
+		apiCall(t, "GET", base2+"/api/v1/hooks/"+hook.ID+"/deliveries", admin, "", "", http.StatusOK, &dl)
+		for _, d := range dl.Deliveries {
+			if d.Status != "delivered" {
+				return false
+			}
+		}
+		return len(dl.Deliveries) == 2
+	}
+	for deadline := time.Now().Add(90 * time.Second); !delivered(); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not delivered: %+v", dl)
+		}
+	}
+	for _, d := range dl.Deliveries {
+		if d.Type == "decision.changed" && d.Attempts < 2 {
+			t.Errorf("decision.changed delivered at attempt %d: it should have failed before the restart", d.Attempts)
+		}
+	}
+	time.Sleep(2 * time.Second) // anything sent twice would arrive by now
+	rcv.mu.Lock()
+	if rcv.n < 3 {
+		t.Errorf("the receiver was called %d times: its 503 and two deliveries at least", rcv.n)
+	}
+	defer rcv.mu.Unlock()
+	if len(rcv.bad) > 0 {
+		t.Errorf("deliveries that do not verify: %v", rcv.bad)
+	}
+	ids := map[string]map[string]bool{} // event id → delivery ids
+	var changed []hooks.Body
+	for _, b := range rcv.got {
+		if ids[b.EventID] == nil {
+			ids[b.EventID] = map[string]bool{}
+		}
+		ids[b.EventID][b.DeliveryID] = true
+		if b.Type == "decision.changed" {
+			changed = append(changed, b)
+		}
+	}
+	for ev, ds := range ids {
+		if len(ds) != 1 {
+			t.Errorf("event %s came under %d delivery ids", ev, len(ds))
+		}
+	}
+	if len(ids) != 2 || len(changed) == 0 {
+		t.Fatalf("received %+v", rcv.got)
+	}
+	var data change
+	if err := json.Unmarshal(changed[0].Data, &data); err != nil || data.CheckID != filed.CheckID || data.ChangeID != changes.Changes[0].ChangeID {
+		t.Errorf("decision.changed data %s (%v), want the change of %s", changed[0].Data, err, filed.CheckID)
+	}
+	apiCall(t, "GET", base2+"/api/v1/changes?since=2020-01-01", admin, "", "", http.StatusOK, &changes)
+	if len(changes.Changes) != 1 || changes.Changes[0].CheckID != filed.CheckID {
+		t.Errorf("after the restart, changes %+v", changes)
+	}
+}

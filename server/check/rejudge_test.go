@@ -1,0 +1,79 @@
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/servertest"
+)
+
+// A filed check judged again on unchanged layers reproduces its verdict,
+// deciding rule and hash; after a zone it lay in is redrawn away from it,
+// the verdict and rule it would now get differ.
+func TestRejudge(t *testing.T) {
+	ctx := context.Background()
+	app := servertest.Demo(t)
+	c := New(Config{Store: app.Store, Rules: app.Rules})
+	const inCorridor = `{"type":"Point","coordinates":[119.7530,31.7800]}`
+	var filed []*Answer
+	for _, req := range []Request{
+		{Geometry: json.RawMessage(onRiver), Category: "chemical", AsOf: "2026-06-01", Facts: json.RawMessage(`{"emits_n_p":false}`)},
+		{Geometry: json.RawMessage(inCorridor), Category: "chemical", AsOf: "2026-06-01"},
+		{Geometry: json.RawMessage(`{"type":"Polygon","coordinates":[[[119.752,31.779],[119.754,31.779],[119.754,31.781],[119.752,31.781],[119.752,31.779]]]}`), Category: "warehousing-logistics", AsOf: "2026-06-01"},
+		{Geometry: json.RawMessage(`{"type":"Point","coordinates":[119.95,31.78]}`), Category: "chemical", CRS: "EPSG:4326"},
+	} {
+		ans, err := c.Check(ctx, "k", req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		filed = append(filed, ans)
+	}
+	for _, ans := range filed {
+		rec, err := app.Store.Check(ctx, ans.Response.CheckID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.Rejudge(ctx, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Verdict != ans.Response.Verdict || got.DecidingRule != ans.Response.DecidingRule || got.DecisionHash != ans.Response.DecisionHash {
+			t.Errorf("%s: rejudged %+v, filed %s %s %s", ans.Response.CheckID, got, ans.Response.Verdict, ans.Response.DecidingRule, ans.Response.DecisionHash)
+		}
+	}
+	before := filed[1].Response // in the corridor and the river band
+	if before.DecidingRule == "" {
+		t.Fatalf("the corridor site hit nothing: %+v", before.Head)
+	}
+	// The river and the corridor redrawn as small squares far from the
+	// site.
+	for _, l := range []string{"xinmeng-river", "xinmeng-corridor"} {
+		away := geo.Feature{ID: "away", Geometry: orb.Polygon{{{119.90, 31.75}, {119.91, 31.75}, {119.91, 31.76}, {119.90, 31.76}, {119.90, 31.75}}},
+			Properties: map[string]any{"id": "away", "name_zh": "远处", "name_en": "away", "status": "illustrative"}}
+		if _, err := app.Store.Import(ctx, l, []geo.Feature{away}, data.ImportOptions{ValidFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, err := app.Store.Check(ctx, before.CheckID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Rejudge(ctx, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.DecisionHash == before.DecisionHash || (got.Verdict == before.Verdict && got.DecidingRule == before.DecidingRule) {
+		t.Errorf("after the corridor moved: %+v, before %s %s", got, before.Verdict, before.DecidingRule)
+	}
+	// A record that cannot be read back is an error, not a verdict.
+	rec.Document = json.RawMessage(`{"facts":7}`)
+	if _, err := c.Rejudge(ctx, rec); err == nil {
+		t.Error("a broken document was judged")
+	}
+}
