@@ -160,9 +160,12 @@ func (c *Checker) Move(ctx context.Context, req MoveRequest) (*Move, error) {
 		}
 		return m, nil
 	}
-	km := strconv.FormatFloat(radius/1000, 'f', -1, 64)
-	m.MessageZH = fmt.Sprintf("%s 公里内没有可使结论达到“%s”的位置（移动后须仍在钟楼区内）", km, verdictZH[target])
-	m.MessageEN = fmt.Sprintf("nothing complies within %s km: no move of the site within %s km that keeps it in the district makes the answer %s", km, km, target)
+	zh, en := strconv.FormatFloat(radius/1000, 'f', -1, 64)+" 公里", strconv.FormatFloat(radius/1000, 'f', -1, 64)+" km"
+	if radius < 1000 {
+		zh, en = strconv.FormatFloat(radius, 'f', -1, 64)+" 米", strconv.FormatFloat(radius, 'f', -1, 64)+" m"
+	}
+	m.MessageZH = fmt.Sprintf("%s内没有可使结论达到“%s”的位置（移动后须仍在钟楼区内）", zh, verdictZH[target])
+	m.MessageEN = fmt.Sprintf("nothing complies within %s: no move of the site within %s that keeps it in the district makes the answer %s", en, en, target)
 	return m, nil
 }
 

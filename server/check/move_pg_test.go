@@ -167,7 +167,7 @@ FROM pts, good, canal`
 		if s.want > 100 {
 			r := 50.0
 			m := moveOf(t, c, s.lon, s.lat, "restricted", &r)
-			if m.Found || m.MessageEN != "nothing complies within 0.05 km: no move of the site within 0.05 km that keeps it in the district makes the answer restricted" || m.MessageZH == "" {
+			if m.Found || m.MessageEN != "nothing complies within 50 m: no move of the site within 50 m that keeps it in the district makes the answer restricted" || m.MessageZH == "" {
 				t.Errorf("a 50 m radius, %.1f m needed: %+v", s.want, m)
 			}
 			break
