@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"math"
 	"slices"
 
@@ -310,16 +311,19 @@ var pushDirs = func() [16]orb.Point {
 // (with room around it: goodAround; 2 or 4 times as far where 1× leaves
 // none), so the first is the minimum move to within a few centimetres (a
 // good region narrower than that is passed over).
-func (f *MoveField) PointMoves(p orb.Point, radius float64, max int) []orb.Point {
+func (f *MoveField) PointMoves(ctx context.Context, p orb.Point, radius float64, max int) ([]orb.Point, error) {
 	if f.coversDisc(p, radius+4*MoveEpsilonM) {
-		return nil
+		return nil, nil
 	}
 	prims := f.primitives(p, radius)
 	var bases []orb.Point
 	for _, q := range prims {
 		bases = q.nearestOn(p, bases)
 	}
-	good := f.pushAll(p, bases, radius, max)
+	good, err := f.pushAll(ctx, p, bases, radius, max)
+	if err != nil {
+		return nil, err
+	}
 	// Corners where two curves cross: only those nearer than the nearest
 	// move found so far can improve on it.
 	u := radius
@@ -338,23 +342,32 @@ func (f *MoveField) PointMoves(p orb.Point, radius float64, max int) []orb.Point
 			corners = meet(near[i], near[j], corners)
 		}
 	}
-	good = append(good, f.pushAll(p, corners, radius, max)...)
+	more, err := f.pushAll(ctx, p, corners, radius, max)
+	if err != nil {
+		return nil, err
+	}
+	good = append(good, more...)
 	byDist := func(a, b orb.Point) int {
 		return cmpFloat(math.Hypot(a[0]-p[0], a[1]-p[1]), math.Hypot(b[0]-p[0], b[1]-p[1]))
 	}
 	slices.SortFunc(good, byDist)
-	return dedupe(good, max)
+	return dedupe(good, max), nil
 }
 
 // pushAll pushes each base point MoveEpsilonM into the good region (first
 // straight on from p, then each of pushDirs), nearest base first, and
 // keeps the good ones within radius: at most max, distinct.
-func (f *MoveField) pushAll(p orb.Point, bases []orb.Point, radius float64, max int) []orb.Point {
+func (f *MoveField) pushAll(ctx context.Context, p orb.Point, bases []orb.Point, radius float64, max int) ([]orb.Point, error) {
 	dist := func(q orb.Point) float64 { return math.Hypot(q[0]-p[0], q[1]-p[1]) }
 	slices.SortFunc(bases, func(a, b orb.Point) int { return cmpFloat(dist(a), dist(b)) })
 	var good []orb.Point
 	prev := orb.Point{math.NaN(), math.NaN()}
-	for _, q := range bases {
+	for i, q := range bases {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err // the search is CPU work that keeps the request's deadline
+			}
+		}
 		d := dist(q)
 		if d > radius {
 			break
@@ -399,7 +412,7 @@ func (f *MoveField) pushAll(p orb.Point, bases []orb.Point, radius float64, max 
 			good = dedupe(good, 4*max)
 		}
 	}
-	return good
+	return good, nil
 }
 
 // dedupe drops positions within a millimetre of an earlier one and keeps

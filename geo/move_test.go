@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -48,7 +49,10 @@ func TestPointMoves(t *testing.T) {
 			if f.Good(tc.p) {
 				t.Fatalf("%v is good already", tc.p)
 			}
-			got := f.PointMoves(tc.p, 5000, 4)
+			got, err := f.PointMoves(context.Background(), tc.p, 5000, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if len(got) == 0 {
 				t.Fatal("no move found")
 			}
@@ -63,10 +67,10 @@ func TestPointMoves(t *testing.T) {
 // Nothing within the radius: no move.
 func TestPointMovesNone(t *testing.T) {
 	f := NewMoveField(moveCoverage, []MoveZone{{Area: orb.MultiPolygon{square(-1000, -1000, 1000, 1000)}}})
-	if got := f.PointMoves(orb.Point{0, 0}, 500, 4); len(got) != 0 {
+	if got, err := f.PointMoves(context.Background(), orb.Point{0, 0}, 500, 4); err != nil || len(got) != 0 {
 		t.Errorf("moves %v within 500 m of the middle of a 2 km square", got)
 	}
-	if got := f.Translations(orb.Point{0, 0}, 500, 360); len(got) != 0 {
+	if got, err := f.Translations(context.Background(), orb.Point{0, 0}, 500, 360); err != nil || len(got) != 0 {
 		t.Errorf("translations %v within 500 m", got)
 	}
 }
@@ -78,7 +82,10 @@ func TestTranslations(t *testing.T) {
 	line := NewMoveSource([]orb.Geometry{orb.LineString{{0, -10_000}, {0, 10_000}}})
 	f := NewMoveField(moveCoverage, []MoveZone{{Source: line, DistanceM: 1000}})
 	parcel := square(-1080, 0, -980, 100)
-	trs := f.Translations(parcel, 5000, 360)
+	trs, err := f.Translations(context.Background(), parcel, 5000, 360)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(trs) == 0 {
 		t.Fatal("no translation")
 	}
@@ -99,7 +106,9 @@ func TestTranslations(t *testing.T) {
 	// A polygon zone held wholly inside the parcel counts too: the
 	// parcel's edge must pass the zone's far edge, 60 m away.
 	f = NewMoveField(moveCoverage, []MoveZone{{Area: orb.MultiPolygon{square(40, 40, 60, 60)}}})
-	trs = f.Translations(square(0, 0, 100, 100), 5000, 360)
+	if trs, err = f.Translations(context.Background(), square(0, 0, 100, 100), 5000, 360); err != nil {
+		t.Fatal(err)
+	}
 	if len(trs) == 0 || math.Abs(trs[0].Length()-(60+MoveEpsilonM)) > 1e-5 {
 		t.Errorf("a parcel holding a zone: %+v, want 60 m", trs[:min(1, len(trs))])
 	}
@@ -121,8 +130,14 @@ func TestPointMovesAgainstDirections(t *testing.T) {
 		if f.Good(p) {
 			continue
 		}
-		moves := f.PointMoves(p, 5000, 1)
-		trs := f.Translations(p, 5000, 3600)
+		moves, err := f.PointMoves(context.Background(), p, 5000, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trs, err := f.Translations(context.Background(), p, 5000, 3600)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(moves) == 0 || len(trs) == 0 {
 			t.Fatalf("%v: %d moves, %d translations", p, len(moves), len(trs))
 		}
@@ -130,5 +145,19 @@ func TestPointMovesAgainstDirections(t *testing.T) {
 		if !f.Good(moves[0]) || d > dd+MoveEpsilonM || d < dd-0.5 {
 			t.Errorf("%v: point search %.3f m, directions %.3f m (good %v)", p, d, dd, f.Good(moves[0]))
 		}
+	}
+}
+
+// A search stops when its context ends.
+func TestMovesStop(t *testing.T) {
+	line := NewMoveSource([]orb.Geometry{orb.LineString{{0, -10_000}, {0, 10_000}}})
+	f := NewMoveField(moveCoverage, []MoveZone{{Source: line, DistanceM: 1000}})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := f.PointMoves(ctx, orb.Point{10, 0}, 5000, 4); err == nil {
+		t.Error("PointMoves went on after its context ended")
+	}
+	if _, err := f.Translations(ctx, square(0, 0, 10, 10), 5000, 360); err == nil {
+		t.Error("Translations went on after its context ended")
 	}
 }

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"math"
 	"slices"
 
@@ -115,7 +116,7 @@ func newSiteShape(g orb.Geometry) siteShape {
 // its mask and inner distance are not used, so a translation is never
 // short of what a band needs and may be longer than a mask or inner
 // distance would allow (the caller's check of the moved site decides).
-func (f *MoveField) Translations(g orb.Geometry, radius float64, dirs int) []Translation {
+func (f *MoveField) Translations(ctx context.Context, g orb.Geometry, radius float64, dirs int) ([]Translation, error) {
 	site := newSiteShape(g)
 	maxD := 0.0
 	for _, z := range f.Zones {
@@ -136,6 +137,9 @@ func (f *MoveField) Translations(g orb.Geometry, radius float64, dirs int) []Tra
 	}
 	var out []found
 	for k := range dirs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		a := float64(k) * 2 * math.Pi / float64(dirs)
 		u := orb.Point{math.Sin(a), math.Cos(a)}
 		if t, ok := f.firstFree(site, obs, u, radius); ok {
@@ -147,7 +151,7 @@ func (f *MoveField) Translations(g orb.Geometry, radius float64, dirs int) []Tra
 	for i, o := range out {
 		trs[i] = o.tr
 	}
-	return trs
+	return trs, nil
 }
 
 type interval struct{ lo, hi float64 }

@@ -139,11 +139,17 @@ func (c *Checker) Move(ctx context.Context, req MoveRequest) (*Move, error) {
 		return nil, err
 	}
 	checks := 0
-	for _, batch := range []func() []geo.Translation{
-		func() []geo.Translation { return pointCandidates(field, in.Site, radius) },
-		func() []geo.Translation { return field.Translations(in.Site.Projected, radius, MoveDirections) },
+	for _, batch := range []func() ([]geo.Translation, error){
+		func() ([]geo.Translation, error) { return pointCandidates(ctx, field, in.Site, radius) },
+		func() ([]geo.Translation, error) {
+			return field.Translations(ctx, in.Site.Projected, radius, MoveDirections)
+		},
 	} {
-		for _, tr := range batch() {
+		trs, err := batch()
+		if err != nil {
+			return nil, fmt.Errorf("move: %w", err)
+		}
+		for _, tr := range trs {
 			if checks == moveChecks {
 				break
 			}
@@ -204,16 +210,20 @@ var verdictZH = map[string]string{geo.EffectAllowed: "允许", geo.EffectRestric
 // pointCandidates are a point's nearest good positions as moves, nearest
 // first; none for a line or area. Should the store disagree with all of
 // them, Move goes on to the directions.
-func pointCandidates(f *geo.MoveField, s *geo.Site, radius float64) []geo.Translation {
+func pointCandidates(ctx context.Context, f *geo.MoveField, s *geo.Site, radius float64) ([]geo.Translation, error) {
 	p, ok := s.Projected.(orb.Point)
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	var out []geo.Translation
-	for _, q := range f.PointMoves(p, radius, moveChecks/2) {
+	qs, err := f.PointMoves(ctx, p, radius, moveChecks/2)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]geo.Translation, 0, len(qs))
+	for _, q := range qs {
 		out = append(out, geo.Translation{DX: q[0] - p[0], DY: q[1] - p[1]})
 	}
-	return out
+	return out, nil
 }
 
 // setFound fills the answer in for a verified move.

@@ -58,8 +58,14 @@ func TestMoveFieldAgreesWithChecks(t *testing.T) {
 			if meets(v, q.target) {
 				continue
 			}
-			pts := f.PointMoves(p, 3000, 4)
-			trs := f.Translations(p, 3000, 1440)
+			pts, err := f.PointMoves(ctx, p, 3000, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			trs, err := f.Translations(ctx, p, 3000, 1440)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if len(pts) == 0 != (len(trs) == 0) {
 				t.Errorf("%s at [%.7f, %.7f]: %d point moves, %d directions", q.category, lon, lat, len(pts), len(trs))
 				continue
