@@ -161,3 +161,33 @@ func TestMovesStop(t *testing.T) {
 		t.Error("Translations went on after its context ended")
 	}
 }
+
+// Where the way out is a corner (two wells' circles crossing, here at a
+// bearing of 10.37° from the site), a direction 0.37° off misses it by
+// metres; along the corner's own bearing the translation is the minimum.
+func TestTranslationsAlongACorner(t *testing.T) {
+	a := 10.37 * math.Pi / 180
+	// The wells lie on the line through p across the corner's bearing.
+	p := orb.Point{0, 0}
+	w1 := orb.Point{-500 * math.Cos(a), 500 * math.Sin(a)}
+	w2 := orb.Point{500 * math.Cos(a), -500 * math.Sin(a)}
+	f := NewMoveField(moveCoverage, []MoveZone{{Source: NewMoveSource([]orb.Geometry{w1, w2}), DistanceM: 600}})
+	want := math.Sqrt(600*600 - 500*500)
+	coarse, err := f.Translations(context.Background(), p, 5000, 360)
+	if err != nil {
+		t.Fatal(err)
+	}
+	along, err := f.TranslationsAlong(context.Background(), p, 5000, []float64{10.37})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(coarse) == 0 || len(along) != 1 {
+		t.Fatalf("%d coarse, %d along", len(coarse), len(along))
+	}
+	if d := along[0].Length(); math.Abs(d-want-MoveEpsilonM) > 1e-3 || math.Abs(along[0].Bearing()-10.37) > 1e-9 {
+		t.Errorf("along 10.37°: %.4f m at %.4f°, want %.4f m", d, along[0].Bearing(), want)
+	}
+	if d := coarse[0].Length(); d < want+1 {
+		t.Errorf("1° apart: %.4f m, expected metres more than %.4f m at a corner", d, want)
+	}
+}

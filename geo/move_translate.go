@@ -117,6 +117,17 @@ func newSiteShape(g orb.Geometry) siteShape {
 // short of what a band needs and may be longer than a mask or inner
 // distance would allow (the caller's check of the moved site decides).
 func (f *MoveField) Translations(ctx context.Context, g orb.Geometry, radius float64, dirs int) ([]Translation, error) {
+	bearings := make([]float64, dirs)
+	for k := range bearings {
+		bearings[k] = float64(k) * 360 / float64(dirs)
+	}
+	return f.TranslationsAlong(ctx, g, radius, bearings)
+}
+
+// TranslationsAlong is Translations along the given bearings (degrees
+// from grid north, clockwise): to look closer around the best of a
+// coarse search.
+func (f *MoveField) TranslationsAlong(ctx context.Context, g orb.Geometry, radius float64, bearings []float64) ([]Translation, error) {
 	site := newSiteShape(g)
 	maxD := 0.0
 	for _, z := range f.Zones {
@@ -136,11 +147,11 @@ func (f *MoveField) Translations(ctx context.Context, g orb.Geometry, radius flo
 		tr Translation
 	}
 	var out []found
-	for k := range dirs {
+	for _, b := range bearings {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		a := float64(k) * 2 * math.Pi / float64(dirs)
+		a := b * math.Pi / 180
 		u := orb.Point{math.Sin(a), math.Cos(a)}
 		if t, ok := f.firstFree(site, obs, u, radius); ok {
 			out = append(out, found{t, Translation{DX: t * u[0], DY: t * u[1]}})
@@ -152,6 +163,12 @@ func (f *MoveField) Translations(ctx context.Context, g orb.Geometry, radius flo
 		trs[i] = o.tr
 	}
 	return trs, nil
+}
+
+// Bearing is the translation's grid bearing in degrees, clockwise from
+// north, in [0, 360).
+func (t Translation) Bearing() float64 {
+	return math.Mod(math.Atan2(t.DX, t.DY)*180/math.Pi+360, 360)
 }
 
 type interval struct{ lo, hi float64 }

@@ -1,10 +1,12 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/paulmach/orb"
@@ -77,8 +79,9 @@ type Move struct {
 	AsOf          geo.Date        `json:"as_of"`
 	RulesVersion  string          `json:"rules_version"`
 	// Method says how the move was searched: nearest-point (a point, exact
-	// to MoveEpsilonM) or directions (a line or area, exact along each of
-	// MoveDirections directions).
+	// to a few centimetres) or directions (a line or area, exact along
+	// each of MoveDirections directions and of the closer look around the
+	// best of them).
 	Method string `json:"method"`
 }
 
@@ -142,7 +145,7 @@ func (c *Checker) Move(ctx context.Context, req MoveRequest) (*Move, error) {
 	for _, batch := range []func() ([]geo.Translation, error){
 		func() ([]geo.Translation, error) { return pointCandidates(ctx, field, in.Site, radius) },
 		func() ([]geo.Translation, error) {
-			return field.Translations(ctx, in.Site.Projected, radius, MoveDirections)
+			return directionCandidates(ctx, field, in.Site, radius)
 		},
 	} {
 		trs, err := batch()
@@ -225,6 +228,37 @@ func pointCandidates(ctx context.Context, f *geo.MoveField, s *geo.Site, radius 
 	}
 	return out, nil
 }
+
+// directionCandidates are the site's translations along MoveDirections
+// directions, and along 40 more within 1° of the best of them (0.05°
+// apart), shortest first.
+func directionCandidates(ctx context.Context, f *geo.MoveField, s *geo.Site, radius float64) ([]geo.Translation, error) {
+	trs, err := f.Translations(ctx, s.Projected, radius, MoveDirections)
+	if err != nil || len(trs) == 0 {
+		return trs, err
+	}
+	b := trs[0].Bearing()
+	near := make([]float64, 0, 2*refineSteps)
+	for k := -refineSteps; k <= refineSteps; k++ {
+		if k != 0 {
+			near = append(near, b+float64(k)*refineStepDeg)
+		}
+	}
+	fine, err := f.TranslationsAlong(ctx, s.Projected, radius, near)
+	if err != nil {
+		return nil, err
+	}
+	trs = append(fine, trs...)
+	slices.SortStableFunc(trs, func(a, b geo.Translation) int { return cmp.Compare(a.Length(), b.Length()) })
+	return trs, nil
+}
+
+// The closer look around the best direction: refineSteps steps of
+// refineStepDeg on either side.
+const (
+	refineSteps   = 20
+	refineStepDeg = 0.05
+)
 
 // setFound fills the answer in for a verified move.
 func (m *Move) setFound(tr geo.Translation, moved orb.Geometry, verdict string) error {
