@@ -43,12 +43,13 @@ type MoveZone struct {
 // distance 0), lines and points, indexed for exact distances as the
 // embedded store measures them.
 type MoveSource struct {
-	pz PreparedZone // only its source fields are set
+	pz    PreparedZone // only its source fields are set
+	geoms []orb.Geometry
 }
 
 // NewMoveSource indexes projected source geometries.
 func NewMoveSource(gs []orb.Geometry) *MoveSource {
-	s := &MoveSource{}
+	s := &MoveSource{geoms: gs}
 	for _, g := range gs {
 		collectSource(g, &s.pz)
 	}
@@ -72,6 +73,10 @@ type MoveField struct {
 	Coverage orb.MultiPolygon
 	Zones    []MoveZone
 	covIx    *PolygonIndex
+	// tz are the zones as translations see them within tzBox, drawn once
+	// (translationZones).
+	tz    []MoveZone
+	tzBox orb.Bound
 }
 
 // NewMoveField indexes a field's polygons.

@@ -191,3 +191,74 @@ func TestTranslationsAlongACorner(t *testing.T) {
 		t.Errorf("1° apart: %.4f m, expected metres more than %.4f m at a corner", d, want)
 	}
 }
+
+// A parcel in a masked band may leave it across the mask's edge, and one
+// in a band with an inner distance may go nearer the source: both are
+// shorter than leaving the whole distance behind.
+func TestTranslationsMaskedBands(t *testing.T) {
+	line := NewMoveSource([]orb.Geometry{orb.LineString{{0, -10_000}, {0, 10_000}}})
+	west := orb.MultiPolygon{square(-20_000, -20_000, 0, 20_000)}
+	for _, tc := range []struct {
+		name   string
+		zone   MoveZone
+		parcel orb.Polygon
+		dx     float64
+	}{
+		// The band beyond the mask (x > 0): west across x = 0.
+		{"outside the mask", MoveZone{Source: line, DistanceM: 1000, Mask: west, MaskOutside: true}, square(100, 0, 200, 100), -200},
+		// The band in the mask (x < 0): east across x = 0.
+		{"inside the mask", MoveZone{Source: line, DistanceM: 1000, Mask: west}, square(-200, 0, -100, 100), 200},
+		// 100–1 000 m from the line: west until within 100 m.
+		{"inner distance", MoveZone{Source: line, DistanceM: 1000, MinDistanceM: 100}, square(150, 0, 250, 100), -150},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := NewMoveField(moveCoverage, []MoveZone{tc.zone})
+			trs, err := f.Translations(context.Background(), tc.parcel, 5000, 360)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(trs) == 0 || math.Abs(trs[0].DX-tc.dx) > 0.05 || math.Abs(trs[0].DY) > 1e-6 {
+				t.Fatalf("best %+v, want %g m east", trs[:min(1, len(trs))], tc.dx)
+			}
+			// The moved parcel's every vertex is good by the exact rule.
+			for _, v := range tc.parcel[0] {
+				if q := (orb.Point{v[0] + trs[0].DX, v[1] + trs[0].DY}); !f.Good(q) {
+					t.Errorf("moved vertex %v is in the band", q)
+				}
+			}
+		})
+	}
+}
+
+// Bands that together are one plain band are joined: the Xinmeng water
+// and land bands, and both sides of the canal's mask.
+func TestMergeBands(t *testing.T) {
+	src := NewMoveSource([]orb.Geometry{orb.LineString{{0, 0}, {0, 1}}})
+	other := NewMoveSource([]orb.Geometry{orb.LineString{{5, 0}, {5, 1}}})
+	mask := orb.MultiPolygon{square(0, 0, 1, 1)}
+	for _, tc := range []struct {
+		name  string
+		zones []MoveZone
+		want  int
+		plain bool
+	}{
+		{"water and land", []MoveZone{{Source: src, DistanceM: 0.1}, {Source: src, DistanceM: 1000, MinDistanceM: 0.1}}, 1, true},
+		{"canal's three", []MoveZone{{Source: src, DistanceM: 2000, Mask: mask}, {Source: src, DistanceM: 1000, Mask: mask, MaskOutside: true},
+			{Source: src, DistanceM: 2000, MinDistanceM: 1000, Mask: mask, MaskOutside: true}}, 1, true},
+		{"riverside only", []MoveZone{{Source: src, DistanceM: 1000, Mask: mask, MaskOutside: true}, {Source: src, DistanceM: 2000, Mask: mask}}, 2, false},
+		{"a gap", []MoveZone{{Source: src, DistanceM: 100}, {Source: src, DistanceM: 1000, MinDistanceM: 200}}, 2, false},
+		{"two sources", []MoveZone{{Source: src, DistanceM: 100}, {Source: other, DistanceM: 100}}, 2, true},
+	} {
+		got := mergeBands(tc.zones)
+		plain := true
+		for _, z := range got {
+			plain = plain && z.Mask == nil && !z.MaskOutside
+		}
+		if len(got) != tc.want || (tc.plain && !plain) {
+			t.Errorf("%s: %d zones (plain %v), want %d", tc.name, len(got), plain, tc.want)
+		}
+		if tc.want == 1 && (got[0].MinDistanceM != 0 || got[0].DistanceM != math.Max(tc.zones[0].DistanceM, tc.zones[len(tc.zones)-1].DistanceM)) {
+			t.Errorf("%s: joined into %g–%g m", tc.name, got[0].MinDistanceM, got[0].DistanceM)
+		}
+	}
+}

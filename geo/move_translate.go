@@ -112,10 +112,9 @@ func newSiteShape(g orb.Geometry) siteShape {
 // a direction with none within radius is left out. Each is exact along
 // its direction (and MoveEpsilonM past the last contact); between
 // directions the true minimum may be shorter by up to radius·(1 − cos of
-// half the step). A band counts here as everything within its distance:
-// its mask and inner distance are not used, so a translation is never
-// short of what a band needs and may be longer than a mask or inner
-// distance would allow (the caller's check of the moved site decides).
+// half the step). A band with a mask or an inner distance is drawn as a
+// polygon holding it (move_band.go), at most bandPad wider: a translation
+// is never short of what a band needs, and at most centimetres longer.
 func (f *MoveField) Translations(ctx context.Context, g orb.Geometry, radius float64, dirs int) ([]Translation, error) {
 	bearings := make([]float64, dirs)
 	for k := range bearings {
@@ -134,6 +133,11 @@ func (f *MoveField) TranslationsAlong(ctx context.Context, g orb.Geometry, radiu
 		maxD = math.Max(maxD, z.DistanceM)
 	}
 	near := grow(site.bound, radius+maxD+1)
+	zones, err := f.translationZones(near)
+	if err != nil {
+		return nil, err
+	}
+	f = &MoveField{Coverage: f.Coverage, Zones: zones, covIx: f.covIx} // the drawn zones only
 	obs := []obstacle{newObstacle(ringSegs(f.Coverage), BoundaryToleranceM, near)}
 	for _, z := range f.Zones {
 		if z.Source == nil {

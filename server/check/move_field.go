@@ -94,6 +94,7 @@ func (c *Checker) moveField(ctx context.Context, in *Input, target string, radiu
 func (c *Checker) badBands(l geo.LayerInfo, bad func(kind, sub string) (bool, error), features func(string) ([]geo.Feature, error)) ([]geo.MoveZone, error) {
 	var zones []geo.MoveZone
 	var src *geo.MoveSource
+	var mask orb.MultiPolygon // one for every band, so that geo can tell it is the same
 	for _, b := range l.Derived.Bands {
 		worse, err := bad(l.ZoneKind, b.Subzone)
 		if err != nil || !worse {
@@ -115,11 +116,14 @@ func (c *Checker) badBands(l geo.LayerInfo, bad func(kind, sub string) (bool, er
 		}
 		z := geo.MoveZone{Source: src, DistanceM: b.DistanceM, MinDistanceM: b.MinDistanceM}
 		if b.Mask != "" {
-			fs, err := features(l.Derived.Mask)
-			if err != nil {
-				return nil, err
+			if mask == nil {
+				fs, err := features(l.Derived.Mask)
+				if err != nil {
+					return nil, err
+				}
+				mask = projectedPolygons(fs)
 			}
-			z.Mask, z.MaskOutside = projectedPolygons(fs), b.Mask == geo.MaskOutside
+			z.Mask, z.MaskOutside = mask, b.Mask == geo.MaskOutside
 		}
 		zones = append(zones, z)
 	}

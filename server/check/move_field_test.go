@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -105,4 +106,49 @@ func nearBoundary(f *geo.MoveField, p orb.Point) bool {
 		}
 	}
 	return false
+}
+
+// Parcels by the canal (residential: prohibited in the core zone outside
+// the built-up area, restricted in it): a 40 m parcel's move is never
+// shorter than its centre's (every point of a clear parcel is good), nor
+// longer than the centre's and the parcel's diagonal, and leads across the
+// mask's edge where that is nearest, not only out of the 2 km.
+func TestMoveParcelsByTheCanal(t *testing.T) {
+	ctx := context.Background()
+	app := servertest.Demo(t)
+	c := New(Config{Store: app.Store, Rules: app.Rules, Unaudited: true})
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n, tries := 0, 0; n < 8; tries++ {
+		if tries > 200 {
+			t.Fatalf("%d parcels in the canal's prohibited sub-zones in 200 tries", n)
+		}
+		lon, lat := 119.85+rng.Float64()*0.1, 31.74+rng.Float64()*0.1
+		x, y := geo.ToGK(lon, lat)
+		g := fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%f,%f],[%f,%f],[%f,%f],[%f,%f],[%f,%f]]]}`, x-20, y-20, x+20, y-20, x+20, y+20, x-20, y+20, x-20, y-20)
+		req := MoveRequest{Geometry: json.RawMessage(g), CRS: "EPSG:4549", Category: "residential", Target: "restricted", AsOf: "2026-06-01", RadiusM: ptr(3000.0)}
+		m, err := c.Move(ctx, req)
+		var ie *InputError
+		if errors.As(err, &ie) {
+			continue // outside the district
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.FromVerdict != geo.EffectProhibited {
+			continue
+		}
+		n++
+		req.Geometry = json.RawMessage(fmt.Sprintf(`{"type":"Point","coordinates":[%f,%f]}`, x, y))
+		pm, err := c.Move(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Found || !pm.Found {
+			t.Errorf("[%f, %f]: parcel found %v, its centre %v", x, y, m.Found, pm.Found)
+			continue
+		}
+		if d, pd := *m.DistanceM, *pm.DistanceM; d < pd-0.05 || d > pd+2*20*math.Sqrt2+1 {
+			t.Errorf("[%f, %f]: the parcel moves %.3f m, its centre %.3f m", x, y, d, pd)
+		}
+	}
 }
