@@ -33,59 +33,11 @@ const moveDay = "2026-06-01"
 // be within 1 m of it, and the moved site must check restricted. A point
 // with a 50 m radius finds nothing.
 func TestMoveHeldOutPostGIS(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	man, err := demo.Manifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, err := geo.ParseRules(data.RulesFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := pgtest.NewDatabase(t)
-	store, err := postgis.Open(ctx, url, man, postgis.Options{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if err := demo.Load(ctx, store, man, data.ImportOptions{ValidFrom: demo.ValidFrom}); err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	day, _ := time.Parse(time.DateOnly, moveDay)
-
-	// The polygon zones a chemical plant may not be in: the rules decide
-	// which; their geometry stays in the database.
-	var badZones []string
-	for _, def := range man.Layers {
-		if def.Kind != geo.LayerZone || !def.Judged() {
-			continue
-		}
-		err := store.Features(ctx, def.ID, data.FeatureQuery{AsOf: day, Zoom: -1}, func(f geo.Feature) error {
-			sub, err := def.SubzoneOf(f.Properties)
-			if err != nil {
-				return err
-			}
-			res, err := rules.Resolve(def.ZoneKind, sub, "chemical", nil, day)
-			if err != nil {
-				return err
-			}
-			if res.Rule.Effect == geo.EffectProhibited {
-				badZones = append(badZones, def.ID+"/"+f.ID)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	h := newHeldOut(t)
+	ctx, store, conn, rules := h.ctx, h.store, h.conn, h.rules
+	badZones := h.badZones(t, "chemical")
 	for _, sub := range []string{"water", "land"} {
-		if res, err := rules.Resolve("river-band", sub, "chemical", nil, day); err != nil || res.Rule.Effect != geo.EffectProhibited {
+		if res, err := rules.Resolve("river-band", sub, "chemical", nil, h.day); err != nil || res.Rule.Effect != geo.EffectProhibited {
 			t.Fatalf("the rules no longer prohibit chemical plants in the band's %s (%v): this test's band is wrong", sub, err)
 		}
 	}
@@ -231,4 +183,168 @@ func moveOf(t *testing.T, c *check.Checker, lon, lat float64, target string, rad
 		t.Fatalf("%s: %v", g, err)
 	}
 	return m
+}
+
+// heldOut is the demo on PostGIS, with a connection of its own for the
+// held-out computations.
+type heldOut struct {
+	ctx   context.Context
+	store *postgis.Store
+	conn  *pgx.Conn
+	rules *geo.RuleSet
+	man   *data.Manifest
+	day   time.Time
+}
+
+func newHeldOut(t *testing.T) *heldOut {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	h := &heldOut{ctx: ctx}
+	var err error
+	if h.man, err = demo.Manifest(); err != nil {
+		t.Fatal(err)
+	}
+	if h.rules, err = geo.ParseRules(data.RulesFile()); err != nil {
+		t.Fatal(err)
+	}
+	url := pgtest.NewDatabase(t)
+	if h.store, err = postgis.Open(ctx, url, h.man, postgis.Options{Migrate: true}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.store.Close() })
+	if err := demo.Load(ctx, h.store, h.man, data.ImportOptions{ValidFrom: demo.ValidFrom}); err != nil {
+		t.Fatal(err)
+	}
+	if h.conn, err = pgx.Connect(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.conn.Close(context.Background()) })
+	h.day, _ = time.Parse(time.DateOnly, moveDay)
+	return h
+}
+
+// badZones are the polygon zones (layer/feature) a category may not be
+// in: the rules decide which; their geometry stays in the database.
+func (h *heldOut) badZones(t *testing.T, category string) []string {
+	t.Helper()
+	var bad []string
+	for _, def := range h.man.Layers {
+		if def.Kind != geo.LayerZone || !def.Judged() {
+			continue
+		}
+		err := h.store.Features(h.ctx, def.ID, data.FeatureQuery{AsOf: h.day, Zoom: -1}, func(f geo.Feature) error {
+			sub, err := def.SubzoneOf(f.Properties)
+			if err != nil {
+				return err
+			}
+			res, err := h.rules.Resolve(def.ZoneKind, sub, category, nil, h.day)
+			if err != nil {
+				return err
+			}
+			if res.Rule.Effect == geo.EffectProhibited {
+				bad = append(bad, def.ID+"/"+f.ID)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return bad
+}
+
+// TestMoveHeldOutCanalPostGIS holds the point search to PostGIS where a
+// band has a mask: a residential project is prohibited in the canal's
+// core zone outside its built-up area (riverside space and non-built-up
+// land, within 2 000 m of the water) and restricted inside it. 100 seeded
+// random points in the prohibited part; PostGIS: the district minus the
+// union of ST_Buffer(canal, 2000, 256 segments a quarter circle) less the
+// built-up area and the prohibited polygon zones, and ST_Distance to what
+// is left. Many of the answers lead into the built-up area.
+func TestMoveHeldOutCanalPostGIS(t *testing.T) {
+	h := newHeldOut(t)
+	badZones := h.badZones(t, "residential")
+	for sub, want := range map[string]string{"built-up": geo.EffectRestricted, "riverside-eco": geo.EffectProhibited, "non-built-up": geo.EffectProhibited} {
+		if res, err := h.rules.Resolve("canal-core", sub, "residential", nil, h.day); err != nil || res.Rule.Effect != want {
+			t.Fatalf("residential in the canal's %s is no longer %s (%v): this test's bands are wrong", sub, want, err)
+		}
+	}
+	for _, sub := range []string{"water", "land"} {
+		if res, err := h.rules.Resolve("river-band", sub, "residential", nil, h.day); err != nil || res.Rule.Effect == geo.EffectProhibited {
+			t.Fatalf("residential in the Xinmeng band's %s is prohibited (%v): this test leaves that band out", sub, err)
+		}
+	}
+	const sites = `
+WITH lv AS (
+  SELECT layer_id, version FROM layer_versions
+  WHERE valid_from <= $1::date AND (valid_to IS NULL OR valid_to >= $1::date)
+), f AS (
+  SELECT f.layer_id, f.feature_id, f.geom_4549 FROM features f JOIN lv USING (layer_id, version)
+), district AS (
+  SELECT ST_Union(geom_4549) g FROM f WHERE layer_id = 'district'
+), builtup AS (
+  SELECT ST_Union(geom_4549) g FROM f WHERE layer_id = 'canal-built-up'
+), band AS (
+  SELECT ST_Difference(ST_Buffer(ST_Union(f.geom_4549), 2000, 'quad_segs=256'), b.g) g
+  FROM f, builtup b WHERE f.layer_id = 'canal' GROUP BY b.g
+), bad AS (
+  SELECT ST_Union(g) g FROM (
+    SELECT g FROM band
+    UNION ALL SELECT geom_4549 FROM f WHERE layer_id || '/' || feature_id = ANY($2)
+  ) x
+), good AS (
+  SELECT ST_Difference(d.g, b.g) g FROM district d, bad b
+), pts AS (
+  SELECT (ST_Dump(ST_GeneratePoints(ST_Intersection(band.g, d.g), 100, 23))).geom p FROM band, district d
+)
+SELECT ST_X(ST_Transform(p, 4490)), ST_Y(ST_Transform(p, 4490)), ST_Distance(p, good.g), ST_Distance(p, b.g) < ST_Distance(p, ST_Difference(good.g, b.g))
+FROM pts, good, builtup b`
+	rows, err := h.conn.Query(h.ctx, sites, moveDay, badZones)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type site struct {
+		lon, lat, want float64
+		intoBuiltUp    bool
+	}
+	var all []site
+	for rows.Next() {
+		var s site
+		if err := rows.Scan(&s.lon, &s.lat, &s.want, &s.intoBuiltUp); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 100 {
+		t.Fatalf("%d sites, want 100", len(all))
+	}
+	c := check.New(check.Config{Store: h.store, Rules: h.rules, Unaudited: true})
+	worst, into := 0.0, 0
+	for i, s := range all {
+		g := `{"type":"Point","coordinates":[` + strconv.FormatFloat(s.lon, 'g', -1, 64) + `,` + strconv.FormatFloat(s.lat, 'g', -1, 64) + `]}`
+		m, err := c.Move(h.ctx, check.MoveRequest{Geometry: json.RawMessage(g), Category: "residential", AsOf: moveDay, Target: "restricted"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Found || m.FromVerdict != "prohibited" {
+			t.Errorf("site %d %s: %+v, want a move of %.3f m", i, g, m, s.want)
+			continue
+		}
+		diff := *m.DistanceM - s.want
+		worst = math.Max(worst, math.Abs(diff))
+		if math.Abs(diff) > 1 {
+			t.Errorf("site %d %s: ecospace moves %.3f m, PostGIS finds %.3f m", i, g, *m.DistanceM, s.want)
+		}
+		if s.intoBuiltUp {
+			into++
+		}
+	}
+	if into < 10 {
+		t.Errorf("only %d of the moves lead into the built-up area: the mask is hardly tested", into)
+	}
+	t.Logf("%d sites (%d nearest the built-up area): largest |ecospace − PostGIS| %.4f m", len(all), into, worst)
 }
