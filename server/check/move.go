@@ -11,6 +11,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/planar"
 
 	"github.com/zhonglou/ecospace/geo"
 )
@@ -71,13 +72,16 @@ type Move struct {
 	DyM           *float64        `json:"dy_m,omitempty"`
 	MovedGeometry json.RawMessage `json:"moved_geometry,omitempty"`
 	MovedVerdict  string          `json:"moved_verdict,omitempty"`
-	RadiusM       float64         `json:"radius_m"`
-	MessageZH     string          `json:"message_zh,omitempty"`
-	MessageEN     string          `json:"message_en,omitempty"`
-	Category      string          `json:"category"`
-	Facts         map[string]bool `json:"facts"`
-	AsOf          geo.Date        `json:"as_of"`
-	RulesVersion  string          `json:"rules_version"`
+	// Arrow is the move as a line (lon/lat) from the site's centroid to
+	// the moved site's, for a map to draw; absent unless it moves.
+	Arrow        json.RawMessage `json:"arrow,omitempty"`
+	RadiusM      float64         `json:"radius_m"`
+	MessageZH    string          `json:"message_zh,omitempty"`
+	MessageEN    string          `json:"message_en,omitempty"`
+	Category     string          `json:"category"`
+	Facts        map[string]bool `json:"facts"`
+	AsOf         geo.Date        `json:"as_of"`
+	RulesVersion string          `json:"rules_version"`
 	// Method says how the move was searched: nearest-point (a point, exact
 	// to a few centimetres) or directions (a line or area, exact along
 	// each of MoveDirections directions and of the closer look around the
@@ -172,7 +176,7 @@ func (c *Checker) Move(ctx context.Context, req MoveRequest) (*Move, error) {
 			if !meets(v, target) {
 				continue
 			}
-			if err := m.setFound(tr, moved, v.Verdict); err != nil {
+			if err := m.setFound(tr, in.Site.Projected, moved, v.Verdict); err != nil {
 				return nil, err
 			}
 			return m, nil
@@ -261,7 +265,7 @@ const (
 )
 
 // setFound fills the answer in for a verified move.
-func (m *Move) setFound(tr geo.Translation, moved orb.Geometry, verdict string) error {
+func (m *Move) setFound(tr geo.Translation, from, moved orb.Geometry, verdict string) error {
 	m.Found, m.MovedVerdict = true, verdict
 	d, dx, dy := geo.RoundDistance(tr.Length()), geo.RoundDistance(tr.DX), geo.RoundDistance(tr.DY)
 	m.DistanceM, m.DxM, m.DyM = &d, &dx, &dy
@@ -276,6 +280,14 @@ func (m *Move) setFound(tr geo.Translation, moved orb.Geometry, verdict string) 
 	var err error
 	if m.MovedGeometry, err = geojson.NewGeometry(moved).MarshalJSON(); err != nil {
 		return fmt.Errorf("move: encode the moved site: %w", err)
+	}
+	// The arrow a map draws: from the site's centroid (EPSG:4549) to
+	// where the move takes it.
+	c, _ := planar.CentroidArea(from)
+	a0, a1 := orb.Point{c[0], c[1]}, orb.Point{c[0] + tr.DX, c[1] + tr.DY}
+	arrow := roundLonLat(geo.UnprojectGeometry(orb.LineString{a0, a1}))
+	if m.Arrow, err = geojson.NewGeometry(arrow).MarshalJSON(); err != nil {
+		return fmt.Errorf("move: encode the arrow: %w", err)
 	}
 	return nil
 }

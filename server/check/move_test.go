@@ -78,6 +78,9 @@ func TestMoveBothStores(t *testing.T) {
 				if d < tc.min || d > tc.max || math.Abs(math.Hypot(*m.DxM, *m.DyM)-d) > 0.002 {
 					t.Errorf("%s: moved %.3f m (%.3f, %.3f), want %g–%g m", tc.name, d, *m.DxM, *m.DyM, tc.min, tc.max)
 				}
+				if (d == 0) != (m.Arrow == nil) || (d > 0 && !bytes.HasPrefix(m.Arrow, []byte(`{"type":"LineString","coordinates":[[`))) {
+					t.Errorf("%s: arrow %s", tc.name, m.Arrow)
+				}
 				if (d == 0) != (m.BearingDeg == nil) || (d > 0 && (m.DirectionZH == "" || m.DirectionEN == "")) {
 					t.Errorf("%s: bearing and direction: %s", tc.name, b)
 				}
