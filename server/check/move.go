@@ -146,13 +146,14 @@ func (c *Checker) Move(ctx context.Context, req MoveRequest) (*Move, error) {
 		return nil, err
 	}
 	checks := 0
-	for _, batch := range []func() ([]geo.Translation, error){
-		func() ([]geo.Translation, error) { return pointCandidates(ctx, field, in.Site, radius) },
-		func() ([]geo.Translation, error) {
-			return directionCandidates(ctx, field, in.Site, radius)
-		},
+	for _, batch := range []struct {
+		method string
+		find   func() ([]geo.Translation, error)
+	}{
+		{MethodNearestPoint, func() ([]geo.Translation, error) { return pointCandidates(ctx, field, in.Site, radius) }},
+		{MethodDirections, func() ([]geo.Translation, error) { return directionCandidates(ctx, field, in.Site, radius) }},
 	} {
-		trs, err := batch()
+		trs, err := batch.find()
 		if err != nil {
 			return nil, fmt.Errorf("move: %w", err)
 		}
@@ -176,19 +177,26 @@ func (c *Checker) Move(ctx context.Context, req MoveRequest) (*Move, error) {
 			if !meets(v, target) {
 				continue
 			}
+			m.Method = batch.method
 			if err := m.setFound(tr, in.Site.Projected, moved, v.Verdict); err != nil {
 				return nil, err
 			}
 			return m, nil
 		}
 	}
+	m.setNotFound()
+	return m, nil
+}
+
+// setNotFound says that nothing within the radius complies.
+func (m *Move) setNotFound() {
+	radius := m.RadiusM
 	zh, en := strconv.FormatFloat(radius/1000, 'f', -1, 64)+" 公里", strconv.FormatFloat(radius/1000, 'f', -1, 64)+" km"
 	if radius < 1000 {
 		zh, en = strconv.FormatFloat(radius, 'f', -1, 64)+" 米", strconv.FormatFloat(radius, 'f', -1, 64)+" m"
 	}
-	m.MessageZH = fmt.Sprintf("%s内没有可使结论达到“%s”的位置（移动后须仍在钟楼区内）", zh, verdictZH[target])
-	m.MessageEN = fmt.Sprintf("nothing complies within %s: no move of the site within %s that keeps it in the district makes the answer %s", en, en, target)
-	return m, nil
+	m.MessageZH = fmt.Sprintf("%s内没有可使结论达到“%s”的位置（移动后须仍在钟楼区内）", zh, verdictZH[m.Target])
+	m.MessageEN = fmt.Sprintf("nothing complies within %s: no move of the site within %s that keeps it in the district makes the answer %s", en, en, m.Target)
 }
 
 // judgeSite relates and judges a site for the request's category, facts
