@@ -104,6 +104,9 @@ FROM pts, good, canal`
 		if math.Abs(diff) > 1 {
 			t.Errorf("site %d [%.7f, %.7f]: ecospace moves %.3f m, PostGIS finds %.3f m", i, s.lon, s.lat, *m.DistanceM, s.want)
 		}
+		if m.Method != check.MethodNearestPoint {
+			t.Errorf("site %d: the store refused every nearest position; the move came from the %s", i, m.Method)
+		}
 		// The moved site, checked as any client would check it.
 		ans, err := c.Check(ctx, "", check.Request{Geometry: m.MovedGeometry, Category: "chemical", AsOf: moveDay})
 		if err != nil {
@@ -338,6 +341,9 @@ FROM pts, good, builtup b`
 		worst = math.Max(worst, math.Abs(diff))
 		if math.Abs(diff) > 1 {
 			t.Errorf("site %d %s: ecospace moves %.3f m, PostGIS finds %.3f m", i, g, *m.DistanceM, s.want)
+		}
+		if m.Method != check.MethodNearestPoint {
+			t.Errorf("site %d: the store refused every nearest position; the move came from the %s", i, m.Method)
 		}
 		if s.intoBuiltUp {
 			into++
