@@ -129,6 +129,22 @@ var endpointCases = []endpointCase{
 	{name: "upload-parcels", method: "PUT", path: "/api/v1/layers/parcels?valid_from=2026-01-01&parcel_field=%E5%AE%97%E5%9C%B0%E5%8F%B7", ctype: "application/geo+json", file: "../data/demo/parcels-sample.geojson", admin: true},
 	{name: "parcel", method: "GET", path: "/api/v1/parcels/320404%20001001%20gb00001?as_of=2026-06-01"},
 	{name: "parcel-unknown", method: "GET", path: "/api/v1/parcels/320404001001GB99999?as_of=2026-06-01"},
+	// What may be built here (issue 17): every category for one site.
+	{name: "matrix-river", method: "POST", path: "/api/v1/checks/matrix", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.7594,31.794999]},"as_of":"2026-06-01"}`},
+	{name: "matrix-parcel-facts", method: "POST", path: "/api/v1/checks/matrix", ctype: "application/json",
+		body: `{"geometry":{"type":"Polygon","coordinates":[[[478400,3519380],[478700,3519380],[478700,3519680],[478400,3519680],[478400,3519380]]]},"crs":"EPSG:4549","facts":{"emits_n_p":false},"as_of":"2026-06-01"}`},
+	{name: "matrix-with-category", method: "POST", path: "/api/v1/checks/matrix", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical"}`},
+	// How far to move (issue 17).
+	{name: "move-point", method: "POST", path: "/api/v1/checks/move", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.767488,31.804581]},"category":"hazardous-storage","as_of":"2026-06-01"}`},
+	{name: "move-parcel-restricted", method: "POST", path: "/api/v1/checks/move", ctype: "application/json",
+		body: `{"geometry":{"type":"Polygon","coordinates":[[[478400,3519380],[478700,3519380],[478700,3519680],[478400,3519680],[478400,3519380]]]},"crs":"EPSG:4549","category":"chemical","target":"restricted","as_of":"2026-06-01"}`},
+	{name: "move-nothing-within", method: "POST", path: "/api/v1/checks/move", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.767488,31.804581]},"category":"chemical","target":"restricted","radius_m":100,"as_of":"2026-06-01"}`},
+	{name: "move-bad-target", method: "POST", path: "/api/v1/checks/move", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.767488,31.804581]},"category":"chemical","target":"prohibited"}`},
 }
 
 const batchFactsBody = `{"type":"FeatureCollection","as_of":"2026-06-01","category":"chemical","facts":{"emits_n_p":false},"features":[

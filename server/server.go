@@ -190,6 +190,8 @@ func New(cfg Config) *Server {
 	api.POST("/checks/batch.geojson", s.postBatch, s.need(data.ScopeCheck))
 	api.GET("/checks", s.listChecks, s.need(data.ScopeCheck, data.ScopeAudit))
 	api.GET("/checks/:id", s.getCheck, s.need(data.ScopeCheck, data.ScopeAudit))
+	api.POST("/checks/matrix", s.postMatrix, s.need(data.ScopeCheck))
+	api.POST("/checks/move", s.postMove, s.need(data.ScopeCheck))
 	api.GET("/openapi.json", s.openAPI)
 	api.POST("/sites/parse", s.parseSites) // converts, files nothing: open as map reads are
 	api.GET("/parcels/:number", s.getParcel)

@@ -1,0 +1,356 @@
+package check_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/zhonglou/ecospace/data"
+	"github.com/zhonglou/ecospace/data/demo"
+	"github.com/zhonglou/ecospace/data/pgtest"
+	"github.com/zhonglou/ecospace/data/postgis"
+	"github.com/zhonglou/ecospace/geo"
+	"github.com/zhonglou/ecospace/server/check"
+)
+
+// moveDay is the day the move tests ask about.
+const moveDay = "2026-06-01"
+
+// TestMoveHeldOutPostGIS holds the move search to an answer computed
+// another way: 200 seeded random points 600–1 000 m from the Xinmeng
+// shore (in the band of 太湖流域管理条例 第三十条), a chemical plant, target
+// restricted. PostGIS computes the minimum move by itself: the district
+// minus the union of the band (ST_Buffer of the river's surfaces by
+// 1 000 m, 256 segments a quarter circle: within 5 mm of the true band)
+// and the polygon zones whose rule is prohibited, and ST_Distance from
+// the point to what is left. ecospace's answer (on the PostGIS store) must
+// be within 1 m of it, and the moved site must check restricted. A point
+// with a 50 m radius finds nothing.
+func TestMoveHeldOutPostGIS(t *testing.T) {
+	h := newHeldOut(t)
+	ctx, store, conn, rules := h.ctx, h.store, h.conn, h.rules
+	badZones := h.badZones(t, "chemical")
+	for _, sub := range []string{"water", "land"} {
+		if res, err := rules.Resolve("river-band", sub, "chemical", nil, h.day); err != nil || res.Rule.Effect != geo.EffectProhibited {
+			t.Fatalf("the rules no longer prohibit chemical plants in the band's %s (%v): this test's band is wrong", sub, err)
+		}
+	}
+
+	const sites = `
+WITH lv AS (
+  SELECT layer_id, version FROM layer_versions
+  WHERE valid_from <= $1::date AND (valid_to IS NULL OR valid_to >= $1::date)
+), f AS (
+  SELECT f.layer_id, f.feature_id, f.geom_4549 FROM features f JOIN lv USING (layer_id, version)
+), district AS (
+  SELECT ST_Union(geom_4549) g FROM f WHERE layer_id = 'district'
+), river AS (
+  SELECT ST_Union(geom_4549) g FROM f WHERE layer_id = 'xinmeng-river'
+), canal AS (
+  SELECT ST_Buffer(ST_Union(geom_4549), 2000) g FROM f WHERE layer_id = 'canal'
+), bad AS (
+  SELECT ST_Union(g) g FROM (
+    SELECT ST_Buffer(g, 1000, 'quad_segs=256') g FROM river
+    UNION ALL SELECT geom_4549 FROM f WHERE layer_id || '/' || feature_id = ANY($2)
+  ) b
+), good AS (
+  SELECT ST_Difference(d.g, b.g) g FROM district d, bad b
+), ring AS (
+  SELECT ST_Intersection(d.g, ST_Difference(ST_Buffer(r.g, 1000, 'quad_segs=256'), ST_Buffer(r.g, 600, 'quad_segs=64'))) g
+  FROM district d, river r
+), pts AS (
+  SELECT (ST_Dump(ST_GeneratePoints(g, 200, 17))).geom p FROM ring
+)
+SELECT ST_X(ST_Transform(p, 4490)), ST_Y(ST_Transform(p, 4490)), ST_Distance(p, good.g), ST_Distance(p, canal.g)
+FROM pts, good, canal`
+	rows, err := conn.Query(ctx, sites, moveDay, badZones)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type site struct{ lon, lat, want, canal float64 }
+	var all []site
+	for rows.Next() {
+		var s site
+		if err := rows.Scan(&s.lon, &s.lat, &s.want, &s.canal); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 200 {
+		t.Fatalf("%d sites, want 200", len(all))
+	}
+	c := check.New(check.Config{Store: store, Rules: rules, Unaudited: true})
+	worst := 0.0
+	for i, s := range all {
+		if s.canal < s.want+10 {
+			t.Fatalf("site %d is %.1f m from the canal's core zone, near enough to change the answer: this test's zones are wrong", i, s.canal)
+		}
+		m := moveOf(t, c, s.lon, s.lat, "restricted", nil)
+		if !m.Found || m.FromVerdict != "prohibited" {
+			t.Errorf("site %d [%.7f, %.7f]: %+v, want a move of %.3f m", i, s.lon, s.lat, m, s.want)
+			continue
+		}
+		diff := *m.DistanceM - s.want
+		worst = math.Max(worst, math.Abs(diff))
+		if math.Abs(diff) > 1 {
+			t.Errorf("site %d [%.7f, %.7f]: ecospace moves %.3f m, PostGIS finds %.3f m", i, s.lon, s.lat, *m.DistanceM, s.want)
+		}
+		if m.Method != check.MethodNearestPoint {
+			t.Errorf("site %d: the store refused every nearest position; the move came from the %s", i, m.Method)
+		}
+		// The moved site, checked as any client would check it.
+		ans, err := c.Check(ctx, "", check.Request{Geometry: m.MovedGeometry, Category: "chemical", AsOf: moveDay})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ans.Response.Verdict != "restricted" || m.MovedVerdict != "restricted" {
+			t.Errorf("site %d: the moved site checks %s (answered %s)", i, ans.Response.Verdict, m.MovedVerdict)
+		}
+	}
+	t.Logf("%d sites: largest |ecospace − PostGIS| %.4f m", len(all), worst)
+
+	// Parcels (30 m squares on the first 20 sites) are translated: the
+	// moved parcel is clear by PostGIS's own measure (in the district,
+	// more than 1 000 m from the river, meeting no prohibited zone), and
+	// 1 m less along the same direction it is not: exact along its
+	// direction to 1 m.
+	const clear = `
+WITH lv AS (
+  SELECT layer_id, version FROM layer_versions
+  WHERE valid_from <= $1::date AND (valid_to IS NULL OR valid_to >= $1::date)
+), f AS (
+  SELECT f.layer_id, f.feature_id, f.geom_4549 FROM features f JOIN lv USING (layer_id, version)
+), district AS (
+  SELECT ST_Union(geom_4549) g FROM f WHERE layer_id = 'district'
+), river AS (
+  SELECT ST_Union(geom_4549) g FROM f WHERE layer_id = 'xinmeng-river'
+), zones AS (
+  SELECT ST_Union(geom_4549) g FROM f WHERE layer_id || '/' || feature_id = ANY($2)
+), moved AS (
+  SELECT ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON($3), 4490), 4549) g
+), site AS (
+  SELECT g, ST_Translate(g, -$4::float8, -$5::float8) back FROM moved
+)
+SELECT ST_CoveredBy(s.g, d.g) AND ST_Distance(s.g, r.g) > 1000 AND NOT coalesce(ST_Intersects(s.g, z.g), false),
+       ST_CoveredBy(s.back, d.g) AND ST_Distance(s.back, r.g) > 1000 AND NOT coalesce(ST_Intersects(s.back, z.g), false)
+FROM site s, district d, river r, zones z`
+	for i, s := range all[:20] {
+		x, y := geo.ToGK(s.lon, s.lat)
+		g := fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%f,%f],[%f,%f],[%f,%f],[%f,%f],[%f,%f]]]}`,
+			x-15, y-15, x+15, y-15, x+15, y+15, x-15, y+15, x-15, y-15)
+		m, err := c.Move(ctx, check.MoveRequest{Geometry: json.RawMessage(g), CRS: "EPSG:4549", Category: "chemical", AsOf: moveDay, Target: "restricted"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Found || *m.DistanceM < 1 || m.MovedVerdict != "restricted" {
+			t.Errorf("parcel %d: %+v", i, m)
+			continue
+		}
+		ux, uy := *m.DxM / *m.DistanceM, *m.DyM / *m.DistanceM
+		var movedClear, backClear bool
+		if err := conn.QueryRow(ctx, clear, moveDay, badZones, string(m.MovedGeometry), ux, uy).Scan(&movedClear, &backClear); err != nil {
+			t.Fatal(err)
+		}
+		if !movedClear || backClear {
+			t.Errorf("parcel %d moved %.3f m %s: PostGIS finds it clear %v, and 1 m short of that clear %v", i, *m.DistanceM, m.DirectionEN, movedClear, backClear)
+		}
+	}
+
+	// Nothing within 50 m of a point 700 m or more inside the band.
+	for _, s := range all {
+		if s.want > 100 {
+			r := 50.0
+			m := moveOf(t, c, s.lon, s.lat, "restricted", &r)
+			if m.Found || m.MessageEN != "nothing complies within 50 m: no move of the site within 50 m that keeps it in the district makes the answer restricted" || m.MessageZH == "" {
+				t.Errorf("a 50 m radius, %.1f m needed: %+v", s.want, m)
+			}
+			break
+		}
+	}
+}
+
+func moveOf(t *testing.T, c *check.Checker, lon, lat float64, target string, radius *float64) *check.Move {
+	t.Helper()
+	g := `{"type":"Point","coordinates":[` + strconv.FormatFloat(lon, 'g', -1, 64) + `,` + strconv.FormatFloat(lat, 'g', -1, 64) + `]}`
+	m, err := c.Move(context.Background(), check.MoveRequest{Geometry: json.RawMessage(g), Category: "chemical", AsOf: moveDay, Target: target, RadiusM: radius})
+	if err != nil {
+		t.Fatalf("%s: %v", g, err)
+	}
+	return m
+}
+
+// heldOut is the demo on PostGIS, with a connection of its own for the
+// held-out computations.
+type heldOut struct {
+	ctx   context.Context
+	store *postgis.Store
+	conn  *pgx.Conn
+	rules *geo.RuleSet
+	man   *data.Manifest
+	day   time.Time
+}
+
+func newHeldOut(t *testing.T) *heldOut {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	h := &heldOut{ctx: ctx}
+	var err error
+	if h.man, err = demo.Manifest(); err != nil {
+		t.Fatal(err)
+	}
+	if h.rules, err = geo.ParseRules(data.RulesFile()); err != nil {
+		t.Fatal(err)
+	}
+	url := pgtest.NewDatabase(t)
+	if h.store, err = postgis.Open(ctx, url, h.man, postgis.Options{Migrate: true}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.store.Close() })
+	if err := demo.Load(ctx, h.store, h.man, data.ImportOptions{ValidFrom: demo.ValidFrom}); err != nil {
+		t.Fatal(err)
+	}
+	if h.conn, err = pgx.Connect(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.conn.Close(context.Background()) })
+	h.day, _ = time.Parse(time.DateOnly, moveDay)
+	return h
+}
+
+// badZones are the polygon zones (layer/feature) a category may not be
+// in: the rules decide which; their geometry stays in the database.
+func (h *heldOut) badZones(t *testing.T, category string) []string {
+	t.Helper()
+	var bad []string
+	for _, def := range h.man.Layers {
+		if def.Kind != geo.LayerZone || !def.Judged() {
+			continue
+		}
+		err := h.store.Features(h.ctx, def.ID, data.FeatureQuery{AsOf: h.day, Zoom: -1}, func(f geo.Feature) error {
+			sub, err := def.SubzoneOf(f.Properties)
+			if err != nil {
+				return err
+			}
+			res, err := h.rules.Resolve(def.ZoneKind, sub, category, nil, h.day)
+			if err != nil {
+				return err
+			}
+			if res.Rule.Effect == geo.EffectProhibited {
+				bad = append(bad, def.ID+"/"+f.ID)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return bad
+}
+
+// TestMoveHeldOutCanalPostGIS holds the point search to PostGIS where a
+// band has a mask: a residential project is prohibited in the canal's
+// core zone outside its built-up area (riverside space and non-built-up
+// land, within 2 000 m of the water) and restricted inside it. 100 seeded
+// random points in the prohibited part; PostGIS: the district minus the
+// union of ST_Buffer(canal, 2000, 256 segments a quarter circle) less the
+// built-up area and the prohibited polygon zones, and ST_Distance to what
+// is left. Many of the answers lead into the built-up area.
+func TestMoveHeldOutCanalPostGIS(t *testing.T) {
+	h := newHeldOut(t)
+	badZones := h.badZones(t, "residential")
+	for sub, want := range map[string]string{"built-up": geo.EffectRestricted, "riverside-eco": geo.EffectProhibited, "non-built-up": geo.EffectProhibited} {
+		if res, err := h.rules.Resolve("canal-core", sub, "residential", nil, h.day); err != nil || res.Rule.Effect != want {
+			t.Fatalf("residential in the canal's %s is no longer %s (%v): this test's bands are wrong", sub, want, err)
+		}
+	}
+	for _, sub := range []string{"water", "land"} {
+		if res, err := h.rules.Resolve("river-band", sub, "residential", nil, h.day); err != nil || res.Rule.Effect == geo.EffectProhibited {
+			t.Fatalf("residential in the Xinmeng band's %s is prohibited (%v): this test leaves that band out", sub, err)
+		}
+	}
+	const sites = `
+WITH lv AS (
+  SELECT layer_id, version FROM layer_versions
+  WHERE valid_from <= $1::date AND (valid_to IS NULL OR valid_to >= $1::date)
+), f AS (
+  SELECT f.layer_id, f.feature_id, f.geom_4549 FROM features f JOIN lv USING (layer_id, version)
+), district AS (
+  SELECT ST_Union(geom_4549) g FROM f WHERE layer_id = 'district'
+), builtup AS (
+  SELECT ST_Union(geom_4549) g FROM f WHERE layer_id = 'canal-built-up'
+), band AS (
+  SELECT ST_Difference(ST_Buffer(ST_Union(f.geom_4549), 2000, 'quad_segs=256'), b.g) g
+  FROM f, builtup b WHERE f.layer_id = 'canal' GROUP BY b.g
+), bad AS (
+  SELECT ST_Union(g) g FROM (
+    SELECT g FROM band
+    UNION ALL SELECT geom_4549 FROM f WHERE layer_id || '/' || feature_id = ANY($2)
+  ) x
+), good AS (
+  SELECT ST_Difference(d.g, b.g) g FROM district d, bad b
+), pts AS (
+  SELECT (ST_Dump(ST_GeneratePoints(ST_Intersection(band.g, d.g), 100, 23))).geom p FROM band, district d
+)
+SELECT ST_X(ST_Transform(p, 4490)), ST_Y(ST_Transform(p, 4490)), ST_Distance(p, good.g), ST_Distance(p, b.g) < ST_Distance(p, ST_Difference(good.g, b.g))
+FROM pts, good, builtup b`
+	rows, err := h.conn.Query(h.ctx, sites, moveDay, badZones)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type site struct {
+		lon, lat, want float64
+		intoBuiltUp    bool
+	}
+	var all []site
+	for rows.Next() {
+		var s site
+		if err := rows.Scan(&s.lon, &s.lat, &s.want, &s.intoBuiltUp); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 100 {
+		t.Fatalf("%d sites, want 100", len(all))
+	}
+	c := check.New(check.Config{Store: h.store, Rules: h.rules, Unaudited: true})
+	worst, into := 0.0, 0
+	for i, s := range all {
+		g := `{"type":"Point","coordinates":[` + strconv.FormatFloat(s.lon, 'g', -1, 64) + `,` + strconv.FormatFloat(s.lat, 'g', -1, 64) + `]}`
+		m, err := c.Move(h.ctx, check.MoveRequest{Geometry: json.RawMessage(g), Category: "residential", AsOf: moveDay, Target: "restricted"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Found || m.FromVerdict != "prohibited" {
+			t.Errorf("site %d %s: %+v, want a move of %.3f m", i, g, m, s.want)
+			continue
+		}
+		diff := *m.DistanceM - s.want
+		worst = math.Max(worst, math.Abs(diff))
+		if math.Abs(diff) > 1 {
+			t.Errorf("site %d %s: ecospace moves %.3f m, PostGIS finds %.3f m", i, g, *m.DistanceM, s.want)
+		}
+		if m.Method != check.MethodNearestPoint {
+			t.Errorf("site %d: the store refused every nearest position; the move came from the %s", i, m.Method)
+		}
+		if s.intoBuiltUp {
+			into++
+		}
+	}
+	if into < 10 {
+		t.Errorf("only %d of the moves lead into the built-up area: the mask is hardly tested", into)
+	}
+	t.Logf("%d sites (%d nearest the built-up area): largest |ecospace − PostGIS| %.4f m", len(all), into, worst)
+}
