@@ -55,12 +55,15 @@ type FeatureQuery struct {
 
 // CheckRecord is one audited check.
 type CheckRecord struct {
-	ID           string
-	CheckedAt    time.Time
-	Reference    string
-	KeyID        string
-	Category     string
-	AsOf         time.Time
+	ID        string
+	CheckedAt time.Time
+	Reference string
+	KeyID     string
+	Category  string
+	AsOf      time.Time
+	// KnownAt is the knowledge time the check was judged at (data.At):
+	// replaying it with AsOf and KnownAt must give the same decision.
+	KnownAt      time.Time
 	Geometry     orb.Geometry // the site as judged input, lon/lat
 	Verdict      string
 	DecisionHash string
@@ -112,8 +115,13 @@ func CheckID(s string) (string, bool) {
 type ImportOptions struct {
 	ValidFrom time.Time // zero: today (Asia/Shanghai)
 	MakeValid bool
-	Source    string // file name, for the record
-	Progress  func(done, total int)
+	// Backdate allows a version valid from before the newest version's
+	// valid_from (CheckBackdate; the callers also refuse a day before
+	// today without it). It is recorded like any other: what was known
+	// before is never rewritten.
+	Backdate bool
+	Source   string // file name, for the record
+	Progress func(done, total int)
 }
 
 // ImportResult says what an import did.
@@ -143,8 +151,18 @@ type Store interface {
 	// order (by feature id), without holding them all in memory.
 	Features(ctx context.Context, id string, q FeatureQuery, fn func(geo.Feature) error) error
 	// Relate answers the spatial relations of a site with the layer
-	// versions in force on asOf.
-	Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error)
+	// versions in force on at.AsOf among those recorded by at.KnownAt
+	// (InForce); Relations.Layers name them with their RecordedAt.
+	Relate(ctx context.Context, site *geo.Site, at At) (geo.Relations, error)
+	// Versions lists every version of the layers ids (all layers when
+	// none), in manifest order and by version, each with its RecordedAt:
+	// what the server resolves known_at and back-dating with.
+	Versions(ctx context.Context, ids ...string) ([]geo.LayerInfo, error)
+	// RecordRules records a rules version the first time the store sees
+	// it (RecordedAt: then) and returns it as recorded.
+	RecordRules(ctx context.Context, rv RulesVersion) (RulesVersion, error)
+	// RulesVersions lists the rules versions recorded, oldest first.
+	RulesVersions(ctx context.Context) ([]RulesVersion, error)
 	// SaveCheck records a check, durably: it returns once the record is
 	// stored. Check reads it back by its id in any spelling CheckID takes
 	// (ErrNotFound when there is none).

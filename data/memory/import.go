@@ -43,19 +43,22 @@ func (s *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 	vs := s.layers[layer]
 	var next int64 = 1
 	if n := len(vs); n > 0 {
-		last := vs[n-1]
-		if from.Before(last.info.ValidFrom.Time) {
-			s.mu.RUnlock()
-			return data.ImportResult{}, fmt.Errorf("import %s: %w: valid_from %s is before the current version's %s", layer, data.ErrInvalidImport, from.Format(time.DateOnly), last.info.ValidFrom.Format(time.DateOnly))
+		infos := make([]geo.LayerInfo, n)
+		for i, v := range vs {
+			infos[i] = v.info
 		}
-		next = last.info.Version + 1
+		if err := data.CheckBackdate(layer, infos, from, time.Time{}, opts.Backdate); err != nil {
+			s.mu.RUnlock()
+			return data.ImportResult{}, fmt.Errorf("import %s: %w", layer, err)
+		}
+		next = vs[n-1].info.Version + 1
 	}
 	// What the derived layers will be computed from once this import is in.
 	inputs := func(id string) []geo.Feature {
 		if id == layer {
 			return feats
 		}
-		if v := s.versionAt(id, from); v != nil {
+		if v := s.versionAt(id, data.At{AsOf: from}); v != nil {
 			return v.feats
 		}
 		return nil
@@ -110,24 +113,40 @@ func (s *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 		return data.ImportResult{}, fmt.Errorf("import %s: %w", layer, err)
 	}
 
-	res := data.ImportResult{Layer: geo.LayerVersion{ID: layer, Version: next, ValidFrom: geo.Date{Time: from}}}
 	s.mu.Lock()
+	// Recorded now, under the lock: a reader that took its knowledge time
+	// before this instant cannot have seen the version, one after can.
+	now := s.recordedNow()
+	v.info.RecordedAt = now
 	s.commit(layer, v)
+	res := data.ImportResult{Layer: geo.LayerVersion{ID: layer, Version: next, ValidFrom: geo.Date{Time: from}, RecordedAt: now}}
 	for _, p := range derived {
+		p.v.info.RecordedAt = now
 		s.commit(p.id, p.v)
-		res.Derived = append(res.Derived, geo.LayerVersion{ID: p.id, Version: p.v.info.Version, ValidFrom: p.v.info.ValidFrom})
+		res.Derived = append(res.Derived, geo.LayerVersion{ID: p.id, Version: p.v.info.Version, ValidFrom: p.v.info.ValidFrom, RecordedAt: now})
 	}
 	s.mu.Unlock()
 	res.Duration = time.Since(start)
 	return res, nil
 }
 
-// commit appends a version and closes the one before it; callers hold mu.
+// commit appends a version; callers hold mu. Nothing recorded before is
+// changed: which version is in force follows from valid_from and
+// recorded_at (versionAt).
 func (s *Store) commit(id string, v *layerVersion) {
-	if vs := s.layers[id]; len(vs) > 0 {
-		vs[len(vs)-1].to = v.info.ValidFrom.Time
-	}
 	s.layers[id] = append(s.layers[id], v)
+}
+
+// recordedNow is the recorded time of a commit: now at the recorded
+// precision, and after every time recorded before (a clock stepping back
+// must not reorder what was learned); callers hold mu.
+func (s *Store) recordedNow() time.Time {
+	now := time.Now().UTC().Truncate(data.RecordedPrecision)
+	if !now.After(s.lastRecorded) {
+		now = s.lastRecorded.Add(data.RecordedPrecision)
+	}
+	s.lastRecorded = now
+	return now
 }
 
 // buildVersion prepares a layer version. Derived layers pass zones only:

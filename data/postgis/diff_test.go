@@ -92,8 +92,8 @@ func TestDifferential(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				res[i].mem, res[i].memE = mem.Relate(ctx, sites[i], asOf)
-				res[i].pg, res[i].pE = pg.Relate(ctx, sites[i], asOf)
+				res[i].mem, res[i].memE = mem.Relate(ctx, sites[i], data.At{AsOf: asOf})
+				res[i].pg, res[i].pE = pg.Relate(ctx, sites[i], data.At{AsOf: asOf})
 				res[i].why = env.ambiguous(sites[i], res[i].mem, res[i].pg)
 			}
 		}()

@@ -59,7 +59,7 @@ func TestPGImportStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, day := range []time.Time{from1, from2} {
-		rel, err := s.Relate(ctx, site, day)
+		rel, err := s.Relate(ctx, site, data.At{AsOf: day})
 		if err != nil {
 			t.Fatal(err)
 		}
