@@ -34,7 +34,7 @@ const pointBatchMax = 128
 
 type pointReq struct {
 	pt   orb.Point
-	at   data.At // its AsOf a date
+	at   data.At          // its AsOf a date
 	done chan pointAnswer // buffered
 }
 
