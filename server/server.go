@@ -114,6 +114,7 @@ type Server struct {
 	cache       *respCache     // encoded layer responses (cache.go)
 	tiles       data.TileStore // the store's own tiles, if it makes them (tiles.go)
 	checker     *check.Checker // one check, from a decoded request to the filed answer
+	replay      *replayMetrics // replays of filed decisions (replay.go)
 }
 
 // New builds the API and its routes.
@@ -130,6 +131,7 @@ func New(cfg Config) *Server {
 	s.metrics = newMetrics(cfg.Store)
 	s.store = countingStore{Store: cfg.Store, m: s.metrics}
 	s.checker = check.New(check.Config{Store: s.store, Rules: s.rules, Now: s.now})
+	s.replay = newReplayMetrics(s.metrics.reg)
 	s.batchSlots = make(chan struct{}, MaxBatches)
 	cacheBytes := cfg.LayerCacheBytes
 	switch {
@@ -180,6 +182,8 @@ func New(cfg Config) *Server {
 	api.POST("/checks/batch.geojson", s.postBatch, s.need(data.ScopeCheck))
 	api.GET("/checks", s.listChecks, s.need(data.ScopeCheck, data.ScopeAudit))
 	api.GET("/checks/:id", s.getCheck, s.need(data.ScopeCheck, data.ScopeAudit))
+	api.GET("/checks/:id/replay", s.getReplay, s.need(data.ScopeCheck, data.ScopeAudit))
+	api.GET("/checks/:id/diff", s.getDiff, s.need(data.ScopeCheck, data.ScopeAudit))
 	api.GET("/openapi.json", s.openAPI)
 	api.Any("/*", s.notRouted)
 	e.GET("/healthz", s.healthz)

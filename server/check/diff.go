@@ -2,7 +2,6 @@ package check
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -66,12 +65,18 @@ type HitDiff struct {
 // Cause is a layer version or a rules version that a diff's difference
 // comes from, with the one it replaced (absent when the layer had none).
 type Cause struct {
-	Kind       string    `json:"kind"` // layer | rules
-	Layer      string    `json:"layer,omitempty"`
-	Version    string    `json:"version"` // the layer version number, or the rules version
-	ValidFrom  geo.Date  `json:"valid_from"`
-	RecordedAt time.Time `json:"recorded_at"`
-	Was        string    `json:"was,omitempty"` // the version before
+	Kind string `json:"kind"` // layer | rules
+	// Layer and Version name a layer version (kind layer), RulesVersion a
+	// rules version (kind rules).
+	Layer        string    `json:"layer,omitempty"`
+	Version      int64     `json:"version,omitempty"`
+	RulesVersion string    `json:"rules_version,omitempty"`
+	ValidFrom    geo.Date  `json:"valid_from"`
+	RecordedAt   time.Time `json:"recorded_at"`
+	// WasVersion / WasRulesVersion: the version the other side had (absent
+	// when the layer had none there).
+	WasVersion      int64  `json:"was_version,omitempty"`
+	WasRulesVersion string `json:"was_rules_version,omitempty"`
 }
 
 // Diff judges a filed check again from its stored input, verifies the
@@ -134,16 +139,16 @@ func diffOf(id string, before, after *Response, rules data.RulesVersion) *Diff {
 		if ok && w.Version == l.Version {
 			continue
 		}
-		cs := Cause{Kind: "layer", Layer: l.ID, Version: fmt.Sprint(l.Version), ValidFrom: l.ValidFrom, RecordedAt: l.RecordedAt}
+		cs := Cause{Kind: "layer", Layer: l.ID, Version: l.Version, ValidFrom: l.ValidFrom, RecordedAt: l.RecordedAt}
 		if ok {
-			cs.Was = fmt.Sprint(w.Version)
+			cs.WasVersion = w.Version
 		}
 		layerCause[l.ID] = cs
 		d.Causes = append(d.Causes, cs)
 	}
-	rulesCause := Cause{Kind: "rules", Version: rules.Version, ValidFrom: rules.ValidFrom, RecordedAt: rules.RecordedAt}
+	rulesCause := Cause{Kind: "rules", RulesVersion: rules.Version, ValidFrom: rules.ValidFrom, RecordedAt: rules.RecordedAt}
 	if before.RulesVersion != after.RulesVersion {
-		rulesCause.Was = before.RulesVersion
+		rulesCause.WasRulesVersion = before.RulesVersion
 		d.Causes = append(d.Causes, rulesCause)
 	}
 	type key struct{ layer, zone string }
