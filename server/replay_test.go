@@ -210,4 +210,3 @@ func alterPG(t *testing.T, s *postgis.Store) {
 		}
 	}
 }
-
