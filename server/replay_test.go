@@ -210,3 +210,19 @@ func alterPG(t *testing.T, s *postgis.Store) {
 		}
 	}
 }
+
+// Versions and the rules versions are unavailable too when the store is
+// down (downStore, hardening_test.go).
+func (d *downStore) Versions(ctx context.Context, ids ...string) ([]geo.LayerInfo, error) {
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return d.Store.Versions(ctx, ids...)
+}
+
+func (d *downStore) RecordRules(ctx context.Context, rv data.RulesVersion) (data.RulesVersion, error) {
+	if err := d.err(); err != nil {
+		return data.RulesVersion{}, err
+	}
+	return d.Store.RecordRules(ctx, rv)
+}
