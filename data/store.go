@@ -120,8 +120,15 @@ type ImportOptions struct {
 	// today without it). It is recorded like any other: what was known
 	// before is never rewritten.
 	Backdate bool
-	Source   string // file name, for the record
-	Progress func(done, total int)
+	// RecordedAt, when set, is the recorded time of the new versions
+	// instead of the commit's. Only the embedded store takes it, for the
+	// bundled demo layers it loads again at every start (its layer
+	// versions live in memory only): recorded as known from a fixed time,
+	// the checks filed before a restart still replay. PostGIS always
+	// records the commit.
+	RecordedAt time.Time
+	Source     string // file name, for the record
+	Progress   func(done, total int)
 }
 
 // ImportResult says what an import did.

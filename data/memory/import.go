@@ -117,6 +117,9 @@ func (s *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 	// Recorded now, under the lock: a reader that took its knowledge time
 	// before this instant cannot have seen the version, one after can.
 	now := s.recordedNow()
+	if !opts.RecordedAt.IsZero() {
+		now = opts.RecordedAt.UTC().Truncate(data.RecordedPrecision)
+	}
 	v.info.RecordedAt = now
 	s.commit(layer, v)
 	res := data.ImportResult{Layer: geo.LayerVersion{ID: layer, Version: next, ValidFrom: geo.Date{Time: from}, RecordedAt: now}}
