@@ -20,8 +20,8 @@ const importLockKey int64 = 0x65636f696d706f72
 // Import implements Store, reporting the derived layers recomputed and
 // the features repaired. Everything happens in one transaction: the
 // features are copied (COPY) into a staging table, moved into features
-// with their index pieces, the previous version's valid_to is closed and
-// every derived layer that depends on this one is recomputed in SQL; a
+// with their index pieces, every derived layer that depends on this one is
+// recomputed in SQL and, last, the new versions are recorded (record.go); a
 // failure, a cancelled ctx or a killed process leaves the previous version
 // in force and no row of the new one.
 func (p *Store) Import(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (data.ImportResult, error) {
