@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,8 +43,8 @@ type Checker struct {
 	now   func() time.Time
 	audit bool
 
-	rulesMu       sync.Mutex
-	rulesRecorded data.RulesVersion // once the store has recorded c.rules
+	rulesMu       sync.Mutex                        // one recording at a time
+	rulesRecorded atomic.Pointer[data.RulesVersion] // once the store has recorded c.rules
 }
 
 // New makes a Checker.
@@ -197,15 +198,18 @@ func (c *Checker) decide(ctx context.Context, in *Input) (*Response, error) {
 // RulesRecorded is the rules version this Checker judges with, as the
 // store recorded it (recorded the first time it is asked for).
 func (c *Checker) RulesRecorded(ctx context.Context) (data.RulesVersion, error) {
+	if rv := c.rulesRecorded.Load(); rv != nil { // every check asks: no lock once known
+		return *rv, nil
+	}
 	c.rulesMu.Lock()
 	defer c.rulesMu.Unlock()
-	if c.rulesRecorded.Version != "" {
-		return c.rulesRecorded, nil
+	if rv := c.rulesRecorded.Load(); rv != nil {
+		return *rv, nil
 	}
 	rv, err := c.store.RecordRules(ctx, data.RulesVersion{Version: c.rules.Version, ValidFrom: c.rules.ValidFrom})
 	if err != nil {
 		return data.RulesVersion{}, fmt.Errorf("recording rules version %s: %w", c.rules.Version, err)
 	}
-	c.rulesRecorded = rv
+	c.rulesRecorded.Store(&rv)
 	return rv, nil
 }
