@@ -212,6 +212,8 @@ func TestOpenAPIConformance(t *testing.T) {
 		{"check revoked key", s, "POST", "/api/v1/checks", riverCheck, bearer(k.revoked), 401, 0},
 		{"check too many vertices", s, "POST", "/api/v1/checks", manyVertices(100_001), nil, 413, 0},
 		{"check media type", s, "POST", "/api/v1/checks", riverCheck, []string{"Content-Type", "text/plain"}, 415, 0},
+		{"check known_at", s, "POST", "/api/v1/checks", `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical","known_at":"` + knownAt + `"}`, nil, 200, 0},
+		{"check known_at future", s, "POST", "/api/v1/checks", `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical","known_at":"` + future + `"}`, nil, 422, 0},
 		{"check before rules", s, "POST", "/api/v1/checks", `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical","as_of":"2001-01-01"}`, nil, 422, 0},
 		{"check rate limited", limited, "POST", "/api/v1/checks", riverCheck, check, 200, 0},
 		{"check rate limited again", limited, "POST", "/api/v1/checks", riverCheck, check, 429, 0},
