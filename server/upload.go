@@ -143,7 +143,10 @@ func (s *Server) putLayer(c echo.Context) error {
 		RecordedAt: lv.RecordedAt, Backdated: backdated,
 	}
 	if out.DecisionsChanged, err = s.decisionsChanged(c.Request().Context(), from); err != nil {
-		return err
+		// The version is recorded: the answer says so, and that the count
+		// is missing, rather than fail after the fact.
+		s.log.Warn("layer uploaded, decisions changed not counted", "layer", id, "version", lv.Version, "error", err)
+		out.DecisionsChanged = DecisionsChanged{More: true, Note: "not counted (" + err.Error() + "); the version is recorded"}
 	}
 	// Empty lists are written as [], not null.
 	if out.Derived == nil {
