@@ -48,3 +48,10 @@ CREATE TRIGGER rules_versions_no_truncate BEFORE TRUNCATE ON rules_versions
 -- /api/v1/checks/{id}/replay) judges it again as known then. NULL for
 -- checks filed before it was kept.
 ALTER TABLE checks ADD COLUMN known_at timestamptz;
+
+-- The audit view shows it too (appended: the view's columns keep their order).
+CREATE OR REPLACE VIEW check_audit AS
+SELECT c.check_id, c.checked_at, c.reference, c.key_id, c.category, c.as_of, c.geom, c.verdict,
+    c.decision_hash, c.rules_version, d.doc -> 'layers' AS layer_versions, d.doc -> 'hits' AS hits,
+    d.doc -> 'coverage' AS coverage, d.doc AS document, c.known_at
+FROM checks c CROSS JOIN LATERAL (SELECT c.document::jsonb AS doc) d;
