@@ -136,9 +136,11 @@ type ImportResult struct {
 	// Layer is the new version of the imported layer.
 	Layer geo.LayerVersion
 	// Derived lists the new versions of the derived layers recomputed with
-	// it (in manifest order, valid from the same date); a derived layer
-	// whose other inputs have no version in force then is not recomputed
-	// and not listed.
+	// it (in manifest order, valid from the same date and, for a
+	// back-dated import, from each later day another input changed while
+	// it is in force: data.RederiveDays); a derived layer whose other
+	// inputs have no version in force then is not recomputed and not
+	// listed.
 	Derived []geo.LayerVersion
 	// Repaired lists the indices of the features repaired
 	// (ImportOptions.MakeValid; only the PostGIS store repairs).

@@ -3,6 +3,7 @@ package data
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/zhonglou/ecospace/geo"
@@ -116,4 +117,49 @@ type RulesVersion struct {
 	Version    string    `json:"version"`
 	ValidFrom  geo.Date  `json:"valid_from"`
 	RecordedAt time.Time `json:"recorded_at"`
+}
+
+// DerivedInputs lists the layers a derived layer is computed from: its
+// source and, with a mask, the mask and the coverage.
+func DerivedInputs(m *Manifest, d geo.LayerDef) []string {
+	if d.Derived == nil {
+		return nil
+	}
+	ids := []string{d.Derived.Source}
+	if d.Derived.Mask != "" {
+		ids = append(ids, d.Derived.Mask)
+		if cov, ok := m.Coverage(); ok {
+			ids = append(ids, cov.ID)
+		}
+	}
+	return ids
+}
+
+// RederiveDays are the days after from on which a layer derived from
+// layer must be computed again when layer gets a version valid from from:
+// the valid_from of its other inputs' versions (versions: every version of
+// the derived layer's inputs, layer's own included) after from and before
+// layer's next version. Without back-dating there are none; with it, the
+// derived versions that later imports of the other inputs made from
+// layer's old version are made again from the new one.
+func RederiveDays(layer string, from time.Time, versions []geo.LayerInfo) []time.Time {
+	from = DateOf(from)
+	var next time.Time
+	for _, v := range versions {
+		if v.ID == layer && v.ValidFrom.After(from) && (next.IsZero() || v.ValidFrom.Before(next)) {
+			next = v.ValidFrom.Time
+		}
+	}
+	seen := map[time.Time]bool{}
+	var days []time.Time
+	for _, v := range versions {
+		d := v.ValidFrom.Time
+		if v.ID == layer || !d.After(from) || (!next.IsZero() && !d.Before(next)) || seen[d] {
+			continue
+		}
+		seen[d] = true
+		days = append(days, d)
+	}
+	slices.SortFunc(days, func(a, b time.Time) int { return a.Compare(b) })
+	return days
 }

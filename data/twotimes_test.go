@@ -2,6 +2,7 @@ package data
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,5 +96,34 @@ func TestCheckBackdate(t *testing.T) {
 				t.Errorf("err %v, want a BackdateError naming version %d", err, tc.newest)
 			}
 		})
+	}
+}
+
+// TestRederiveDays: the later days another input changed, while the new
+// version of layer is in force.
+func TestRederiveDays(t *testing.T) {
+	v := func(id, from string) geo.LayerInfo {
+		return geo.LayerInfo{LayerDef: geo.LayerDef{ID: id}, ValidFrom: geo.Date{Time: day(from)}}
+	}
+	ins := []geo.LayerInfo{
+		v("canal", "2020-01-01"), v("canal", "2025-01-01"), v("canal", "2027-01-01"),
+		v("mask", "2020-01-01"), v("mask", "2026-01-01"), v("mask", "2026-01-01"), v("mask", "2027-06-01"),
+		v("district", "2025-06-01"),
+	}
+	for _, tc := range []struct {
+		from string
+		want []string
+	}{
+		{"2025-01-01", []string{"2025-06-01", "2026-01-01"}}, // until canal's next version, 2027-01-01
+		{"2027-01-01", []string{"2027-06-01"}},
+		{"2028-01-01", nil}, // not back-dated: nothing after it
+	} {
+		var got []string
+		for _, d := range RederiveDays("canal", day(tc.from), ins) {
+			got = append(got, d.Format(time.DateOnly))
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("from %s: %v, want %v", tc.from, got, tc.want)
+		}
 	}
 }

@@ -53,12 +53,13 @@ func (s *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 		}
 		next = vs[n-1].info.Version + 1
 	}
-	// What the derived layers will be computed from once this import is in.
-	inputs := func(id string) []geo.Feature {
+	// What the derived layers will be computed from on day once this
+	// import is in.
+	inputs := func(id string, day time.Time) []geo.Feature {
 		if id == layer {
 			return feats
 		}
-		if v := s.versionAt(id, data.At{AsOf: from}); v != nil {
+		if v := s.versionAt(id, data.At{AsOf: day}); v != nil {
 			return v.feats
 		}
 		return nil
@@ -70,29 +71,42 @@ func (s *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 	}
 	var derived []pending
 	var derr error
+derive:
 	for _, d := range s.manifest.DependsOn(layer) {
-		src, mask := inputs(d.Derived.Source), []geo.Feature(nil)
-		if d.Derived.Mask != "" {
-			mask = inputs(d.Derived.Mask)
-		}
-		if len(src) == 0 || (d.Derived.Mask != "" && (len(mask) == 0 || len(inputs(cov.ID)) == 0)) {
-			continue // not all inputs are loaded yet
-		}
 		var dn int64 = 1
 		if dvs := s.layers[d.ID]; len(dvs) > 0 {
 			dn = dvs[len(dvs)-1].info.Version + 1
 		}
-		zones, err := geo.DeriveZones(d, src, mask, inputs(cov.ID))
-		if err != nil {
-			derr = fmt.Errorf("import %s: %w", layer, err)
-			break
+		// From the import's day, and again on each later day another
+		// input changed while this version is in force (a back-dated
+		// import: RederiveDays).
+		var ins []geo.LayerInfo
+		for _, id := range data.DerivedInputs(s.manifest, d) {
+			for _, v := range s.layers[id] {
+				ins = append(ins, v.info)
+			}
 		}
-		v, err := buildVersion(d, nil, zones, dn, from)
-		if err != nil {
-			derr = fmt.Errorf("import %s: derive %s: %w", layer, d.ID, err)
-			break
+		for _, day := range append([]time.Time{from}, data.RederiveDays(layer, from, ins)...) {
+			src, mask := inputs(d.Derived.Source, day), []geo.Feature(nil)
+			if d.Derived.Mask != "" {
+				mask = inputs(d.Derived.Mask, day)
+			}
+			if len(src) == 0 || (d.Derived.Mask != "" && (len(mask) == 0 || len(inputs(cov.ID, day)) == 0)) {
+				continue // not all inputs are loaded yet
+			}
+			zones, err := geo.DeriveZones(d, src, mask, inputs(cov.ID, day))
+			if err != nil {
+				derr = fmt.Errorf("import %s: %w", layer, err)
+				break derive
+			}
+			v, err := buildVersion(d, nil, zones, dn, day)
+			if err != nil {
+				derr = fmt.Errorf("import %s: derive %s: %w", layer, d.ID, err)
+				break derive
+			}
+			derived = append(derived, pending{d.ID, v})
+			dn++
 		}
-		derived = append(derived, pending{d.ID, v})
 	}
 	s.mu.RUnlock()
 	if derr != nil {

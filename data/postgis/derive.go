@@ -130,6 +130,11 @@ func (p *Store) derive(ctx context.Context, tx pgx.Tx, d geo.LayerDef, layer str
 		if status, err = weakestStatus(ctx, tx, dd.Mask, mv, dd.Mask == layer, status); err != nil {
 			return geo.LayerVersion{}, false, err
 		}
+		// A back-dated import derives a layer more than once (deriveAll):
+		// each time from its own mask.
+		if _, err := tx.Exec(ctx, "DELETE FROM ecospace_mask WHERE layer_id = $1", d.ID); err != nil {
+			return geo.LayerVersion{}, false, err
+		}
 		if err := tx.QueryRow(ctx, deriveMaskSQL, d.ID, dd.Mask, mv, cov.ID, cv).Scan(&hasInside, &hasOutside); err != nil {
 			return geo.LayerVersion{}, false, fmt.Errorf("mask: %w", err)
 		}
@@ -251,4 +256,44 @@ func geoJSONType(t string) string {
 		return "GeometryCollection"
 	}
 	return t
+}
+
+// deriveAll recomputes every layer derived from layer, whose new version
+// valid from from the transaction holds: from that day and, for a
+// back-dated version, again on each later day another input of the
+// derived layer changed while the new version is in force
+// (data.RederiveDays), so that no derived version in force is made from
+// a version of layer that is not. It appends what it made to res.
+func (p *Store) deriveAll(ctx context.Context, tx pgx.Tx, layer string, version int64, from time.Time, res *data.ImportResult) error {
+	for _, d := range p.manifest.DependsOn(layer) {
+		rows, err := tx.Query(ctx, `SELECT layer_id, valid_from FROM layer_versions WHERE layer_id = ANY($1::text[])`, data.DerivedInputs(p.manifest, d))
+		if err != nil {
+			return err
+		}
+		var ins []geo.LayerInfo
+		for rows.Next() {
+			var v geo.LayerInfo
+			var vf time.Time
+			if err := rows.Scan(&v.ID, &vf); err != nil {
+				rows.Close()
+				return err
+			}
+			v.ValidFrom = geo.Date{Time: data.DateOf(vf)}
+			ins = append(ins, v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, day := range append([]time.Time{from}, data.RederiveDays(layer, from, ins)...) {
+			dv, ok, err := p.derive(ctx, tx, d, layer, version, day)
+			if err != nil {
+				return fmt.Errorf("import %s: derive %s: %w", layer, d.ID, err)
+			}
+			if ok {
+				res.Derived = append(res.Derived, dv)
+			}
+		}
+	}
+	return nil
 }

@@ -121,14 +121,8 @@ func (p *Store) ImportStream(ctx context.Context, layer string, each FeatureSour
 		}
 		res.Layer = geo.LayerVersion{ID: layer, Version: version, ValidFrom: geo.Date{Time: from}}
 		step("version")
-		for _, d := range p.manifest.DependsOn(layer) {
-			dv, ok, err := p.derive(ctx, tx, d, layer, version, from)
-			if err != nil {
-				return fmt.Errorf("import %s: derive %s: %w", layer, d.ID, err)
-			}
-			if ok {
-				res.Derived = append(res.Derived, dv)
-			}
+		if err := p.deriveAll(ctx, tx, layer, version, from, &res); err != nil {
+			return err
 		}
 		step("derive")
 		if err := recordVersions(ctx, tx, &res); err != nil { // the last step before COMMIT (record.go)

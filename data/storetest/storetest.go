@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"PartlyOutside", testPartlyOutside},
 		{"AsOfTwoVersions", testAsOfTwoVersions},
 		{"TwoTimes", testTwoTimes},
+		{"BackdateRederives", testBackdateRederives},
 		{"DerivedRecomputed", testDerivedRecomputed},
 		{"ImportRefusesInvalid", testImportRefusesInvalid},
 		{"AuditRoundTrip", testAudit},

@@ -301,3 +301,64 @@ func testTwoTimes(t *testing.T, open Opener) {
 		t.Errorf("rules versions: %+v, %v", all, err)
 	}
 }
+
+// testBackdateRederives: a back-dated version of a source is in force
+// past a later version of the derived layer's mask, which was made from
+// the source's old version: that derived version is made again from the
+// new source, so that no derived version in force on a day comes from a
+// source version not in force that day.
+func testBackdateRederives(t *testing.T, open Opener) {
+	s := open(t)
+	mask := features(t, s, "canal-built-up", data.FeatureQuery{Zoom: -1})
+	canal := features(t, s, "canal", data.FeatureQuery{Zoom: -1})
+	from2 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r2, err := s.Import(ctx(t), "canal-built-up", mask, data.ImportOptions{ValidFrom: from2})
+	if err != nil || len(r2.Derived) != 1 || r2.Derived[0].ID != "canal-core" || r2.Derived[0].Version != 2 {
+		t.Fatalf("mask version 2: %+v, %v", r2, err)
+	}
+	moved := make([]geo.Feature, len(canal))
+	for i, f := range canal {
+		moved[i] = geo.Feature{ID: f.ID, Properties: f.Properties, Geometry: geo.TransformGeometry(f.Geometry, func(x, y float64) (float64, float64) { return x + 0.02, y })}
+	}
+	from3 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	r3, err := s.Import(ctx(t), "canal", moved, data.ImportOptions{ValidFrom: from3, Backdate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range r3.Derived {
+		got = append(got, d.ID+"@"+d.ValidFrom.String())
+	}
+	if len(r3.Derived) != 2 || r3.Derived[0].Version != 3 || !r3.Derived[0].ValidFrom.Equal(from3) || r3.Derived[1].Version != 4 || !r3.Derived[1].ValidFrom.Equal(from2) {
+		t.Fatalf("derived of the back-dated source: %v (%+v), want canal-core 3 from %s and 4 from %s", got, r3.Derived, from3.Format(time.DateOnly), from2.Format(time.DateOnly))
+	}
+	info := func(day time.Time) geo.LayerInfo {
+		t.Helper()
+		li, err := s.Layer(ctx(t), "canal-core", day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return li
+	}
+	if li := info(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)); li.Version != 3 {
+		t.Errorf("canal-core on 2025-06-01: version %d, want 3", li.Version)
+	}
+	v4 := info(AsOf)
+	if v4.Version != 4 {
+		t.Fatalf("canal-core on %s: version %d, want 4", AsOf.Format(time.DateOnly), v4.Version)
+	}
+	vs, err := s.Versions(ctx(t), "canal-core")
+	if err != nil || len(vs) != 4 {
+		t.Fatalf("canal-core versions %d, %v", len(vs), err)
+	}
+	// Version 4 is made from the moved source (and a mask like the
+	// first): it is version 3 again, not version 2.
+	if vs[3].BBox != vs[2].BBox || vs[3].FeatureCount != vs[2].FeatureCount || vs[3].BBox == vs[1].BBox {
+		t.Errorf("canal-core version 4 bbox %v, want version 3's %v, not version 2's %v", vs[3].BBox, vs[2].BBox, vs[1].BBox)
+	}
+	// Known before the back-date, 2026 still answers with version 2.
+	rel, err := s.Relate(ctx(t), mustSite(t, orb.Point{119.9, 31.79}), data.At{AsOf: AsOf, KnownAt: r2.Derived[0].RecordedAt})
+	if err != nil || versionOf(rel, "canal-core") != 2 {
+		t.Errorf("known before the back-date: canal-core version %d, %v; want 2", versionOf(rel, "canal-core"), err)
+	}
+}
