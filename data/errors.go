@@ -28,6 +28,9 @@ var (
 type NoVersionError struct {
 	Layers []string  // the judged layers with no version in force on AsOf
 	AsOf   time.Time // the day asked
+	// KnownAt is the knowledge time asked (zero: now); versions recorded
+	// after it do not count.
+	KnownAt time.Time
 	// FirstCovered is the first day on which every judged layer has a
 	// version (the latest of their first valid_from); zero when some
 	// layer has no version at all.
@@ -36,6 +39,9 @@ type NoVersionError struct {
 
 func (e *NoVersionError) Error() string {
 	day := e.AsOf.Format(time.DateOnly)
+	if !e.KnownAt.IsZero() {
+		day += " known at " + e.KnownAt.UTC().Format(time.RFC3339Nano)
+	}
 	if e.FirstCovered.IsZero() {
 		return fmt.Sprintf("as_of %s: layer %s has no version at all; import it first", day, strings.Join(e.Layers, ", "))
 	}

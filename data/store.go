@@ -57,12 +57,15 @@ type FeatureQuery struct {
 
 // CheckRecord is one audited check.
 type CheckRecord struct {
-	ID           string
-	CheckedAt    time.Time
-	Reference    string
-	KeyID        string
-	Category     string
-	AsOf         time.Time
+	ID        string
+	CheckedAt time.Time
+	Reference string
+	KeyID     string
+	Category  string
+	AsOf      time.Time
+	// KnownAt is the knowledge time the check was judged at (data.At):
+	// replaying it with AsOf and KnownAt must give the same decision.
+	KnownAt      time.Time
 	Geometry     orb.Geometry // the site as judged input, lon/lat
 	Verdict      string
 	DecisionHash string
@@ -114,8 +117,20 @@ func CheckID(s string) (string, bool) {
 type ImportOptions struct {
 	ValidFrom time.Time // zero: today (Asia/Shanghai)
 	MakeValid bool
-	Source    string // file name, for the record
-	Progress  func(done, total int)
+	// Backdate allows a version valid from before the newest version's
+	// valid_from (CheckBackdate; the callers also refuse a day before
+	// today without it). It is recorded like any other: what was known
+	// before is never rewritten.
+	Backdate bool
+	// RecordedAt, when set, is the recorded time of the new versions
+	// instead of the commit's. Only the embedded store takes it, for the
+	// bundled demo layers it loads again at every start (its layer
+	// versions live in memory only): recorded as known from a fixed time,
+	// the checks filed before a restart still replay. PostGIS always
+	// records the commit.
+	RecordedAt time.Time
+	Source     string // file name, for the record
+	Progress   func(done, total int)
 }
 
 // ImportResult says what an import did.
@@ -123,9 +138,11 @@ type ImportResult struct {
 	// Layer is the new version of the imported layer.
 	Layer geo.LayerVersion
 	// Derived lists the new versions of the derived layers recomputed with
-	// it (in manifest order, valid from the same date); a derived layer
-	// whose other inputs have no version in force then is not recomputed
-	// and not listed.
+	// it (in manifest order, valid from the same date and, for a
+	// back-dated import, from each later day another input changed while
+	// it is in force: data.RederiveDays); a derived layer whose other
+	// inputs have no version in force then is not recomputed and not
+	// listed.
 	Derived []geo.LayerVersion
 	// Repaired lists the indices of the features repaired
 	// (ImportOptions.MakeValid; only the PostGIS store repairs).
@@ -145,8 +162,18 @@ type Store interface {
 	// order (by feature id), without holding them all in memory.
 	Features(ctx context.Context, id string, q FeatureQuery, fn func(geo.Feature) error) error
 	// Relate answers the spatial relations of a site with the layer
-	// versions in force on asOf.
-	Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error)
+	// versions in force on at.AsOf among those recorded by at.KnownAt
+	// (InForce); Relations.Layers name them with their RecordedAt.
+	Relate(ctx context.Context, site *geo.Site, at At) (geo.Relations, error)
+	// Versions lists every version of the layers ids (all layers when
+	// none), in manifest order and by version, each with its RecordedAt:
+	// what the server resolves known_at and back-dating with.
+	Versions(ctx context.Context, ids ...string) ([]geo.LayerInfo, error)
+	// RecordRules records a rules version the first time the store sees
+	// it (RecordedAt: then) and returns it as recorded.
+	RecordRules(ctx context.Context, rv RulesVersion) (RulesVersion, error)
+	// RulesVersions lists the rules versions recorded, oldest first.
+	RulesVersions(ctx context.Context) ([]RulesVersion, error)
 	// SaveCheck records a check, durably: it returns once the record is
 	// stored. Check reads it back by its id in any spelling CheckID takes
 	// (ErrNotFound when there is none).

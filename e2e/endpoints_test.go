@@ -99,7 +99,7 @@ var endpointCases = []endpointCase{
 	{name: "ogc-unknown-collection", method: "GET", path: "/ogc/collections/nope"},
 	{name: "ogc-unknown-param", method: "GET", path: "/ogc/collections/canal/items?colour=red"},
 	{name: "upload-no-key", method: "PUT", path: "/api/v1/layers/green-corridors?valid_from=2026-12-01", ctype: "application/geo+json", body: uploadBody},
-	{name: "upload", method: "PUT", path: "/api/v1/layers/green-corridors?valid_from=2026-12-01", ctype: "application/geo+json", body: uploadBody, admin: true},
+	{name: "upload", method: "PUT", path: "/api/v1/layers/green-corridors?valid_from=2026-12-01&backdate=true", ctype: "application/geo+json", body: uploadBody, admin: true},
 	{name: "upload-derived", method: "PUT", path: "/api/v1/layers/canal-core?valid_from=2026-12-01", ctype: "application/geo+json", body: uploadBody, admin: true},
 	{name: "layer-after-upload", method: "GET", path: "/api/v1/layers/green-corridors?as_of=2026-12-02"},
 	{name: "features-after-upload", method: "GET", path: "/api/v1/layers/green-corridors/features?as_of=2026-12-02"},
@@ -126,7 +126,7 @@ var endpointCases = []endpointCase{
 	{name: "parse-txt", method: "POST", path: "/api/v1/sites/parse", ctype: "text/plain", file: "../data/demo/parcels-sample.txt"},
 	{name: "parse-txt-xian80", method: "POST", path: "/api/v1/sites/parse", ctype: "text/plain", file: "../data/layerfile/testdata/xian80-gbk.txt"},
 	{name: "parcel-no-register", method: "GET", path: "/api/v1/parcels/320404001001GB00001?as_of=2026-06-01"},
-	{name: "upload-parcels", method: "PUT", path: "/api/v1/layers/parcels?valid_from=2026-01-01&parcel_field=%E5%AE%97%E5%9C%B0%E5%8F%B7", ctype: "application/geo+json", file: "../data/demo/parcels-sample.geojson", admin: true},
+	{name: "upload-parcels", method: "PUT", path: "/api/v1/layers/parcels?valid_from=2026-01-01&backdate=true&parcel_field=%E5%AE%97%E5%9C%B0%E5%8F%B7", ctype: "application/geo+json", file: "../data/demo/parcels-sample.geojson", admin: true},
 	{name: "parcel", method: "GET", path: "/api/v1/parcels/320404%20001001%20gb00001?as_of=2026-06-01"},
 	{name: "parcel-unknown", method: "GET", path: "/api/v1/parcels/320404001001GB99999?as_of=2026-06-01"},
 	// What may be built here (issue 17): every category for one site.
@@ -145,6 +145,22 @@ var endpointCases = []endpointCase{
 		body: `{"geometry":{"type":"Point","coordinates":[119.767488,31.804581]},"category":"chemical","target":"restricted","radius_m":100,"as_of":"2026-06-01"}`},
 	{name: "move-bad-target", method: "POST", path: "/api/v1/checks/move", ctype: "application/json",
 		body: `{"geometry":{"type":"Point","coordinates":[119.767488,31.804581]},"category":"chemical","target":"prohibited"}`},
+	// Two times (issue 16): a check on 2026-06-01 where the green
+	// corridor of 2026-12-01 lies, its replay and diff ({check} is its
+	// id), a back-dated upload refused and then made, and the decision
+	// still replays while its diff as known now names the new version.
+	{name: "check-for-replay", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.8352,31.7950]},"category":"residential","as_of":"2026-06-01"}`},
+	{name: "check-replay", method: "GET", path: "/api/v1/checks/{check}/replay"},
+	{name: "check-diff", method: "GET", path: "/api/v1/checks/{check}/diff"},
+	{name: "upload-backdate-refused", method: "PUT", path: "/api/v1/layers/green-corridors?valid_from=2026-01-01", ctype: "application/geo+json", body: uploadBody, admin: true},
+	{name: "upload-backdate", method: "PUT", path: "/api/v1/layers/green-corridors?valid_from=2026-01-01&backdate=true", ctype: "application/geo+json", body: uploadBody, admin: true},
+	{name: "check-replay-after-backdate", method: "GET", path: "/api/v1/checks/{check}/replay"},
+	{name: "check-diff-after-backdate", method: "GET", path: "/api/v1/checks/{check}/diff"},
+	{name: "layers-after-backdate", method: "GET", path: "/api/v1/layers?as_of=2026-06-01"},
+	{name: "layers-known-at-future", method: "GET", path: "/api/v1/layers?known_at=2999-01-01T00:00:00Z"},
+	{name: "check-known-at-future", method: "POST", path: "/api/v1/checks", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.8352,31.7950]},"category":"residential","known_at":"2999-01-01T00:00:00Z"}`},
 }
 
 const batchFactsBody = `{"type":"FeatureCollection","as_of":"2026-06-01","category":"chemical","facts":{"emits_n_p":false},"features":[
@@ -167,6 +183,10 @@ var (
 	uuidRE = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 	timeRE = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
 	ridRE  = regexp.MustCompile(`"request_id":"[0-9a-f]+"`)
+	// A decision hash covers known_at, which is the time of the check
+	// unless the request names one (ecospace-decision-v3).
+	hashRE = regexp.MustCompile(`sha256:[0-9a-f]{64}`)
+	idRE   = regexp.MustCompile(`"check_id":"([0-9a-f-]{36})"`)
 )
 
 func normalize(b []byte, base string) []byte {
@@ -175,6 +195,7 @@ func normalize(b []byte, base string) []byte {
 	b = uuidRE.ReplaceAll(b, []byte("<uuid>"))
 	b = timeRE.ReplaceAll(b, []byte("<time>"))
 	b = ridRE.ReplaceAll(b, []byte(`"request_id":"<id>"`))
+	b = hashRE.ReplaceAll(b, []byte("sha256:<hash>"))
 	return b
 }
 
@@ -220,8 +241,12 @@ func TestEndpointsGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			lastCheck := ""
 			for i, c := range endpointCases {
-				got := callEndpoint(t, base, admin, c)
+				got, raw := callEndpoint(t, base, admin, lastCheck, c)
+				if m := idRE.FindSubmatch(raw); c.method == "POST" && c.path == "/api/v1/checks" && m != nil {
+					lastCheck = string(m[1])
+				}
 				file := filepath.Join(golden, fmt.Sprintf("%02d-%s.txt", i+1, c.name))
 				if *updateGolden {
 					if err := os.WriteFile(file, got, 0o644); err != nil {
@@ -241,8 +266,9 @@ func TestEndpointsGolden(t *testing.T) {
 	}
 }
 
-// callEndpoint makes one request and writes its answer in golden form.
-func callEndpoint(t *testing.T, base, admin string, c endpointCase) []byte {
+// callEndpoint makes one request ({check} in its path: the check id
+// given) and writes its answer in golden form; raw is the body as sent.
+func callEndpoint(t *testing.T, base, admin, check string, c endpointCase) (golden, raw []byte) {
 	t.Helper()
 	var body io.Reader
 	if c.body != "" {
@@ -255,7 +281,7 @@ func callEndpoint(t *testing.T, base, admin string, c endpointCase) []byte {
 		}
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(c.method, base+c.path, body)
+	req, err := http.NewRequest(c.method, base+strings.ReplaceAll(c.path, "{check}", check), body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +319,7 @@ func callEndpoint(t *testing.T, base, admin string, c endpointCase) []byte {
 		out.Write(normalize(b, base))
 		out.WriteString("\n")
 	}
-	return out.Bytes()
+	return out.Bytes(), b
 }
 
 // buildBinary builds cmd/ecospace once for the test.

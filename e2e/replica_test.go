@@ -432,7 +432,7 @@ func upload(t *testing.T, client *http.Client, base, key, root, validFrom string
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPut, base+"/api/v1/layers/xinmeng-river?valid_from="+validFrom, strings.NewReader(string(body)))
+	req, _ := http.NewRequest(http.MethodPut, base+"/api/v1/layers/xinmeng-river?backdate=true&valid_from="+validFrom, strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/geo+json")
 	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := client.Do(req)

@@ -5,17 +5,20 @@ import (
 	"encoding/hex"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/paulmach/orb"
 )
 
 // DecisionHashTag is the first line of the decision hash's preimage. It
-// names the preimage's layout: v1 had no facts; v2 added them.
-const DecisionHashTag = "ecospace-decision-v2"
+// names the preimage's layout: v1 had no facts; v2 added them; v3 added
+// the knowledge time (known_at) after as_of.
+const DecisionHashTag = "ecospace-decision-v3"
 
 // DecisionHash fingerprints a decision: the site (lon/lat at GeoJSON
 // precision), category, declared facts, as_of, rules version, layer
-// versions, verdict and each hit's layer, zone, relation, effect and rule.
+// versions, verdict, the knowledge time and each hit's layer, zone,
+// relation, effect and rule.
 // Measured distances and areas are left out, so that two stores whose
 // arithmetic differs in the last centimetre still give the same hash for
 // the same decision. Questions, citations, the absent layers and the data
@@ -23,7 +26,8 @@ const DecisionHashTag = "ecospace-decision-v2"
 // layer versions and the facts, which are.
 //
 // The preimage is, line by line: DecisionHashTag, the site's GeoJSON,
-// category, as_of, rules version, verdict, the sorted "layer@version" list
+// category, as_of, known_at (RFC 3339 in UTC with its fraction, as the
+// answer writes it), rules version, verdict, the sorted "layer@version" list
 // joined by commas, the sorted "fact=true|false" list of the declared
 // facts joined by commas ("" for none), then one sorted
 // "layer|zone|relation|effect|rule" line per hit. Permit systems file the
@@ -35,7 +39,7 @@ func DecisionHash(site orb.Geometry, v Verdict) string {
 	b = append(b, DecisionHashTag...)
 	b = append(b, '\n')
 	b = AppendGeometry(b, site)
-	for _, s := range [...]string{v.Category, v.AsOf.String(), v.RulesVersion, v.Verdict} {
+	for _, s := range [...]string{v.Category, v.AsOf.String(), FormatKnownAt(v.KnownAt), v.RulesVersion, v.Verdict} {
 		b = append(b, '\n')
 		b = append(b, s...)
 	}
@@ -72,4 +76,11 @@ func DecisionHash(site orb.Geometry, v Verdict) string {
 	}
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// FormatKnownAt writes a knowledge time as answers, the audit and the
+// decision hash write it: RFC 3339 in UTC, with as many fraction digits
+// as it has.
+func FormatKnownAt(t time.Time) string {
+	return t.UTC().Format(time.RFC3339Nano)
 }

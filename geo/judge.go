@@ -71,6 +71,9 @@ type Verdict struct {
 	RulesVersion string         `json:"rules_version"`
 	Layers       []LayerVersion `json:"layers"`
 	AsOf         Date           `json:"as_of"`
+	// KnownAt is the knowledge time the layer versions were chosen at
+	// (the caller sets it: Judge does not see the store); it is hashed.
+	KnownAt time.Time `json:"known_at"`
 }
 
 // Judge applies the rules in force on the day of asOf to a site's relations

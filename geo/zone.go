@@ -2,6 +2,7 @@ package geo
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/paulmach/orb"
 )
@@ -134,6 +135,9 @@ type LayerVersion struct {
 	Version   int64  `json:"version"`
 	ValidFrom Date   `json:"valid_from"`
 	Status    string `json:"status,omitempty"`
+	// RecordedAt is when ecospace learned the version (data.At: the
+	// knowledge time); zero where not known, and then left out.
+	RecordedAt time.Time `json:"recorded_at,omitzero"`
 }
 
 // LayerInfo is what the API lists about a layer.
@@ -144,7 +148,10 @@ type LayerInfo struct {
 	BBox         [4]float64 `json:"bbox"`
 	Version      int64      `json:"version"`
 	ValidFrom    Date       `json:"valid_from"`
-	Status       string     `json:"status"`
+	// RecordedAt is when ecospace learned this version: set by the store
+	// when the import committed, never changed.
+	RecordedAt time.Time `json:"recorded_at"`
+	Status     string    `json:"status"`
 	// Origin: the layer's surfaces (or, for a derived layer, its source's)
 	// were derived from a centre line; absent when they were drawn.
 	Origin *Origin `json:"origin,omitempty"`

@@ -238,11 +238,11 @@ type failAfter struct {
 	n, calls atomic.Int64
 }
 
-func (f *failAfter) Relate(ctx context.Context, s *geo.Site, asOf time.Time) (geo.Relations, error) {
+func (f *failAfter) Relate(ctx context.Context, s *geo.Site, at data.At) (geo.Relations, error) {
 	if f.calls.Add(1) > f.n.Load() {
 		return geo.Relations{}, fmt.Errorf("relate: %w: connection reset", data.ErrUnavailable)
 	}
-	return f.Store.Relate(ctx, s, asOf)
+	return f.Store.Relate(ctx, s, at)
 }
 
 // The database going away mid-batch: the features it fails for get 503
@@ -370,12 +370,12 @@ type stallAfter struct {
 	n, calls atomic.Int64
 }
 
-func (f *stallAfter) Relate(ctx context.Context, s *geo.Site, asOf time.Time) (geo.Relations, error) {
+func (f *stallAfter) Relate(ctx context.Context, s *geo.Site, at data.At) (geo.Relations, error) {
 	if f.calls.Add(1) > f.n.Load() {
 		<-ctx.Done()
 		return geo.Relations{}, ctx.Err()
 	}
-	return f.Store.Relate(ctx, s, asOf)
+	return f.Store.Relate(ctx, s, at)
 }
 
 // A batch that runs out of time still answers every feature: those it had

@@ -302,11 +302,11 @@ func (d *downStore) Ping(ctx context.Context) error {
 	}
 	return d.Store.Ping(ctx)
 }
-func (d *downStore) Relate(ctx context.Context, s *geo.Site, asOf time.Time) (geo.Relations, error) {
+func (d *downStore) Relate(ctx context.Context, s *geo.Site, at data.At) (geo.Relations, error) {
 	if err := d.err(); err != nil {
 		return geo.Relations{}, err
 	}
-	return d.Store.Relate(ctx, s, asOf)
+	return d.Store.Relate(ctx, s, at)
 }
 func (d *downStore) SaveCheck(ctx context.Context, rec *data.CheckRecord) error {
 	if err := d.err(); err != nil {
@@ -388,7 +388,7 @@ type slowStore struct {
 	release chan struct{}
 }
 
-func (s *slowStore) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error) {
+func (s *slowStore) Relate(ctx context.Context, site *geo.Site, at data.At) (geo.Relations, error) {
 	select {
 	case s.started <- struct{}{}:
 	default:
@@ -398,7 +398,7 @@ func (s *slowStore) Relate(ctx context.Context, site *geo.Site, asOf time.Time) 
 	case <-ctx.Done():
 		return geo.Relations{}, ctx.Err()
 	}
-	return s.Store.Relate(ctx, site, asOf)
+	return s.Store.Relate(ctx, site, at)
 }
 
 func TestLimits(t *testing.T) {

@@ -19,26 +19,30 @@ import (
 )
 
 func (s *Server) listLayers(c echo.Context) error {
-	asOf, err := s.queryAsOf(c)
+	at, err := s.queryAt(c)
 	if err != nil {
 		return err
 	}
-	layers, err := s.store.Layers(c.Request().Context(), asOf)
+	layers, err := s.layersAt(c.Request().Context(), at)
 	if err != nil {
 		return err
 	}
 	if layers == nil {
 		layers = []geo.LayerInfo{}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"layers": layers, "as_of": geo.DateOf(asOf)})
+	out := map[string]any{"layers": layers, "as_of": geo.DateOf(at.AsOf)}
+	if !at.KnownAt.IsZero() {
+		out["known_at"] = at.KnownAt
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) getLayer(c echo.Context) error {
-	asOf, err := s.queryAsOf(c)
+	at, err := s.queryAt(c)
 	if err != nil {
 		return err
 	}
-	info, err := s.store.Layer(c.Request().Context(), c.Param("id"), asOf)
+	info, err := s.layerAt(c.Request().Context(), c.Param("id"), at)
 	if err != nil {
 		return err
 	}
@@ -87,10 +91,11 @@ func ParseBBox(v, param string) (*orb.Bound, error) {
 // layerFeatures streams a layer as an RFC 7946 FeatureCollection, one
 // feature at a time: a whole layer is never held as one response.
 func (s *Server) layerFeatures(c echo.Context) error {
-	asOf, err := s.queryAsOf(c)
+	at, err := s.queryAt(c)
 	if err != nil {
 		return err
 	}
+	asOf := at.AsOf
 	bbox, err := ParseBBox(c.QueryParam("bbox"), "bbox")
 	if err != nil {
 		return err
@@ -103,7 +108,7 @@ func (s *Server) layerFeatures(c echo.Context) error {
 		}
 	}
 	ctx := c.Request().Context()
-	info, err := s.store.Layer(ctx, c.Param("id"), asOf)
+	info, err := s.layerAt(ctx, c.Param("id"), at)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/data/storetest"
@@ -65,11 +64,11 @@ func TestNonFiniteCoordinates(t *testing.T) {
 // reached by some input would.
 type panicStore struct{ data.Store }
 
-func (p panicStore) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error) {
+func (p panicStore) Relate(ctx context.Context, site *geo.Site, at data.At) (geo.Relations, error) {
 	if site.Geometry.Bound().Min[0] < 119.8 {
 		panic("a library bug reached by this site")
 	}
-	return p.Store.Relate(ctx, site, asOf)
+	return p.Store.Relate(ctx, site, at)
 }
 
 // TestPanicInBatchWorker: a panic while checking one feature of a batch

@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/google/uuid"
 
 	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
@@ -115,6 +116,20 @@ func TestOpenAPIConformance(t *testing.T) {
 	first := call(t, s, "POST", "/api/v1/checks", riverCheck)
 	var cr check.Response
 	json.Unmarshal(first.Body.Bytes(), &cr)
+	// A check filed before known_at was kept: not replayable (409).
+	legacy, err := cfg.Store.Check(context.Background(), cr.CheckID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lid, _ := uuid.NewV7()
+	old := *legacy // a copy: the embedded store hands out the record it keeps
+	old.ID, old.KnownAt = lid.String(), time.Time{}
+	legacy = &old
+	if err := cfg.Store.SaveCheck(context.Background(), legacy); err != nil {
+		t.Fatal(err)
+	}
+	knownAt := cr.KnownAt.Format(time.RFC3339Nano)
+	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 
 	river := `{"type":"FeatureCollection","features":[{"type":"Feature","id":"r","properties":{"name":"新孟河"},"geometry":{"type":"LineString","coordinates":[[119.7615,31.7500],[119.7620,31.7850],[119.7650,31.8540]]}}]}`
 	bowtie := `{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","properties":{},"geometry":{"type":"Polygon","coordinates":[[[119.80,31.78],[119.81,31.79],[119.81,31.78],[119.80,31.79],[119.80,31.78]]]}}]}`
@@ -153,6 +168,12 @@ func TestOpenAPIConformance(t *testing.T) {
 		{"layers bad as_of", s, "GET", "/api/v1/layers?as_of=june", "", nil, 400, 0},
 		{"layers without key", locked, "GET", "/api/v1/layers", "", nil, 401, 0},
 		{"layers store down", down, "GET", "/api/v1/layers", "", nil, 503, 0},
+		{"layers known_at", s, "GET", "/api/v1/layers?as_of=2026-06-01&known_at=" + knownAt, "", nil, 200, 0},
+		{"layers known before anything", s, "GET", "/api/v1/layers?known_at=2020-01-01T00:00:00Z", "", nil, 200, 0},
+		{"layers known_at future", s, "GET", "/api/v1/layers?known_at=" + future, "", nil, 422, 0},
+		{"layer known_at", s, "GET", "/api/v1/layers/canal-core?known_at=" + knownAt, "", nil, 200, 0},
+		{"features known_at", s, "GET", "/api/v1/layers/canal/features?known_at=" + knownAt, "", nil, 200, 0},
+		{"tile known_at", s, "GET", tileURL + "?known_at=" + knownAt, "", nil, 200, 0},
 		{"layer", s, "GET", "/api/v1/layers/canal-core", "", nil, 200, 0},
 		{"layer derived", s, "GET", "/api/v1/layers/xinmeng-band", "", nil, 200, 0},
 		{"layer unknown", s, "GET", "/api/v1/layers/nope", "", nil, 404, 0},
@@ -198,6 +219,8 @@ func TestOpenAPIConformance(t *testing.T) {
 		{"check revoked key", s, "POST", "/api/v1/checks", riverCheck, bearer(k.revoked), 401, 0},
 		{"check too many vertices", s, "POST", "/api/v1/checks", manyVertices(100_001), nil, 413, 0},
 		{"check media type", s, "POST", "/api/v1/checks", riverCheck, []string{"Content-Type", "text/plain"}, 415, 0},
+		{"check known_at", s, "POST", "/api/v1/checks", `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical","known_at":"` + knownAt + `"}`, nil, 200, 0},
+		{"check known_at future", s, "POST", "/api/v1/checks", `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical","known_at":"` + future + `"}`, nil, 422, 0},
 		{"check before rules", s, "POST", "/api/v1/checks", `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical","as_of":"2001-01-01"}`, nil, 422, 0},
 		{"check rate limited", limited, "POST", "/api/v1/checks", riverCheck, check, 200, 0},
 		{"check rate limited again", limited, "POST", "/api/v1/checks", riverCheck, check, 429, 0},
@@ -206,6 +229,20 @@ func TestOpenAPIConformance(t *testing.T) {
 		{"read check unknown", s, "GET", "/api/v1/checks/0190b4d6-0000-7000-8000-000000000000", "", nil, 404, 0},
 		{"read check store down", down, "GET", "/api/v1/checks/" + cr.CheckID, "", nil, 503, 0},
 		{"read check no key", locked, "GET", "/api/v1/checks/" + cr.CheckID, "", nil, 401, 0},
+		{"replay", s, "GET", "/api/v1/checks/" + cr.CheckID + "/replay", "", nil, 200, 0},
+		{"replay unknown", s, "GET", "/api/v1/checks/0190b4d6-0000-7000-8000-000000000000/replay", "", nil, 404, 0},
+		{"replay parameter", s, "GET", "/api/v1/checks/" + cr.CheckID + "/replay?as_of=2026-06-01", "", nil, 400, 0},
+		{"replay no key", locked, "GET", "/api/v1/checks/" + cr.CheckID + "/replay", "", nil, 401, 0},
+		{"replay store down", down, "GET", "/api/v1/checks/" + cr.CheckID + "/replay", "", nil, 503, 0},
+		{"replay filed before known_at", s, "GET", "/api/v1/checks/" + legacy.ID + "/replay", "", nil, 409, 0},
+		{"diff", s, "GET", "/api/v1/checks/" + cr.CheckID + "/diff", "", nil, 200, 0},
+		{"diff another day", s, "GET", "/api/v1/checks/" + cr.CheckID + "/diff?as_of=2022-06-30&known_at=" + knownAt, "", nil, 200, 0},
+		{"diff bad known_at", s, "GET", "/api/v1/checks/" + cr.CheckID + "/diff?known_at=tomorrow", "", nil, 400, 0},
+		{"diff known_at future", s, "GET", "/api/v1/checks/" + cr.CheckID + "/diff?known_at=" + future, "", nil, 422, 0},
+		{"diff unknown", s, "GET", "/api/v1/checks/0190b4d6-0000-7000-8000-000000000000/diff", "", nil, 404, 0},
+		{"diff no key", locked, "GET", "/api/v1/checks/" + cr.CheckID + "/diff", "", nil, 401, 0},
+		{"diff store down", down, "GET", "/api/v1/checks/" + cr.CheckID + "/diff", "", nil, 503, 0},
+		{"diff filed before known_at", s, "GET", "/api/v1/checks/" + legacy.ID + "/diff", "", nil, 409, 0},
 		{"batch lines", s, "POST", "/api/v1/checks/batch", batchOf(20, map[int]string{3: `{"type":"Feature","geometry":{"type":"Point","coordinates":[31.78,119.8]},"properties":{"category":"chemical","reference":"swapped"}}`}), geoCT, 200, 0},
 		{"batch collection", s, "POST", "/api/v1/checks/batch.geojson", batchOf(5, map[int]string{1: `{"type":"Feature","geometry":null,"properties":{"category":"casino"}}`}), geoCT, 200, 0},
 		{"batch collection bad json", s, "POST", "/api/v1/checks/batch.geojson", `{"type":"FeatureCollection","features":[`, nil, 400, 0},
@@ -225,6 +262,8 @@ func TestOpenAPIConformance(t *testing.T) {
 		{"batch store down", down, "POST", "/api/v1/checks/batch", batchOf(2, nil), nil, 503, 0},
 		{"upload", s, "PUT", "/api/v1/layers/xinmeng-river?valid_from=2030-01-01&half_width=50", river, cat(admin, geoCT), 201, 0},
 		{"upload header date", s, "PUT", "/api/v1/layers/xinmeng-river?half_width=50", river, cat(admin, geoCT, []string{"Valid-From", "2030-06-01"}), 201, 0},
+		{"upload back-dated", s, "PUT", "/api/v1/layers/xinmeng-river?valid_from=2029-01-01&half_width=50", river, cat(admin, geoCT), 409, 0},
+		{"upload backdate", s, "PUT", "/api/v1/layers/xinmeng-river?valid_from=2029-01-01&half_width=50&backdate=true", river, cat(admin, geoCT), 201, 0},
 		{"check measured from a derived shore", s, "POST", "/api/v1/checks", `{"geometry":{"type":"Point","coordinates":[119.7620,31.7850]},"category":"chemical","as_of":"2030-06-02"}`, nil, 200, 0},
 		{"layer derived from a centre line", s, "GET", "/api/v1/layers/xinmeng-band?as_of=2030-06-02", "", nil, 200, 0},
 		{"upload half-width for a zone", s, "PUT", "/api/v1/layers/xinmeng-corridor?half_width=50", river, cat(admin, geoCT), 400, 0},

@@ -48,6 +48,12 @@ func problemOf(err error) *problem.Problem {
 		}
 		return p
 	}
+	var be *data.BackdateError
+	if errors.As(err, &be) {
+		p := problem.New(http.StatusConflict, "backdate-needed", "Back-dated version", be.Error())
+		p.Pointer = "?valid_from"
+		return p
+	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		msg := http.StatusText(he.Code)

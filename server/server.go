@@ -120,6 +120,7 @@ type Server struct {
 	checker     *check.Checker // one check, from a decoded request to the filed answer
 	reeval      *reeval.Worker // re-evaluation after uploads (changes.go)
 	events      eventStores    // changes and webhooks (changes.go, hooks.go)
+	replay      *replayMetrics // replays of filed decisions (replay.go)
 }
 
 // New builds the API and its routes.
@@ -136,6 +137,7 @@ func New(cfg Config) *Server {
 	s.metrics = newMetrics(cfg.Store)
 	s.store = countingStore{Store: cfg.Store, m: s.metrics}
 	s.checker = check.New(check.Config{Store: s.store, Rules: s.rules, Now: s.now})
+	s.replay = newReplayMetrics(s.metrics.reg)
 	s.batchSlots = make(chan struct{}, MaxBatches)
 	cacheBytes := cfg.LayerCacheBytes
 	switch {
@@ -192,6 +194,8 @@ func New(cfg Config) *Server {
 	api.GET("/checks/:id", s.getCheck, s.need(data.ScopeCheck, data.ScopeAudit))
 	api.POST("/checks/matrix", s.postMatrix, s.need(data.ScopeCheck))
 	api.POST("/checks/move", s.postMove, s.need(data.ScopeCheck))
+	api.GET("/checks/:id/replay", s.getReplay, s.need(data.ScopeCheck, data.ScopeAudit))
+	api.GET("/checks/:id/diff", s.getDiff, s.need(data.ScopeCheck, data.ScopeAudit))
 	api.GET("/openapi.json", s.openAPI)
 	api.POST("/sites/parse", s.parseSites) // converts, files nothing: open as map reads are
 	api.GET("/parcels/:number", s.getParcel)

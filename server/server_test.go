@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -114,7 +115,9 @@ func TestDoneWhen(t *testing.T) {
 
 func TestCheckIsReproducible(t *testing.T) {
 	s := demoServer(t)
-	body := `{"geometry":{"type":"Polygon","coordinates":[[[119.904,31.788],[119.908,31.788],[119.908,31.792],[119.904,31.792],[119.904,31.788]]]},"category":"residential","as_of":"2026-06-01"}`
+	// The same input known at the same time is the same decision.
+	known := time.Now().UTC().Format(time.RFC3339Nano)
+	body := `{"geometry":{"type":"Polygon","coordinates":[[[119.904,31.788],[119.908,31.788],[119.908,31.792],[119.904,31.792],[119.904,31.788]]]},"category":"residential","as_of":"2026-06-01","known_at":"` + known + `"}`
 	_, a := postCheckJSON(t, s, body)
 	_, b := postCheckJSON(t, s, body)
 	if a.CheckID == b.CheckID {
@@ -126,6 +129,11 @@ func TestCheckIsReproducible(t *testing.T) {
 	_, c := postCheckJSON(t, s, strings.Replace(body, "residential", "ecological", 1))
 	if c.DecisionHash == a.DecisionHash {
 		t.Error("a different category gave the same decision hash")
+	}
+	// Known now (no known_at): the same verdict, another decision.
+	_, d := postCheckJSON(t, s, strings.Replace(body, `,"known_at":"`+known+`"`, "", 1))
+	if d.Verdict != a.Verdict || d.DecisionHash == a.DecisionHash || !d.KnownAt.After(a.KnownAt) {
+		t.Errorf("known now: %s %s at %s / %s %s at %s", d.Verdict, d.DecisionHash, d.KnownAt, a.Verdict, a.DecisionHash, a.KnownAt)
 	}
 }
 

@@ -33,12 +33,12 @@ func (s *Server) layerTile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	asOf, err := s.queryAsOf(c)
+	at, err := s.queryAt(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	info, err := s.store.Layer(ctx, c.Param("id"), asOf)
+	info, err := s.layerAt(ctx, c.Param("id"), at)
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,14 @@ type LayerUpload struct {
 	CRS          string             `json:"crs"`
 	Derived      []geo.LayerVersion `json:"derived"`
 	Warnings     []string           `json:"warnings"`
+	// RecordedAt is when ecospace learned the version (the import's
+	// commit); Backdated says it was valid from before the newest
+	// version's valid_from or before today (?backdate=true).
+	RecordedAt time.Time `json:"recorded_at"`
+	Backdated  bool      `json:"backdated"`
+	// DecisionsChanged counts the filed decisions it would now answer
+	// differently.
+	DecisionsChanged DecisionsChanged `json:"decisions_changed"`
 }
 
 // putLayer makes an uploaded GeoJSON FeatureCollection or zipped
@@ -65,6 +73,10 @@ func (s *Server) putLayer(c echo.Context) error {
 		return err
 	}
 	parcelField, err := uploadParcelField(c, def) // parcels.go
+	if err != nil {
+		return err
+	}
+	backdate, err := uploadBackdate(c)
 	if err != nil {
 		return err
 	}
@@ -119,11 +131,17 @@ func (s *Server) putLayer(c echo.Context) error {
 			return err
 		}
 	}
+	// Refused only once the file itself is acceptable: a bad file is
+	// told what is wrong with it first.
+	backdated, err := s.checkUploadBackdate(c.Request().Context(), id, from, backdate)
+	if err != nil {
+		return err
+	}
 	src := "PUT /api/v1/layers/" + id
 	if k := keyID(c); k != "" {
 		src += " by " + k
 	}
-	res, err := s.store.Import(c.Request().Context(), id, feats, data.ImportOptions{ValidFrom: from, Source: src})
+	res, err := s.store.Import(c.Request().Context(), id, feats, data.ImportOptions{ValidFrom: from, Source: src, Backdate: backdate})
 	if err != nil {
 		return err
 	}
@@ -132,6 +150,13 @@ func (s *Server) putLayer(c echo.Context) error {
 	out := LayerUpload{
 		Layer: id, Version: lv.Version, ValidFrom: lv.ValidFrom, FeatureCount: len(feats),
 		Format: info.Format, CRS: string(info.CRS), Derived: res.Derived, Warnings: info.Warnings,
+		RecordedAt: lv.RecordedAt, Backdated: backdated,
+	}
+	if out.DecisionsChanged, err = s.decisionsChanged(c.Request().Context(), from); err != nil {
+		// The version is recorded: the answer says so, and that the count
+		// is missing, rather than fail after the fact.
+		s.log.Warn("layer uploaded, decisions changed not counted", "layer", id, "version", lv.Version, "error", err)
+		out.DecisionsChanged = DecisionsChanged{More: true, Note: "not counted (" + err.Error() + "); the version is recorded"}
 	}
 	// Empty lists are written as [], not null.
 	if out.Derived == nil {

@@ -193,7 +193,13 @@ func TestLayerUpload(t *testing.T) {
 	if layerAt("xinmeng-corridor", "2030-06-01") != 1 {
 		t.Error("a refused upload changed the corridor")
 	}
-	wantProblem(t, put(t, s, "/api/v1/layers/xinmeng-river?valid_from=2029-01-01", "application/geo+json", []byte(river), admin...), 422, "invalid-import")
+	// Before the newest version's valid_from: back-dated, refused
+	// without ?backdate=true (409, saying which version it would precede).
+	p = wantProblem(t, put(t, s, "/api/v1/layers/xinmeng-river?valid_from=2029-01-01", "application/geo+json", []byte(river), admin...), 409, "backdate-needed")
+	if !strings.Contains(p.Detail, "version 2") || !strings.Contains(p.Detail, "backdate=true") || p.Pointer != "?valid_from" {
+		t.Errorf("back-date refusal: %+v", p)
+	}
+	wantProblem(t, put(t, s, "/api/v1/layers/xinmeng-river?valid_from=2029-01-01&backdate=yes", "application/geo+json", []byte(river), admin...), 400, "invalid-query")
 
 	// A zipped Shapefile, its CRS from the .prj; without one, ?crs= names it.
 	ring := [][2]float64{{119.745, 31.765}, {119.745, 31.80}, {119.78, 31.80}, {119.78, 31.765}, {119.745, 31.765}}

@@ -28,9 +28,9 @@ import (
 var openImportStore = openStore
 
 const importUsage = `usage:
-  ecospace import --layer ID --file F [--crs CRS] [--encoding ENC] [--valid-from YYYY-MM-DD] [--half-width M] [--make-valid] [--dry-run] [--database-url URL]
-  ecospace import --layer parcels --file F --parcel-field FIELD [--crs CRS] [--encoding ENC] [--valid-from YYYY-MM-DD] [--dry-run] [--database-url URL]
-  ecospace import --demo [--valid-from YYYY-MM-DD] [--dry-run] [--database-url URL]
+  ecospace import --layer ID --file F [--crs CRS] [--encoding ENC] [--valid-from YYYY-MM-DD] [--backdate] [--half-width M] [--make-valid] [--dry-run] [--database-url URL]
+  ecospace import --layer parcels --file F --parcel-field FIELD [--crs CRS] [--encoding ENC] [--valid-from YYYY-MM-DD] [--backdate] [--dry-run] [--database-url URL]
+  ecospace import --demo [--valid-from YYYY-MM-DD] [--backdate] [--dry-run] [--database-url URL]
 
 Reads a layer file (GeoJSON, a zipped Shapefile, a .shp beside its .shx/.dbf/.prj/.cpg,
 or a directory holding one Shapefile), checks every feature against the layer's
@@ -67,6 +67,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	validFrom := fs.String("valid-from", "", "date the new version is in force from, YYYY-MM-DD (default: today in China; with --demo 2023-01-01)")
 	halfWidth := fs.Float64("half-width", 0, "source layers: the file holds centre lines; make each the water surface within this many metres of it (noted as derived)")
 	parcelField := fs.String("parcel-field", "", "the parcel register: the field holding the parcel number (宗地号), which GET /api/v1/parcels/{number} looks up")
+	backdate := fs.Bool("backdate", false, "record a version valid from before the layer's newest version, or before today (China): it changes what past dates answer (without it such an import is refused)")
 	makeValid := fs.Bool("make-valid", false, "repair invalid geometries in the database (ST_MakeValid) instead of refusing the import")
 	dryRun := fs.Bool("dry-run", false, "read and check the file, print the summary, store nothing (needs no database)")
 	demoFlag := fs.Bool("demo", false, "load the bundled demo layers instead of a file")
@@ -170,13 +171,13 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 
 	if *demoFlag {
-		return importDemo(ctx, log, man, from, *dryRun, *dbURL, *migrate, stdout)
+		return importDemo(ctx, log, man, from, *backdate, *dryRun, *dbURL, *migrate, stdout)
 	}
 
 	// A big GeoJSON file goes to the database feature by feature (a
 	// register's numbers are checked across the whole file: read whole).
 	if def.Kind != geo.LayerRegister {
-		if ok, err := importStreamed(ctx, log, def, *file, layerfile.Options{CRS: crs, Encoding: *encFlag}, from, *makeValid, *dryRun, *dbURL, *migrate, stdout, stderr); ok {
+		if ok, err := importStreamed(ctx, log, def, *file, layerfile.Options{CRS: crs, Encoding: *encFlag}, from, *backdate, *makeValid, *dryRun, *dbURL, *migrate, stdout, stderr); ok {
 			return err
 		}
 	}
@@ -222,8 +223,14 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer store.Close()
+	if err := checkImportBackdate(ctx, store, def.ID, from, *backdate); err != nil {
+		if ctx.Err() != nil {
+			return importFailed(ctx, def.ID, err, stderr)
+		}
+		return err
+	}
 	prog := newProgress(stderr, "import "+def.ID)
-	opts := data.ImportOptions{ValidFrom: from, MakeValid: *makeValid, Source: filepath.Base(*file), Progress: prog.update}
+	opts := data.ImportOptions{ValidFrom: from, MakeValid: *makeValid, Backdate: *backdate, Source: filepath.Base(*file), Progress: prog.update}
 	res, err := store.Import(ctx, def.ID, feats, opts)
 	prog.finish(err == nil)
 	if err != nil {
@@ -373,7 +380,7 @@ func importFailed(ctx context.Context, layer string, err error, stderr io.Writer
 }
 
 // importDemo loads (or, with dryRun, checks) the bundled demo layers.
-func importDemo(ctx context.Context, log *slog.Logger, man *data.Manifest, from time.Time, dryRun bool, dbURL string, migrate bool, stdout io.Writer) error {
+func importDemo(ctx context.Context, log *slog.Logger, man *data.Manifest, from time.Time, backdate, dryRun bool, dbURL string, migrate bool, stdout io.Writer) error {
 	start := time.Now()
 	if dryRun {
 		feats, err := demo.Features(man)
@@ -397,7 +404,14 @@ func importDemo(ctx context.Context, log *slog.Logger, man *data.Manifest, from 
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer store.Close()
-	if err := demo.Load(ctx, store, man, data.ImportOptions{ValidFrom: from}); err != nil {
+	for _, d := range man.Layers {
+		if d.Derived == nil {
+			if err := checkImportBackdate(ctx, store, d.ID, from, backdate); err != nil {
+				return err
+			}
+		}
+	}
+	if err := demo.Load(ctx, store, man, data.ImportOptions{ValidFrom: from, Backdate: backdate}); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted (%v): the layer being imported was not stored; layers imported before it were", ctx.Err())
 		}

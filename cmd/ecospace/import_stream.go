@@ -35,7 +35,7 @@ type streamImporter interface {
 // readable that way, or --make-valid, whose repairs need the whole
 // layer), and the caller reads it whole.
 func importStreamed(ctx context.Context, log *slog.Logger, def geo.LayerDef, file string, ropts layerfile.Options, from time.Time,
-	makeValid, dryRun bool, dbURL string, migrate bool, stdout, stderr io.Writer) (handled bool, err error) {
+	backdate, makeValid, dryRun bool, dbURL string, migrate bool, stdout, stderr io.Writer) (handled bool, err error) {
 	above := int64(streamAbove)
 	if v, err := strconv.ParseInt(os.Getenv("ECOSPACE_IMPORT_STREAM_ABOVE"), 10, 64); err == nil {
 		above = v
@@ -85,8 +85,14 @@ func importStreamed(ctx context.Context, log *slog.Logger, def geo.LayerDef, fil
 	if !ok {
 		return false, nil
 	}
+	if err := checkImportBackdate(ctx, store, def.ID, from, backdate); err != nil {
+		if ctx.Err() != nil {
+			return true, importFailed(ctx, def.ID, err, stderr)
+		}
+		return true, err
+	}
 	prog := newProgress(stderr, "import "+def.ID)
-	opts := data.ImportOptions{ValidFrom: from, Source: filepath.Base(file), Progress: prog.update}
+	opts := data.ImportOptions{ValidFrom: from, Backdate: backdate, Source: filepath.Base(file), Progress: prog.update}
 	res, err := si.ImportStream(ctx, def.ID, func(fn func(geo.Feature) error) error {
 		return s.Each(func(_ int, f geo.Feature) error { return fn(f) })
 	}, info.Records, opts)

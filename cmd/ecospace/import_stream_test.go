@@ -35,7 +35,7 @@ func TestImportCommandStreamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "xinmeng-corridor.geojson")
-	code, stdout, stderr := runCmd(t, "import", "--layer", "xinmeng-corridor", "--file", file, "--valid-from", "2024-06-01", "--database-url", dbURL)
+	code, stdout, stderr := runCmd(t, "import", "--layer", "xinmeng-corridor", "--file", file, "--valid-from", "2024-06-01", "--backdate", "--database-url", dbURL)
 	if code != 0 {
 		t.Fatalf("import: exit %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -79,7 +79,7 @@ func TestImportCommandStreamed(t *testing.T) {
 	badFile := filepath.Join(dir, "bad.geojson")
 	os.WriteFile(badFile, []byte(bad), 0o644)
 	for _, args := range [][]string{{"--dry-run"}, {"--database-url", dbURL}} {
-		code, stdout, stderr := runCmd(t, append([]string{"import", "--layer", "xinmeng-corridor", "--file", badFile, "--valid-from", "2024-07-01"}, args...)...)
+		code, stdout, stderr := runCmd(t, append([]string{"import", "--layer", "xinmeng-corridor", "--file", badFile, "--valid-from", "2024-07-01", "--backdate"}, args...)...)
 		if code != 1 || !strings.Contains(stderr, "invalid: feature index 0") || !strings.Contains(stdout, "streamed") {
 			t.Errorf("%v: exit %d\n%s\n%s", args, code, stdout, stderr)
 		}

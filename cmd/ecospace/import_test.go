@@ -183,7 +183,12 @@ func TestImportCommandStores(t *testing.T) {
 	t.Setenv("DATABASE_URL", "postgres://test")
 	mem := memStore(t, true)
 	riv := writeFile(t, "river.geojson", river)
-	code, stdout, stderr := runCmd(t, "import", "--layer", "xinmeng-river", "--file", riv, "--half-width", "50", "--valid-from", "2024-06-01")
+	// Before today: refused without --backdate, saying so.
+	code, _, stderr := runCmd(t, "import", "--layer", "xinmeng-river", "--file", riv, "--half-width", "50", "--valid-from", "2024-06-01")
+	if code != 1 || !strings.Contains(stderr, "refused") || !strings.Contains(stderr, "--backdate") {
+		t.Fatalf("a back-dated import without --backdate: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := runCmd(t, "import", "--layer", "xinmeng-river", "--file", riv, "--half-width", "50", "--valid-from", "2024-06-01", "--backdate")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -202,10 +207,10 @@ func TestImportCommandStores(t *testing.T) {
 		t.Errorf("the previous version is not kept for earlier dates: %+v, %v", old, err)
 	}
 
-	// A date before the version in force is refused by the store, and the
-	// message says nothing was stored.
+	// A date before the newest version's is refused without --backdate,
+	// naming the version it would precede.
 	code, _, stderr = runCmd(t, "import", "--layer", "xinmeng-river", "--file", riv, "--half-width", "50", "--valid-from", "2024-01-01")
-	if code != 1 || !strings.Contains(stderr, "before the current version") || !strings.Contains(stderr, "stays in force") {
+	if code != 1 || !strings.Contains(stderr, "before 2024-06-01, the valid_from of version 2") || !strings.Contains(stderr, "--backdate") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 
@@ -240,7 +245,7 @@ func TestImportCommandInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out, errb bytes.Buffer
-	code := run(ctx, []string{"import", "--layer", "xinmeng-river", "--file", writeFile(t, "r.geojson", river), "--half-width", "50", "--valid-from", "2024-06-01"}, &out, &errb)
+	code := run(ctx, []string{"import", "--layer", "xinmeng-river", "--file", writeFile(t, "r.geojson", river), "--half-width", "50", "--valid-from", "2024-06-01", "--backdate"}, &out, &errb)
 	if code != 1 || !strings.Contains(errb.String(), "interrupted") || !strings.Contains(errb.String(), "stays in force") {
 		t.Errorf("exit %d, stderr:\n%s", code, errb.String())
 	}
@@ -315,7 +320,7 @@ func TestImportCommandPostGIS(t *testing.T) {
 	}
 	zf.Close()
 
-	code, stdout, stderr = runCmd(t, "import", "--layer", "xinmeng-corridor", "--file", zipPath, "--valid-from", "2024-06-01", "--database-url", dbURL)
+	code, stdout, stderr = runCmd(t, "import", "--layer", "xinmeng-corridor", "--file", zipPath, "--valid-from", "2024-06-01", "--backdate", "--database-url", dbURL)
 	if code != 0 {
 		t.Fatalf("import: exit %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -372,7 +377,7 @@ func TestImportCommandPostGIS(t *testing.T) {
 	}
 
 	// With --make-valid the database repairs the bow-tie.
-	code, stdout, stderr = runCmd(t, "import", "--layer", "xinmeng-corridor", "--file", writeFile(t, "bad.geojson", badZone), "--valid-from", "2024-07-01", "--make-valid", "--database-url", dbURL)
+	code, stdout, stderr = runCmd(t, "import", "--layer", "xinmeng-corridor", "--file", writeFile(t, "bad.geojson", badZone), "--valid-from", "2024-07-01", "--backdate", "--make-valid", "--database-url", dbURL)
 	if code != 0 || !strings.Contains(stdout, "version:    3") || !strings.Contains(stdout, "1 repaired") {
 		t.Errorf("--make-valid import: exit %d\n%s\n%s", code, stdout, stderr)
 	}

@@ -131,10 +131,10 @@ type holdStore struct {
 	release chan struct{}
 }
 
-func (h *holdStore) Relate(ctx context.Context, s *geo.Site, asOf time.Time) (geo.Relations, error) {
+func (h *holdStore) Relate(ctx context.Context, s *geo.Site, at data.At) (geo.Relations, error) {
 	h.started <- struct{}{}
 	<-h.release
-	return h.Store.Relate(ctx, s, asOf)
+	return h.Store.Relate(ctx, s, at)
 }
 
 // serveUntilDone, on SIGTERM (ctx cancelled), stops taking connections

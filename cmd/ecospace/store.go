@@ -37,7 +37,10 @@ func openStoreWith(ctx context.Context, log *slog.Logger, databaseURL string, mi
 		if err != nil {
 			return nil, err
 		}
-		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: demo.ValidFrom}); err != nil {
+		// The demo layers are loaded again at every start: recorded as
+		// known from their first day, so that the checks filed durably
+		// before a restart replay (GET /api/v1/checks/{id}/replay).
+		if err := demo.Load(ctx, mem, man, data.ImportOptions{ValidFrom: demo.ValidFrom, RecordedAt: demo.ValidFrom}); err != nil {
 			mem.Close()
 			return nil, err
 		}

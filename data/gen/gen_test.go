@@ -117,7 +117,7 @@ func TestWriteIsSeededAndLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rel, err := mem.Relate(context.Background(), site, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	rel, err := mem.Relate(context.Background(), site, data.At{AsOf: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}

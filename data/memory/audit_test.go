@@ -24,6 +24,7 @@ func record(i int, doc int) *data.CheckRecord {
 	return &data.CheckRecord{
 		ID: id.String(), CheckedAt: time.Date(2026, 6, 1, 0, 0, i, 0, time.UTC), Reference: fmt.Sprint("ref-", i%3),
 		KeyID: fmt.Sprint("key_", i%2), Category: "chemical", AsOf: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC),
+		KnownAt:  time.Date(2026, 6, 1, 0, 0, i, 123456000, time.UTC),
 		Geometry: orb.Point{119.8 + float64(i)*1e-6, 31.78}, Verdict: "prohibited", DecisionHash: fmt.Sprint("sha256:", i),
 		Document: []byte(`{"check_id":"` + id.String() + `","pad":"` + strings.Repeat("x", doc) + `"}`),
 	}
@@ -118,7 +119,7 @@ func TestMemAuditFile(t *testing.T) {
 		if err != nil {
 			t.Fatalf("check %s after reopening: %v", r.ID, err)
 		}
-		if !bytes.Equal(got.Document, r.Document) || got.Reference != r.Reference || got.KeyID != r.KeyID || !got.CheckedAt.Equal(r.CheckedAt) || got.Geometry != r.Geometry {
+		if !bytes.Equal(got.Document, r.Document) || got.Reference != r.Reference || got.KeyID != r.KeyID || !got.CheckedAt.Equal(r.CheckedAt) || !got.KnownAt.Equal(r.KnownAt) || got.Geometry != r.Geometry {
 			t.Fatalf("check %s read back as %+v", r.ID, got)
 		}
 	}

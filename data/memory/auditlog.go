@@ -50,6 +50,7 @@ type logRecord struct {
 	KeyID        string    `json:"key_id"`
 	Category     string    `json:"category"`
 	AsOf         time.Time `json:"as_of"`
+	KnownAt      time.Time `json:"known_at,omitzero"` // absent in records filed before known_at was
 	GeometryWKB  []byte    `json:"geometry_wkb"`
 	Verdict      string    `json:"verdict"`
 	DecisionHash string    `json:"decision_hash"`
@@ -206,7 +207,7 @@ func encodeRecord(rec *data.CheckRecord) ([]byte, error) {
 	}
 	payload, err := json.Marshal(logRecord{
 		ID: rec.ID, CheckedAt: rec.CheckedAt, Reference: rec.Reference, KeyID: rec.KeyID, Category: rec.Category,
-		AsOf: rec.AsOf, GeometryWKB: g, Verdict: rec.Verdict, DecisionHash: rec.DecisionHash, Document: string(rec.Document),
+		AsOf: rec.AsOf, KnownAt: rec.KnownAt, GeometryWKB: g, Verdict: rec.Verdict, DecisionHash: rec.DecisionHash, Document: string(rec.Document),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("audit: check %s: %w", rec.ID, err)
@@ -232,7 +233,7 @@ func decodeRecord(payload []byte) (*data.CheckRecord, [16]byte, error) {
 	}
 	rec := &data.CheckRecord{
 		ID: u.String(), CheckedAt: lr.CheckedAt, Reference: lr.Reference, KeyID: lr.KeyID, Category: lr.Category,
-		AsOf: lr.AsOf, Geometry: g, Verdict: lr.Verdict, DecisionHash: lr.DecisionHash, Document: json.RawMessage(lr.Document),
+		AsOf: lr.AsOf, KnownAt: lr.KnownAt, Geometry: g, Verdict: lr.Verdict, DecisionHash: lr.DecisionHash, Document: json.RawMessage(lr.Document),
 	}
 	return rec, u, nil
 }

@@ -130,7 +130,7 @@ func BenchmarkMemRelateDistrictVsProvince(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			t0 := time.Now()
-			rel, err := s.Relate(ctx, sites[i%len(sites)], benchAsOf)
+			rel, err := s.Relate(ctx, sites[i%len(sites)], data.At{AsOf: benchAsOf})
 			d := time.Since(t0)
 			if err != nil {
 				b.Fatal(err)
@@ -185,7 +185,7 @@ func BenchmarkMemSweep(b *testing.B) {
 		ctx := context.Background()
 		for pb.Next() {
 			i := next.Add(1) % int64(len(sites))
-			if _, err := mem.Relate(ctx, sites[i], benchAsOf); err != nil {
+			if _, err := mem.Relate(ctx, sites[i], data.At{AsOf: benchAsOf}); err != nil {
 				b.Error(err)
 				return
 			}
@@ -281,7 +281,7 @@ func BenchmarkMemRelateParcel(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			t0 := time.Now()
-			if _, err := s.Relate(ctx, sites[i%len(sites)], benchAsOf); err != nil {
+			if _, err := s.Relate(ctx, sites[i%len(sites)], data.At{AsOf: benchAsOf}); err != nil {
 				b.Fatal(err)
 			}
 			if len(lat) < cap(lat) {

@@ -86,9 +86,26 @@ func (s *Store) ReevalJobs(ctx context.Context) ([]data.ReevalJob, error) {
 func (s *Store) ReevalCandidates(ctx context.Context, job *data.ReevalJob, after string, limit int) ([]data.ReevalCandidate, string, error) {
 	var touch [][]orb.Bound
 	s.mu.RLock()
+	own := map[data.LayerRef]bool{}
 	for _, r := range job.Touch {
-		for _, v := range s.layers[r.Layer] {
-			if v.to.IsZero() || !v.to.Before(job.ValidFrom) {
+		own[r] = true
+	}
+	for _, r := range job.Touch {
+		vs := s.layers[r.Layer]
+		for _, v := range vs {
+			// In force on some day from ValidFrom on, as known beside the
+			// job's own versions: no other version takes over before then
+			// (as the PostGIS store selects them).
+			from := v.info.ValidFrom.Time
+			superseded := false
+			for _, n := range vs {
+				nf := n.info.ValidFrom.Time
+				if !own[data.LayerRef{Layer: r.Layer, Version: n.info.Version}] && nf.After(from) && !nf.After(job.ValidFrom) {
+					superseded = true
+					break
+				}
+			}
+			if !superseded {
 				touch = append(touch, v.bounds)
 			}
 		}

@@ -43,19 +43,23 @@ func (s *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 	vs := s.layers[layer]
 	var next int64 = 1
 	if n := len(vs); n > 0 {
-		last := vs[n-1]
-		if from.Before(last.info.ValidFrom.Time) {
-			s.mu.RUnlock()
-			return data.ImportResult{}, fmt.Errorf("import %s: %w: valid_from %s is before the current version's %s", layer, data.ErrInvalidImport, from.Format(time.DateOnly), last.info.ValidFrom.Format(time.DateOnly))
+		infos := make([]geo.LayerInfo, n)
+		for i, v := range vs {
+			infos[i] = v.info
 		}
-		next = last.info.Version + 1
+		if err := data.CheckBackdate(layer, infos, from, time.Time{}, opts.Backdate); err != nil {
+			s.mu.RUnlock()
+			return data.ImportResult{}, fmt.Errorf("import %s: %w", layer, err)
+		}
+		next = vs[n-1].info.Version + 1
 	}
-	// What the derived layers will be computed from once this import is in.
-	inputs := func(id string) []geo.Feature {
+	// What the derived layers will be computed from on day once this
+	// import is in.
+	inputs := func(id string, day time.Time) []geo.Feature {
 		if id == layer {
 			return feats
 		}
-		if v := s.versionAt(id, from); v != nil {
+		if v := s.versionAt(id, data.At{AsOf: day}); v != nil {
 			return v.feats
 		}
 		return nil
@@ -67,29 +71,42 @@ func (s *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 	}
 	var derived []pending
 	var derr error
+derive:
 	for _, d := range s.manifest.DependsOn(layer) {
-		src, mask := inputs(d.Derived.Source), []geo.Feature(nil)
-		if d.Derived.Mask != "" {
-			mask = inputs(d.Derived.Mask)
-		}
-		if len(src) == 0 || (d.Derived.Mask != "" && (len(mask) == 0 || len(inputs(cov.ID)) == 0)) {
-			continue // not all inputs are loaded yet
-		}
 		var dn int64 = 1
 		if dvs := s.layers[d.ID]; len(dvs) > 0 {
 			dn = dvs[len(dvs)-1].info.Version + 1
 		}
-		zones, err := geo.DeriveZones(d, src, mask, inputs(cov.ID))
-		if err != nil {
-			derr = fmt.Errorf("import %s: %w", layer, err)
-			break
+		// From the import's day, and again on each later day another
+		// input changed while this version is in force (a back-dated
+		// import: RederiveDays).
+		var ins []geo.LayerInfo
+		for _, id := range data.DerivedInputs(s.manifest, d) {
+			for _, v := range s.layers[id] {
+				ins = append(ins, v.info)
+			}
 		}
-		v, err := buildVersion(d, nil, zones, dn, from)
-		if err != nil {
-			derr = fmt.Errorf("import %s: derive %s: %w", layer, d.ID, err)
-			break
+		for _, day := range append([]time.Time{from}, data.RederiveDays(layer, from, ins)...) {
+			src, mask := inputs(d.Derived.Source, day), []geo.Feature(nil)
+			if d.Derived.Mask != "" {
+				mask = inputs(d.Derived.Mask, day)
+			}
+			if len(src) == 0 || (d.Derived.Mask != "" && (len(mask) == 0 || len(inputs(cov.ID, day)) == 0)) {
+				continue // not all inputs are loaded yet
+			}
+			zones, err := geo.DeriveZones(d, src, mask, inputs(cov.ID, day))
+			if err != nil {
+				derr = fmt.Errorf("import %s: %w", layer, err)
+				break derive
+			}
+			v, err := buildVersion(d, nil, zones, dn, day)
+			if err != nil {
+				derr = fmt.Errorf("import %s: derive %s: %w", layer, d.ID, err)
+				break derive
+			}
+			derived = append(derived, pending{d.ID, v})
+			dn++
 		}
-		derived = append(derived, pending{d.ID, v})
 	}
 	s.mu.RUnlock()
 	if derr != nil {
@@ -110,24 +127,43 @@ func (s *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 		return data.ImportResult{}, fmt.Errorf("import %s: %w", layer, err)
 	}
 
-	res := data.ImportResult{Layer: geo.LayerVersion{ID: layer, Version: next, ValidFrom: geo.Date{Time: from}}}
 	s.mu.Lock()
+	// Recorded now, under the lock: a reader that took its knowledge time
+	// before this instant cannot have seen the version, one after can.
+	now := s.recordedNow()
+	if !opts.RecordedAt.IsZero() {
+		now = opts.RecordedAt.UTC().Truncate(data.RecordedPrecision)
+	}
+	v.info.RecordedAt = now
 	s.commit(layer, v)
+	res := data.ImportResult{Layer: geo.LayerVersion{ID: layer, Version: next, ValidFrom: geo.Date{Time: from}, RecordedAt: now}}
 	for _, p := range derived {
+		p.v.info.RecordedAt = now
 		s.commit(p.id, p.v)
-		res.Derived = append(res.Derived, geo.LayerVersion{ID: p.id, Version: p.v.info.Version, ValidFrom: p.v.info.ValidFrom})
+		res.Derived = append(res.Derived, geo.LayerVersion{ID: p.id, Version: p.v.info.Version, ValidFrom: p.v.info.ValidFrom, RecordedAt: now})
 	}
 	s.mu.Unlock()
 	res.Duration = time.Since(start)
 	return res, nil
 }
 
-// commit appends a version and closes the one before it; callers hold mu.
+// commit appends a version; callers hold mu. Nothing recorded before is
+// changed: which version is in force follows from valid_from and
+// recorded_at (versionAt).
 func (s *Store) commit(id string, v *layerVersion) {
-	if vs := s.layers[id]; len(vs) > 0 {
-		vs[len(vs)-1].to = v.info.ValidFrom.Time
-	}
 	s.layers[id] = append(s.layers[id], v)
+}
+
+// recordedNow is the recorded time of a commit: now at the recorded
+// precision, and after every time recorded before (a clock stepping back
+// must not reorder what was learned); callers hold mu.
+func (s *Store) recordedNow() time.Time {
+	now := time.Now().UTC().Truncate(data.RecordedPrecision)
+	if !now.After(s.lastRecorded) {
+		now = s.lastRecorded.Add(data.RecordedPrecision)
+	}
+	s.lastRecorded = now
+	return now
 }
 
 // buildVersion prepares a layer version. Derived layers pass zones only:

@@ -33,6 +33,11 @@ type Store struct {
 	importMu sync.Mutex // imports run one at a time
 	mu       sync.RWMutex
 	layers   map[string][]*layerVersion // ascending versions
+	// lastRecorded is the latest recorded_at given (recordedNow).
+	lastRecorded time.Time
+	// rules are the rules versions recorded, oldest first: in memory
+	// only, like the layer versions (see RecordRules).
+	rules []data.RulesVersion
 
 	audit *audit // filed checks (checks.go, auditlog.go)
 
@@ -52,8 +57,7 @@ type Options struct {
 }
 
 type layerVersion struct {
-	info   geo.LayerInfo
-	to     time.Time // zero: still in force
+	info   geo.LayerInfo // its RecordedAt is set when the import commits
 	feats  []geo.Feature
 	bounds []orb.Bound // lon/lat bound of each feature
 	zones  []*geo.PreparedZone
@@ -95,19 +99,44 @@ func Open(m *data.Manifest, opts Options) (*Store, error) {
 	return s, nil
 }
 
-func (v *layerVersion) inForce(asOf time.Time) bool {
-	return !v.info.ValidFrom.After(asOf) && (v.to.IsZero() || asOf.Before(v.to))
-}
-
-// versionAt returns the version of a layer in force on asOf; callers hold mu.
-func (s *Store) versionAt(id string, asOf time.Time) *layerVersion {
-	vs := s.layers[id]
-	for i := len(vs) - 1; i >= 0; i-- {
-		if vs[i].inForce(asOf) {
-			return vs[i]
+// versionAt returns the version of a layer in force on at (data.InForce's
+// rule); callers hold mu.
+func (s *Store) versionAt(id string, at data.At) *layerVersion {
+	var best *layerVersion
+	day := data.DateOf(at.AsOf)
+	for _, v := range s.layers[id] { // ascending versions
+		if v.info.ValidFrom.After(day) || !at.Known(v.info.RecordedAt) {
+			continue
+		}
+		if best == nil || !v.info.ValidFrom.Before(best.info.ValidFrom.Time) {
+			best = v
 		}
 	}
-	return nil
+	return best
+}
+
+// Versions implements Store.
+func (s *Store) Versions(ctx context.Context, ids ...string) ([]geo.LayerInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if err := s.known(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []geo.LayerInfo
+	for _, d := range s.manifest.Layers {
+		if len(ids) > 0 && !slices.Contains(ids, d.ID) {
+			continue
+		}
+		for _, v := range s.layers[d.ID] {
+			out = append(out, v.info)
+		}
+	}
+	return out, nil
 }
 
 // Layers implements Store.
@@ -119,7 +148,7 @@ func (s *Store) Layers(ctx context.Context, asOf time.Time) ([]geo.LayerInfo, er
 	defer s.mu.RUnlock()
 	var out []geo.LayerInfo
 	for _, d := range s.manifest.Layers {
-		if v := s.versionAt(d.ID, asOf); v != nil {
+		if v := s.versionAt(d.ID, data.At{AsOf: asOf}); v != nil {
 			out = append(out, v.info)
 		}
 	}
@@ -143,7 +172,7 @@ func (s *Store) inForce(ctx context.Context, id string, asOf time.Time) (*layerV
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	v := s.versionAt(id, asOf)
+	v := s.versionAt(id, data.At{AsOf: asOf})
 	if v == nil {
 		return nil, fmt.Errorf("layer %s on %s: %w", id, asOf.Format(time.DateOnly), data.ErrNoVersion)
 	}

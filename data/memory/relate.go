@@ -10,7 +10,7 @@ import (
 )
 
 // Relate implements Store.
-func (s *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error) {
+func (s *Store) Relate(ctx context.Context, site *geo.Site, at data.At) (geo.Relations, error) {
 	if err := ctx.Err(); err != nil {
 		return geo.Relations{}, err
 	}
@@ -23,16 +23,16 @@ func (s *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo
 		if !d.Decides() {
 			continue // display and informational layers take no part
 		}
-		v := s.versionAt(d.ID, asOf)
+		v := s.versionAt(d.ID, at)
 		if v == nil {
 			if d.Kind == geo.LayerCoverage || d.Judged() {
-				err := s.noVersion(asOf)
+				err := s.noVersion(at)
 				s.mu.RUnlock()
 				return geo.Relations{}, fmt.Errorf("relate: %w", err)
 			}
 			continue
 		}
-		rel.Layers = append(rel.Layers, geo.LayerVersion{ID: d.ID, Version: v.info.Version, ValidFrom: v.info.ValidFrom, Status: v.info.Status})
+		rel.Layers = append(rel.Layers, geo.LayerVersion{ID: d.ID, Version: v.info.Version, ValidFrom: v.info.ValidFrom, Status: v.info.Status, RecordedAt: v.info.RecordedAt})
 		switch d.Kind {
 		case geo.LayerCoverage:
 			cov = v
@@ -77,14 +77,14 @@ func (s *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo
 
 // noVersion says which judged layers have no version on asOf and from
 // which day on all of them have one; callers hold mu.
-func (s *Store) noVersion(asOf time.Time) *data.NoVersionError {
-	e := &data.NoVersionError{AsOf: asOf}
+func (s *Store) noVersion(at data.At) *data.NoVersionError {
+	e := &data.NoVersionError{AsOf: at.AsOf, KnownAt: at.KnownAt}
 	missing := false
 	for _, d := range s.manifest.Layers {
 		if d.Kind != geo.LayerCoverage && !d.Judged() {
 			continue
 		}
-		if s.versionAt(d.ID, asOf) == nil {
+		if s.versionAt(d.ID, at) == nil {
 			e.Layers = append(e.Layers, d.ID)
 		}
 		vs := s.layers[d.ID]

@@ -107,7 +107,7 @@ func (w *auditWriter) run() {
 type auditRows struct {
 	ref, key, cat, verdict, hash, rules, doc []string
 	id                                       []uuid.UUID
-	at, asOf                                 []time.Time
+	at, asOf, known                          []time.Time
 	geom                                     [][]byte
 }
 
@@ -119,6 +119,7 @@ func (r *auditRows) add(rec *data.CheckRecord, uid uuid.UUID, g []byte) {
 	r.id, r.ref, r.key, r.cat = append(r.id, uid), append(r.ref, rec.Reference), append(r.key, rec.KeyID), append(r.cat, rec.Category)
 	r.verdict, r.hash, r.rules, r.doc = append(r.verdict, rec.Verdict), append(r.hash, rec.DecisionHash), append(r.rules, rulesVersionOf(d)), append(r.doc, string(d))
 	r.at, r.asOf, r.geom = append(r.at, rec.CheckedAt), append(r.asOf, data.DateOf(rec.AsOf)), append(r.geom, g)
+	r.known = append(r.known, rec.KnownAt)
 }
 
 // flush stores a batch in one statement (one transaction: all its rows or
@@ -184,7 +185,7 @@ func (w *auditWriter) flush(batch []auditReq) {
 // copyChecksSQL names the checks table's columns in the order
 // appendCheckTuple writes them.
 const copyChecksSQL = `COPY checks (check_id, checked_at, reference, key_id, category, as_of, geom,
-	verdict, decision_hash, rules_version, document) FROM STDIN WITH (FORMAT binary)`
+	verdict, decision_hash, rules_version, document, known_at) FROM STDIN WITH (FORMAT binary)`
 
 // copyChecks stores a batch with one binary COPY: one statement, all rows
 // or none. The stream is written here (PostgreSQL's binary COPY format)
@@ -231,7 +232,7 @@ func appendCheckTuple(buf []byte, r *auditRows, i int) []byte {
 		buf = binary.BigEndian.AppendUint32(buf, uint32(len(s)))
 		buf = append(buf, s...)
 	}
-	buf = binary.BigEndian.AppendUint16(buf, 11)
+	buf = binary.BigEndian.AppendUint16(buf, 12)
 	field(r.id[i][:])
 	buf = binary.BigEndian.AppendUint32(buf, 8)
 	buf = binary.BigEndian.AppendUint64(buf, uint64(r.at[i].UnixMicro()-pgEpoch.UnixMicro()))
@@ -246,6 +247,12 @@ func appendCheckTuple(buf []byte, r *auditRows, i int) []byte {
 	text(r.hash[i])
 	text(r.rules[i])
 	text(r.doc[i])
+	if r.known[i].IsZero() {
+		buf = binary.BigEndian.AppendUint32(buf, 0xffffffff) // NULL
+	} else {
+		buf = binary.BigEndian.AppendUint32(buf, 8)
+		buf = binary.BigEndian.AppendUint64(buf, uint64(r.known[i].UnixMicro()-pgEpoch.UnixMicro()))
+	}
 	return buf
 }
 
@@ -321,8 +328,9 @@ func (p *Store) checkFrom(ctx context.Context, pool *pgxpool.Pool, id string, ui
 	defer conn.Release()
 	rec := &data.CheckRecord{ID: uid.String()}
 	var g, doc []byte
-	err = conn.QueryRow(ctx, `SELECT checked_at, reference, key_id, category, as_of, ST_AsBinary(geom), verdict, decision_hash, document::text
-		FROM checks WHERE check_id = $1`, uid).Scan(&rec.CheckedAt, &rec.Reference, &rec.KeyID, &rec.Category, &rec.AsOf, &g, &rec.Verdict, &rec.DecisionHash, &doc)
+	var known *time.Time
+	err = conn.QueryRow(ctx, `SELECT checked_at, reference, key_id, category, as_of, ST_AsBinary(geom), verdict, decision_hash, document::text, known_at
+		FROM checks WHERE check_id = $1`, uid).Scan(&rec.CheckedAt, &rec.Reference, &rec.KeyID, &rec.Category, &rec.AsOf, &g, &rec.Verdict, &rec.DecisionHash, &doc, &known)
 	if err == pgx.ErrNoRows {
 		return nil, fmt.Errorf("check %s: %w", id, data.ErrNotFound)
 	}
@@ -331,6 +339,9 @@ func (p *Store) checkFrom(ctx context.Context, pool *pgxpool.Pool, id string, ui
 	}
 	rec.CheckedAt = rec.CheckedAt.UTC()
 	rec.AsOf = data.DateOf(rec.AsOf)
+	if known != nil {
+		rec.KnownAt = known.UTC()
+	}
 	if rec.Geometry, err = wkb.Unmarshal(g); err != nil {
 		return nil, fmt.Errorf("postgis: check %s: geometry: %w", id, err)
 	}

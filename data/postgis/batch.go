@@ -3,10 +3,12 @@ package postgis
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 
@@ -32,8 +34,23 @@ const pointBatchMax = 128
 
 type pointReq struct {
 	pt   orb.Point
-	day  time.Time
+	at   data.At          // its AsOf a date
 	done chan pointAnswer // buffered
+}
+
+// dayKnown groups the versions a batch resolved: by day and knowledge
+// time (microseconds since 1970, as PostgreSQL keeps it; math.MaxInt64
+// for everything recorded).
+type dayKnown struct {
+	day   time.Time
+	known int64
+}
+
+func dayKnownOf(at data.At) dayKnown {
+	if at.KnownAt.IsZero() {
+		return dayKnown{data.DateOf(at.AsOf), math.MaxInt64}
+	}
+	return dayKnown{data.DateOf(at.AsOf), at.KnownAt.UnixMicro()}
 }
 
 type pointAnswer struct {
@@ -55,8 +72,8 @@ func (b *pointBatcher) close() {
 	b.wg.Wait()
 }
 
-func (b *pointBatcher) relate(ctx context.Context, pt orb.Point, day time.Time) ([]relateRow, error) {
-	r := &pointReq{pt: pt, day: day, done: make(chan pointAnswer, 1)}
+func (b *pointBatcher) relate(ctx context.Context, pt orb.Point, at data.At) ([]relateRow, error) {
+	r := &pointReq{pt: pt, at: at, done: make(chan pointAnswer, 1)}
 	select {
 	case b.in <- r:
 	case <-b.stop:
@@ -105,30 +122,34 @@ func (b *pointBatcher) run() {
 
 // query runs one batch statement; the connection is back in the pool
 // before any caller is answered.
-func (b *pointBatcher) query(ctx context.Context, xs, ys []float64, days []time.Time) ([][]relateRow, map[time.Time][]relateRow, error) {
+func (b *pointBatcher) query(ctx context.Context, xs, ys []float64, days []time.Time, known []pgtype.Timestamptz) ([][]relateRow, map[dayKnown][]relateRow, error) {
 	p := b.p
 	n := len(xs)
 	var per [][]relateRow
-	var layers map[time.Time][]relateRow
+	var layers map[dayKnown][]relateRow
 	err := p.withRead(ctx, func(conn *pgxpool.Conn) error {
-		rows, err := conn.Query(ctx, relatePointsSQL, p.allIDs, p.coverageID, p.zoneIDs, p.distIDs, xs, ys, days)
+		rows, err := conn.Query(ctx, relatePointsSQL, p.allIDs, p.coverageID, p.zoneIDs, p.distIDs, xs, ys, days, known)
 		if err != nil {
 			return p.fail(ctx, "relate", err)
 		}
 		defer rows.Close()
 		per = make([][]relateRow, n)
-		layers = map[time.Time][]relateRow{}
+		layers = map[dayKnown][]relateRow{}
 		for rows.Next() {
 			var r relateRow
 			var i int64
 			var day *time.Time
-			if err := rows.Scan(&i, &r.kind, &r.layer, &r.zone, &r.version, &r.validFrom, &day, &r.d, &r.near); err != nil {
+			var kn pgtype.Timestamptz
+			if err := rows.Scan(&i, &r.kind, &r.layer, &r.zone, &r.version, &r.validFrom, &day, &kn, &r.recordedAt, &r.d, &r.near); err != nil {
 				return p.fail(ctx, "relate", err)
 			}
 			switch {
 			case r.kind == "L" && day != nil:
-				d := data.DateOf(*day)
-				layers[d] = append(layers[d], r)
+				k := dayKnown{data.DateOf(*day), math.MaxInt64}
+				if kn.InfinityModifier == pgtype.Finite {
+					k.known = kn.Time.UnixMicro()
+				}
+				layers[k] = append(layers[k], r)
 			case i >= 1 && int(i) <= n:
 				if r.kind == "C" {
 					r.d = 1
@@ -153,8 +174,12 @@ func (b *pointBatcher) flush(batch []*pointReq) {
 	b.flushes.Add(1)
 	b.items.Add(int64(n))
 	xs, ys, days := make([]float64, n), make([]float64, n), make([]time.Time, n)
+	known := make([]pgtype.Timestamptz, n)
 	for i, r := range batch {
-		xs[i], ys[i], days[i] = r.pt[0], r.pt[1], r.day
+		xs[i], ys[i], days[i] = r.pt[0], r.pt[1], data.DateOf(r.at.AsOf)
+		if !r.at.KnownAt.IsZero() {
+			known[i] = pgtype.Timestamptz{Time: r.at.KnownAt, Valid: true}
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), p.opts.AcquireTimeout+p.opts.StatementTimeout)
 	defer cancel()
@@ -163,13 +188,13 @@ func (b *pointBatcher) flush(batch []*pointReq) {
 			r.done <- pointAnswer{err: err}
 		}
 	}
-	per, layers, err := b.query(ctx, xs, ys, days)
+	per, layers, err := b.query(ctx, xs, ys, days, known)
 	if err != nil {
 		answer(err)
 		return
 	}
 	for k, r := range batch {
-		out := append(append([]relateRow(nil), layers[data.DateOf(r.day)]...), per[k]...)
+		out := append(append([]relateRow(nil), layers[dayKnownOf(r.at)]...), per[k]...)
 		r.done <- pointAnswer{rows: out}
 	}
 }

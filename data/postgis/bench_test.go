@@ -76,7 +76,7 @@ func relateParallel(b *testing.B, s *postgis.Store, sites []*geo.Site) {
 		ctx := context.Background()
 		for pb.Next() {
 			i := n.Add(1)
-			if _, err := s.Relate(ctx, sites[int(i)%len(sites)], storetest.AsOf); err != nil {
+			if _, err := s.Relate(ctx, sites[int(i)%len(sites)], data.At{AsOf: storetest.AsOf}); err != nil {
 				b.Error(err)
 				return
 			}
@@ -104,7 +104,7 @@ func BenchmarkPGImport100k(b *testing.B) {
 	sites := benchPoints(b, 200)
 	start := time.Now()
 	for _, site := range sites {
-		if _, err := s.Relate(context.Background(), site, from); err != nil {
+		if _, err := s.Relate(context.Background(), site, data.At{AsOf: from}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -144,7 +144,7 @@ func BenchmarkPGRelatePointSerial(b *testing.B) {
 	defer pgCPU(b, url)()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := s.Relate(context.Background(), sites[i%len(sites)], storetest.AsOf); err != nil {
+		if _, err := s.Relate(context.Background(), sites[i%len(sites)], data.At{AsOf: storetest.AsOf}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -182,7 +182,7 @@ func warmUp(b *testing.B, s *postgis.Store, sites []*geo.Site) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := s.Relate(context.Background(), sites[i%len(sites)], storetest.AsOf); err != nil {
+			if _, err := s.Relate(context.Background(), sites[i%len(sites)], data.At{AsOf: storetest.AsOf}); err != nil {
 				b.Error(err)
 			}
 		}()

@@ -27,9 +27,12 @@ import (
 // Membership is not decided by the drawn band but by the exact distance to
 // the source's pieces (feature_parts), in Relate.
 
+// inForceVersionSQL: the version of layer $1 in force on $2 as the import
+// will leave it (data.InForce over every version, the import's own, not
+// yet recorded, included).
 const inForceVersionSQL = `SELECT version FROM layer_versions
-WHERE layer_id = $1 AND valid_from <= $2::date AND (valid_to IS NULL OR $2::date < valid_to)
-ORDER BY version DESC LIMIT 1`
+WHERE layer_id = $1 AND valid_from <= $2::date
+ORDER BY valid_from DESC, version DESC LIMIT 1`
 
 const deriveMaskSQL = `INSERT INTO ecospace_mask (layer_id, inside, outside)
 SELECT $1, m.g, ST_Multi(ST_CollectionExtract(ST_Difference(c.g, m.g), 3))
@@ -70,8 +73,7 @@ WHERE z.layer_id = $1 AND z.version = $2 AND k.g IS NOT NULL AND NOT ST_IsEmpty(
 // imported valid from from, exactly when and as the embedded store does:
 // its inputs are the new version of the imported layer and, for the other
 // layers, the versions in force on from; when an input is missing nothing
-// is computed (ok false). The new derived version has the same valid_from
-// and closes the previous one.
+// is computed (ok false). The new derived version has the same valid_from.
 func (p *Store) derive(ctx context.Context, tx pgx.Tx, d geo.LayerDef, layer string, version int64, from time.Time) (geo.LayerVersion, bool, error) {
 	input := func(id string) (int64, error) {
 		if id == layer {
@@ -128,12 +130,17 @@ func (p *Store) derive(ctx context.Context, tx pgx.Tx, d geo.LayerDef, layer str
 		if status, err = weakestStatus(ctx, tx, dd.Mask, mv, dd.Mask == layer, status); err != nil {
 			return geo.LayerVersion{}, false, err
 		}
+		// A back-dated import derives a layer more than once (deriveAll):
+		// each time from its own mask.
+		if _, err := tx.Exec(ctx, "DELETE FROM ecospace_mask WHERE layer_id = $1", d.ID); err != nil {
+			return geo.LayerVersion{}, false, err
+		}
 		if err := tx.QueryRow(ctx, deriveMaskSQL, d.ID, dd.Mask, mv, cov.ID, cv).Scan(&hasInside, &hasOutside); err != nil {
 			return geo.LayerVersion{}, false, fmt.Errorf("mask: %w", err)
 		}
 	}
 	var dn int64 = 1
-	if last, _, err := lastVersion(ctx, tx, d.ID); err != nil {
+	if last, err := lastVersion(ctx, tx, d.ID); err != nil {
 		return geo.LayerVersion{}, false, err
 	} else {
 		dn = last + 1
@@ -186,11 +193,6 @@ func (p *Store) derive(ctx context.Context, tx pgx.Tx, d geo.LayerDef, layer str
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		d.ID, dn, from, fmt.Sprintf("derived from %s@%d", dd.Source, sv), d.Kind, n, data.GeometryTypeOf(tset), bbox[:], st, from2); err != nil {
 		return geo.LayerVersion{}, false, err
-	}
-	if dn > 1 {
-		if _, err := tx.Exec(ctx, "UPDATE layer_versions SET valid_to = $3 WHERE layer_id = $1 AND version = $2", d.ID, dn-1, from); err != nil {
-			return geo.LayerVersion{}, false, err
-		}
 	}
 	return geo.LayerVersion{ID: d.ID, Version: dn, ValidFrom: geo.Date{Time: from}}, true, nil
 }
@@ -254,4 +256,44 @@ func geoJSONType(t string) string {
 		return "GeometryCollection"
 	}
 	return t
+}
+
+// deriveAll recomputes every layer derived from layer, whose new version
+// valid from from the transaction holds: from that day and, for a
+// back-dated version, again on each later day another input of the
+// derived layer changed while the new version is in force
+// (data.RederiveDays), so that no derived version in force is made from
+// a version of layer that is not. It appends what it made to res.
+func (p *Store) deriveAll(ctx context.Context, tx pgx.Tx, layer string, version int64, from time.Time, res *data.ImportResult) error {
+	for _, d := range p.manifest.DependsOn(layer) {
+		rows, err := tx.Query(ctx, `SELECT layer_id, valid_from FROM layer_versions WHERE layer_id = ANY($1::text[])`, data.DerivedInputs(p.manifest, d))
+		if err != nil {
+			return err
+		}
+		var ins []geo.LayerInfo
+		for rows.Next() {
+			var v geo.LayerInfo
+			var vf time.Time
+			if err := rows.Scan(&v.ID, &vf); err != nil {
+				rows.Close()
+				return err
+			}
+			v.ValidFrom = geo.Date{Time: data.DateOf(vf)}
+			ins = append(ins, v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, day := range append([]time.Time{from}, data.RederiveDays(layer, from, ins)...) {
+			dv, ok, err := p.derive(ctx, tx, d, layer, version, day)
+			if err != nil {
+				return fmt.Errorf("import %s: derive %s: %w", layer, d.ID, err)
+			}
+			if ok {
+				res.Derived = append(res.Derived, dv)
+			}
+		}
+	}
+	return nil
 }

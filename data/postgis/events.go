@@ -102,7 +102,13 @@ func (p *Store) ReevalJobs(ctx context.Context) ([]data.ReevalJob, error) {
 const selectCandidates = `INSERT INTO reeval_candidates (job_id, check_id)
 	SELECT DISTINCT j.job_id, c.check_id
 	FROM reeval_jobs j
-	JOIN layer_versions lv ON lv.layer_id = ANY (j.touch_layers) AND (lv.valid_to IS NULL OR lv.valid_to >= j.valid_from)
+	JOIN layer_versions lv ON lv.layer_id = ANY (j.touch_layers) AND lv.recorded_at < 'infinity'
+		-- in force on some day from valid_from on, as known beside the
+		-- job's own versions: no other version takes over before then
+		AND NOT EXISTS (SELECT 1 FROM layer_versions n
+			WHERE n.layer_id = lv.layer_id AND n.recorded_at < 'infinity'
+			AND n.valid_from > lv.valid_from AND n.valid_from <= j.valid_from
+			AND (n.layer_id, n.version) NOT IN (SELECT * FROM unnest(j.touch_layers, j.touch_versions)))
 	JOIN features f ON f.layer_id = lv.layer_id AND f.version = lv.version
 	JOIN checks c ON c.geom && f.geom AND c.as_of >= j.valid_from
 	WHERE j.job_id = $1 AND NOT j.selected

@@ -190,7 +190,7 @@ func TestPGFeaturesSlowConsumer(t *testing.T) {
 	<-stall
 	site := mustSiteT(t, orb.Point{119.7594, 31.794999})
 	for range 10 {
-		if _, err := s.Relate(tctx(t, 10*time.Second), site, from); err != nil {
+		if _, err := s.Relate(tctx(t, 10*time.Second), site, data.At{AsOf: from}); err != nil {
 			t.Fatalf("relate while two streams stall: %v", err)
 		}
 	}

@@ -2,7 +2,6 @@ package postgis
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -21,8 +20,8 @@ const importLockKey int64 = 0x65636f696d706f72
 // Import implements Store, reporting the derived layers recomputed and
 // the features repaired. Everything happens in one transaction: the
 // features are copied (COPY) into a staging table, moved into features
-// with their index pieces, the previous version's valid_to is closed and
-// every derived layer that depends on this one is recomputed in SQL; a
+// with their index pieces, every derived layer that depends on this one is
+// recomputed in SQL and, last, the new versions are recorded (record.go); a
 // failure, a cancelled ctx or a killed process leaves the previous version
 // in force and no row of the new one.
 func (p *Store) Import(ctx context.Context, layer string, feats []geo.Feature, opts data.ImportOptions) (data.ImportResult, error) {
@@ -68,12 +67,12 @@ func (p *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", importLockKey); err != nil {
 			return err
 		}
-		last, lastFrom, err := lastVersion(ctx, tx, layer)
+		last, err := lastVersion(ctx, tx, layer)
 		if err != nil {
 			return err
 		}
-		if last > 0 && from.Before(lastFrom) {
-			return fmt.Errorf("import %s: %w: valid_from %s is before the current version's %s", layer, data.ErrInvalidImport, from.Format(time.DateOnly), lastFrom.Format(time.DateOnly))
+		if err := checkBackdate(ctx, tx, layer, from, opts.Backdate); err != nil {
+			return err
 		}
 		version := last + 1
 		if err := copyFeatures(ctx, tx, layer, version, rows, hasParts(def), opts.Progress, step); err != nil {
@@ -91,23 +90,15 @@ func (p *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 			layer, version, from, opts.Source, def.Kind, len(feats), len(repaired), info.GeometryType, info.BBox[:], info.Status, derivedFrom); err != nil {
 			return err
 		}
-		if last > 0 {
-			if _, err := tx.Exec(ctx, "UPDATE layer_versions SET valid_to = $3 WHERE layer_id = $1 AND version = $2", layer, last, from); err != nil {
-				return err
-			}
-		}
 		res.Layer = geo.LayerVersion{ID: layer, Version: version, ValidFrom: geo.Date{Time: from}}
 		step("version")
-		for _, d := range p.manifest.DependsOn(layer) {
-			dv, ok, err := p.derive(ctx, tx, d, layer, version, from)
-			if err != nil {
-				return fmt.Errorf("import %s: derive %s: %w", layer, d.ID, err)
-			}
-			if ok {
-				res.Derived = append(res.Derived, dv)
-			}
+		if err := p.deriveAll(ctx, tx, layer, version, from, &res); err != nil {
+			return err
 		}
 		step("derive")
+		if err := recordVersions(ctx, tx, &res); err != nil { // the last step before COMMIT (record.go)
+			return err
+		}
 		if err := notifyImport(ctx, tx, &res); err != nil { // delivered on COMMIT (notify.go)
 			return err
 		}
@@ -137,12 +128,9 @@ func (p *Store) Import(ctx context.Context, layer string, feats []geo.Feature, o
 	return res, nil
 }
 
-func lastVersion(ctx context.Context, tx pgx.Tx, layer string) (int64, time.Time, error) {
+// lastVersion is the highest version number of a layer (0: none).
+func lastVersion(ctx context.Context, tx pgx.Tx, layer string) (int64, error) {
 	var v int64
-	var from time.Time
-	err := tx.QueryRow(ctx, "SELECT version, valid_from FROM layer_versions WHERE layer_id = $1 ORDER BY version DESC LIMIT 1", layer).Scan(&v, &from)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, time.Time{}, nil
-	}
-	return v, data.DateOf(from), err
+	err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM layer_versions WHERE layer_id = $1", layer).Scan(&v)
+	return v, err
 }

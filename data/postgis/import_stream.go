@@ -59,12 +59,12 @@ func (p *Store) ImportStream(ctx context.Context, layer string, each FeatureSour
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", importLockKey); err != nil {
 			return err
 		}
-		last, lastFrom, err := lastVersion(ctx, tx, layer)
+		last, err := lastVersion(ctx, tx, layer)
 		if err != nil {
 			return err
 		}
-		if last > 0 && from.Before(lastFrom) {
-			return fmt.Errorf("import %s: %w: valid_from %s is before the current version's %s", layer, data.ErrInvalidImport, from.Format(time.DateOnly), lastFrom.Format(time.DateOnly))
+		if err := checkBackdate(ctx, tx, layer, from, opts.Backdate); err != nil {
+			return err
 		}
 		version := last + 1
 		if err := createStage(ctx, tx); err != nil {
@@ -119,23 +119,15 @@ func (p *Store) ImportStream(ctx context.Context, layer string, each FeatureSour
 			layer, version, from, opts.Source, def.Kind, sum.Len(), info.GeometryType, info.BBox[:], info.Status); err != nil {
 			return err
 		}
-		if last > 0 {
-			if _, err := tx.Exec(ctx, "UPDATE layer_versions SET valid_to = $3 WHERE layer_id = $1 AND version = $2", layer, last, from); err != nil {
-				return err
-			}
-		}
 		res.Layer = geo.LayerVersion{ID: layer, Version: version, ValidFrom: geo.Date{Time: from}}
 		step("version")
-		for _, d := range p.manifest.DependsOn(layer) {
-			dv, ok, err := p.derive(ctx, tx, d, layer, version, from)
-			if err != nil {
-				return fmt.Errorf("import %s: derive %s: %w", layer, d.ID, err)
-			}
-			if ok {
-				res.Derived = append(res.Derived, dv)
-			}
+		if err := p.deriveAll(ctx, tx, layer, version, from, &res); err != nil {
+			return err
 		}
 		step("derive")
+		if err := recordVersions(ctx, tx, &res); err != nil { // the last step before COMMIT (record.go)
+			return err
+		}
 		if err := notifyImport(ctx, tx, &res); err != nil {
 			return err
 		}

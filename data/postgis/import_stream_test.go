@@ -50,7 +50,7 @@ func TestPGImportStream(t *testing.T) {
 	}
 	ia, _ := s.Layer(ctx, "green-corridors", from1)
 	ib, _ := s.Layer(ctx, "green-corridors", from2)
-	ia.Version, ia.ValidFrom = ib.Version, ib.ValidFrom
+	ia.Version, ia.ValidFrom, ia.RecordedAt = ib.Version, ib.ValidFrom, ib.RecordedAt
 	if !reflect.DeepEqual(ia, ib) {
 		t.Errorf("layer summary %+v, whole %+v", ib, ia)
 	}
@@ -59,7 +59,7 @@ func TestPGImportStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, day := range []time.Time{from1, from2} {
-		rel, err := s.Relate(ctx, site, day)
+		rel, err := s.Relate(ctx, site, data.At{AsOf: day})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -223,7 +223,7 @@ func TestPGImportInvalid(t *testing.T) {
 		t.Errorf("%d valid repaired features stored, want 2", n)
 	}
 	// The repaired bow tie is two triangles; a point in one is inside.
-	rel, err := s.Relate(tctx(t, time.Minute), mustSiteT(t, orb.Point{119.8025, 31.805}), from)
+	rel, err := s.Relate(tctx(t, time.Minute), mustSiteT(t, orb.Point{119.8025, 31.805}), data.At{AsOf: from})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -185,7 +185,7 @@ func TestPGReadPool(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Relate(ctx, site, today); err != nil {
+	if _, err := s.Relate(ctx, site, data.At{AsOf: today}); err != nil {
 		t.Fatal(err)
 	}
 	info, err := s.Layer(ctx, "green-corridors", today)

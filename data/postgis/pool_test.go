@@ -75,7 +75,7 @@ func TestPGPoolSaturation(t *testing.T) {
 					err = s.SaveCheck(ctx, &data.CheckRecord{ID: newUUID(rng, &mu), CheckedAt: time.Now(), Category: "chemical",
 						AsOf: storetest.AsOf, Geometry: orb.Point{119.8, 31.8}, Verdict: "allowed", DecisionHash: "x", Document: []byte(`{}`)})
 				} else {
-					_, err = s.Relate(ctx, site, storetest.AsOf)
+					_, err = s.Relate(ctx, site, data.At{AsOf: storetest.AsOf})
 				}
 				switch {
 				case err == nil:
@@ -105,7 +105,7 @@ func TestPGPoolSaturation(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := s.Relate(tctx(t, 30*time.Second), sites[g%len(sites)], storetest.AsOf); err != nil {
+			if _, err := s.Relate(tctx(t, 30*time.Second), sites[g%len(sites)], data.At{AsOf: storetest.AsOf}); err != nil {
 				t.Errorf("after the storm: %v", err)
 			}
 		}()
@@ -199,12 +199,12 @@ func TestPGUnavailable(t *testing.T) {
 	u.Host = addr
 	s := openPGAt(t, u.String(), postgis.Options{AcquireTimeout: time.Second})
 	site := mustSiteT(t, orb.Point{119.7594, 31.794999})
-	if _, err := s.Relate(tctx(t, 10*time.Second), site, storetest.AsOf); err != nil {
+	if _, err := s.Relate(tctx(t, 10*time.Second), site, data.At{AsOf: storetest.AsOf}); err != nil {
 		t.Fatal(err)
 	}
 	px.stop()
 	start := time.Now()
-	_, err = s.Relate(tctx(t, 10*time.Second), site, storetest.AsOf)
+	_, err = s.Relate(tctx(t, 10*time.Second), site, data.At{AsOf: storetest.AsOf})
 	if !errors.Is(err, data.ErrUnavailable) {
 		t.Fatalf("relate with the database gone: err %v, want ErrUnavailable", err)
 	}
@@ -242,7 +242,7 @@ func TestPGUnavailable(t *testing.T) {
 	// retries after the 503's Retry-After.)
 	back := time.Now().Add(15 * time.Second)
 	for {
-		_, err := s.Relate(tctx(t, 10*time.Second), site, storetest.AsOf)
+		_, err := s.Relate(tctx(t, 10*time.Second), site, data.At{AsOf: storetest.AsOf})
 		if err == nil {
 			break
 		}
@@ -262,10 +262,10 @@ func TestPGUnavailable(t *testing.T) {
 	if _, err := conn.Exec(tctx(t, 10*time.Second), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ecospace' AND datname = current_database()"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Relate(tctx(t, 10*time.Second), site, storetest.AsOf); err != nil && !errors.Is(err, data.ErrUnavailable) {
+	if _, err := s.Relate(tctx(t, 10*time.Second), site, data.At{AsOf: storetest.AsOf}); err != nil && !errors.Is(err, data.ErrUnavailable) {
 		t.Errorf("relate on terminated backends: %v, want success or ErrUnavailable", err)
 	}
-	if _, err := s.Relate(tctx(t, 10*time.Second), site, storetest.AsOf); err != nil {
+	if _, err := s.Relate(tctx(t, 10*time.Second), site, data.At{AsOf: storetest.AsOf}); err != nil {
 		t.Errorf("relate after terminated backends: %v", err)
 	}
 
@@ -279,7 +279,7 @@ func TestPGUnavailable(t *testing.T) {
 	if _, err := tx.Exec(tctx(t, 10*time.Second), "LOCK TABLE layer_versions IN ACCESS EXCLUSIVE MODE"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s2.Relate(tctx(t, 10*time.Second), site, storetest.AsOf); !errors.Is(err, data.ErrUnavailable) {
+	if _, err := s2.Relate(tctx(t, 10*time.Second), site, data.At{AsOf: storetest.AsOf}); !errors.Is(err, data.ErrUnavailable) {
 		t.Errorf("relate against a locked table: err %v, want ErrUnavailable (statement timeout)", err)
 	} else {
 		t.Logf("statement timeout: %v", err)

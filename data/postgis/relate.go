@@ -54,33 +54,33 @@ const pgMinMeasure = 0.001
 // answers dozens of them: most of a single check's cost in PostgreSQL is
 // the statement, not the probes. 'L' rows carry their day instead of i.
 const relatePointsSQL = `WITH pts AS MATERIALIZED (
-	SELECT t.i, ST_SetSRID(ST_MakePoint(t.x, t.y), 4549) AS g, t.day
-	FROM unnest($5::float8[], $6::float8[], $7::date[]) WITH ORDINALITY AS t(x, y, day, i)
+	SELECT t.i, ST_SetSRID(ST_MakePoint(t.x, t.y), 4549) AS g, t.day, coalesce(t.known, 'infinity') AS known
+	FROM unnest($5::float8[], $6::float8[], $7::date[], $8::timestamptz[]) WITH ORDINALITY AS t(x, y, day, known, i)
 ), days AS MATERIALIZED (
-	SELECT DISTINCT day FROM pts
+	SELECT DISTINCT day, known FROM pts
 ), v AS MATERIALIZED (
-	SELECT DISTINCT ON (d.day, lv.layer_id) d.day, lv.layer_id, lv.version, lv.valid_from
-	FROM days d JOIN layer_versions lv ON lv.valid_from <= d.day AND (lv.valid_to IS NULL OR d.day < lv.valid_to)
+	SELECT DISTINCT ON (d.day, d.known, lv.layer_id) d.day, d.known, lv.layer_id, lv.version, lv.valid_from, lv.recorded_at
+	FROM days d JOIN layer_versions lv ON lv.valid_from <= d.day AND lv.recorded_at <= d.known AND lv.recorded_at < 'infinity'
 	WHERE lv.layer_id = ANY($1::text[])
-	ORDER BY d.day, lv.layer_id, lv.version DESC
+	ORDER BY d.day, d.known, lv.layer_id, lv.valid_from DESC, lv.version DESC
 ), cov AS MATERIALIZED (
 	-- the points inside the district
-	SELECT p.i, p.g, p.day FROM pts p WHERE EXISTS (
+	SELECT p.i, p.g, p.day, p.known FROM pts p WHERE EXISTS (
 		SELECT 1 FROM feature_parts fp JOIN v ON fp.layer_id = v.layer_id AND fp.version = v.version
-		WHERE v.day = p.day AND v.layer_id = $2 AND ST_DWithin(fp.geom_4549, p.g, ` + tolSQL + `))
+		WHERE v.day = p.day AND v.known = p.known AND v.layer_id = $2 AND ST_DWithin(fp.geom_4549, p.g, ` + tolSQL + `))
 )
-SELECT 0::bigint AS i, 'L' AS kind, v.layer_id, ''::text AS zone_id, v.version, v.valid_from, v.day, 0::float8 AS d,
+SELECT 0::bigint AS i, 'L' AS kind, v.layer_id, ''::text AS zone_id, v.version, v.valid_from, v.day, v.known, v.recorded_at, 0::float8 AS d,
 	NULL::bytea AS near
 FROM v
 UNION ALL
-SELECT c.i, 'C', '', '', 0, NULL, NULL, 0, NULL FROM cov c
+SELECT c.i, 'C', '', '', 0, NULL, NULL, NULL, NULL, 0, NULL FROM cov c
 UNION ALL
-SELECT DISTINCT c.i, 'Z', fp.layer_id, fp.feature_id, fp.version, NULL::date, NULL::date, 0::float8, NULL::bytea
-FROM cov c JOIN v ON v.day = c.day AND v.layer_id = ANY($3::text[])
+SELECT DISTINCT c.i, 'Z', fp.layer_id, fp.feature_id, fp.version, NULL::date, NULL::date, NULL::timestamptz, NULL::timestamptz, 0::float8, NULL::bytea
+FROM cov c JOIN v ON v.day = c.day AND v.known = c.known AND v.layer_id = ANY($3::text[])
 JOIN feature_parts fp ON fp.layer_id = v.layer_id AND fp.version = v.version AND ST_DWithin(fp.geom_4549, c.g, ` + tolSQL + `)
 UNION ALL
-SELECT c.i, 'D', z.layer_id, z.zone_id, z.version, NULL, NULL, n.d, CASE WHEN n.d > 0 THEN ST_AsBinary(ST_ShortestLine(c.g, n.src)) END
-FROM cov c JOIN v ON v.day = c.day AND v.layer_id = ANY($4::text[])
+SELECT c.i, 'D', z.layer_id, z.zone_id, z.version, NULL, NULL, NULL, NULL, n.d, CASE WHEN n.d > 0 THEN ST_AsBinary(ST_ShortestLine(c.g, n.src)) END
+FROM cov c JOIN v ON v.day = c.day AND v.known = c.known AND v.layer_id = ANY($4::text[])
 JOIN zones z ON z.layer_id = v.layer_id AND z.version = v.version
 CROSS JOIN LATERAL (
 	SELECT sp.geom_4549 AS src, ST_Distance(sp.geom_4549, c.g) AS d
@@ -99,10 +99,11 @@ WHERE (z.min_distance_m = 0 OR n.d > z.min_distance_m + ` + tolSQL + `)
 // ST_Area for areas and ST_Length for lines; parts are unioned and cut
 // back to the site's dimension (areaOf / linesOf in geo).
 const relateSQL = `WITH v AS MATERIALIZED (
-	SELECT DISTINCT ON (layer_id) layer_id, version, valid_from
+	SELECT DISTINCT ON (layer_id) layer_id, version, valid_from, recorded_at
 	FROM layer_versions
-	WHERE layer_id = ANY($1::text[]) AND valid_from <= $2::date AND (valid_to IS NULL OR $2::date < valid_to)
-	ORDER BY layer_id, version DESC
+	WHERE layer_id = ANY($1::text[]) AND valid_from <= $2::date AND recorded_at <= coalesce($11::timestamptz, 'infinity'::timestamptz)
+		AND recorded_at < 'infinity'
+	ORDER BY layer_id, valid_from DESC, version DESC
 ), s AS MATERIALIZED (
 	SELECT ST_GeomFromWKB($6::bytea, 4549) AS g
 ), cp AS MATERIALIZED (
@@ -179,17 +180,17 @@ const relateSQL = `WITH v AS MATERIALIZED (
 			AND ST_Intersects(dp.geom_4549, dn.g)
 	) o
 )
-SELECT 'L' AS kind, v.layer_id, '' AS zone_id, v.version, v.valid_from, 0::float8 AS d, 0::float8 AS m, 0::float8 AS m2,
+SELECT 'L' AS kind, v.layer_id, '' AS zone_id, v.version, v.valid_from, v.recorded_at, 0::float8 AS d, 0::float8 AS m, 0::float8 AS m2,
 	NULL::bytea AS part, NULL::bytea AS near
 FROM v
 UNION ALL
-SELECT 'C', '', '', 0, NULL, CASE WHEN cov.inside THEN 1 ELSE 0 END, cov.total, coalesce((SELECT measure FROM j), 0), NULL, NULL FROM cov
+SELECT 'C', '', '', 0, NULL, NULL, CASE WHEN cov.inside THEN 1 ELSE 0 END, cov.total, coalesce((SELECT measure FROM j), 0), NULL, NULL FROM cov
 UNION ALL
-SELECT 'Z', zh.layer_id, zh.feature_id, zh.version, NULL, 0, zh.m, 0,
+SELECT 'Z', zh.layer_id, zh.feature_id, zh.version, NULL, NULL, 0, zh.m, 0,
 	ST_AsBinary(ST_Multi(ST_CollectionExtract(zh.g, CASE WHEN $7::int = 2 THEN 3 ELSE 2 END))), NULL
 FROM zh
 UNION ALL
-SELECT 'D', dh.layer_id, dh.zone_id, dh.version, NULL, dh.d, coalesce(dh.overlap, 0), 0,
+SELECT 'D', dh.layer_id, dh.zone_id, dh.version, NULL, NULL, dh.d, coalesce(dh.overlap, 0), 0,
 	CASE WHEN dh.part IS NOT NULL THEN ST_AsBinary(ST_Multi(ST_CollectionExtract(dh.part, CASE WHEN $7::int = 2 THEN 3 ELSE 2 END))) END,
 	CASE WHEN dh.d > 0 THEN ST_AsBinary(ST_ShortestLine(dh.g, dh.src)) END
 FROM dh
@@ -199,6 +200,7 @@ type relateRow struct {
 	kind, layer, zone string
 	version           int64
 	validFrom         *time.Time
+	recordedAt        *time.Time
 	d, m, m2          float64
 	part, near        []byte
 }
@@ -299,12 +301,13 @@ func (p *Store) zoneNames(ctx context.Context, hits []relateRow) (map[zoneKey]zo
 }
 
 // Relate implements Store.
-func (p *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error) {
+func (p *Store) Relate(ctx context.Context, site *geo.Site, at data.At) (geo.Relations, error) {
 	if err := ctx.Err(); err != nil {
 		return geo.Relations{}, p.fail(ctx, "relate", err)
 	}
-	day := data.DateOf(asOf)
-	rows, err := p.relateRows(ctx, site, day)
+	day := data.DateOf(at.AsOf)
+	at.AsOf = day
+	rows, err := p.relateRows(ctx, site, at)
 	if err != nil {
 		return geo.Relations{}, err
 	}
@@ -333,11 +336,15 @@ func (p *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo
 		v, ok := versions[d.ID]
 		if !ok {
 			if d.Kind == geo.LayerCoverage || d.Judged() {
-				return geo.Relations{}, fmt.Errorf("relate: %w", p.noVersion(ctx, day, versions))
+				return geo.Relations{}, fmt.Errorf("relate: %w", p.noVersion(ctx, at, versions))
 			}
 			continue
 		}
-		rel.Layers = append(rel.Layers, geo.LayerVersion{ID: d.ID, Version: v.version, ValidFrom: geo.Date{Time: data.DateOf(*v.validFrom)}})
+		lv := geo.LayerVersion{ID: d.ID, Version: v.version, ValidFrom: geo.Date{Time: data.DateOf(*v.validFrom)}}
+		if v.recordedAt != nil {
+			lv.RecordedAt = v.recordedAt.UTC()
+		}
+		rel.Layers = append(rel.Layers, lv)
 	}
 	if err := p.layerStatuses(ctx, rel.Layers); err != nil {
 		return geo.Relations{}, err
@@ -422,13 +429,13 @@ func (p *Store) Relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo
 
 // relateRows runs the one statement for a line or area and reads its rows;
 // points go through the batcher.
-func (p *Store) relateRows(ctx context.Context, site *geo.Site, day time.Time) ([]relateRow, error) {
+func (p *Store) relateRows(ctx context.Context, site *geo.Site, at data.At) ([]relateRow, error) {
 	if site.Dim == 0 {
 		pt, ok := site.Projected.(orb.Point)
 		if !ok {
 			return nil, fmt.Errorf("postgis: relate: a point site holds %T", site.Projected)
 		}
-		return p.points.relate(ctx, pt, day)
+		return p.points.relate(ctx, pt, at)
 	}
 	w, err := wkb.Marshal(site.Projected)
 	if err != nil {
@@ -439,7 +446,7 @@ func (p *Store) relateRows(ctx context.Context, site *geo.Site, day time.Time) (
 		return nil, err
 	}
 	defer conn.Release()
-	rows, err := conn.Query(ctx, relateSQL, p.allIDs, day, p.coverageID, p.zoneIDs, p.distIDs, w, site.Dim, site.Measure, site.Whole, pgMinMeasure)
+	rows, err := conn.Query(ctx, relateSQL, p.allIDs, at.AsOf, p.coverageID, p.zoneIDs, p.distIDs, w, site.Dim, site.Measure, site.Whole, pgMinMeasure, knownArg(at.KnownAt))
 	if err != nil {
 		return nil, p.fail(ctx, "relate", err)
 	}
@@ -447,7 +454,7 @@ func (p *Store) relateRows(ctx context.Context, site *geo.Site, day time.Time) (
 	var out []relateRow
 	for rows.Next() {
 		var r relateRow
-		if err := rows.Scan(&r.kind, &r.layer, &r.zone, &r.version, &r.validFrom, &r.d, &r.m, &r.m2, &r.part, &r.near); err != nil {
+		if err := rows.Scan(&r.kind, &r.layer, &r.zone, &r.version, &r.validFrom, &r.recordedAt, &r.d, &r.m, &r.m2, &r.part, &r.near); err != nil {
 			return nil, p.fail(ctx, "relate", err)
 		}
 		out = append(out, r)

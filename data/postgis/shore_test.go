@@ -136,8 +136,8 @@ func TestDistancesHeldToPostGIS(t *testing.T) {
 		if sqlD == 0 {
 			inWater++
 		}
-		rm, err1 := mem.Relate(ctx, site, storetest.AsOf)
-		rp, err2 := pg.Relate(ctx, site, storetest.AsOf)
+		rm, err1 := mem.Relate(ctx, site, data.At{AsOf: storetest.AsOf})
+		rp, err2 := pg.Relate(ctx, site, data.At{AsOf: storetest.AsOf})
 		if err1 != nil || err2 != nil {
 			t.Fatalf("relate %s: %v / %v", wkt(site.Geometry), err1, err2)
 		}

@@ -62,8 +62,8 @@ func (p *Store) layerStatuses(ctx context.Context, lvs []geo.LayerVersion) error
 // versions in force that day) and from which day on all of them have one;
 // a failed look-up leaves that day out rather than hide the error asked
 // about.
-func (p *Store) noVersion(ctx context.Context, day time.Time, found map[string]relateRow) error {
-	e := &data.NoVersionError{AsOf: day}
+func (p *Store) noVersion(ctx context.Context, at data.At, found map[string]relateRow) error {
+	e := &data.NoVersionError{AsOf: at.AsOf, KnownAt: at.KnownAt}
 	var judged []string
 	for _, d := range p.manifest.Layers {
 		if d.Kind != geo.LayerCoverage && !d.Judged() {
@@ -82,7 +82,7 @@ func (p *Store) noVersion(ctx context.Context, day time.Time, found map[string]r
 	var n int
 	var first *time.Time
 	err = conn.QueryRow(ctx, `SELECT count(*), max(f) FROM (
-		SELECT min(valid_from) AS f FROM layer_versions WHERE layer_id = ANY($1::text[]) GROUP BY layer_id) t`, judged).Scan(&n, &first)
+		SELECT min(valid_from) AS f FROM layer_versions WHERE layer_id = ANY($1::text[]) AND recorded_at < 'infinity' GROUP BY layer_id) t`, judged).Scan(&n, &first)
 	if err != nil {
 		return p.fail(ctx, "relate: first day covered", err)
 	}

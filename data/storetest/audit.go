@@ -21,6 +21,7 @@ func testAudit(t *testing.T, open Opener) {
 	rec := &data.CheckRecord{
 		ID: "0190f000-0000-7000-8000-000000000001", CheckedAt: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC),
 		Reference: "审批-2026-001'; DROP TABLE checks; --", Category: "chemical", AsOf: AsOf,
+		KnownAt:  time.Date(2026, 11, 29, 9, 59, 59, 123456000, time.UTC),
 		Geometry: orb.Point{119.8, 31.8}, Verdict: "prohibited", DecisionHash: "sha256:abc",
 		Document: []byte(`{"check_id":"0190f000-0000-7000-8000-000000000001","verdict":"prohibited"}`),
 	}
@@ -30,6 +31,9 @@ func testAudit(t *testing.T, open Opener) {
 	got, err := s.Check(ctx(t), rec.ID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !got.KnownAt.Equal(rec.KnownAt) {
+		t.Errorf("known_at %s read back, filed %s", got.KnownAt, rec.KnownAt)
 	}
 	if got.Reference != rec.Reference || got.Verdict != rec.Verdict || got.DecisionHash != rec.DecisionHash || !got.CheckedAt.Equal(rec.CheckedAt) {
 		t.Errorf("read back %+v", got)

@@ -114,8 +114,8 @@ func SameDecisions(t *testing.T, a, b data.Store, rules *geo.RuleSet, sites []Bo
 					res[i].errA = err
 					continue
 				}
-				res[i].ra, res[i].errA = a.Relate(c, site, AsOf)
-				res[i].rb, res[i].errB = b.Relate(c, site, AsOf)
+				res[i].ra, res[i].errA = a.Relate(c, site, data.At{AsOf: AsOf})
+				res[i].rb, res[i].errB = b.Relate(c, site, data.At{AsOf: AsOf})
 			}
 		}()
 	}

@@ -231,7 +231,7 @@ func corridorPoint(t *testing.T, s data.Store) orb.Point {
 
 func testNoVersion(t *testing.T, open Opener) {
 	s := open(t)
-	_, err := s.Relate(ctx(t), mustSite(t, orb.Point{119.8, 31.8}), demo.ValidFrom.AddDate(0, 0, -1))
+	_, err := s.Relate(ctx(t), mustSite(t, orb.Point{119.8, 31.8}), data.At{AsOf: demo.ValidFrom.AddDate(0, 0, -1)})
 	if !errors.Is(err, data.ErrNoVersion) {
 		t.Errorf("relate before the data: err %v, want ErrNoVersion", err)
 	}

@@ -42,6 +42,8 @@ func Run(t *testing.T, open Opener) {
 		{"OutsideCoverage", testOutside},
 		{"PartlyOutside", testPartlyOutside},
 		{"AsOfTwoVersions", testAsOfTwoVersions},
+		{"TwoTimes", testTwoTimes},
+		{"BackdateRederives", testBackdateRederives},
 		{"DerivedRecomputed", testDerivedRecomputed},
 		{"ImportRefusesInvalid", testImportRefusesInvalid},
 		{"AuditRoundTrip", testAudit},
@@ -124,7 +126,7 @@ func relate(t *testing.T, s data.Store, g orb.Geometry, asOf time.Time) geo.Rela
 	if err != nil {
 		t.Fatalf("site %v: %v", g, err)
 	}
-	rel, err := s.Relate(ctx(t), site, asOf)
+	rel, err := s.Relate(ctx(t), site, data.At{AsOf: asOf})
 	if err != nil {
 		t.Fatalf("relate %v: %v", g, err)
 	}

@@ -165,7 +165,7 @@ func formatM(m float64) string { return strconv.FormatFloat(m, 'f', -1, 64) }
 func testNoVersionFirstDay(t *testing.T, open Opener) {
 	s := open(t)
 	day := demo.ValidFrom.AddDate(0, 0, -1)
-	_, err := s.Relate(ctx(t), mustSite(t, orb.Point{119.8, 31.8}), day)
+	_, err := s.Relate(ctx(t), mustSite(t, orb.Point{119.8, 31.8}), data.At{AsOf: day})
 	var nv *data.NoVersionError
 	if !errors.As(err, &nv) || !errors.Is(err, data.ErrNoVersion) {
 		t.Fatalf("err %v, want a *data.NoVersionError", err)

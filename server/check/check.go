@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -40,6 +42,9 @@ type Checker struct {
 	rules *geo.RuleSet
 	now   func() time.Time
 	audit bool
+
+	rulesMu       sync.Mutex                        // one recording at a time
+	rulesRecorded atomic.Pointer[data.RulesVersion] // once the store has recorded c.rules
 }
 
 // New makes a Checker.
@@ -62,6 +67,9 @@ type Request struct {
 	CRS string `json:"crs"`
 	// AsOf is the date the check is for, YYYY-MM-DD; empty: today in China.
 	AsOf string `json:"as_of"`
+	// KnownAt is the knowledge time, RFC 3339: judge with the layer
+	// versions recorded by then. Empty: now. Not in the future.
+	KnownAt string `json:"known_at"`
 	// Reference is the client's, echoed and filed.
 	Reference string `json:"reference"`
 	// Facts declares facts about the project: a JSON object of fact id →
@@ -74,10 +82,12 @@ type Request struct {
 // Validate makes one from a Request; a caller whose site is already built
 // (the sweep reads registers of its own) may fill one in.
 type Input struct {
-	Site      *geo.Site
-	Category  geo.Category
-	CRS       geo.CRS
-	AsOf      time.Time
+	Site     *geo.Site
+	Category geo.Category
+	CRS      geo.CRS
+	AsOf     time.Time
+	// KnownAt is the knowledge time (data.At), at the microsecond.
+	KnownAt   time.Time
 	Reference string
 	// Facts are the declared facts (nil: none), each a fact the rules know.
 	Facts map[string]bool
@@ -104,7 +114,45 @@ func (c *Checker) Check(ctx context.Context, keyID string, req Request) (*Answer
 // an error: there is no path to an unfiled (unless the Checker is
 // Unaudited) or default verdict.
 func (c *Checker) Run(ctx context.Context, keyID string, in *Input) (*Answer, error) {
-	rel, err := c.relate(ctx, in.Site, in.AsOf)
+	if c.audit {
+		if _, err := c.RulesRecorded(ctx); err != nil {
+			return nil, fmt.Errorf("check: %w", err)
+		}
+	}
+	resp, err := c.decide(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, fmt.Errorf("check id: %w", err)
+	}
+	resp.CheckID = id.String()
+	resp.CheckedAt = c.now().UTC().Truncate(time.Millisecond)
+	doc, err := encode(resp)
+	if err != nil {
+		return nil, fmt.Errorf("check: encode: %w", err)
+	}
+	if c.audit {
+		rec := &data.CheckRecord{
+			ID: resp.CheckID, CheckedAt: resp.CheckedAt, Reference: in.Reference, KeyID: keyID,
+			Category: resp.Category, AsOf: in.AsOf, KnownAt: in.KnownAt, Geometry: in.Site.Geometry, Verdict: resp.Verdict,
+			DecisionHash: resp.DecisionHash, Document: doc,
+		}
+		if err := c.store.SaveCheck(ctx, rec); err != nil {
+			return nil, fmt.Errorf("check: audit: %w", err)
+		}
+	}
+	return &Answer{Response: resp, Document: doc}, nil
+}
+
+// decide relates, judges and hashes a check: the answer without its check
+// id and time, filed or not.
+func (c *Checker) decide(ctx context.Context, in *Input) (*Response, error) {
+	if in.KnownAt.IsZero() { // an Input filled in by hand (the sweep): now
+		in.KnownAt = c.now().UTC().Truncate(data.RecordedPrecision)
+	}
+	rel, err := c.relate(ctx, in.Site, data.At{AsOf: in.AsOf, KnownAt: in.KnownAt})
 	if err != nil {
 		return nil, err
 	}
@@ -112,21 +160,17 @@ func (c *Checker) Run(ctx context.Context, keyID string, in *Input) (*Answer, er
 	if err != nil {
 		return nil, fmt.Errorf("check: %w", err)
 	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return nil, fmt.Errorf("check id: %w", err)
-	}
+	v.KnownAt = in.KnownAt.UTC()
 	status, note := geo.DataStatus(v.Layers)
 	resp := &Response{
 		Head: Head{
-			CheckID: id.String(), Verdict: v.Verdict, DecidingRule: v.DecidingRule, DataStatus: status, DataStatusNote: note,
+			Verdict: v.Verdict, DecidingRule: v.DecidingRule, DataStatus: status, DataStatusNote: note,
 			Category: v.Category, CategoryName: in.Category.Name, Facts: v.Facts,
 			Reference: in.Reference, CRS: string(in.CRS), Coverage: v.Coverage, Notes: v.Notes, Hits: v.Hits,
 			Questions: v.Questions, Absent: c.rules.Absent,
 		},
 		Tail: Tail{
-			Layers: v.Layers, RulesVersion: v.RulesVersion, AsOf: v.AsOf,
-			CheckedAt:    c.now().UTC().Truncate(time.Millisecond),
+			Layers: v.Layers, RulesVersion: v.RulesVersion, AsOf: v.AsOf, KnownAt: v.KnownAt,
 			DecisionHash: geo.DecisionHash(in.Site.Geometry, v),
 		},
 		Site: geo.AppendGeometry(nil, in.Site.Geometry),
@@ -143,28 +187,33 @@ func (c *Checker) Run(ctx context.Context, keyID string, in *Input) (*Answer, er
 	if resp.Conflicts, resp.Nearest, err = conflictCollections(v.Hits); err != nil {
 		return nil, fmt.Errorf("check: draw conflicts: %w", err)
 	}
-	doc, err := encode(resp)
+	return resp, nil
+}
+
+// RulesRecorded is the rules version this Checker judges with, as the
+// store recorded it (recorded the first time it is asked for).
+func (c *Checker) RulesRecorded(ctx context.Context) (data.RulesVersion, error) {
+	if rv := c.rulesRecorded.Load(); rv != nil { // every check asks: no lock once known
+		return *rv, nil
+	}
+	c.rulesMu.Lock()
+	defer c.rulesMu.Unlock()
+	if rv := c.rulesRecorded.Load(); rv != nil {
+		return *rv, nil
+	}
+	rv, err := c.store.RecordRules(ctx, data.RulesVersion{Version: c.rules.Version, ValidFrom: c.rules.ValidFrom})
 	if err != nil {
-		return nil, fmt.Errorf("check: encode: %w", err)
+		return data.RulesVersion{}, fmt.Errorf("recording rules version %s: %w", c.rules.Version, err)
 	}
-	if c.audit {
-		rec := &data.CheckRecord{
-			ID: resp.CheckID, CheckedAt: resp.CheckedAt, Reference: in.Reference, KeyID: keyID,
-			Category: v.Category, AsOf: in.AsOf, Geometry: in.Site.Geometry, Verdict: v.Verdict,
-			DecisionHash: resp.DecisionHash, Document: doc,
-		}
-		if err := c.store.SaveCheck(ctx, rec); err != nil {
-			return nil, fmt.Errorf("check: audit: %w", err)
-		}
-	}
-	return &Answer{Response: resp, Document: doc}, nil
+	c.rulesRecorded.Store(&rv)
+	return rv, nil
 }
 
 // relate asks the store for a site's relations on asOf; a day without
 // layer versions is the client's 422 (pointing at as_of), any other
 // failure the store's.
-func (c *Checker) relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error) {
-	rel, err := c.store.Relate(ctx, site, asOf)
+func (c *Checker) relate(ctx context.Context, site *geo.Site, at data.At) (geo.Relations, error) {
+	rel, err := c.store.Relate(ctx, site, at)
 	if err != nil {
 		var nv *data.NoVersionError
 		if errors.As(err, &nv) {

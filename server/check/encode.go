@@ -152,6 +152,10 @@ func appendTail(b []byte, t *Tail) ([]byte, error) {
 				b = append(b, `,"status":`...)
 				b = geo.AppendString(b, l.Status)
 			}
+			if !l.RecordedAt.IsZero() {
+				b = append(b, `,"recorded_at":`...)
+				b = append(l.RecordedAt.AppendFormat(append(b, '"'), time.RFC3339Nano), '"')
+			}
 			b = append(b, '}')
 		}
 		b = append(b, ']')
@@ -160,6 +164,11 @@ func appendTail(b []byte, t *Tail) ([]byte, error) {
 	b = geo.AppendString(b, t.RulesVersion)
 	b = append(b, `,"as_of":`...)
 	b = appendDate(b, t.AsOf)
+	b = append(b, `,"known_at":`...)
+	if y := t.KnownAt.Year(); y < 0 || y > 9999 {
+		return b, fmt.Errorf("known_at: year %d outside 0–9999", y)
+	}
+	b = append(t.KnownAt.AppendFormat(append(b, '"'), time.RFC3339Nano), '"')
 	b = append(b, `,"checked_at":`...)
 	// time.Time.MarshalJSON refuses years outside 0–9999; so does this.
 	if y := t.CheckedAt.Year(); y < 0 || y > 9999 {

@@ -83,6 +83,9 @@ type goldenEnv struct {
 	app     *servertest.App
 	checker *check.Checker
 	places  [placeCount]orb.Point
+	// knownAt, when set, is every check's known_at: two stores loaded at
+	// different times give the same hash only at the same knowledge time.
+	knownAt string
 }
 
 // hitKey is the sorted "zone_kind/subzone" list of a site's hits.
@@ -101,7 +104,7 @@ func relateAt(t testing.TB, s data.Store, p orb.Point, asOf time.Time) geo.Relat
 	if err != nil {
 		t.Fatal(err)
 	}
-	rel, err := s.Relate(context.Background(), site, asOf)
+	rel, err := s.Relate(context.Background(), site, data.At{AsOf: asOf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +321,7 @@ func (e *goldenEnv) checkAt(t *testing.T, pl place, category string, facts map[s
 	t.Helper()
 	req := check.Request{
 		Geometry: []byte(fmt.Sprintf(`{"type":"Point","coordinates":[%.7f,%.7f]}`, e.places[pl][0], e.places[pl][1])),
-		Category: category, AsOf: asOf, Reference: "golden",
+		Category: category, AsOf: asOf, Reference: "golden", KnownAt: e.knownAt,
 	}
 	if facts != nil {
 		b := []byte("{")

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/check"
@@ -35,6 +36,10 @@ func TestGoldenLegalCases(t *testing.T) {
 		t.Fatalf("%d golden cases, want at least 60", len(goldenCases))
 	}
 	envs := map[string]*goldenEnv{"memory": newGoldenEnv(t, memGolden), "postgis": newGoldenEnv(t, pgGolden)}
+	known := time.Now().UTC().Format(time.RFC3339Nano)
+	for _, e := range envs {
+		e.knownAt = known
+	}
 	hashes := map[int]string{}
 	for _, store := range []string{"memory", "postgis"} {
 		e := envs[store]

@@ -8,6 +8,7 @@ import (
 
 	"github.com/paulmach/orb/planar"
 
+	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -97,7 +98,7 @@ func (c *Checker) Matrix(ctx context.Context, req MatrixRequest) (*Matrix, error
 	if err := c.validateSite(ctx, creq, "", in); err != nil {
 		return nil, err
 	}
-	rel, err := c.relate(ctx, in.Site, in.AsOf)
+	rel, err := c.relate(ctx, in.Site, data.At{AsOf: in.AsOf, KnownAt: in.KnownAt})
 	if err != nil {
 		return nil, err
 	}

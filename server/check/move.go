@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
 
+	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -202,7 +203,7 @@ func (m *Move) setNotFound() {
 // judgeSite relates and judges a site for the request's category, facts
 // and day.
 func (c *Checker) judgeSite(ctx context.Context, in *Input, site *geo.Site) (geo.Verdict, error) {
-	rel, err := c.relate(ctx, site, in.AsOf)
+	rel, err := c.relate(ctx, site, data.At{AsOf: in.AsOf, KnownAt: in.KnownAt})
 	if err != nil {
 		return geo.Verdict{}, err
 	}

@@ -39,11 +39,11 @@ func TestRejudge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := c.Rejudge(ctx, rec)
+		got, changed, err := c.Rejudge(ctx, rec, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Verdict != ans.Response.Verdict || got.DecidingRule != ans.Response.DecidingRule || got.DecisionHash != ans.Response.DecisionHash {
+		if changed || got.Verdict != ans.Response.Verdict || got.DecidingRule != ans.Response.DecidingRule || got.DecisionHash != ans.Response.DecisionHash {
 			t.Errorf("%s: rejudged %+v, filed %s %s %s", ans.Response.CheckID, got, ans.Response.Verdict, ans.Response.DecidingRule, ans.Response.DecisionHash)
 		}
 	}
@@ -56,7 +56,7 @@ func TestRejudge(t *testing.T) {
 	for _, l := range []string{"xinmeng-river", "xinmeng-corridor"} {
 		away := geo.Feature{ID: "away", Geometry: orb.Polygon{{{119.90, 31.75}, {119.91, 31.75}, {119.91, 31.76}, {119.90, 31.76}, {119.90, 31.75}}},
 			Properties: map[string]any{"id": "away", "name_zh": "远处", "name_en": "away", "status": "illustrative"}}
-		if _, err := app.Store.Import(ctx, l, []geo.Feature{away}, data.ImportOptions{ValidFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		if _, err := app.Store.Import(ctx, l, []geo.Feature{away}, data.ImportOptions{ValidFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Backdate: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -64,16 +64,16 @@ func TestRejudge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.Rejudge(ctx, rec)
+	got, changed, err := c.Rejudge(ctx, rec, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.DecisionHash == before.DecisionHash || (got.Verdict == before.Verdict && got.DecidingRule == before.DecidingRule) {
+	if !changed || got.DecisionHash == before.DecisionHash || (got.Verdict == before.Verdict && got.DecidingRule == before.DecidingRule) {
 		t.Errorf("after the corridor moved: %+v, before %s %s", got, before.Verdict, before.DecidingRule)
 	}
 	// A record that cannot be read back is an error, not a verdict.
 	rec.Document = json.RawMessage(`{"facts":7}`)
-	if _, err := c.Rejudge(ctx, rec); err == nil {
+	if _, _, err := c.Rejudge(ctx, rec, time.Now()); err == nil {
 		t.Error("a broken document was judged")
 	}
 }

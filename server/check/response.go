@@ -55,8 +55,11 @@ type Tail struct {
 	Layers       []geo.LayerVersion `json:"layers"`
 	RulesVersion string             `json:"rules_version"`
 	AsOf         geo.Date           `json:"as_of"`
-	CheckedAt    time.Time          `json:"checked_at"`
-	DecisionHash string             `json:"decision_hash"`
+	// KnownAt is the knowledge time the layer versions were chosen at
+	// (UTC): the request's known_at, or when the check ran.
+	KnownAt      time.Time `json:"known_at"`
+	CheckedAt    time.Time `json:"checked_at"`
+	DecisionHash string    `json:"decision_hash"`
 }
 
 // conflictCollections draws the parts of the site in each zone, and the

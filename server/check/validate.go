@@ -78,6 +78,9 @@ func (c *Checker) validateSite(ctx context.Context, req Request, ptr string, in 
 	if in.AsOf, err = c.ParseAsOf(req.AsOf, ptr+"/as_of"); err != nil {
 		return err
 	}
+	if in.KnownAt, err = c.ParseKnownAt(req.KnownAt, ptr+"/known_at"); err != nil {
+		return err
+	}
 	if n := len([]rune(req.Reference)); n > MaxReference {
 		return badInput("invalid-reference", "Reference too long", ptr+"/reference",
 			"reference has %d characters; at most %d are kept", n, MaxReference)
@@ -166,6 +169,28 @@ func (c *Checker) ParseAsOf(v, ptr string) (time.Time, error) {
 	if !c.rules.Covers(t) {
 		return time.Time{}, &InputError{Status: statusUnprocessable, Slug: "as-of-not-covered", Title: "Date not covered by the rules", Pointer: ptr,
 			Detail: fmt.Sprintf("as_of %s is before %s, the first day rules version %s answers for", v, c.rules.ValidFrom, c.rules.Version)}
+	}
+	return t, nil
+}
+
+// ParseKnownAt reads a knowledge time, RFC 3339 (a date-time with its
+// offset); "" is now. It is kept at the microsecond, and may not be in
+// the future: what will be known then is not known now. ptr is where it
+// was given.
+func (c *Checker) ParseKnownAt(v, ptr string) (time.Time, error) {
+	now := c.now().UTC().Truncate(data.RecordedPrecision)
+	if v == "" {
+		return now, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, badInput("invalid-known-at", "Invalid known_at", ptr,
+			"known_at %q is not an RFC 3339 date-time such as 2026-06-01T08:00:00+08:00", clip(v))
+	}
+	t = t.UTC().Truncate(data.RecordedPrecision)
+	if t.After(now) {
+		return time.Time{}, &InputError{Status: statusUnprocessable, Slug: "known-at-in-future", Title: "known_at in the future", Pointer: ptr,
+			Detail: fmt.Sprintf("known_at %s is after now (%s): what will be known then is not known yet; leave known_at out for now", v, now.Format(time.RFC3339Nano))}
 	}
 	return t, nil
 }

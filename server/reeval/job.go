@@ -3,6 +3,7 @@ package reeval
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -61,7 +62,8 @@ func (w *Worker) runJob(ctx context.Context, job *data.ReevalJob) error {
 			i++
 			return cands[i-1], true, nil
 		}, func(ctx context.Context, c data.ReevalCandidate) (judged, error) {
-			r, err := w.cfg.Checker.Rejudge(ctx, c.Check)
+			// Judged as known now: the new version is what it is measured by.
+			r, _, err := w.cfg.Checker.Rejudge(ctx, c.Check, w.cfg.Now())
 			if err != nil {
 				return judged{cand: c}, err
 			}
@@ -70,6 +72,14 @@ func (w *Worker) runJob(ctx context.Context, job *data.ReevalJob) error {
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
+				}
+				// A check filed before known_at was kept, or under another
+				// rules version, cannot be judged as it was: it is not a
+				// failure, and not a change either.
+				var nr *check.NotReplayableError
+				if errors.As(err, &nr) {
+					w.cfg.Log.Info("re-evaluation: a filed check cannot be judged again as filed; skipped", "check_id", j.cand.Check.ID, "job", job.ID, "why", nr.Error())
+					return nil
 				}
 				// One check that cannot be judged again (its record
 				// unreadable) must not hold every later one back: it is

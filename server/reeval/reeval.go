@@ -35,7 +35,7 @@ const PollInterval = 30 * time.Second
 
 // Rejudger judges a filed check again (*check.Checker).
 type Rejudger interface {
-	Rejudge(ctx context.Context, rec *data.CheckRecord) (check.Rejudged, error)
+	Rejudge(ctx context.Context, rec *data.CheckRecord, knownAt time.Time) (*check.Response, bool, error)
 }
 
 // Config wires a Worker.
