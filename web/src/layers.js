@@ -1,0 +1,213 @@
+// The zone layers: GeoJSON groups or vector tiles per layer, loaded by
+// zoom bucket, toggled from the legend.
+
+import { API, DEFAULT_BBOX, state } from './state.js';
+import { api } from './api.js';
+import { map, paneFor, hasBasemap } from './mapview.js';
+import { isTiled, tileURLTemplate } from './tiles.js';
+import { layerStyle as styleOf, legendKey } from './layerstyle.js';
+import { popupContent, updateLegendItem } from './legend.js';
+import { writeURL } from './urlstate.js';
+
+export function layerStyle(info, props = {}) {
+  return styleOf(info, props, state.layers.indexOf(info), hasBasemap());
+}
+
+// Zoom buckets: the server simplifies geometry for low zooms.
+const bucketFor = (z) => (z <= 11 ? 11 : z <= 13 ? 13 : 15);
+const featureCache = new Map();
+
+export function makeOverlay(info) {
+  const ov = { group: null, tiled: isTiled(info, state.tilesAbove), visible: !state.hidden.has(info.id), bucket: null, status: 'idle', error: null, features: [], token: 0 };
+  if (ov.tiled) {
+    ov.group = makeTiledGroup(info, ov);
+    return ov;
+  }
+  ov.group = L.geoJSON(null, {
+    pane: paneFor(info),
+    style: (f) => layerStyle(info, f.properties || {}),
+    pointToLayer: (f, latlng) => L.circleMarker(latlng, { ...layerStyle(info, f.properties || {}), radius: 5, fillOpacity: 0.8, pane: paneFor(info) }),
+    onEachFeature: (f, layer) => {
+      layer.on('click', (e) => showFeaturePopup(info, f.properties || {}, e.latlng));
+    },
+  });
+  return ov;
+}
+
+export function showFeaturePopup(info, props, latlng) {
+  if (state.tool) return; // the map click checks the site instead
+  L.popup({ maxWidth: 320 }).setLatLng(latlng).setContent(popupContent(info, props)).openOn(map);
+}
+
+// A layer too heavy for GeoJSON: Mapbox vector tiles (one MVT layer named
+// after the layer id, with the features' properties), drawn with the same
+// style function and popup as the GeoJSON layers.
+//
+// Each tile is an SVG (L.svg.tile), not a canvas, for two reasons. VectorGrid
+// 1.3.0's canvas tiles call L.DomEvent.fakeStop on a click that hits a
+// feature, and Leaflet 1.8 removed it (1.9.4 has no _fakeStop either to
+// alias), so the click throws and no popup opens (Leaflet.VectorGrid issue
+// #274; the fix merged upstream in PR #288 is unreleased). And an
+// interactive canvas takes every click in its square, so a tiled layer in a
+// higher pane (the canal, in the source pane) would hide the zones beneath
+// it from clicks. In an SVG tile only the drawn paths take clicks, as in
+// the GeoJSON layers, and a tile holds only the features on it, simplified
+// for its zoom, so the DOM stays small however big the layer is.
+export function makeTiledGroup(info, ov) {
+  const isPoint = /Point/.test(info.geometry_type || '');
+  const style = (props) => {
+    noteLegendProps(info, ov, props || {});
+    const s = { ...layerStyle(info, props || {}), fill: true }; // VectorGrid's polygons start unfilled; its lines ignore fill
+    return isPoint ? { ...s, radius: 5, fillOpacity: 0.8 } : s;
+  };
+  const b = Array.isArray(info.bbox) && info.bbox.length === 4 ? info.bbox : null;
+  const Tiled = L.VectorGrid.Protobuf.extend({
+    // VectorGrid leaves a tile whose fetch rejected (network down) loading
+    // for ever and the rejection unhandled, and draws a tile answered with
+    // an HTTP error (a store that cannot be read: 503) as empty, which would
+    // show a planner no zone where there may be one. Both must fail closed:
+    // the legend says the layer failed. VectorGrid calls fetch
+    // synchronously inside this method, so its fetch is swapped, for the
+    // call only, for one that rejects an error answer with its problem.
+    _getVectorTilePromise(coords) {
+      const realFetch = window.fetch;
+      window.fetch = (...args) => realFetch(...args).then(tileAnswer);
+      let p;
+      try {
+        p = L.VectorGrid.Protobuf.prototype._getVectorTilePromise.call(this, coords);
+      } finally {
+        window.fetch = realFetch;
+      }
+      return Promise.resolve(p).catch((e) => {
+        ov.error = e && e.message ? e.message : String(e);
+        return { layers: {} };
+      });
+    },
+    // Leaflet places the events of a small circle at its getLatLng(), which
+    // a tile's point symbol (placed in tile pixels) leaves undefined, so a
+    // hover or click on it would throw; without it the pointer's position
+    // is used, as for lines and polygons.
+    _createLayer(feat, pxPerExtent) {
+      const layer = L.VectorGrid.Protobuf.prototype._createLayer.call(this, feat, pxPerExtent);
+      if (layer && layer.getLatLng) layer.getLatLng = undefined;
+      return layer;
+    },
+  });
+  const layer = new Tiled(tileURLTemplate(API, info.id), {
+    pane: paneFor(info),
+    rendererFactory: L.svg.tile,
+    interactive: true,
+    // With an id per feature VectorGrid unregisters an unloaded tile's
+    // paths from the map; without it they pile up as the map is panned.
+    getFeatureId: (f) => f.properties.id,
+    vectorTileLayerStyles: { [info.id]: style },
+    // No requests for tiles that cannot hold a feature.
+    bounds: b ? L.latLngBounds([b[1], b[0]], [b[3], b[2]]) : undefined,
+  });
+  layer.on('click', (e) => showFeaturePopup(info, e.layer.properties || {}, e.latlng));
+  layer.on('loading', () => {
+    ov.status = 'loading';
+    ov.error = null;
+    updateLegendItem(info.id);
+  });
+  layer.on('load', () => {
+    ov.status = ov.error ? 'error' : 'ok';
+    updateLegendItem(info.id);
+  });
+  return layer;
+}
+
+// tileAnswer passes a tile's 2xx answer on and turns any other into an
+// error carrying the problem's detail (application/problem+json).
+export async function tileAnswer(r) {
+  if (r.ok) return r;
+  let detail = `HTTP ${r.status}`;
+  try {
+    const p = await r.json();
+    detail = p.detail || p.title || detail;
+  } catch (_) {
+    // not a problem document: the status says enough
+  }
+  throw new Error(detail);
+}
+
+// The sub-legend of a GeoJSON layer reads its features; a tiled layer has
+// no feature list, so the properties its tiles are styled with stand in,
+// and the legend item is redrawn once when a new sub-zone or band shows up.
+export function noteLegendProps(info, ov, props) {
+  const key = legendKey(props);
+  if (!key || ov.features.some((f) => legendKey(f.properties) === key)) return;
+  ov.features.push({ properties: { ...props } });
+  if (!ov.legendPending) {
+    ov.legendPending = true;
+    setTimeout(() => {
+      ov.legendPending = false;
+      updateLegendItem(info.id);
+    }, 0);
+  }
+}
+
+export async function loadLayer(id) {
+  const info = state.layerById.get(id);
+  const ov = state.overlays.get(id);
+  if (!ov.visible) return;
+  if (ov.tiled) {
+    // Tiles load themselves as the map moves; callers that wait (boot, for
+    // data-ready) wait for the tiles on screen, or until the layer is
+    // hidden, which ends its loading without a 'load'.
+    if (!ov.group.isLoading()) return;
+    await new Promise((resolve) => ov.group.once('load remove', resolve));
+    return;
+  }
+  const bucket = bucketFor(map.getZoom());
+  if (ov.bucket === bucket && ov.status === 'ok') return;
+  if (info.feature_count === 0) {
+    ov.status = 'ok';
+    ov.bucket = bucket;
+    return;
+  }
+  const bbox = Array.isArray(info.bbox) && info.bbox.length === 4 ? info.bbox : DEFAULT_BBOX;
+  const key = `${id}@${bucket}`;
+  const token = ++ov.token;
+  ov.status = 'loading';
+  updateLegendItem(id);
+  try {
+    let fc = featureCache.get(key);
+    if (!fc) {
+      fc = await api(`/layers/${encodeURIComponent(id)}/features?bbox=${bbox.join(',')}&zoom=${bucket}`);
+      featureCache.set(key, fc);
+    }
+    if (token !== ov.token) return;
+    ov.group.clearLayers();
+    ov.group.addData(fc);
+    ov.features = (fc && fc.features) || [];
+    ov.bucket = bucket;
+    ov.status = 'ok';
+    ov.error = null;
+  } catch (e) {
+    if (token !== ov.token) return;
+    ov.status = 'error';
+    ov.error = e.message;
+  }
+  updateLegendItem(id);
+}
+
+export function setLayerVisible(id, visible) {
+  const ov = state.overlays.get(id);
+  ov.visible = visible;
+  if (visible) {
+    state.hidden.delete(id);
+    ov.group.addTo(map);
+    loadLayer(id);
+  } else {
+    state.hidden.add(id);
+    map.removeLayer(ov.group);
+  }
+  writeURL();
+}
+
+map.on('zoomend', () => {
+  for (const [id, ov] of state.overlays) if (ov.visible) loadLayer(id);
+});
+map.on('moveend', () => writeURL());
+
