@@ -117,6 +117,13 @@ var endpointCases = []endpointCase{
 	{name: "check-2022", method: "POST", path: "/api/v1/checks", ctype: "application/json",
 		body: `{"geometry":{"type":"Point","coordinates":[119.776342,31.804049]},"category":"warehousing-logistics","as_of":"2022-06-30"}`},
 	{name: "batch-facts", method: "POST", path: "/api/v1/checks/batch", ctype: "application/geo+json", body: batchFactsBody},
+	// What may be built here (issue 17): every category for one site.
+	{name: "matrix-river", method: "POST", path: "/api/v1/checks/matrix", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.7594,31.794999]},"as_of":"2026-06-01"}`},
+	{name: "matrix-parcel-facts", method: "POST", path: "/api/v1/checks/matrix", ctype: "application/json",
+		body: `{"geometry":{"type":"Polygon","coordinates":[[[478400,3519380],[478700,3519380],[478700,3519680],[478400,3519680],[478400,3519380]]]},"crs":"EPSG:4549","facts":{"emits_n_p":false},"as_of":"2026-06-01"}`},
+	{name: "matrix-with-category", method: "POST", path: "/api/v1/checks/matrix", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical"}`},
 }
 
 const batchFactsBody = `{"type":"FeatureCollection","as_of":"2026-06-01","category":"chemical","facts":{"emits_n_p":false},"features":[

@@ -242,6 +242,17 @@ func TestOpenAPIConformance(t *testing.T) {
 		{"list checks no key", locked, "GET", "/api/v1/checks", "", nil, 401, 0},
 		{"list checks rate limited", limited, "GET", "/api/v1/checks", "", check, 429, 0},
 		{"list checks store down", down, "GET", "/api/v1/checks", "", nil, 503, 0},
+		{"matrix point", s, "POST", "/api/v1/checks/matrix", matrixBody, nil, 200, 0},
+		{"matrix parcel facts", s, "POST", "/api/v1/checks/matrix", `{"geometry":{"type":"Polygon","coordinates":[[[478400,3519380],[478700,3519380],[478700,3519680],[478400,3519680],[478400,3519380]]]},"crs":"EPSG:4549","facts":{"emits_n_p":false},"reference":"筛查-1"}`, check, 200, 0},
+		{"matrix line", s, "POST", "/api/v1/checks/matrix", `{"geometry":{"type":"LineString","coordinates":[[119.76,31.80],[119.80,31.80]]}}`, nil, 200, 0},
+		{"matrix outside", s, "POST", "/api/v1/checks/matrix", `{"geometry":{"type":"Point","coordinates":[121.4737,31.2304]}}`, nil, 200, 0},
+		{"matrix with a category", s, "POST", "/api/v1/checks/matrix", `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical"}`, nil, 400, 0},
+		{"matrix no key", locked, "POST", "/api/v1/checks/matrix", matrixBody, nil, 401, 0},
+		{"matrix too many vertices", s, "POST", "/api/v1/checks/matrix", strings.Replace(manyVertices(100_001), `"category":"chemical",`, "", 1), nil, 413, 0},
+		{"matrix media type", s, "POST", "/api/v1/checks/matrix", matrixBody, []string{"Content-Type", "text/plain"}, 415, 0},
+		{"matrix before rules", s, "POST", "/api/v1/checks/matrix", `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"as_of":"2001-01-01"}`, nil, 422, 0},
+		{"matrix rate limited", limited, "POST", "/api/v1/checks/matrix", matrixBody, check, 429, 0},
+		{"matrix store down", down, "POST", "/api/v1/checks/matrix", matrixBody, nil, 503, 0},
 	}
 	seen := map[string]map[int]bool{} // operationId → statuses validated
 	for _, tc := range cases {
@@ -337,3 +348,5 @@ func manyVertices(n int) string {
 	b.WriteString(`]}}`)
 	return b.String()
 }
+
+const matrixBody = `{"geometry":{"type":"Point","coordinates":[119.7594,31.794999]},"as_of":"2026-06-01"}`

@@ -104,14 +104,9 @@ func (c *Checker) Check(ctx context.Context, keyID string, req Request) (*Answer
 // an error: there is no path to an unfiled (unless the Checker is
 // Unaudited) or default verdict.
 func (c *Checker) Run(ctx context.Context, keyID string, in *Input) (*Answer, error) {
-	rel, err := c.store.Relate(ctx, in.Site, in.AsOf)
+	rel, err := c.relate(ctx, in.Site, in.AsOf)
 	if err != nil {
-		var nv *data.NoVersionError
-		if errors.As(err, &nv) {
-			return nil, &InputError{Status: statusUnprocessable, Slug: "no-layer-version", Title: "No layer version in force",
-				Pointer: "/as_of", Detail: nv.Error()}
-		}
-		return nil, fmt.Errorf("check: %w", err)
+		return nil, err
 	}
 	v, err := geo.Judge(c.rules, rel, in.Category.ID, in.Facts, in.AsOf)
 	if err != nil {
@@ -163,4 +158,20 @@ func (c *Checker) Run(ctx context.Context, keyID string, in *Input) (*Answer, er
 		}
 	}
 	return &Answer{Response: resp, Document: doc}, nil
+}
+
+// relate asks the store for a site's relations on asOf; a day without
+// layer versions is the client's 422 (pointing at as_of), any other
+// failure the store's.
+func (c *Checker) relate(ctx context.Context, site *geo.Site, asOf time.Time) (geo.Relations, error) {
+	rel, err := c.store.Relate(ctx, site, asOf)
+	if err != nil {
+		var nv *data.NoVersionError
+		if errors.As(err, &nv) {
+			return geo.Relations{}, &InputError{Status: statusUnprocessable, Slug: "no-layer-version", Title: "No layer version in force",
+				Pointer: "/as_of", Detail: nv.Error()}
+		}
+		return geo.Relations{}, fmt.Errorf("check: %w", err)
+	}
+	return rel, nil
 }

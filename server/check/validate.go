@@ -60,33 +60,43 @@ func (c *Checker) ValidateContext(ctx context.Context, req Request, ptr string) 
 	if in.Category, err = c.Category(req.Category, ptr+"/category"); err != nil {
 		return nil, err
 	}
+	if err := c.validateSite(ctx, req, ptr, in); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// validateSite checks what every question about a site shares, all but
+// the category (the matrix asks about every one): crs, as_of, reference,
+// facts and the geometry, in that order, and fills them into in.
+func (c *Checker) validateSite(ctx context.Context, req Request, ptr string, in *Input) error {
 	crs, err := geo.ParseCRS(req.CRS)
 	if err != nil {
-		return nil, badInput("unknown-crs", "Unknown CRS", ptr+"/crs", "%v", err)
+		return badInput("unknown-crs", "Unknown CRS", ptr+"/crs", "%v", err)
 	}
 	in.CRS = crs
 	if in.AsOf, err = c.ParseAsOf(req.AsOf, ptr+"/as_of"); err != nil {
-		return nil, err
+		return err
 	}
 	if n := len([]rune(req.Reference)); n > MaxReference {
-		return nil, badInput("invalid-reference", "Reference too long", ptr+"/reference",
+		return badInput("invalid-reference", "Reference too long", ptr+"/reference",
 			"reference has %d characters; at most %d are kept", n, MaxReference)
 	}
 	if err := checkReference(req.Reference, ptr+"/reference"); err != nil {
-		return nil, err
+		return err
 	}
 	in.Reference = req.Reference
 	if in.Facts, err = c.ParseFacts(req.Facts, ptr+"/facts"); err != nil {
-		return nil, err
+		return err
 	}
 	g, err := geo.DecodeGeometry(req.Geometry, ptr+"/geometry", geo.MaxVertices)
 	if err != nil {
-		return nil, vertexError(err)
+		return vertexError(err)
 	}
 	if in.Site, err = geo.NewSiteContext(ctx, g, crs, ptr+"/geometry"); err != nil {
-		return nil, vertexError(err)
+		return vertexError(err)
 	}
-	return in, nil
+	return nil
 }
 
 // checkReference refuses a reference that would not be filed as the
