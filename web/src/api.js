@@ -1,6 +1,6 @@
 // The API client: fetch with problem+json errors turned into ApiError.
 
-import { API, t } from './state.js';
+import { API, t, state } from './state.js';
 
 export class ApiError extends Error {
   constructor(status, problem, message) {
@@ -12,10 +12,13 @@ export class ApiError extends Error {
 
 export async function api(path, opts = {}) {
   let res;
+  // A key entered in "my checks" goes with every request, so that the
+  // checks made here are filed under it and its list can be read.
+  const auth = state.apiKey ? { Authorization: `Bearer ${state.apiKey}` } : {};
   try {
     res = await fetch(API + path, {
       ...opts,
-      headers: { Accept: 'application/json, application/geo+json, application/problem+json', ...(opts.headers || {}) },
+      headers: { Accept: 'application/json, application/geo+json, application/problem+json', ...auth, ...(opts.headers || {}) },
     });
   } catch (e) {
     if (e.name === 'AbortError') throw e;

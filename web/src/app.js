@@ -4,10 +4,13 @@
 // else is this app's own code, one concern a module (web/README.md lists
 // them).
 
-import { state, params } from './state.js';
+import { $, state, params } from './state.js';
 import { api } from './api.js';
-import { map, hasBasemap } from './mapview.js';
-import { makeOverlay, loadLayer } from './layers.js';
+import { map } from './mapview.js';
+import { buildOverlays, loadLayer, asOfQuery, setLayerOpacity } from './layers.js';
+import { initBasemaps, initSearch, measure, searchCoords, setBasemap } from './tools.js';
+import { runMatrix } from './matrix.js';
+import { initMyChecks } from './mychecks.js';
 import { renderLayerList, renderBanner } from './legend.js';
 import { showError } from './errors.js';
 import { checkPoint, checkGeometry, loadSharedCheck, renderCategories } from './check.js';
@@ -19,16 +22,21 @@ import './print.js';
 async function boot() {
   applyStaticLabels();
   map.pm.setLang(state.lang === 'zh' ? 'zh' : 'en');
-  const [config, layers, categories] = await Promise.allSettled([api('/config'), api('/layers'), api('/categories')]);
-  state.config = config.status === 'fulfilled' ? config.value : null;
-  if (hasBasemap()) {
-    const bm = state.config.basemap;
-    const opts = { attribution: bm.attribution || '', maxZoom: bm.max_zoom || 19 };
-    if (bm.subdomains) opts.subdomains = bm.subdomains;
-    L.tileLayer(bm.url, opts).addTo(map);
-  } else {
-    map.getContainer().classList.add('offline');
+  initMyChecks();
+  const asOf = params.get('as_of');
+  if (asOf && /^\d{4}-\d{2}-\d{2}$/.test(asOf)) {
+    $('#as-of').value = asOf;
+    state.asOf = asOf;
   }
+  const [config, layers, categories, rules] = await Promise.allSettled([
+    api('/config'),
+    api(`/layers${asOfQuery('?')}`),
+    api('/categories'),
+    api('/rules'),
+  ]);
+  state.config = config.status === 'fulfilled' ? config.value : null;
+  state.rules = rules.status === 'fulfilled' && rules.value && Array.isArray(rules.value.rules) ? rules.value.rules : [];
+  initBasemaps();
 
   if (categories.status === 'fulfilled') {
     state.categories = (categories.value && categories.value.categories) || [];
@@ -45,13 +53,8 @@ async function boot() {
     document.body.dataset.ready = 'error';
     return;
   }
-  state.layers = (layers.value && layers.value.layers) || [];
-  for (const info of state.layers) {
-    state.layerById.set(info.id, info);
-    const ov = makeOverlay(info);
-    state.overlays.set(info.id, ov);
-    if (ov.visible) ov.group.addTo(map);
-  }
+  buildOverlays((layers.value && layers.value.layers) || []);
+  initSearch();
   renderBanner();
   initialView();
   renderLayerList();
@@ -73,6 +76,11 @@ window.ecospace = {
   submitPaste,
   handleUpload,
   setLang,
+  runMatrix,
+  measure,
+  searchCoords,
+  setBasemap,
+  setLayerOpacity,
   get lastResult() {
     return state.result;
   },

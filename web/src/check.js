@@ -9,6 +9,12 @@ import { keepFacts } from './answer.js';
 import { resultNodes } from './result.js';
 import { showError, clearError, showProblem } from './errors.js';
 import { writeURL } from './urlstate.js';
+import { runMatrix, matrixNodes } from './matrix.js';
+import { moveBlock, clearMove } from './move.js';
+import { recordBlock } from './record.js';
+import { exportButton } from './export.js';
+import { rememberCheck } from './mychecks.js';
+import { showSheet } from './sheet.js';
 
 export function setSite(site) {
   state.site = site;
@@ -18,6 +24,8 @@ export function setSite(site) {
 
 export function clearResult() {
   state.result = null;
+  state.matrix = null;
+  clearMove();
   conflictLayer.clearLayers();
   nearestLayer.clearLayers();
   $('#legend-result').hidden = true;
@@ -29,12 +37,8 @@ export async function runCheck() {
   const site = state.site;
   if (!site) return null;
   const category = $('#category').value;
-  if (!category) {
-    clearResult();
-    showError('category', [{ key: 'error.category_required' }]);
-    $('#category').focus();
-    return null;
-  }
+  // No category: what every category would get here.
+  if (!category) return runMatrix();
   if (state.checking) state.checking.abort();
   const ctl = new AbortController();
   state.checking = ctl;
@@ -42,14 +46,8 @@ export async function runCheck() {
   clearResult();
   $('#result').replaceChildren(h('p', { class: 'checking', text: t('result.checking') }));
   document.body.dataset.checking = '1';
-  const body = { geometry: site.geometry, category };
-  if (site.crs && site.crs !== 'EPSG:4326') body.crs = site.crs;
   state.facts = keepFacts(state.facts, state.categories.find((c) => c.id === category));
-  if (Object.keys(state.facts).length) body.facts = state.facts;
-  const asOf = $('#as-of').value;
-  if (asOf) body.as_of = asOf;
-  const ref = $('#reference').value.trim();
-  if (ref) body.reference = ref;
+  const body = requestBody(site, category);
   try {
     const result = await api('/checks', {
       method: 'POST',
@@ -59,6 +57,7 @@ export async function runCheck() {
     });
     if (state.checking !== ctl) return null;
     showResult(result, { fit: true, zoomIn: !['point', 'draw'].includes(site.source) });
+    rememberCheck(result);
     revealResult();
     return result;
   } catch (e) {
@@ -73,6 +72,23 @@ export async function runCheck() {
       delete document.body.dataset.checking;
     }
   }
+}
+
+/**
+ * The body of a check of site (or, with no category, of the matrix of
+ * every category): its geometry and CRS, the facts declared, the date and
+ * the reference of the form.
+ */
+export function requestBody(site, category) {
+  const body = { geometry: site.geometry };
+  if (category) body.category = category;
+  if (site.crs && site.crs !== 'EPSG:4326') body.crs = site.crs;
+  if (Object.keys(state.facts).length) body.facts = state.facts;
+  const asOf = $('#as-of').value;
+  if (asOf) body.as_of = asOf;
+  const ref = $('#reference').value.trim();
+  if (ref) body.reference = ref;
+  return body;
 }
 
 export function showResult(result, { fit, zoomIn } = {}) {
@@ -134,21 +150,25 @@ export function renderResult() {
   const box = $('#result');
   const r = state.result;
   if (!r) {
-    if (!state.checking) box.replaceChildren(h('p', { class: 'hint', text: t('result.empty') }));
+    if (state.matrix) box.replaceChildren(...matrixNodes(state.matrix));
+    else if (!state.checking) box.replaceChildren(h('p', { class: 'hint', text: t('result.empty') }));
+    showSheet(state.matrix ? { matrix: state.matrix } : null);
     return;
   }
   box.replaceChildren(
     ...resultNodes(r, {
-      h, t, text2, label, num, pct, distanceText, dateTime, siteDescription, shareBlock,
+      h, t, text2, label, num, pct, distanceText, dateTime, siteDescription, shareBlock, moveBlock, recordBlock,
       lang: state.lang,
       categories: state.categories,
       factDefs: state.factDefs,
+      rules: state.rules,
       layerById: state.layerById,
       onFocus: focusZone,
       onAnswer: answerQuestion,
       onForget: forgetFact,
     }),
   );
+  showSheet({ result: r });
 }
 
 // A questionnaire answer: check again with the fact declared.
@@ -191,6 +211,7 @@ export function siteDescription() {
   if (!s) return state.result ? t('site.shared') : '–';
   if (s.source === 'upload') return t('site.upload', { name: s.fileName || '' });
   if (s.source === 'paste') return t('site.paste', { crs: s.crs });
+  if (s.source === 'parcel') return t('site.parcel', { n: s.parcel || '' });
   return t(`site.${s.source}`);
 }
 
@@ -229,10 +250,11 @@ export function shareBlock() {
     'div',
     { class: 'share no-print' },
     h('span', { id: 'share-label', class: 'label', text: t('share.label') }),
-    h('div', { class: 'row' }, input, copy, h('button', { type: 'button', id: 'print', text: t('print.button'), onclick: () => window.print() })),
+    h('div', { class: 'row' }, input, copy, h('button', { type: 'button', id: 'print', text: t('print.button'), onclick: () => window.print() }), exportButton(state.result)),
   );
 }
 
+/** Checks a point; resolves to the check result (or null on error). */
 export function checkPoint(lon, lat) {
   const geometry = round7({ type: 'Point', coordinates: [Number(lon), Number(lat)] });
   setSite({ geometry, crs: 'EPSG:4326', display: geometry, source: 'point' });
@@ -240,14 +262,14 @@ export function checkPoint(lon, lat) {
 }
 
 /** Checks any GeoJSON geometry in the given CRS (tests and scripts). */
-export function checkGeometry(geometry, crs = 'EPSG:4326') {
+export function checkGeometry(geometry, crs = 'EPSG:4326', source = 'draw') {
   let display = null;
   try {
     display = geometryToLonLat(geometry, crs);
   } catch {
     display = null;
   }
-  setSite({ geometry, crs, display, source: 'draw' });
+  setSite({ geometry, crs, display, source });
   return runCheck();
 }
 
@@ -262,8 +284,6 @@ export async function loadSharedCheck(id) {
     showError('check', [{ key: 'error.check_load', params: { id, detail: e.message } }]);
   }
 }
-
-
 
 export function renderCategories() {
   const sel = $('#category');

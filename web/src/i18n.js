@@ -7,6 +7,8 @@ import { renderCategories, renderResult } from './check.js';
 import { renderLayerList } from './legend.js';
 import { renderError } from './errors.js';
 import { writeURL } from './urlstate.js';
+import { labelBasemaps } from './tools.js';
+import { renderMyChecks } from './mychecks.js';
 
 export function applyStaticLabels() {
   document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
@@ -36,6 +38,8 @@ export function setLang(lang) {
     const d = l.feature && l.feature.properties && l.feature.properties.distance_m;
     if (d !== undefined && l.getTooltip()) l.setTooltipContent(distanceText(d));
   });
+  labelBasemaps();
+  renderMyChecks();
   map.closePopup();
   map.pm.setLang(lang === 'zh' ? 'zh' : 'en');
   writeURL();

@@ -9,6 +9,8 @@ import { geometryToLonLat } from './proj.js';
 import { setSite, runCheck, clearResult, checkPoint, renderCategoryDesc } from './check.js';
 import { showError, clearError } from './errors.js';
 import { writeURL } from './urlstate.js';
+import { addMeasurement } from './tools.js';
+import { reloadLayers } from './layers.js';
 
 export function setTool(tool) {
   if (state.tool === tool) tool = null;
@@ -17,15 +19,17 @@ export function setTool(tool) {
   document.querySelectorAll('.tool[data-tool]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.tool === tool)));
   map.getContainer().classList.toggle('picking', tool === 'point');
   $('#tool-hint').textContent = tool ? t(`tool.hint.${tool}`) : '';
-  const shape = { polygon: 'Polygon', rectangle: 'Rectangle', line: 'Line' }[tool];
+  document.querySelectorAll('.measure[data-tool]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.tool === tool)));
+  const shape = { polygon: 'Polygon', rectangle: 'Rectangle', line: 'Line', 'measure-line': 'Line', 'measure-area': 'Polygon' }[tool];
   if (shape) {
+    const color = tool.startsWith('measure-') ? '#6a1b9a' : '#0d47a1';
     map.pm.enableDraw(shape, {
       snappable: false,
       allowSelfIntersection: false,
       continueDrawing: false,
-      pathOptions: { color: '#0d47a1', weight: 3, fillOpacity: 0.1 },
-      templineStyle: { color: '#0d47a1' },
-      hintlineStyle: { color: '#0d47a1', dashArray: '5 5' },
+      pathOptions: { color, weight: 3, fillOpacity: 0.1 },
+      templineStyle: { color },
+      hintlineStyle: { color, dashArray: '5 5' },
     });
   }
 }
@@ -35,8 +39,13 @@ document.querySelectorAll('.tool[data-tool]').forEach((b) => b.addEventListener(
 map.on('pm:create', (e) => {
   const gj = e.layer.toGeoJSON().geometry;
   map.removeLayer(e.layer);
+  const measuring = state.tool && state.tool.startsWith('measure-');
   setTool(null);
   const geometry = round7(gj);
+  if (measuring) {
+    addMeasurement(geometry);
+    return;
+  }
   setSite({ geometry, crs: 'EPSG:4326', display: geometry, source: 'draw' });
   runCheck();
 });
@@ -57,7 +66,6 @@ document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' && state.tool) setTool(null);
 });
 
-/** Checks a point; resolves to the check result (or null on error). */
 $('#tool-clear').addEventListener('click', () => {
   setTool(null);
   setSite(null);
@@ -72,6 +80,21 @@ $('#category').addEventListener('change', () => {
   renderCategoryDesc();
   if (state.error && state.error.field === 'category') clearError();
   writeURL();
+  if (state.site) runCheck();
+});
+
+// 依据日期: the layers drawn are those in force that day, and a site on the
+// map is checked again as of it.
+$('#as-of').addEventListener('change', async () => {
+  const v = $('#as-of').value;
+  state.asOf = /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : '';
+  writeURL();
+  try {
+    await reloadLayers();
+  } catch (e) {
+    showError('options', [{ key: 'error.layers', params: { detail: e.message } }]);
+    document.body.dataset.ready = 'error';
+  }
   if (state.site) runCheck();
 });
 
@@ -106,6 +129,7 @@ export async function handleUpload(file) {
   $('#upload-name').textContent = t('upload.file', { name: file.name });
   const r = await readUpload(file);
   if (r.errors.length) {
+    setSite(null);
     clearResult();
     showError('upload', r.errors);
     return null;
@@ -133,6 +157,7 @@ export function submitPaste() {
   clearError();
   const parsed = parseCoordinates($('#paste').value, { mode: $('#paste-crs').value });
   if (!parsed.ok) {
+    setSite(null);
     clearResult();
     showError(
       'paste',

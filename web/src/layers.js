@@ -6,12 +6,39 @@ import { api } from './api.js';
 import { map, paneFor, hasBasemap } from './mapview.js';
 import { isTiled, tileURLTemplate } from './tiles.js';
 import { layerStyle as styleOf, legendKey } from './layerstyle.js';
-import { popupContent, updateLegendItem } from './legend.js';
+import { popupContent, updateLegendItem, renderLayerList } from './legend.js';
 import { writeURL } from './urlstate.js';
 
 export function layerStyle(info, props = {}) {
-  return styleOf(info, props, state.layers.indexOf(info), hasBasemap());
+  const s = styleOf(info, props, state.layers.indexOf(info), hasBasemap());
+  const ov = state.overlays.get(info.id);
+  // A GeoJSON layer's opacity slider scales its strokes and fills (its
+  // paths share a pane with other layers); tiles fade as a whole.
+  const o = ov && !ov.tiled && ov.opacity !== undefined ? ov.opacity : 1;
+  if (o === 1) return s;
+  return { ...s, opacity: (s.opacity ?? 1) * o, fillOpacity: (s.fillOpacity ?? 0.2) * o };
 }
+
+/** Sets a layer's opacity (0–1) from its slider. */
+export function setLayerOpacity(id, o) {
+  const ov = state.overlays.get(id);
+  if (!ov) return;
+  ov.opacity = o;
+  if (ov.tiled) ov.group.setOpacity(o);
+  else ov.group.resetStyle();
+}
+
+/** Draws every layer again with its style (after a basemap switch). */
+export function restyleLayers() {
+  for (const ov of state.overlays.values()) {
+    if (ov.tiled) ov.group.redraw();
+    else ov.group.resetStyle();
+  }
+}
+
+// ?as_of= for the map reads when a date is set (依据日期), so that the
+// layers drawn are those in force that day.
+export const asOfQuery = (sep) => (state.asOf ? `${sep}as_of=${encodeURIComponent(state.asOf)}` : '');
 
 // Zoom buckets: the server simplifies geometry for low zooms.
 const bucketFor = (z) => (z <= 11 ? 11 : z <= 13 ? 13 : 15);
@@ -93,7 +120,7 @@ export function makeTiledGroup(info, ov) {
       return layer;
     },
   });
-  const layer = new Tiled(tileURLTemplate(API, info.id), {
+  const layer = new Tiled(tileURLTemplate(API, info.id) + asOfQuery('?'), {
     pane: paneFor(info),
     rendererFactory: L.svg.tile,
     interactive: true,
@@ -167,14 +194,14 @@ export async function loadLayer(id) {
     return;
   }
   const bbox = Array.isArray(info.bbox) && info.bbox.length === 4 ? info.bbox : DEFAULT_BBOX;
-  const key = `${id}@${bucket}`;
+  const key = `${id}@${bucket}@${state.asOf || ''}`;
   const token = ++ov.token;
   ov.status = 'loading';
   updateLegendItem(id);
   try {
     let fc = featureCache.get(key);
     if (!fc) {
-      fc = await api(`/layers/${encodeURIComponent(id)}/features?bbox=${bbox.join(',')}&zoom=${bucket}`);
+      fc = await api(`/layers/${encodeURIComponent(id)}/features?bbox=${bbox.join(',')}&zoom=${bucket}${asOfQuery('&')}`);
       featureCache.set(key, fc);
     }
     if (token !== ov.token) return;
@@ -211,3 +238,38 @@ map.on('zoomend', () => {
 });
 map.on('moveend', () => writeURL());
 
+
+/** Puts the layers of GET /layers (in force on state.asOf) on the map, replacing any drawn. */
+export function buildOverlays(layers) {
+  for (const ov of state.overlays.values()) map.removeLayer(ov.group);
+  const opacity = new Map([...state.overlays].map(([id, ov]) => [id, ov.opacity]));
+  state.overlays.clear();
+  state.layerById.clear();
+  state.layers = layers;
+  for (const info of layers) {
+    state.layerById.set(info.id, info);
+    const ov = makeOverlay(info);
+    state.overlays.set(info.id, ov);
+    if (opacity.get(info.id) !== undefined) {
+      ov.opacity = opacity.get(info.id);
+      if (ov.tiled) ov.group.setOpacity(ov.opacity);
+    }
+    if (ov.visible) ov.group.addTo(map);
+  }
+}
+
+/**
+ * Loads the layers in force on the date set (依据日期; today without one)
+ * again: the list with its versions, then their features or tiles.
+ * Resolves when the layers on screen are drawn.
+ */
+export async function reloadLayers() {
+  const asOf = state.asOf;
+  document.body.dataset.ready = 'loading';
+  const list = await api(`/layers${asOfQuery('?')}`);
+  if (asOf !== state.asOf) return;
+  buildOverlays((list && list.layers) || []);
+  renderLayerList();
+  await Promise.all(state.layers.map((l) => loadLayer(l.id)));
+  if (asOf === state.asOf) document.body.dataset.ready = '1';
+}

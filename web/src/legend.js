@@ -1,9 +1,9 @@
 // The layers panel (legend with toggles, sub-legends, load errors), the
 // zones' popups and the illustrative-data banner.
 
-import { $, h, t, num, distanceText, text2, label, state } from './state.js';
+import { $, h, t, num, distanceText, text2, label, dateTime, state } from './state.js';
 import { layerRole, legendKey, SUBZONE_STYLES } from './layerstyle.js';
-import { layerStyle, setLayerVisible } from './layers.js';
+import { layerStyle, setLayerVisible, setLayerOpacity } from './layers.js';
 
 export function popupContent(info, p) {
   const zh = p.name_zh || p.name; // some files name features with "name"
@@ -80,6 +80,9 @@ export function swatch(style, geometryType) {
 export function renderLayerList() {
   const ul = $('#layer-list');
   ul.replaceChildren(...state.layers.map((info) => legendItem(info)));
+  const asOf = $('#layers-as-of');
+  asOf.textContent = state.asOf ? t('layers.as_of', { date: state.asOf }) : t('layers.today');
+  asOf.dataset.asOf = state.asOf || '';
 }
 
 export function legendItem(info) {
@@ -88,6 +91,7 @@ export function legendItem(info) {
   const sub = subLegend(info, ov);
   const meta = [t('legend.features', { n: num(info.feature_count) })];
   if (info.version !== undefined) meta.push(t('legend.version', { version: info.version, from: info.valid_from ? String(info.valid_from).slice(0, 10) : '–' }));
+  if (info.recorded_at) meta.push(t('legend.recorded', { at: dateTime(info.recorded_at) }));
   if (ov.tiled) meta.push(t('legend.tiled'));
   if (info.origin) meta.push(text2(info.origin.note));
   const role = layerRole(info);
@@ -115,10 +119,35 @@ export function legendItem(info) {
       info.status ? h('span', { class: `tag status-${info.status}`, text: label('status', info.status) }) : null,
     ),
     h('div', { class: `layer-role role-${role}`, text: label('role', role) }),
-    h('div', { class: 'layer-meta hint', text: meta.join(' · ') }),
+    h('div', { class: 'layer-meta hint', dataset: { version: info.version ?? '', validFrom: info.valid_from ? String(info.valid_from).slice(0, 10) : '' }, text: meta.join(' · ') }),
+    opacitySlider(info, ov),
     sub,
     ov.status === 'loading' ? h('div', { class: 'hint', text: t('legend.loading') }) : null,
     ov.status === 'error' ? h('div', { class: 'layer-error', role: 'alert', text: t('error.layer', { detail: ov.error }) }) : null,
+  );
+}
+
+// The layer's opacity, 0–100 %.
+function opacitySlider(info, ov) {
+  const id = `opacity-${info.id}`;
+  const value = Math.round((ov.opacity ?? 1) * 100);
+  return h(
+    'div',
+    { class: 'layer-opacity no-print' },
+    h('label', { for: id, class: 'inline hint', text: t('opacity.label') }),
+    h('input', {
+      type: 'range',
+      id,
+      min: '0',
+      max: '100',
+      step: '5',
+      value: String(value),
+      'aria-valuetext': `${value}%`,
+      oninput: (e) => {
+        setLayerOpacity(info.id, Number(e.target.value) / 100);
+        e.target.setAttribute('aria-valuetext', `${e.target.value}%`);
+      },
+    }),
   );
 }
 

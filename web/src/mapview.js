@@ -22,7 +22,8 @@ for (const [name, z] of Object.entries(PANES)) {
   map.createPane('pane-' + name).style.zIndex = String(z);
 }
 
-export const hasBasemap = () => Boolean(state.config && state.config.basemap && state.config.basemap.url);
+// Whether tiles are under the zones (styles are bolder on the plain ground).
+export const hasBasemap = () => Boolean(state.basemap);
 
 // A district-wide zone (the Taihu tiers) lies under the other zones, so
 // that a click on them reaches them.

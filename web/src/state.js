@@ -70,11 +70,16 @@ export function text2(v) {
   if (typeof v === 'string') return v;
   return v[state.lang] || v.zh || v.en || '';
 }
+/**
+ * A time as YYYY-MM-DD HH:MM:SS in the browser's zone, the same in both
+ * languages and like the ISO dates (as_of, valid_from) beside it.
+ */
 export function dateTime(s) {
   if (!s) return '–';
-  const d = new Date(s);
+  const d = s instanceof Date ? s : new Date(s);
   if (Number.isNaN(d.getTime())) return String(s);
-  return d.toLocaleString(locale(), { hour12: false });
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 export function label(prefix, value) {
   const key = `${prefix}.${value}`;

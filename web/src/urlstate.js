@@ -26,6 +26,7 @@ export function writeURL() {
   // Kept so that a reload or a shared link draws the layers the same way.
   if (state.tilesAbove !== TILES_ABOVE_DEFAULT) p.set(TILES_ABOVE_PARAM, String(state.tilesAbove));
   if (Object.keys(state.facts).length) p.set('facts', factsParam(state.facts));
+  if (state.asOf) p.set('as_of', state.asOf);
   if (state.result && state.result.check_id) p.set('check', state.result.check_id);
   const url = `${location.pathname}?${p.toString().replace(/%2C/g, ',').replace(/%3A/g, ':')}${location.hash}`;
   history.replaceState(null, '', url);
