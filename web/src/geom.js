@@ -63,16 +63,17 @@ export function lengthM(g) {
 /**
  * A representative point of a lon/lat geometry, in EPSG:4549 [x, y]: the
  * point itself, the area-weighted centroid of its polygons, or the mean of
- * its positions otherwise.
+ * its positions otherwise. proj maps a position to EPSG:4549 (the identity
+ * for a geometry already in EPSG:4549).
  */
-export function centroid4549(g) {
-  if (g.type === 'Point') return project(g.coordinates);
+export function centroid4549(g, proj = project) {
+  if (g.type === 'Point') return proj(g.coordinates);
   let ax = 0;
   let ay = 0;
   let aa = 0;
   for (const rings of polygonsOf(g)) {
     rings.forEach((ring, i) => {
-      const pts = ring.map(project);
+      const pts = ring.map(proj);
       let a = 0;
       let cx = 0;
       let cy = 0;
@@ -93,7 +94,7 @@ export function centroid4549(g) {
   }
   if (aa !== 0) return [ax / aa, ay / aa];
   const all = [];
-  const walk = (c) => (typeof c[0] === 'number' ? all.push(project(c)) : c.forEach(walk));
+  const walk = (c) => (typeof c[0] === 'number' ? all.push(proj(c)) : c.forEach(walk));
   walk(g.coordinates || []);
   if (!all.length) return null;
   return [all.reduce((s, p) => s + p[0], 0) / all.length, all.reduce((s, p) => s + p[1], 0) / all.length];
@@ -136,16 +137,17 @@ export function offsetLonLat(p, dx, dy) {
  * per distinct vertex of each ring, numbered J1, J2, … over the whole
  * site, with the ring number (圈号: 1 the outer ring of the first polygon,
  * counting on through holes and polygons) and X (northing) / Y (easting)
- * in EPSG:4549 metres to the centimetre.
+ * in EPSG:4549 metres to the centimetre. projected: g is in EPSG:4549
+ * [easting, northing] already.
  */
-export function boundaryPoints(g) {
+export function boundaryPoints(g, projected = false) {
   const rows = [];
   let ring = 0;
   for (const rings of polygonsOf(g)) {
     for (const r of rings) {
       ring++;
       const pts = r.length > 1 && r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1] ? r.slice(0, -1) : r;
-      for (const p of pts) rows.push({ no: `J${rows.length + 1}`, ring, ...xyOf(p[0], p[1]) });
+      for (const p of pts) rows.push({ no: `J${rows.length + 1}`, ring, ...(projected ? { x: p[1].toFixed(2), y: p[0].toFixed(2) } : xyOf(p[0], p[1])) });
     }
   }
   return rows;
@@ -153,3 +155,6 @@ export function boundaryPoints(g) {
 
 /** Rounds square metres to the hundredth, as the API reports areas. */
 export const round2 = (v) => Math.round(v * 100) / 100;
+
+/** The identity, for measures of a geometry already in EPSG:4549. */
+export const asProjected = (p) => [p[0], p[1]];

@@ -19,7 +19,6 @@ export function setTool(tool) {
   document.querySelectorAll('.tool[data-tool]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.tool === tool)));
   map.getContainer().classList.toggle('picking', tool === 'point');
   $('#tool-hint').textContent = tool ? t(`tool.hint.${tool}`) : '';
-  document.querySelectorAll('.measure[data-tool]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.tool === tool)));
   const shape = { polygon: 'Polygon', rectangle: 'Rectangle', line: 'Line', 'measure-line': 'Line', 'measure-area': 'Polygon' }[tool];
   if (shape) {
     const color = tool.startsWith('measure-') ? '#6a1b9a' : '#0d47a1';

@@ -6,7 +6,7 @@
 import { h, t, num, state } from './state.js';
 import { API } from './state.js';
 import { dataStatus } from './answer.js';
-import { areaM2, lengthM, centroid4549, boundaryPoints, polygonArea, polygonsOf, round2 } from './geom.js';
+import { areaM2, lengthM, centroid4549, boundaryPoints, polygonArea, polygonsOf, round2, asProjected } from './geom.js';
 import { fromEPSG4549 } from './proj.js';
 
 // At most this many boundary points are listed (the page must stay one A4
@@ -28,7 +28,10 @@ export const filedURL = (id) => `${location.origin}${API}/checks/${encodeURIComp
 export function recordBlock(r) {
   const g = r.site && r.site.type === 'Feature' ? r.site.geometry : r.site;
   if (!g || !g.type) return null;
-  const c = centroid4549(g);
+  // A site sent in EPSG:4549 is described from its own metres, not from
+  // the lon/lat the answer echoes.
+  const own = state.site && state.site.crs === 'EPSG:4549' && state.site.geometry && state.site.geometry.type === g.type ? state.site.geometry : null;
+  const c = own ? centroid4549(own, asProjected) : centroid4549(g);
   const [lon, lat] = fromEPSG4549(c[0], c[1]);
   const sep = state.lang === 'zh' ? '：' : ': ';
   const rows = [];
@@ -37,7 +40,7 @@ export function recordBlock(r) {
   if (area > 0) rows.push([t('record.area'), t('record.area_value', { a: num(area, 2), mu: num(area / (10000 / 15), 2), ha: num(area / 10000, 4) }), 'record-area']);
   else if (/Line/.test(g.type)) rows.push([t('record.length'), t('distance.value', { d: num(lengthM(g), 2) }), 'record-length']);
   rows.push([t('meta.data_status'), t(`data.${dataStatus(r)}`), 'record-status']);
-  const pts = boundaryPoints(g);
+  const pts = own ? boundaryPoints(own, true) : boundaryPoints(g);
   const shown = pts.slice(0, MAX_POINTS);
   return h(
     'section',
@@ -51,6 +54,7 @@ export function recordBlock(r) {
           h(
             'table',
             { id: 'boundary-points', class: 'points' },
+            h('caption', { text: t('record.points') }),
             h('thead', null, h('tr', null, ['record.no', 'record.ring', 'record.x', 'record.y'].map((k) => h('th', { scope: 'col', text: t(k) })))),
             h('tbody', null, shown.map((p) => h('tr', null, h('td', { text: p.no }), h('td', { text: String(p.ring) }), h('td', { text: p.x }), h('td', { text: p.y })))),
           ),

@@ -12,7 +12,6 @@ import { geometryToLonLat } from './proj.js';
 import { areaM2, lengthM, fmtLonLat, xyOf, round2 } from './geom.js';
 import { basemapChoices } from './basemaps.js';
 import { setSite, runCheck, checkGeometry, fitToResult } from './check.js';
-import { setTool } from './input.js';
 
 // ---- coordinate readout ----
 
@@ -74,8 +73,7 @@ export function addMeasurement(g) {
   return m;
 }
 
-$('#measure-line').addEventListener('click', () => setTool('measure-line'));
-$('#measure-area').addEventListener('click', () => setTool('measure-area'));
+// The measure buttons are tools (.tool[data-tool]): input.js's setTool arms them.
 $('#measure-clear').addEventListener('click', () => {
   measureLayer.clearLayers();
   const out = $('#measure-result');
