@@ -124,6 +124,15 @@ var endpointCases = []endpointCase{
 		body: `{"geometry":{"type":"Polygon","coordinates":[[[478400,3519380],[478700,3519380],[478700,3519680],[478400,3519680],[478400,3519380]]]},"crs":"EPSG:4549","facts":{"emits_n_p":false},"as_of":"2026-06-01"}`},
 	{name: "matrix-with-category", method: "POST", path: "/api/v1/checks/matrix", ctype: "application/json",
 		body: `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical"}`},
+	// How far to move (issue 17).
+	{name: "move-point", method: "POST", path: "/api/v1/checks/move", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.767488,31.804581]},"category":"hazardous-storage","as_of":"2026-06-01"}`},
+	{name: "move-parcel-restricted", method: "POST", path: "/api/v1/checks/move", ctype: "application/json",
+		body: `{"geometry":{"type":"Polygon","coordinates":[[[478400,3519380],[478700,3519380],[478700,3519680],[478400,3519680],[478400,3519380]]]},"crs":"EPSG:4549","category":"chemical","target":"restricted","as_of":"2026-06-01"}`},
+	{name: "move-nothing-within", method: "POST", path: "/api/v1/checks/move", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.767488,31.804581]},"category":"chemical","target":"restricted","radius_m":100,"as_of":"2026-06-01"}`},
+	{name: "move-bad-target", method: "POST", path: "/api/v1/checks/move", ctype: "application/json",
+		body: `{"geometry":{"type":"Point","coordinates":[119.767488,31.804581]},"category":"chemical","target":"prohibited"}`},
 }
 
 const batchFactsBody = `{"type":"FeatureCollection","as_of":"2026-06-01","category":"chemical","facts":{"emits_n_p":false},"features":[

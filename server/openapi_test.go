@@ -253,6 +253,19 @@ func TestOpenAPIConformance(t *testing.T) {
 		{"matrix before rules", s, "POST", "/api/v1/checks/matrix", `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"as_of":"2001-01-01"}`, nil, 422, 0},
 		{"matrix rate limited", limited, "POST", "/api/v1/checks/matrix", matrixBody, check, 429, 0},
 		{"matrix store down", down, "POST", "/api/v1/checks/matrix", matrixBody, nil, 503, 0},
+		{"move point", s, "POST", "/api/v1/checks/move", moveBody, nil, 200, 0},
+		{"move parcel", s, "POST", "/api/v1/checks/move", `{"geometry":{"type":"Polygon","coordinates":[[[478400,3519380],[478700,3519380],[478700,3519680],[478400,3519680],[478400,3519380]]]},"crs":"EPSG:4549","category":"chemical","target":"restricted","as_of":"2026-06-01"}`, check, 200, 0},
+		{"move already", s, "POST", "/api/v1/checks/move", `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical","target":"restricted"}`, nil, 200, 0},
+		{"move nothing within", s, "POST", "/api/v1/checks/move", `{"geometry":{"type":"Point","coordinates":[119.767488,31.804581]},"category":"chemical","radius_m":100}`, nil, 200, 0},
+		{"move no category", s, "POST", "/api/v1/checks/move", `{"geometry":{"type":"Point","coordinates":[119.8,31.78]}}`, nil, 400, 0},
+		{"move bad target", s, "POST", "/api/v1/checks/move", `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical","target":"prohibited"}`, nil, 400, 0},
+		{"move bad radius", s, "POST", "/api/v1/checks/move", `{"geometry":{"type":"Point","coordinates":[119.8,31.78]},"category":"chemical","radius_m":20001}`, nil, 400, 0},
+		{"move outside", s, "POST", "/api/v1/checks/move", `{"geometry":{"type":"Point","coordinates":[121.4737,31.2304]},"category":"chemical"}`, nil, 422, 0},
+		{"move no key", locked, "POST", "/api/v1/checks/move", moveBody, nil, 401, 0},
+		{"move too many vertices", s, "POST", "/api/v1/checks/move", manyVertices(100_001), nil, 413, 0},
+		{"move media type", s, "POST", "/api/v1/checks/move", moveBody, []string{"Content-Type", "text/plain"}, 415, 0},
+		{"move rate limited", limited, "POST", "/api/v1/checks/move", moveBody, check, 429, 0},
+		{"move store down", down, "POST", "/api/v1/checks/move", moveBody, nil, 503, 0},
 	}
 	seen := map[string]map[int]bool{} // operationId → statuses validated
 	for _, tc := range cases {
@@ -350,3 +363,5 @@ func manyVertices(n int) string {
 }
 
 const matrixBody = `{"geometry":{"type":"Point","coordinates":[119.7594,31.794999]},"as_of":"2026-06-01"}`
+
+const moveBody = `{"geometry":{"type":"Point","coordinates":[119.767488,31.804581]},"category":"chemical","target":"restricted","as_of":"2026-06-01"}`

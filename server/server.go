@@ -181,6 +181,7 @@ func New(cfg Config) *Server {
 	api.GET("/checks", s.listChecks, s.need(data.ScopeCheck, data.ScopeAudit))
 	api.GET("/checks/:id", s.getCheck, s.need(data.ScopeCheck, data.ScopeAudit))
 	api.POST("/checks/matrix", s.postMatrix, s.need(data.ScopeCheck))
+	api.POST("/checks/move", s.postMove, s.need(data.ScopeCheck))
 	api.GET("/openapi.json", s.openAPI)
 	api.Any("/*", s.notRouted)
 	e.GET("/healthz", s.healthz)
