@@ -170,9 +170,12 @@ func TestMatrixOnClick(t *testing.T) {
 	}
 }
 
-// TestMoveArrow: chemical on a prohibited site; "how far to move" draws the
-// arrow with its distance and direction and the moved outline, and the
-// moved site checks allowed.
+// TestMoveArrow: chemical on a prohibited site. A chemical plant is
+// restricted everywhere in the district (Taihu tier 3), so "how far until
+// allowed" says plainly that nothing complies within 5 km; until
+// restricted, the map draws the arrow with its distance and direction and
+// the moved outline, and the moved site checks restricted. A hazardous-
+// chemicals store on the same site moves until its check is allowed.
 func TestMoveArrow(t *testing.T) {
 	url := startServer(t)
 	b := newBrowser(t)
@@ -184,41 +187,71 @@ func TestMoveArrow(t *testing.T) {
 		chromedp.Click(`#move-run`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#move-result`, chromedp.ByQuery),
 	)
-	var found, distance, text, label string
-	var arrows, moved int
+	var found, none string
 	b.run(t,
 		chromedp.AttributeValue(`#move-result`, "data-found", &found, nil, chromedp.ByQuery),
+		chromedp.Text(`#move-result`, &none, chromedp.ByQuery),
+	)
+	b.screenshot(t, "chemical-none")
+	if found != "false" || !strings.Contains(none, "5 公里") || !strings.Contains(none, "允许") {
+		t.Errorf("chemical until allowed: found=%s %q, want nothing within 5 公里", found, none)
+	}
+
+	b.run(t,
+		chromedp.SetValue(`#move-target`, "restricted", chromedp.ByQuery),
+		chromedp.Click(`#move-run`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#move-result[data-found="true"]`, chromedp.ByQuery),
+	)
+	moveAndCheck(t, b, "restricted", "限制")
+
+	b.run(t,
+		chromedp.SetValue(`#category`, "hazardous-storage", chromedp.ByQuery),
+		chromedp.Evaluate(`window.ecospace.checkPoint(119.767488, 31.804581).then(r => r.verdict)`, nil, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
+		chromedp.WaitVisible(`#verdict[data-verdict="prohibited"]`, chromedp.ByQuery),
+		chromedp.Click(`#move-run`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#move-result[data-found="true"]`, chromedp.ByQuery),
+	)
+	moveAndCheck(t, b, "allowed", "允许")
+}
+
+// moveAndCheck reads a found move off the panel and the map, then checks
+// the moved site and wants verdict.
+func moveAndCheck(t *testing.T, b *browser, verdict, zh string) {
+	t.Helper()
+	var distance, text, label string
+	var arrows, moved int
+	b.run(t,
 		chromedp.AttributeValue(`#move-result`, "data-distance", &distance, nil, chromedp.ByQuery),
 		chromedp.Text(`#move-result`, &text, chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelectorAll('path.move-arrow').length + document.querySelectorAll('path.move-arrow-head').length`, &arrows),
 		chromedp.Evaluate(`document.querySelectorAll('path.moved-site').length`, &moved),
 		chromedp.Evaluate(`(document.querySelector('.leaflet-tooltip.move-label') || {}).textContent || ''`, &label),
 	)
-	b.screenshot(t, "move-arrow")
+	b.screenshot(t, "move-"+verdict)
 	d, err := strconv.ParseFloat(distance, 64)
-	if found != "true" || err != nil || d <= 0 || d > 5000 {
-		t.Fatalf("move answer found=%s distance=%q (%v): %q", found, distance, err, text)
+	if err != nil || d <= 0 || d > 5000 {
+		t.Fatalf("move distance %q (%v): %q", distance, err, text)
 	}
 	if arrows != 2 || moved == 0 {
 		t.Errorf("map draws %d arrow parts and %d moved outlines, want the shaft, its head and the moved site", arrows, moved)
 	}
-	// The label says how far (in metres, as the panel) and which way.
-	if !strings.Contains(label, "米") || !regexp.MustCompile(`[东西南北]`).MatchString(label) || !strings.Contains(text, "允许") {
-		t.Errorf("arrow label %q / answer %q, want a distance in 米, a compass direction and 允许", label, text)
+	// The label says how far (in metres) and which way; the panel the verdict after.
+	if !strings.Contains(label, "米") || !regexp.MustCompile(`[东西南北]`).MatchString(label) || !strings.Contains(text, zh) {
+		t.Errorf("arrow label %q / answer %q, want a distance in 米, a compass direction and %s", label, text, zh)
 	}
+	t.Logf("moved %.3f m: %s", d, label)
 	b.run(t,
 		chromedp.Click(`#move-check`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#verdict[data-verdict]`, chromedp.ByQuery),
-		chromedp.Sleep(200*time.Millisecond),
+		chromedp.WaitVisible(`#verdict[data-verdict]:not([data-verdict="prohibited"])`, chromedp.ByQuery),
 	)
 	var after, site string
 	b.run(t,
 		chromedp.AttributeValue(`#verdict`, "data-verdict", &after, nil, chromedp.ByQuery),
 		chromedp.Text(`#result`, &site, chromedp.ByQuery),
 	)
-	b.screenshot(t, "moved-checked")
-	if after != "allowed" || !strings.Contains(site, "移动后的选址") {
-		t.Errorf("the moved site checks %q (site %q), want allowed from the moved site", after, site)
+	b.screenshot(t, "moved-checked-"+verdict)
+	if after != verdict || !strings.Contains(site, "移动后的选址") {
+		t.Errorf("the moved site checks %q, want %s from the moved site", after, verdict)
 	}
 }
 

@@ -51,7 +51,9 @@ function moveAnswer(m) {
   if (!a.found) {
     const km = num((a.radius_m || m.radius) / 1000, 1);
     const own = state.lang === 'en' ? a.message_en : a.message_zh;
-    return h('p', { id: 'move-result', class: 'move-none', dataset: { found: 'false' }, text: t('move.none', { km, verdict: t(`verdict.${a.target || 'allowed'}`) }) + (own ? ` ${own}` : '') });
+    // The API's own words when it has them (they say why, e.g. that the
+    // moved site must stay in the district); the same sentence otherwise.
+    return h('p', { id: 'move-result', class: 'move-none', dataset: { found: 'false' }, text: own || t('move.none', { km, verdict: t(`verdict.${a.target || 'allowed'}`) }) });
   }
   return h(
     'div',
