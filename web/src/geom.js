@@ -71,9 +71,14 @@ export function centroid4549(g, proj = project) {
   let ax = 0;
   let ay = 0;
   let aa = 0;
+  // Measured from the first vertex, so that products of coordinates in the
+  // millions keep their precision.
+  let o = null;
   for (const rings of polygonsOf(g)) {
     rings.forEach((ring, i) => {
-      const pts = ring.map(proj);
+      const abs = ring.map(proj);
+      if (!o) o = abs[0];
+      const pts = abs.map((p) => [p[0] - o[0], p[1] - o[1]]);
       let a = 0;
       let cx = 0;
       let cy = 0;
@@ -92,7 +97,7 @@ export function centroid4549(g, proj = project) {
       aa += sign * a;
     });
   }
-  if (aa !== 0) return [ax / aa, ay / aa];
+  if (aa !== 0) return [o[0] + ax / aa, o[1] + ay / aa];
   const all = [];
   const walk = (c) => (typeof c[0] === 'number' ? all.push(proj(c)) : c.forEach(walk));
   walk(g.coordinates || []);

@@ -189,10 +189,16 @@ export function updateLegendItem(id) {
   const old = document.querySelector(`#layer-list li[data-layer="${CSS.escape(id)}"]`);
   const info = state.layerById.get(id);
   if (!old || !info) return;
-  const focused = document.activeElement && old.contains(document.activeElement) ? document.activeElement.id : null;
+  // The item is redrawn in place, keeping its row (the checkbox and title)
+  // and its opacity slider: a planner's click or drag on them is not lost
+  // when the layer's tiles report loading or loaded meanwhile.
   const item = legendItem(info);
-  old.replaceWith(item);
-  if (focused) document.getElementById(focused)?.focus();
+  old.className = item.className;
+  Object.assign(old.dataset, item.dataset);
+  const kept = (cls) => old.querySelector(`:scope > .${cls}`);
+  old.replaceChildren(
+    ...[...item.children].map((c) => (c.classList.contains('layer-row') && kept('layer-row')) || (c.classList.contains('layer-opacity') && kept('layer-opacity')) || c),
+  );
 }
 
 export function renderBanner() {

@@ -6,17 +6,10 @@
 import { $, h, t, text2, dateTime, state } from './state.js';
 import { api } from './api.js';
 import { loadSharedCheck } from './check.js';
+import { addRecent } from './answer.js';
 
 const STORE = 'ecospace.checks';
 const KEY_STORE = 'ecospace.key';
-const KEEP = 20;
-
-/** The recent checks list after adding answer r (newest first, one entry per check id, at most KEEP). Pure. */
-export function addRecent(list, r) {
-  if (!r || !r.check_id) return list;
-  const entry = { check_id: r.check_id, checked_at: r.checked_at || '', category: r.category || '', verdict: r.verdict || '', reference: r.reference || '' };
-  return [entry, ...list.filter((x) => x.check_id !== r.check_id)].slice(0, KEEP);
-}
 
 function readRecent() {
   try {

@@ -5,6 +5,7 @@
 import { t as translate, LANGS } from './messages.js';
 import { tilesThreshold } from './tiles.js';
 import { parseFactsParam } from './answer.js';
+import { isoDateTime } from './format.js';
 
 export const API = '/api/v1';
 export const DEFAULT_BBOX = [119.73, 31.74, 119.96, 31.85]; // Zhonglou District
@@ -70,16 +71,9 @@ export function text2(v) {
   if (typeof v === 'string') return v;
   return v[state.lang] || v.zh || v.en || '';
 }
-/**
- * A time as YYYY-MM-DD HH:MM:SS in the browser's zone, the same in both
- * languages and like the ISO dates (as_of, valid_from) beside it.
- */
+/** A time in the form of format.js's isoDateTime ('–' when there is none). */
 export function dateTime(s) {
-  if (!s) return '–';
-  const d = s instanceof Date ? s : new Date(s);
-  if (Number.isNaN(d.getTime())) return String(s);
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return s ? isoDateTime(s) : '–';
 }
 export function label(prefix, value) {
   const key = `${prefix}.${value}`;
