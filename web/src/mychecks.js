@@ -57,13 +57,15 @@ export function renderMyChecks() {
     return;
   }
   srv.replaceChildren(
-    h('h4', { text: t('mychecks.server') }),
-    serverPage.error
-      ? h('p', { class: 'error', role: 'alert', text: serverPage.error })
-      : serverPage.checks.length
-        ? h('ul', { class: 'checks-list' }, serverPage.checks.map(entry))
-        : h('p', { class: 'hint', text: t('mychecks.none') }),
-    serverPage.next ? h('button', { type: 'button', class: 'secondary', id: 'mychecks-next', text: t('mychecks.more'), onclick: () => listServer(serverPage.next) }) : null,
+    ...[
+      h('h4', { text: t('mychecks.server') }),
+      serverPage.error
+        ? h('p', { class: 'error', role: 'alert', text: serverPage.error })
+        : serverPage.checks.length
+          ? h('ul', { class: 'checks-list' }, serverPage.checks.map(entry))
+          : h('p', { class: 'hint', text: t('mychecks.none') }),
+      serverPage.next ? h('button', { type: 'button', class: 'secondary', id: 'mychecks-next', text: t('mychecks.more'), onclick: () => listServer(serverPage.next) }) : null,
+    ].filter(Boolean),
   );
 }
 
