@@ -114,3 +114,52 @@ func TestMyChecksExportSearch(t *testing.T) {
 		t.Errorf("reopened check %q, want %q", reopened, id)
 	}
 }
+
+// TestEnglishTools: in English the matrix, the legend's counts (one
+// feature, many features), the move sentence and the dates read right.
+func TestEnglishTools(t *testing.T) {
+	url := startServer(t)
+	b := newBrowser(t)
+	openMapQuery(t, b, url, "lang=en")
+	var district, band string
+	b.run(t,
+		chromedp.Text(`#layer-list li[data-layer="district"] .layer-meta`, &district, chromedp.ByQuery),
+		chromedp.Text(`#layer-list li[data-layer="green-corridors"] .layer-meta`, &band, chromedp.ByQuery),
+	)
+	if !strings.HasPrefix(district, "1 feature ·") || !strings.HasPrefix(band, "12 features ·") {
+		t.Errorf("legend counts %q / %q, want 1 feature and 12 features", district, band)
+	}
+	clickMap(t, b, inBand, 14)
+	var head, q string
+	b.run(t,
+		chromedp.WaitVisible(`#matrix`, chromedp.ByQuery),
+		chromedp.Text(`#matrix thead`, &head, chromedp.ByQuery),
+		chromedp.Evaluate(`[...document.querySelectorAll('#matrix .matrix-q')].map(e => e.textContent).filter(s => s !== '–').join('|')`, &q),
+	)
+	if !strings.Contains(head, "Category") || !strings.Contains(head, "Deciding rule") || !regexp.MustCompile(`^(\d+ questions?\|?)+$`).MatchString(q) {
+		t.Errorf("English matrix head %q, questions %q", head, q)
+	}
+	for _, s := range strings.Split(q, "|") {
+		if s == "1 questions" || (strings.HasSuffix(s, " question") && s != "1 question") {
+			t.Errorf("plural wrong: %q", s)
+		}
+	}
+	b.run(t,
+		chromedp.Click(`#matrix tr[data-category="hazardous-storage"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#verdict[data-verdict="prohibited"]`, chromedp.ByQuery),
+		chromedp.Click(`#move-run`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#move-result[data-found="true"]`, chromedp.ByQuery),
+	)
+	var sentence, checkedAt string
+	b.run(t,
+		chromedp.Text(`#move-result .move-found`, &sentence, chromedp.ByQuery),
+		chromedp.Text(`#checked-at`, &checkedAt, chromedp.ByQuery),
+	)
+	b.screenshot(t, "english-move")
+	if !regexp.MustCompile(`^Moved [\d,.]+ m \S+ \(bearing \d+°\), the answer becomes “Allowed”\.$`).MatchString(sentence) {
+		t.Errorf("English move sentence %q", sentence)
+	}
+	if !regexp.MustCompile(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$`).MatchString(checkedAt) {
+		t.Errorf("checked at %q, want YYYY-MM-DD HH:MM:SS as the dates beside it", checkedAt)
+	}
+}

@@ -487,6 +487,7 @@ func TestPhoneVerdictInView(t *testing.T) {
 	b.run(t, chromedp.Evaluate(`(() => { const e = document.querySelector('#sheet-verdict'), r = e.getBoundingClientRect();
 		return {Top: r.top, Bottom: r.bottom, Height: window.innerHeight, ScrollY: window.scrollY, Verdict: e.dataset.verdict, Text: e.textContent}; })()`, &box))
 	b.screenshot(t, "phone")
+	viewportShot(t, b, "phone-screen")
 	if box.Top < 0 || box.Bottom > box.Height || box.Verdict != "prohibited" || box.Text != "禁止" {
 		t.Errorf("verdict on the phone at %.0f–%.0f of a %.0f px screen: %q (%s)", box.Top, box.Bottom, box.Height, box.Text, box.Verdict)
 	}
@@ -533,4 +534,25 @@ func TestFailedPasteClearsOutline(t *testing.T) {
 	if n := outline(); n != 0 || verdicts != 0 {
 		t.Errorf("after a failed paste: %d outline paths and %d verdicts left, want none", n, verdicts)
 	}
+}
+
+// viewportShot saves what is on the screen (not the whole page) beside the
+// screenshots: on a phone, what the planner sees after the tap.
+func viewportShot(t *testing.T, b *browser, name string) {
+	t.Helper()
+	var png []byte
+	if err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot(&png)); err != nil {
+		t.Errorf("screenshot: %v", err)
+		return
+	}
+	dir := os.Getenv("ECOSPACE_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "ecospace-screenshots")
+	}
+	path := filepath.Join(dir, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+"-"+name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Errorf("screenshot: %v", err)
+		return
+	}
+	t.Logf("screenshot: %s", path)
 }
