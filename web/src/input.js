@@ -9,7 +9,7 @@ import { geometryToLonLat } from './proj.js';
 import { setSite, runCheck, clearResult, checkPoint, renderCategoryDesc } from './check.js';
 import { showError, clearError } from './errors.js';
 import { writeURL } from './urlstate.js';
-import { addMeasurement } from './tools.js';
+import { addMeasurement, initSearch } from './tools.js';
 import { reloadLayers } from './layers.js';
 
 export function setTool(tool) {
@@ -90,6 +90,7 @@ $('#as-of').addEventListener('change', async () => {
   writeURL();
   try {
     await reloadLayers();
+    initSearch();
   } catch (e) {
     showError('options', [{ key: 'error.layers', params: { detail: e.message } }]);
     document.body.dataset.ready = 'error';

@@ -6,7 +6,7 @@
 import { $, h, t, num, state } from './state.js';
 import { api } from './api.js';
 import { map } from './mapview.js';
-import { restyleLayers } from './layers.js';
+import { restyleLayers, asOfQuery } from './layers.js';
 import { parseCoordinates } from './coords.js';
 import { geometryToLonLat } from './proj.js';
 import { areaM2, lengthM, fmtLonLat, xyOf, round2 } from './geom.js';
@@ -160,11 +160,12 @@ export async function searchParcel(n) {
   const number = String(n || '').trim();
   if (!number) return null;
   try {
-    const f = await api(`/parcels/${encodeURIComponent(number)}`);
+    const f = await api(`/parcels/${encodeURIComponent(number)}${asOfQuery('?')}`);
     const g = f && f.type === 'Feature' ? f.geometry : f;
     setSite({ geometry: g, crs: 'EPSG:4326', display: geometryToLonLat(g, 'EPSG:4326'), source: 'parcel', parcel: number });
     fitToResult({ zoomIn: true });
-    out.append(h('p', { id: 'parcel-found', text: t('search.parcel_found', { n: number, a: num(areaM2(g), 2) }) }));
+    const area = f.properties && typeof f.properties.area_m2 === 'number' ? f.properties.area_m2 : areaM2(g);
+    out.append(h('p', { id: 'parcel-found', text: t('search.parcel_found', { n: number, a: num(area, 2) }) }));
     return runCheck();
   } catch (e) {
     out.append(h('p', { class: 'error', role: 'alert', text: t('search.parcel_none', { n: number, detail: e.message }) }));
@@ -172,7 +173,7 @@ export async function searchParcel(n) {
   }
 }
 
-/** Shows the parcel search only when a parcel register is loaded (a layer named parcels). */
+/** Shows the parcel search only when a parcel register (the layer parcels) is in force on the date shown. */
 export function initSearch() {
   $('#parcel-search').hidden = !state.layers.some((l) => l.id === 'parcels');
 }
