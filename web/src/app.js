@@ -36,6 +36,7 @@ async function boot() {
   ]);
   state.config = config.status === 'fulfilled' ? config.value : null;
   state.rules = rules.status === 'fulfilled' && rules.value && Array.isArray(rules.value.rules) ? rules.value.rules : [];
+  state.documents = rules.status === 'fulfilled' && rules.value && Array.isArray(rules.value.documents) ? rules.value.documents : [];
   initBasemaps();
 
   if (categories.status === 'fulfilled') {

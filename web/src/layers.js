@@ -19,6 +19,11 @@ export function layerStyle(info, props = {}) {
   return { ...s, opacity: (s.opacity ?? 1) * o, fillOpacity: (s.fillOpacity ?? 0.2) * o };
 }
 
+function pointStyle(info, props) {
+  const ov = state.overlays.get(info.id);
+  return { ...layerStyle(info, props), fillOpacity: 0.8 * (ov && ov.opacity !== undefined ? ov.opacity : 1) };
+}
+
 /** Sets a layer's opacity (0–1) from its slider. */
 export function setLayerOpacity(id, o) {
   const ov = state.overlays.get(id);
@@ -52,8 +57,10 @@ export function makeOverlay(info) {
   }
   ov.group = L.geoJSON(null, {
     pane: paneFor(info),
-    style: (f) => layerStyle(info, f.properties || {}),
-    pointToLayer: (f, latlng) => L.circleMarker(latlng, { ...layerStyle(info, f.properties || {}), radius: 5, fillOpacity: 0.8, pane: paneFor(info) }),
+    // Points are small circles filled at 0.8 (times the layer's opacity);
+    // resetStyle (opacity, basemap) goes through here for them too.
+    style: (f) => (/Point/.test(f.geometry?.type || '') ? pointStyle(info, f.properties || {}) : layerStyle(info, f.properties || {})),
+    pointToLayer: (f, latlng) => L.circleMarker(latlng, { ...pointStyle(info, f.properties || {}), radius: 5, pane: paneFor(info) }),
     onEachFeature: (f, layer) => {
       layer.on('click', (e) => showFeaturePopup(info, f.properties || {}, e.latlng));
     },

@@ -5,7 +5,7 @@
 
 import { $, h, t, text2, num, state } from './state.js';
 import { api } from './api.js';
-import { requestBody, runCheck, renderResult, clearResult, renderCategoryDesc, fitToResult } from './check.js';
+import { requestBody, runCheck, renderResult, clearResult, renderCategoryDesc, fitToResult, revealResult } from './check.js';
 import { clearError, showProblem } from './errors.js';
 import { writeURL } from './urlstate.js';
 import { citationRef } from './answer.js';
@@ -35,6 +35,7 @@ export async function runMatrix() {
     if (state.checking !== ctl) return null;
     state.matrix = m;
     renderResult();
+    revealResult();
     fitToResult({ zoomIn: !['point', 'draw'].includes(site.source) });
     writeURL();
     return m;
@@ -61,6 +62,14 @@ export function openCategory(id) {
   return runCheck();
 }
 
+// A document's name as cited: its title (from GET /api/v1/rules) without
+// the number in brackets, in 《》.
+function docName(id) {
+  const d = (state.documents || []).find((x) => x.id === id);
+  const title = d && d.title ? d.title.replace(/[（(][^（(]*[）)]$/, '').trim() : '';
+  return title ? `《${title.replace(/^《|》$/g, '')}》` : undefined;
+}
+
 /** The result panel's children for a matrix answer m. */
 export function matrixNodes(m) {
   const rows = Array.isArray(m.rows) ? m.rows : [];
@@ -84,7 +93,7 @@ export function matrixNodes(m) {
         rows.map((row) => {
           const v = VERDICTS.includes(row.verdict) ? row.verdict : 'outside_coverage';
           const qs = Array.isArray(row.questions) ? row.questions.length : 0;
-          const cite = row.citation ? citationRef(row.citation) : '';
+          const cite = row.citation ? citationRef({ ...row.citation, title: docName(row.citation.document) }) : '';
           return h(
             'tr',
             {
@@ -98,7 +107,7 @@ export function matrixNodes(m) {
             },
             h('th', { scope: 'row', text: nameOf(row) }),
             h('td', null, h('span', { class: `badge small verdict-${v}`, text: t(`verdict.${v}`) })),
-            h('td', { class: 'matrix-rule' }, row.rule ? h('span', { class: 'rule-id', text: row.rule }) : '–', cite ? h('div', { class: 'hint', text: cite }) : null),
+            h('td', { class: 'matrix-rule' }, cite ? h('div', { class: 'matrix-cite', text: cite }) : null, row.rule ? h('div', { class: 'rule-id hint', text: row.rule }) : cite ? null : '–'),
             h('td', { class: 'matrix-q', text: qs ? t('matrix.questions_n', { n: qs }) : '–' }),
           );
         }),
