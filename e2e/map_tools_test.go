@@ -202,7 +202,7 @@ func TestMoveArrow(t *testing.T) {
 		chromedp.Click(`#move-run`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#move-result[data-found="true"]`, chromedp.ByQuery),
 	)
-	moveAndCheck(t, b, "restricted", "限制")
+	moveAndCheck(t, b, "chemical-point", "restricted", "限制")
 
 	b.run(t,
 		chromedp.SetValue(`#category`, "hazardous-storage", chromedp.ByQuery),
@@ -211,12 +211,31 @@ func TestMoveArrow(t *testing.T) {
 		chromedp.Click(`#move-run`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#move-result[data-found="true"]`, chromedp.ByQuery),
 	)
-	moveAndCheck(t, b, "allowed", "允许")
+	moveAndCheck(t, b, "hazardous-storage-point", "allowed", "允许")
+
+	// A parcel (EPSG:4549 metres pasted) moves whole: the moved outline is
+	// the parcel translated, drawn as a polygon.
+	b.run(t,
+		chromedp.SetValue(`#category`, "chemical", chromedp.ByQuery),
+		chromedp.SetValue(`#paste-crs`, "epsg4549", chromedp.ByQuery),
+		chromedp.SetValue(`#paste`, "J1 3519380 478400\nJ2 3519380 478700\nJ3 3519680 478700\nJ4 3519680 478400", chromedp.ByQuery),
+		chromedp.Click(`#paste-submit`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#verdict[data-verdict="prohibited"]`, chromedp.ByQuery),
+		chromedp.SetValue(`#move-target`, "restricted", chromedp.ByQuery),
+		chromedp.Click(`#move-run`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#move-result[data-found="true"]`, chromedp.ByQuery),
+	)
+	var ring int
+	b.run(t, chromedp.Evaluate(`(() => { let n = 0; document.querySelectorAll('path.moved-site').forEach(p => { n = Math.max(n, (p.getAttribute('d').match(/L/g) || []).length); }); return n; })()`, &ring))
+	if ring < 3 {
+		t.Errorf("the moved parcel is drawn with %d segments, want its outline", ring)
+	}
+	moveAndCheck(t, b, "chemical-parcel", "restricted", "限制")
 }
 
 // moveAndCheck reads a found move off the panel and the map, then checks
 // the moved site and wants verdict.
-func moveAndCheck(t *testing.T, b *browser, verdict, zh string) {
+func moveAndCheck(t *testing.T, b *browser, name, verdict, zh string) {
 	t.Helper()
 	var distance, text, label string
 	var arrows, moved int
@@ -227,7 +246,7 @@ func moveAndCheck(t *testing.T, b *browser, verdict, zh string) {
 		chromedp.Evaluate(`document.querySelectorAll('path.moved-site').length`, &moved),
 		chromedp.Evaluate(`(document.querySelector('.leaflet-tooltip.move-label') || {}).textContent || ''`, &label),
 	)
-	b.screenshot(t, "move-"+verdict)
+	b.screenshot(t, "move-"+name)
 	d, err := strconv.ParseFloat(distance, 64)
 	if err != nil || d <= 0 || d > 5000 {
 		t.Fatalf("move distance %q (%v): %q", distance, err, text)
@@ -249,7 +268,7 @@ func moveAndCheck(t *testing.T, b *browser, verdict, zh string) {
 		chromedp.AttributeValue(`#verdict`, "data-verdict", &after, nil, chromedp.ByQuery),
 		chromedp.Text(`#result`, &site, chromedp.ByQuery),
 	)
-	b.screenshot(t, "moved-checked-"+verdict)
+	b.screenshot(t, "moved-checked-"+name)
 	if after != verdict || !strings.Contains(site, "移动后的选址") {
 		t.Errorf("the moved site checks %q, want %s from the moved site", after, verdict)
 	}
