@@ -126,6 +126,28 @@ func (f *MoveField) Good(p orb.Point) bool {
 	return true
 }
 
+// moveClearM is the room a moved point must have around it: a push that
+// slips along a boundary (at a corner, the way into the good region may be
+// nearly parallel to one of its sides) could leave a point a millimetre
+// from it, where rounding its lon/lat to 1e-8° (about 1 mm) could put it
+// back.
+const moveClearM = 0.003
+
+// goodAround reports whether p and the points moveClearM around it (eight
+// directions) are good.
+func (f *MoveField) goodAround(p orb.Point) bool {
+	if !f.Good(p) {
+		return false
+	}
+	for i := 0; i < len(pushDirs); i += 2 {
+		u := pushDirs[i]
+		if !f.Good(orb.Point{p[0] + u[0]*moveClearM, p[1] + u[1]*moveClearM}) {
+			return false
+		}
+	}
+	return true
+}
+
 // primitive is a piece of curve a zone's or the district's boundary lies
 // on: a segment (a, b), or a circle (centre a, radius r) of a band around
 // a source vertex.
@@ -284,9 +306,10 @@ var pushDirs = func() [16]orb.Point {
 // lies on the boundary of the bad region, either at the foot of the
 // perpendicular from p onto one of the curves it lies on, or at a corner:
 // an end of one of them or where two of them cross. PointMoves tries them
-// all, nearest first, each pushed MoveEpsilonM on into the good region, so
-// the first is the minimum move to within MoveEpsilonM (a good region
-// narrower than that is passed over).
+// all, nearest first, each pushed MoveEpsilonM on into the good region
+// (with room around it: goodAround; 2 or 4 times as far where 1× leaves
+// none), so the first is the minimum move to within a few centimetres (a
+// good region narrower than that is passed over).
 func (f *MoveField) PointMoves(p orb.Point, radius float64, max int) []orb.Point {
 	prims := f.primitives(p, radius)
 	var bases []orb.Point
@@ -341,10 +364,15 @@ func (f *MoveField) pushAll(p orb.Point, bases []orb.Point, radius float64, max 
 		}
 		dirs = append(dirs, pushDirs[:]...)
 		best, bestD := orb.Point{}, math.Inf(1)
-		for _, u := range dirs {
-			c := orb.Point{q[0] + u[0]*MoveEpsilonM, q[1] + u[1]*MoveEpsilonM}
-			if cd := dist(c); cd < bestD && cd <= radius && f.Good(c) {
-				best, bestD = c, cd
+		for _, e := range []float64{MoveEpsilonM, 2 * MoveEpsilonM, 4 * MoveEpsilonM} {
+			for _, u := range dirs {
+				c := orb.Point{q[0] + u[0]*e, q[1] + u[1]*e}
+				if cd := dist(c); cd < bestD && cd <= radius && f.goodAround(c) {
+					best, bestD = c, cd
+				}
+			}
+			if !math.IsInf(bestD, 1) {
+				break
 			}
 		}
 		if !math.IsInf(bestD, 1) {

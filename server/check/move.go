@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 
 	"github.com/paulmach/orb"
@@ -139,26 +138,36 @@ func (c *Checker) Move(ctx context.Context, req MoveRequest) (*Move, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, tr := range candidates(field, in.Site, radius) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	checks := 0
+	for _, batch := range []func() []geo.Translation{
+		func() []geo.Translation { return pointCandidates(field, in.Site, radius) },
+		func() []geo.Translation { return field.Translations(in.Site.Projected, radius, MoveDirections) },
+	} {
+		for _, tr := range batch() {
+			if checks == moveChecks {
+				break
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			moved := roundLonLat(geo.UnprojectGeometry(translate(in.Site.Projected, tr)))
+			site, err := geo.SiteFromLonLat(moved)
+			if err != nil {
+				continue // rounding spoilt it: the next candidate
+			}
+			checks++
+			v, err := c.judgeSite(ctx, in, site)
+			if err != nil {
+				return nil, err
+			}
+			if !meets(v, target) {
+				continue
+			}
+			if err := m.setFound(tr, moved, v.Verdict); err != nil {
+				return nil, err
+			}
+			return m, nil
 		}
-		moved := roundLonLat(geo.UnprojectGeometry(translate(in.Site.Projected, tr)))
-		site, err := geo.SiteFromLonLat(moved)
-		if err != nil {
-			continue // rounding spoilt it: the next candidate
-		}
-		v, err := c.judgeSite(ctx, in, site)
-		if err != nil {
-			return nil, err
-		}
-		if !meets(v, target) {
-			continue
-		}
-		if err := m.setFound(tr, moved, v.Verdict); err != nil {
-			return nil, err
-		}
-		return m, nil
 	}
 	zh, en := strconv.FormatFloat(radius/1000, 'f', -1, 64)+" 公里", strconv.FormatFloat(radius/1000, 'f', -1, 64)+" km"
 	if radius < 1000 {
@@ -192,28 +201,18 @@ func meets(v geo.Verdict, target string) bool {
 
 var verdictZH = map[string]string{geo.EffectAllowed: "允许", geo.EffectRestricted: "限制"}
 
-// candidates are the moves to check, shortest first: for a point its
-// nearest good positions, then (should the store disagree with them) the
-// best of the directions; for a line or area the directions.
-func candidates(f *geo.MoveField, s *geo.Site, radius float64) []geo.Translation {
-	var out []geo.Translation
-	if p, ok := s.Projected.(orb.Point); ok {
-		for _, q := range f.PointMoves(p, radius, moveChecks/2) {
-			out = append(out, geo.Translation{DX: q[0] - p[0], DY: q[1] - p[1]})
-		}
+// pointCandidates are a point's nearest good positions as moves, nearest
+// first; none for a line or area. Should the store disagree with all of
+// them, Move goes on to the directions.
+func pointCandidates(f *geo.MoveField, s *geo.Site, radius float64) []geo.Translation {
+	p, ok := s.Projected.(orb.Point)
+	if !ok {
+		return nil
 	}
-	trs := f.Translations(s.Projected, radius, MoveDirections)
-	out = append(out, trs[:min(len(trs), moveChecks-len(out))]...)
-	slices.SortStableFunc(out, func(a, b geo.Translation) int {
-		la, lb := a.Length(), b.Length()
-		switch {
-		case la < lb:
-			return -1
-		case la > lb:
-			return 1
-		}
-		return 0
-	})
+	var out []geo.Translation
+	for _, q := range f.PointMoves(p, radius, moveChecks/2) {
+		out = append(out, geo.Translation{DX: q[0] - p[0], DY: q[1] - p[1]})
+	}
 	return out
 }
 

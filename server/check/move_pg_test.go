@@ -3,6 +3,7 @@ package check_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 	"testing"
@@ -161,6 +162,53 @@ FROM pts, good, canal`
 		}
 	}
 	t.Logf("%d sites: largest |ecospace − PostGIS| %.4f m", len(all), worst)
+
+	// Parcels (30 m squares on the first 20 sites) are translated: the
+	// moved parcel is clear by PostGIS's own measure (in the district,
+	// more than 1 000 m from the river, meeting no prohibited zone), and
+	// 1 m less along the same direction it is not: exact along its
+	// direction to 1 m.
+	const clear = `
+WITH lv AS (
+  SELECT layer_id, version FROM layer_versions
+  WHERE valid_from <= $1::date AND (valid_to IS NULL OR valid_to >= $1::date)
+), f AS (
+  SELECT f.layer_id, f.feature_id, f.geom_4549 FROM features f JOIN lv USING (layer_id, version)
+), district AS (
+  SELECT ST_Union(geom_4549) g FROM f WHERE layer_id = 'district'
+), river AS (
+  SELECT ST_Union(geom_4549) g FROM f WHERE layer_id = 'xinmeng-river'
+), zones AS (
+  SELECT ST_Union(geom_4549) g FROM f WHERE layer_id || '/' || feature_id = ANY($2)
+), moved AS (
+  SELECT ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON($3), 4490), 4549) g
+), site AS (
+  SELECT g, ST_Translate(g, -$4::float8, -$5::float8) back FROM moved
+)
+SELECT ST_CoveredBy(s.g, d.g) AND ST_Distance(s.g, r.g) > 1000 AND NOT coalesce(ST_Intersects(s.g, z.g), false),
+       ST_CoveredBy(s.back, d.g) AND ST_Distance(s.back, r.g) > 1000 AND NOT coalesce(ST_Intersects(s.back, z.g), false)
+FROM site s, district d, river r, zones z`
+	for i, s := range all[:20] {
+		x, y := geo.ToGK(s.lon, s.lat)
+		g := fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%f,%f],[%f,%f],[%f,%f],[%f,%f],[%f,%f]]]}`,
+			x-15, y-15, x+15, y-15, x+15, y+15, x-15, y+15, x-15, y-15)
+		m, err := c.Move(ctx, check.MoveRequest{Geometry: json.RawMessage(g), CRS: "EPSG:4549", Category: "chemical", AsOf: moveDay, Target: "restricted"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Found || *m.DistanceM < 1 || m.MovedVerdict != "restricted" {
+			t.Errorf("parcel %d: %+v", i, m)
+			continue
+		}
+		ux, uy := *m.DxM / *m.DistanceM, *m.DyM / *m.DistanceM
+		var movedClear, backClear bool
+		if err := conn.QueryRow(ctx, clear, moveDay, badZones, string(m.MovedGeometry), ux, uy).Scan(&movedClear, &backClear); err != nil {
+			t.Fatal(err)
+		}
+		if !movedClear || backClear {
+			t.Errorf("parcel %d moved %.3f m %s: PostGIS finds it clear %v, and 1 m short of that clear %v", i, *m.DistanceM, m.DirectionEN, movedClear, backClear)
+		}
+	}
 
 	// Nothing within 50 m of a point 700 m or more inside the band.
 	for _, s := range all {

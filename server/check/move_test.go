@@ -171,3 +171,27 @@ func TestMoveErrors(t *testing.T) {
 		}
 	}
 }
+
+// go test ./server/check -run '^$' -bench BenchmarkMove -benchtime 20x
+func BenchmarkMove(b *testing.B) {
+	app := servertest.Demo(b)
+	c := check.New(check.Config{Store: app.Store, Rules: app.Rules, Unaudited: true})
+	for _, tc := range append(moveCases[:4:4], moveCases[6]) {
+		b.Run(tc.name, func(b *testing.B) {
+			req := tc.req
+			req.AsOf = moveDay
+			for b.Loop() {
+				if _, err := c.Move(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("matrix", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := c.Matrix(context.Background(), check.MatrixRequest{Geometry: json.RawMessage(riverPoint), AsOf: moveDay}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
