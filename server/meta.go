@@ -17,5 +17,5 @@ func (s *Server) getRules(c echo.Context) error {
 }
 
 func (s *Server) getConfig(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"basemap": s.base})
+	return c.JSON(http.StatusOK, s.mapConfig())
 }

@@ -201,6 +201,7 @@ func TestOpenAPIConformance(t *testing.T) {
 		{"rules without key", locked, "GET", "/api/v1/rules", "", nil, 401, 0},
 		{"config", s, "GET", "/api/v1/config", "", nil, 200, 0},
 		{"config without key", locked, "GET", "/api/v1/config", "", nil, 401, 0},
+		{"config with a Tianditu key", func() http.Handler { c := cfg; c.TiandituKey = "browser-key"; return New(c) }(), "GET", "/api/v1/config", "", nil, 200, 0},
 		{"openapi", s, "GET", "/api/v1/openapi.json", "", nil, 200, 0},
 		{"openapi without key", locked, "GET", "/api/v1/openapi.json", "", nil, 401, 0},
 		{"check point", s, "POST", "/api/v1/checks", riverCheck, nil, 200, 0},

@@ -72,6 +72,10 @@ type Config struct {
 	Web      http.Handler // the map; nil serves none
 	Now      func() time.Time
 
+	// TiandituKey, when set, lets the map offer Tianditu's map and imagery
+	// (GET /api/v1/config says it).
+	TiandituKey string
+
 	// Keys checks API keys (Authorization: Bearer); nil accepts none, so
 	// that writes, which always need an admin key, are refused.
 	Keys data.KeyStore
@@ -109,6 +113,8 @@ type Server struct {
 	now   func() time.Time
 	echo  *echo.Echo
 
+	tianditu string // Config.TiandituKey
+
 	keys        data.KeyStore
 	requireKey  bool
 	requireRead bool
@@ -126,6 +132,7 @@ type Server struct {
 // New builds the API and its routes.
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, rules: cfg.Rules, man: cfg.Manifest, log: cfg.Log, base: cfg.Basemap, now: cfg.Now}
+	s.tianditu = cfg.TiandituKey
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -31,6 +31,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("serve", stderr)
 	addr := fs.String("addr", envOr("ECOSPACE_ADDR", "127.0.0.1:8080"), "listen address (ECOSPACE_ADDR)")
 	basemapURL := fs.String("basemap-url", envOr("ECOSPACE_BASEMAP_URL", ""), "XYZ tile URL template for the map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png or a Tianditu URL with its key (ECOSPACE_BASEMAP_URL); empty: offline plain background")
+	tiandituKey := fs.String("tianditu-key", envOr("ECOSPACE_TIANDITU_KEY", ""), "Tianditu (天地图) browser key: the map then offers Tianditu's map and imagery as basemaps (ECOSPACE_TIANDITU_KEY); empty: none")
 	basemapAttr := fs.String("basemap-attribution", envOr("ECOSPACE_BASEMAP_ATTRIBUTION", ""), "attribution shown for the basemap (ECOSPACE_BASEMAP_ATTRIBUTION)")
 	logLevel := fs.String("log-level", envOr("ECOSPACE_LOG_LEVEL", "info"), "debug, info, warn or error (ECOSPACE_LOG_LEVEL)")
 	databaseURL := fs.String("database-url", envOr("DATABASE_URL", ""), "PostGIS database, e.g. postgres://user@host:5432/ecospace (DATABASE_URL); empty: the embedded store with the demo layers")
@@ -108,7 +109,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *requireKey && activeKeys(ctx, keys) == 0 {
 		log.Warn("--require-key is set but there is no active API key: every check is refused until 'ecospace keys create'", "store", keysWhere)
 	}
-	srv := server.New(server.Config{Store: app.store, Rules: app.rules, Manifest: app.manifest, Log: log, Basemap: bm, Web: web.Handler(),
+	srv := server.New(server.Config{Store: app.store, Rules: app.rules, Manifest: app.manifest, Log: log, Basemap: bm, TiandituKey: *tiandituKey, Web: web.Handler(),
 		Keys: keys, RequireKey: *requireKey, RequireKeyForReads: *requireKeyReads, RateLimit: *rateLimit, RateBurst: *rateBurst,
 		CORSOrigins: origins, TrustProxy: *trustProxy, MetricsKey: *metricsKey, LayerCacheBytes: layerCacheBytes(*layerCacheMB),
 		Reeval: reevalWorker})

@@ -64,3 +64,62 @@ export function dataStatus(r) {
 /** Metres to the millimetre and m² to the cm², as the API rounds them. */
 export const roundDistance = (d) => Math.round(d * 1000) / 1000;
 export const roundArea = (a) => Math.round(a * 10000) / 10000;
+
+// ---- export (GeoJSON of an answer) and the recent checks list ----
+
+/** The GeoJSON FeatureCollection of an answer r (pure). */
+export function answerGeoJSON(r) {
+  const site = r.site && r.site.type === 'Feature' ? r.site.geometry : r.site;
+  const features = [];
+  features.push({
+    type: 'Feature',
+    geometry: site || null,
+    properties: {
+      role: 'site',
+      check_id: r.check_id || null,
+      category: r.category || null,
+      verdict: r.verdict || null,
+      deciding_rule: r.deciding_rule || null,
+      as_of: r.as_of || null,
+      checked_at: r.checked_at || null,
+      reference: r.reference || null,
+      rules_version: r.rules_version || null,
+      data_status: r.data_status || null,
+      decision_hash: r.decision_hash || null,
+    },
+  });
+  for (const hit of Array.isArray(r.hits) ? r.hits : []) {
+    features.push({
+      type: 'Feature',
+      geometry: null,
+      properties: {
+        role: 'hit',
+        layer: hit.layer,
+        zone_id: hit.zone_id || null,
+        zone_name: hit.zone_name || null,
+        relation: hit.relation || null,
+        effect: hit.effect || null,
+        rule_id: hit.rule_id || null,
+        distance_m: hit.distance_m ?? null,
+        overlap_m2: hit.overlap_m2 ?? null,
+        citations: hit.citations || [],
+      },
+    });
+  }
+  for (const f of (r.conflicts && r.conflicts.features) || []) {
+    features.push({ type: 'Feature', geometry: f.geometry, properties: { ...(f.properties || {}), role: 'conflict' } });
+  }
+  return { type: 'FeatureCollection', features };
+}
+
+/** The file name of an answer's export. */
+export const exportName = (r) => `ecospace-${r.check_id || 'check'}.geojson`;
+
+const KEEP = 20;
+
+/** The recent checks list after adding answer r (newest first, one entry per check id, at most KEEP). Pure. */
+export function addRecent(list, r) {
+  if (!r || !r.check_id) return list;
+  const entry = { check_id: r.check_id, checked_at: r.checked_at || '', category: r.category || '', verdict: r.verdict || '', reference: r.reference || '' };
+  return [entry, ...list.filter((x) => x.check_id !== r.check_id)].slice(0, KEEP);
+}

@@ -39,3 +39,33 @@ test('data status and rounding', () => {
   assert.equal(roundDistance(157.32318828278125), 157.323);
   assert.equal(roundArea(1234.567891), 1234.5679);
 });
+
+test('an answer as GeoJSON: the site with its verdict, each hit, the conflicts', async () => {
+  const { answerGeoJSON, exportName } = await import('./answer.js');
+  const r = {
+    check_id: 'c1', category: 'chemical', verdict: 'prohibited', decision_hash: 'sha256:x', as_of: '2026-06-01',
+    site: { type: 'Point', coordinates: [119.76, 31.8] },
+    hits: [{ layer: 'xinmeng-band', zone_id: 'z', effect: 'prohibited', rule_id: 'r', relation: 'within_distance', distance_m: 500 }],
+    conflicts: { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [119.76, 31.8] }, properties: { layer: 'xinmeng-band' } }] },
+  };
+  const fc = answerGeoJSON(r);
+  assert.equal(fc.type, 'FeatureCollection');
+  assert.deepEqual(fc.features.map((f) => f.properties.role), ['site', 'hit', 'conflict']);
+  assert.equal(fc.features[0].properties.verdict, 'prohibited');
+  assert.equal(fc.features[0].properties.decision_hash, 'sha256:x');
+  assert.deepEqual(fc.features[0].geometry, r.site);
+  assert.equal(fc.features[1].properties.distance_m, 500);
+  assert.equal(exportName(r), 'ecospace-c1.geojson');
+});
+
+test('recent checks: newest first, once per check, at most 20', async () => {
+  const { addRecent } = await import('./answer.js');
+  let list = [];
+  for (let i = 0; i < 25; i++) list = addRecent(list, { check_id: `c${i}`, verdict: 'allowed' });
+  assert.equal(list.length, 20);
+  assert.equal(list[0].check_id, 'c24');
+  list = addRecent(list, { check_id: 'c10', verdict: 'prohibited' });
+  assert.equal(list[0].check_id, 'c10');
+  assert.equal(list.filter((x) => x.check_id === 'c10').length, 1);
+  assert.equal(addRecent(list, { verdict: 'allowed' }), list, 'an answer without a check id is not kept');
+});

@@ -38,3 +38,27 @@ test('t fills placeholders and falls back', () => {
   assert.equal(t('fr', 'verdict.allowed'), '允许');
   assert.equal(t('zh', 'no.such.key'), 'no.such.key');
 });
+
+test('plurals: English counts one and many, formatted counts too; Chinese has one form', async () => {
+  const { pluralCategory } = await import('./messages.js');
+  assert.equal(t('en', 'legend.features', { n: 1 }), '1 feature');
+  assert.equal(t('en', 'legend.features', { n: '1,234' }), '1,234 features');
+  assert.equal(t('en', 'legend.features', { n: 0 }), '0 features');
+  assert.equal(t('zh', 'legend.features', { n: 1 }), '1 个要素');
+  assert.equal(t('en', 'matrix.questions_n', { n: 2 }), '2 questions');
+  assert.equal(t('en', 'consulted.rules_value', { n: 1, v: 'v1' }).startsWith('rules version v1: the 1 rule'), true);
+  assert.equal(pluralCategory('en', '1'), 'one');
+  assert.equal(pluralCategory('en', 'x'), 'other');
+  // Every plural message has its 'other' form, in both tables.
+  for (const lang of ['zh', 'en']) {
+    for (const [k, v] of Object.entries(MESSAGES[lang])) if (typeof v === 'object') assert.ok(typeof v.other === 'string', `${lang} ${k}`);
+  }
+});
+
+test('dates: one ISO-like form in both languages', async () => {
+  const { isoDateTime } = await import('./format.js');
+  const d = new Date(2026, 11, 6, 9, 5, 7);
+  assert.equal(isoDateTime(d), '2026-12-06 09:05:07');
+  assert.equal(isoDateTime(d.toISOString()), '2026-12-06 09:05:07');
+  assert.equal(isoDateTime('not a date'), 'not a date');
+});

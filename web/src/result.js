@@ -43,6 +43,7 @@ export function resultNodes(r, ctx) {
   if (notes.length) {
     children.push(h('ul', { class: 'notes' }, notes.map((n) => h('li', { text: text2(n) }))));
   }
+  if (ctx.moveBlock && (verdict === 'prohibited' || verdict === 'restricted')) children.push(ctx.moveBlock(r));
   children.push(factsBlock(r, ctx));
   children.push(questionnaire(r, ctx));
   if (verdict !== 'outside_coverage' || hits.length) {
@@ -50,7 +51,9 @@ export function resultNodes(r, ctx) {
     if (hits.length === 0) children.push(h('p', { class: 'hint', text: t('hits.none') }));
     else children.push(h('ol', { class: 'hits' }, hits.map((hit, i) => hitRow(hit, i === 0 && hit.rule_id === r.deciding_rule, ctx))));
   }
+  if (verdict === 'allowed') children.push(consultedBlock(r, ctx));
   children.push(absentBlock(r, ctx));
+  if (ctx.recordBlock) children.push(ctx.recordBlock(r));
   children.push(metaBlock(r, ctx));
   children.push(ctx.shareBlock(r));
   return children.filter(Boolean);
@@ -142,7 +145,7 @@ function hitRow(hit, deciding, ctx) {
     hit.origin ? [t('hit.origin'), text2(hit.origin.note)] : null,
     hit.overlap_m2 > 0 ? [t('hit.overlap'), t('overlap.value', { m2: ctx.num(hit.overlap_m2, 4), pct: ctx.pct(hit.overlap_ratio) })] : null,
     hit.condition && text2(hit.condition) ? [t('hit.condition'), text2(hit.condition)] : null,
-    hit.basis ? [t('popup.basis'), hit.basis] : null,
+    hit.basis ? [t('hit.zone_basis'), hit.basis] : null,
     Array.isArray(hit.open_facts) && hit.open_facts.length ? [t('hit.open'), t('hit.open_value')] : null,
   ].filter(Boolean);
   const cites = Array.isArray(hit.citations) ? hit.citations : [];
@@ -166,20 +169,20 @@ function hitRow(hit, deciding, ctx) {
       deciding ? h('span', { class: 'tag deciding-tag', text: t('hit.deciding') }) : null,
     ),
     h('dl', { class: 'hit-facts' }, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
-    cites.map((c, i) => citationBlock(c, i === 0, ctx)),
+    cites.map((c, i) => citationBlock(c, i === 0, ctx, 'hit.rule_citation')),
     hit.rule_id ? h('div', { class: 'hint rule-id', text: `${t('hit.rule')}${ctx.lang === 'zh' ? '：' : ': '}${hit.rule_id}` }) : null,
   );
 }
 
 /** One citation with both statuses, its note and where it was read. */
-export function citationBlock(c, first, ctx) {
+export function citationBlock(c, first, ctx, firstLabel = 'hit.citation') {
   const { h, t, text2 } = ctx;
   const st = citationStatus(c);
   const sep = ctx.lang === 'zh' ? '：' : ': ';
   return h(
     'div',
     { class: 'citation', dataset: { quoteStatus: st.quote, application: st.application } },
-    h('span', { class: 'cite-label', text: t(first ? 'hit.citation' : 'hit.citation_more') + sep }),
+    h('span', { class: 'cite-label', text: t(first ? firstLabel : 'hit.citation_more') + sep }),
     h('span', { class: 'cite-doc', text: citationRef(c) }),
     ' ',
     h('span', { class: `tag cite-status cite-quote-${st.quote}`, dataset: { status: st.quote }, text: t(`citation.quote.${st.quote}`) }),
@@ -188,6 +191,44 @@ export function citationBlock(c, first, ctx) {
     c.quote ? h('blockquote', { class: 'cite-quote', text: c.quote }) : null,
     c.note && text2(c.note) ? h('p', { class: 'cite-note', text: text2(c.note) }) : null,
     c.read_in ? h('p', { class: 'hint cite-read-in', text: `${t('citation.read_in')}${sep}${c.read_in}` }) : null,
+  );
+}
+
+// What an allowed answer was judged against: the layers read (with their
+// versions) and the rules of the category in the rules version, so that
+// "allowed" is seen to mean "nothing in these forbids it".
+function consultedBlock(r, ctx) {
+  const { h, t, text2 } = ctx;
+  const layers = Array.isArray(r.layers) ? r.layers : [];
+  const rules = (ctx.rules || []).filter((x) => Array.isArray(x.categories) && (x.categories.includes(r.category) || x.categories.includes('*')));
+  return h(
+    'section',
+    { class: 'consulted', id: 'consulted', 'data-testid': 'consulted' },
+    h('h3', { text: t('consulted.title') }),
+    h(
+      'dl',
+      null,
+      h('dt', { text: t('consulted.layers') }),
+      h(
+        'dd',
+        null,
+        h(
+          'ul',
+          { class: 'consulted-layers' },
+          layers.map((l) => {
+            const info = ctx.layerById.get(l.id);
+            return h('li', { dataset: { layer: l.id } }, `${info ? text2(info.title) : l.id} v${l.version}`);
+          }),
+        ),
+      ),
+      h('dt', { text: t('consulted.rules') }),
+      h(
+        'dd',
+        { class: 'consulted-rules' },
+        h('p', { text: t('consulted.rules_value', { v: r.rules_version || '–', n: rules.length }) }),
+        rules.length ? h('p', { class: 'hint', text: rules.map((x) => x.id).join(ctx.lang === 'zh' ? '、' : ', ') }) : null,
+      ),
+    ),
   );
 }
 
