@@ -157,7 +157,7 @@ func (p *Store) ReevalCandidates(ctx context.Context, job *data.ReevalJob, after
 	}
 	defer conn.Release()
 	rows, err := conn.Query(ctx, `SELECT c.check_id, c.checked_at, c.reference, c.key_id, c.category, c.as_of, ST_AsBinary(c.geom),
-			c.verdict, c.decision_hash, c.document::text, l.new_verdict, l.new_rule, l.new_hash
+			c.verdict, c.decision_hash, c.document::text, c.known_at, l.new_verdict, l.new_rule, l.new_hash
 		FROM reeval_candidates r
 		JOIN checks c ON c.check_id = r.check_id
 		LEFT JOIN LATERAL (SELECT d.new_verdict, d.new_rule, d.new_hash FROM decision_changes d
@@ -174,10 +174,16 @@ func (p *Store) ReevalCandidates(ctx context.Context, job *data.ReevalJob, after
 		var id uuid.UUID
 		var g, doc []byte
 		var nv, nr, nh *string
-		if err := rows.Scan(&id, &rec.CheckedAt, &rec.Reference, &rec.KeyID, &rec.Category, &rec.AsOf, &g, &rec.Verdict, &rec.DecisionHash, &doc, &nv, &nr, &nh); err != nil {
+		var known *time.Time
+		if err := rows.Scan(&id, &rec.CheckedAt, &rec.Reference, &rec.KeyID, &rec.Category, &rec.AsOf, &g, &rec.Verdict, &rec.DecisionHash, &doc, &known, &nv, &nr, &nh); err != nil {
 			return nil, "", p.fail(ctx, "re-evaluation candidates", err)
 		}
 		rec.ID, rec.CheckedAt, rec.AsOf, rec.Document = id.String(), rec.CheckedAt.UTC(), data.DateOf(rec.AsOf), doc
+		// Without known_at the candidate is not the filed check: replay and
+		// re-judging read it (as Check does).
+		if known != nil {
+			rec.KnownAt = known.UTC()
+		}
 		if rec.Geometry, err = wkb.Unmarshal(g); err != nil {
 			return nil, "", fmt.Errorf("postgis: check %s: geometry: %w", rec.ID, err)
 		}
