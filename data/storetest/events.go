@@ -67,7 +67,7 @@ func testReevalJobs(t *testing.T, open Opener) {
 			inside = append(inside, id)
 		}
 	}
-	job := &data.ReevalJob{ID: newID(t), Cause: data.LayerRef{Layer: "xinmeng-corridor", Version: 1}, ValidFrom: from,
+	job := &data.ReevalJob{ID: newID(t), Cause: data.Cause{Layer: "xinmeng-corridor", Version: 1}, ValidFrom: from,
 		Touch: []data.LayerRef{{Layer: "xinmeng-corridor", Version: 1}}, CreatedAt: at}
 	ev := data.Event{ID: newID(t), Type: data.EventLayerPublished, Time: at, Data: json.RawMessage(`{"layer":"xinmeng-corridor","version":1}`)}
 	for i, want := range []bool{true, false} {
@@ -144,7 +144,7 @@ func testReevalJobs(t *testing.T, open Opener) {
 		}
 	}
 	// A later job finds the changed checks at the decision they moved to.
-	job2 := &data.ReevalJob{ID: newID(t), Cause: data.LayerRef{Layer: "xinmeng-corridor", Version: 2}, ValidFrom: from, Touch: job.Touch, CreatedAt: at}
+	job2 := &data.ReevalJob{ID: newID(t), Cause: data.Cause{Layer: "xinmeng-corridor", Version: 2}, ValidFrom: from, Touch: job.Touch, CreatedAt: at}
 	if _, err := cs.AddReevalJob(ctx(t), job2, data.Event{ID: newID(t), Type: data.EventLayerPublished, Time: at, Data: json.RawMessage(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func testOutbox(t *testing.T, open Opener) {
 		t.Fatalf("hooks %+v, err %v", hooks, err)
 	}
 	ev := data.Event{ID: newID(t), Type: data.EventLayerPublished, Time: t0, Data: json.RawMessage(`{"layer":"canal","version":2}`)}
-	job := &data.ReevalJob{ID: newID(t), Cause: data.LayerRef{Layer: "canal", Version: 2}, ValidFrom: t0, Touch: []data.LayerRef{{Layer: "canal", Version: 1}}, CreatedAt: t0}
+	job := &data.ReevalJob{ID: newID(t), Cause: data.Cause{Layer: "canal", Version: 2}, ValidFrom: t0, Touch: []data.LayerRef{{Layer: "canal", Version: 1}}, CreatedAt: t0}
 	if _, err := cs.AddReevalJob(ctx(t), job, ev); err != nil {
 		t.Fatal(err)
 	}
