@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -199,5 +200,89 @@ func TestIssue16DoneWhen(t *testing.T) {
 	var got change
 	if b := rcv.got[0]; b.Type != "decision.changed" || json.Unmarshal(b.Data, &got) != nil || got.CheckID != filed.CheckID || got.ChangeID != changes.Changes[0].ChangeID {
 		t.Errorf("event %+v, want the decision.changed of change %s", b, changes.Changes[0].ChangeID)
+	}
+}
+
+// TestRulesVersionOnStart: ecospace started again on the same PostGIS
+// database with a new rules version (--rules) judges the decisions filed
+// under the old one again under the new rules, and lists the one whose
+// deciding rule changed at /api/v1/changes with the rules version as its
+// cause; a third start with the same rules queues nothing more.
+func TestRulesVersionOnStart(t *testing.T) {
+	bin := buildBinary(t)
+	db := pgtest.NewDatabase(t)
+	env := append(os.Environ(), "DATABASE_URL=", "ECOSPACE_KEYS_FILE=")
+	runBinary(t, bin, env, "import", "--demo", "--migrate", "--database-url", db)
+	admin := strings.TrimSpace(runBinary(t, bin, env, "keys", "create", "--scope", "admin", "--name", "e2e-rules", "--database-url", db))
+	var logs bytes.Buffer
+	defer func() {
+		if t.Failed() {
+			t.Logf("servers:\n%.8000s", logs.String())
+		}
+	}()
+	proc, base := pgServe(t, bin, db, &logs)
+	var filed struct {
+		CheckID      string `json:"check_id"`
+		DecidingRule string `json:"deciding_rule"`
+	}
+	apiCall(t, "POST", base+"/api/v1/checks", admin, "application/json",
+		`{"geometry":{"type":"Point","coordinates":[119.7594,31.794999]},"category":"chemical","as_of":"2026-06-01"}`, http.StatusOK, &filed)
+	proc.Process.Kill()
+	proc.Wait()
+	if filed.DecidingRule != "river-band.chemical@2021-03-01" {
+		t.Fatalf("filed under %q", filed.DecidingRule)
+	}
+
+	src, err := os.ReadFile(filepath.Join(moduleRoot(t), "data", "rules.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range [][2]string{
+		{`version: "2026.12.1"`, `version: "2027.1.1"`},
+		{`- id: "river-band.chemical@2021-03-01"`, `- id: "river-band.chemical@2021-03-01-r2"`},
+	} {
+		if !bytes.Contains(src, []byte(r[0])) {
+			t.Fatalf("rules.yaml has no %s", r[0])
+		}
+		src = bytes.Replace(src, []byte(r[0]), []byte(r[1]), 1)
+	}
+	rules := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(rules, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type change struct {
+		CheckID string `json:"check_id"`
+		New     struct {
+			Rule string `json:"deciding_rule"`
+		} `json:"new"`
+		Cause map[string]any `json:"cause"`
+	}
+	var changes struct{ Changes []change }
+	for start := 2; start <= 3; start++ {
+		proc, base := pgServe(t, bin, db, &logs, "--rules", rules)
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			apiCall(t, "GET", base+"/api/v1/changes", admin, "", "", http.StatusOK, &changes)
+			if len(changes.Changes) > 0 || time.Now().After(deadline) {
+				break
+			}
+		}
+		proc.Process.Kill()
+		proc.Wait()
+		if len(changes.Changes) != 1 {
+			t.Fatalf("start %d: changes %+v, want the one filed decision", start, changes)
+		}
+		c := changes.Changes[0]
+		if c.CheckID != filed.CheckID || c.New.Rule != "river-band.chemical@2021-03-01-r2" || len(c.Cause) != 1 || c.Cause["rules_version"] != "2027.1.1" {
+			t.Fatalf("start %d: change %+v, want %s under the new rule, caused by rules version 2027.1.1", start, c, filed.CheckID)
+		}
+	}
+	n := 0
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "a rules version the store had not recorded") && strings.Contains(line, `"rules_version":"2027.1.1"`) {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the new rules version was queued at %d starts, want 1", n)
 	}
 }
