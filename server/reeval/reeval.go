@@ -173,10 +173,17 @@ func EnqueueRules(ctx context.Context, store data.ChangeStore, rv data.RulesVers
 // re-evaluation job is queued before record (Checker.RulesRecorded)
 // records it, so that a crash in between queues it at the next start
 // again (once: EnqueueRules adds one job per version). queued says
-// whether the version was new.
+// whether a job was queued. The first rules version a store records
+// queues none: a check is filed (with its known_at) only after the rules
+// it is judged under are recorded, so there is no decision it could
+// judge again.
 func (w *Worker) RulesStarted(ctx context.Context, recorded []data.RulesVersion, rv data.RulesVersion, record func(context.Context) (data.RulesVersion, error)) (queued bool, err error) {
 	if slices.ContainsFunc(recorded, func(r data.RulesVersion) bool { return r.Version == rv.Version }) {
 		return false, nil
+	}
+	if len(recorded) == 0 {
+		_, err := record(ctx)
+		return false, err
 	}
 	if _, err := EnqueueRules(ctx, w.cfg.Store, rv, w.cfg.Now()); err != nil {
 		return false, err

@@ -59,6 +59,11 @@ func testRulesVersion(t *testing.T, app *servertest.App) {
 		}
 		ids = append(ids, ans.Response.CheckID)
 	}
+	// The first rules version a store records (at the first check filed)
+	// has nothing filed before it to judge again.
+	if queued, err := New(Config{Store: cs, Checker: old}).RulesStarted(ctx, nil, data.RulesVersion{Version: app.Rules.Version, ValidFrom: app.Rules.ValidFrom}, old.RulesRecorded); err != nil || queued {
+		t.Fatalf("the first rules version: queued %v, err %v", queued, err)
+	}
 	rules := newRules(t)
 	rej := check.New(check.Config{Store: app.Store, Rules: rules, Unaudited: true})
 	now := time.Now().UTC().Truncate(time.Millisecond)
