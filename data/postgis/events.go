@@ -169,16 +169,6 @@ const jobLock = `WITH key AS (SELECT hashtext($2::uuid::text) AS k) `
 // as_of on or after its valid_from whose site's box meets the box of a
 // feature of a version of the touched layers in force from valid_from on
 // (the GiST indexes of both).
-//
-// selectRulesCandidates is a rules version's: every check as_of on or
-// after its valid_from, wherever it lies (no spatial join).
-const selectRulesCandidates = `INSERT INTO reeval_candidates (job_id, check_id)
-	SELECT j.job_id, c.check_id
-	FROM reeval_jobs j
-	JOIN checks c ON c.as_of >= j.valid_from
-	WHERE j.job_id = $1 AND NOT j.selected
-	ON CONFLICT DO NOTHING`
-
 const selectCandidates = `INSERT INTO reeval_candidates (job_id, check_id)
 	SELECT DISTINCT j.job_id, c.check_id
 	FROM reeval_jobs j
@@ -191,6 +181,15 @@ const selectCandidates = `INSERT INTO reeval_candidates (job_id, check_id)
 			AND (n.layer_id, n.version) NOT IN (SELECT * FROM unnest(j.touch_layers, j.touch_versions)))
 	JOIN features f ON f.layer_id = lv.layer_id AND f.version = lv.version
 	JOIN checks c ON c.geom && f.geom AND c.as_of >= j.valid_from
+	WHERE j.job_id = $1 AND NOT j.selected
+	ON CONFLICT DO NOTHING`
+
+// selectRulesCandidates is a rules version's: every check as_of on or
+// after its valid_from, wherever it lies (no spatial join).
+const selectRulesCandidates = `INSERT INTO reeval_candidates (job_id, check_id)
+	SELECT j.job_id, c.check_id
+	FROM reeval_jobs j
+	JOIN checks c ON c.as_of >= j.valid_from
 	WHERE j.job_id = $1 AND NOT j.selected
 	ON CONFLICT DO NOTHING`
 
