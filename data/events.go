@@ -42,15 +42,31 @@ type LayerRef struct {
 	Version int64  `json:"version"`
 }
 
+// Cause is what a re-evaluation job, and each change it finds, comes
+// from: a recorded layer version (Layer, Version) or a rules version a
+// server started with that the store had not recorded before
+// (RulesVersion). As JSON a layer cause is {"layer","version"} and a
+// rules cause {"rules_version"}.
+type Cause struct {
+	Layer        string `json:"layer,omitempty"`
+	Version      int64  `json:"version,omitempty"`
+	RulesVersion string `json:"rules_version,omitempty"`
+}
+
+// IsRules reports whether the cause is a rules version.
+func (c Cause) IsRules() bool { return c.RulesVersion != "" }
+
 // ReevalJob is the re-evaluation of the filed decisions after one layer
-// version (with the derived versions recomputed with it) was recorded.
+// version (with the derived versions recomputed with it) or one rules
+// version was recorded.
 type ReevalJob struct {
 	ID string // UUIDv7
-	// Cause is the recorded layer version.
-	Cause     LayerRef
+	// Cause is the recorded layer or rules version.
+	Cause     Cause
 	ValidFrom time.Time // the new version's: decisions as_of before it are not touched
 	// Touch are the new layer versions (the imported one and the derived
-	// ones recomputed with it). The decisions judged again are those whose
+	// ones recomputed with it); none for a rules version, which touches
+	// every filed decision as_of on or after ValidFrom wherever it is. The decisions judged again are those whose
 	// site meets (by bounding box) a feature of any version of these
 	// layers in force on some day from ValidFrom on: the new versions,
 	// those they replaced and any valid later, so that a version recorded
@@ -90,14 +106,14 @@ type ReevalCandidate struct {
 }
 
 // Change is a filed decision that comes out differently after a layer
-// version was recorded.
+// or rules version was recorded.
 type Change struct {
 	ID         string // UUIDv7, in the order found
 	CheckID    string
 	KeyID      string
 	Reference  string
 	Old, New   Decision
-	Cause      LayerRef
+	Cause      Cause
 	JobID      string
 	DetectedAt time.Time
 }
@@ -117,16 +133,25 @@ type ChangeQuery struct {
 
 // ChangeStore keeps re-evaluation jobs and the changes they find.
 type ChangeStore interface {
-	// AddReevalJob records a job with its layer.published event, once per
-	// layer version: added is false when the version had one already (an
-	// import announced twice, by its importer and by NOTIFY).
+	// AddReevalJob records a job with its layer.published event (none for
+	// a rules version: published.ID empty), once per cause: added is false
+	// when the version had one already (an import announced twice, by its
+	// importer and by NOTIFY; a rules version seen by two servers).
 	AddReevalJob(ctx context.Context, job *ReevalJob, published Event) (added bool, err error)
 	// ReevalJobs lists the unfinished jobs, oldest first.
 	ReevalJobs(ctx context.Context) ([]ReevalJob, error)
+	// ClaimReevalJob claims an unfinished job for the caller alone, so
+	// that two workers (two instances on one database) never judge one
+	// job at once. job is nil when another worker holds it or it is
+	// done; else it is the job as the store has it now (its cursor where
+	// the last holder left it), and release gives it up. A process that
+	// dies gives up its claims with it.
+	ClaimReevalJob(ctx context.Context, jobID string) (job *ReevalJob, release func(), err error)
 	// ReevalCandidates gives the next filed checks after the check id
 	// after that the job must judge again (as_of on or after its
 	// ValidFrom, the site meeting a feature of a version of Touch's layers
-	// in force from ValidFrom on), in check id order,
+	// in force from ValidFrom on; any site for a rules version), in
+	// check id order,
 	// at most limit, and the cursor to go on from: the last check id
 	// looked at, "" when there are none left.
 	ReevalCandidates(ctx context.Context, job *ReevalJob, after string, limit int) (cands []ReevalCandidate, next string, err error)

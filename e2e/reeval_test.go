@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -85,7 +87,25 @@ func TestReevaluationResumesAfterKill(t *testing.T) {
 	away := `{"type":"FeatureCollection","features":[{"type":"Feature","id":"away","properties":{"name":"away"},` +
 		`"geometry":{"type":"Polygon","coordinates":[[[119.90,31.75],[119.91,31.75],[119.91,31.76],[119.90,31.76],[119.90,31.75]]]}}]}`
 	today := time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
-	apiCall(t, "PUT", base+"/api/v1/layers/xinmeng-river?valid_from="+today, admin, "application/geo+json", away, http.StatusCreated, nil)
+	// The upload's answer counts the decisions it changes by judging them
+	// all in its own request, as long as the background job takes: the
+	// job is watched (and ecospace killed) while the upload is answering.
+	// The version is recorded before the count starts; the kill cuts the
+	// answer short, not the upload.
+	uploaded := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequest("PUT", base+"/api/v1/layers/xinmeng-river?valid_from="+today, strings.NewReader(away))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/geo+json")
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusCreated {
+				err = fmt.Errorf("upload: %s", resp.Status)
+			}
+		}
+		uploaded <- err
+	}()
 	type page struct {
 		Changes []struct {
 			CheckID string `json:"check_id"`
@@ -105,6 +125,9 @@ func TestReevaluationResumesAfterKill(t *testing.T) {
 	proc.Process.Kill()
 	proc.Wait()
 	killed = true
+	if err := <-uploaded; err != nil && !errors.Is(err, syscall.ECONNRESET) && !strings.Contains(err.Error(), "EOF") {
+		t.Fatalf("the upload: %v", err)
+	}
 	if strings.Contains(logs1.String(), `"msg":"re-evaluation done"`) {
 		t.Fatal("the job ended before the kill: nothing to resume (file more checks)")
 	}

@@ -33,6 +33,10 @@ type DecisionsChanged struct {
 	Note   string `json:"note"`
 }
 
+// reevalNote says where the background re-evaluation of an upload's
+// decisions is followed.
+const reevalNote = "the re-evaluation of the filed decisions continues in the background, and each decision it finds changed is listed at GET /api/v1/changes (and sent as a decision.changed event to the webhooks)"
+
 // uploadBackdate reads ?backdate= (true or false; default false).
 func uploadBackdate(c echo.Context) (bool, error) {
 	v := c.QueryParam("backdate")
@@ -77,5 +81,8 @@ func (s *Server) decisionsChanged(ctx context.Context, from time.Time) (Decision
 		d.Note = fmt.Sprintf("%d of the %d filed checks with as_of on or after %s would now be answered differently (verdict or deciding rule)",
 			n, judged, from.Format(time.DateOnly))
 	}
+	// The count is this answer's; the decisions themselves are judged
+	// again by the background re-evaluation, which the caller follows.
+	d.Note += "; " + reevalNote
 	return d, nil
 }

@@ -85,7 +85,7 @@ func TestChangesAndHooks(t *testing.T) {
 				t.Fatalf("my changes %+v", l)
 			}
 			c0 := l.Changes[0]
-			if c0.Old.Rule != "river-band.chemical@2021-03-01" || c0.New.Rule == c0.Old.Rule || c0.New.Hash == c0.Old.Hash || c0.Cause != (data.LayerRef{Layer: "xinmeng-river", Version: 2}) || c0.Href != "/api/v1/checks/"+mine[0] {
+			if c0.Old.Rule != "river-band.chemical@2021-03-01" || c0.New.Rule == c0.Old.Rule || c0.New.Hash == c0.Old.Hash || c0.Cause != (data.Cause{Layer: "xinmeng-river", Version: 2}) || c0.Href != "/api/v1/checks/"+mine[0] {
 				t.Errorf("change %+v", c0)
 			}
 			if m := call(t, s, "GET", "/metrics", "").Body.String(); !strings.Contains(m, "ecospace_reeval_changes_total 3") || !strings.Contains(m, "ecospace_reeval_judged_total 3") {

@@ -120,6 +120,11 @@ func TestReplayAndDiff(t *testing.T) {
 			if up.Version != 2 || !up.Backdated || !up.RecordedAt.After(filed.KnownAt) || up.DecisionsChanged.Judged != 1 || up.DecisionsChanged.More {
 				t.Errorf("back-dated upload answered %+v", up)
 			}
+			// The count is the answer's; the answer says the re-evaluation
+			// goes on and where its results are listed.
+			if !strings.Contains(up.DecisionsChanged.Note, "background") || !strings.Contains(up.DecisionsChanged.Note, "/api/v1/changes") {
+				t.Errorf("the note does not say where the re-evaluation's results appear: %q", up.DecisionsChanged.Note)
+			}
 			// Known before the upload, the layers are as they were; now,
 			// the new version is in force on 2026-06-01.
 			for _, tc := range []struct {

@@ -59,17 +59,21 @@ func startEvents(ctx context.Context, log *slog.Logger, a *app, f *eventFlags) (
 		return nil, func() {}
 	}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	w = reeval.New(reeval.Config{Store: cs, Checker: check.New(check.Config{Store: a.store, Rules: a.rules, Unaudited: true}),
-		Log: log, Workers: *f.workers})
+	checker := check.New(check.Config{Store: a.store, Rules: a.rules, Unaudited: true})
+	w = reeval.New(reeval.Config{Store: cs, Checker: checker, Log: log, Workers: *f.workers})
 	sender := hooks.NewSender(hooks.Config{Store: hs, Log: log, Policy: hooks.Policy{Min: *f.retryMin, Max: *f.retryMax, RetryFor: *f.retryFor},
 		Timeout: *f.timeout})
 	if pg, ok := a.store.(*postgis.Store); ok {
 		pg.OnLayerChange(func(string, int64) { w.Wake() })
+		rulesStarted(ctx, log, a, w, checker)
 		log.Info("re-evaluation and webhooks", "jobs", "durable (PostGIS)", "outbox", "durable (PostGIS)", "reeval_workers", *f.workers)
 	} else {
 		log.Warn("re-evaluation jobs, changes and the webhook outbox are kept in memory (embedded store): a restart forgets them; webhooks are registered through the API of this running server",
 			"reeval_workers", *f.workers)
 	}
+	// The embedded store's rules versions are this process's, like its
+	// layers: every start would look like a new rules version, so no job
+	// is queued for them.
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); w.Run(ctx) }()
@@ -77,5 +81,24 @@ func startEvents(ctx context.Context, log *slog.Logger, a *app, f *eventFlags) (
 	return w, func() {
 		cancel()
 		wg.Wait()
+	}
+}
+
+// rulesStarted queues the re-evaluation of the rules version this server
+// runs when the store had not recorded it: a new rules file reaches the
+// decisions filed under the old one. A failure is logged: the server
+// still serves, and the next start tries again (the version is recorded
+// only after its job is queued).
+func rulesStarted(ctx context.Context, log *slog.Logger, a *app, w *reeval.Worker, c *check.Checker) {
+	recorded, err := a.store.RulesVersions(ctx)
+	if err == nil {
+		var queued bool
+		rv := data.RulesVersion{Version: a.rules.Version, ValidFrom: a.rules.ValidFrom}
+		if queued, err = w.RulesStarted(ctx, recorded, rv, c.RulesRecorded); err == nil && queued {
+			log.Info("a rules version the store had not recorded: the filed decisions are judged again under it", "rules_version", rv.Version, "valid_from", rv.ValidFrom.String())
+		}
+	}
+	if err != nil {
+		log.Error("re-evaluation for the rules version not queued", "rules_version", a.rules.Version, "error", err)
 	}
 }

@@ -26,7 +26,8 @@ var (
 type eventState struct {
 	mu      sync.Mutex
 	jobs    []*data.ReevalJob // in the order added
-	causes  map[data.LayerRef]bool
+	causes  map[data.Cause]bool
+	claimed map[string]bool           // job id → claimed by a worker
 	changes []data.Change             // in change id order
 	found   map[[2]string]bool        // job id, check id
 	latest  map[string]data.Decision  // check id → its latest change's new decision
@@ -36,7 +37,7 @@ type eventState struct {
 }
 
 func newEventState() *eventState {
-	return &eventState{causes: map[data.LayerRef]bool{}, found: map[[2]string]bool{}, latest: map[string]data.Decision{},
+	return &eventState{causes: map[data.Cause]bool{}, claimed: map[string]bool{}, found: map[[2]string]bool{}, latest: map[string]data.Decision{},
 		byID: map[string]*data.Delivery{}}
 }
 
@@ -51,9 +52,12 @@ func (s *Store) AddReevalJob(ctx context.Context, job *data.ReevalJob, published
 	if e.causes[job.Cause] {
 		return false, nil
 	}
-	ds, err := e.fanout(nil, published)
-	if err != nil {
-		return false, err
+	var ds []*data.Delivery
+	if published.ID != "" { // a rules version has no event of its own
+		var err error
+		if ds, err = e.fanout(nil, published); err != nil {
+			return false, err
+		}
 	}
 	e.causes[job.Cause] = true
 	j := *job
@@ -78,6 +82,32 @@ func (s *Store) ReevalJobs(ctx context.Context) ([]data.ReevalJob, error) {
 		}
 	}
 	return out, nil
+}
+
+// ClaimReevalJob implements ChangeStore: a job is claimed by one worker
+// of this process at a time.
+func (s *Store) ClaimReevalJob(ctx context.Context, jobID string) (*data.ReevalJob, func(), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	e := s.events
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	i := slices.IndexFunc(e.jobs, func(j *data.ReevalJob) bool { return j.ID == jobID })
+	if i < 0 {
+		return nil, nil, fmt.Errorf("re-evaluation job %s: %w", jobID, data.ErrNotFound)
+	}
+	if e.jobs[i].Done || e.claimed[jobID] {
+		return nil, nil, nil
+	}
+	e.claimed[jobID] = true
+	j := *e.jobs[i]
+	j.Touch = slices.Clone(j.Touch)
+	return &j, func() {
+		e.mu.Lock()
+		delete(e.claimed, jobID)
+		e.mu.Unlock()
+	}, nil
 }
 
 // ReevalCandidates implements ChangeStore: it reads the filed checks in id
@@ -129,7 +159,8 @@ func (s *Store) ReevalCandidates(ctx context.Context, job *data.ReevalJob, after
 			if err != nil {
 				return nil, "", fmt.Errorf("re-evaluate: %w", err)
 			}
-			if !meets(rec.Geometry.Bound(), touch) {
+			// A rules version touches every site.
+			if !job.Cause.IsRules() && !meets(rec.Geometry.Bound(), touch) {
 				continue
 			}
 			cur, err := s.events.current(rec)

@@ -67,7 +67,7 @@ func testReevalJobs(t *testing.T, open Opener) {
 			inside = append(inside, id)
 		}
 	}
-	job := &data.ReevalJob{ID: newID(t), Cause: data.LayerRef{Layer: "xinmeng-corridor", Version: 1}, ValidFrom: from,
+	job := &data.ReevalJob{ID: newID(t), Cause: data.Cause{Layer: "xinmeng-corridor", Version: 1}, ValidFrom: from,
 		Touch: []data.LayerRef{{Layer: "xinmeng-corridor", Version: 1}}, CreatedAt: at}
 	ev := data.Event{ID: newID(t), Type: data.EventLayerPublished, Time: at, Data: json.RawMessage(`{"layer":"xinmeng-corridor","version":1}`)}
 	for i, want := range []bool{true, false} {
@@ -144,7 +144,7 @@ func testReevalJobs(t *testing.T, open Opener) {
 		}
 	}
 	// A later job finds the changed checks at the decision they moved to.
-	job2 := &data.ReevalJob{ID: newID(t), Cause: data.LayerRef{Layer: "xinmeng-corridor", Version: 2}, ValidFrom: from, Touch: job.Touch, CreatedAt: at}
+	job2 := &data.ReevalJob{ID: newID(t), Cause: data.Cause{Layer: "xinmeng-corridor", Version: 2}, ValidFrom: from, Touch: job.Touch, CreatedAt: at}
 	if _, err := cs.AddReevalJob(ctx(t), job2, data.Event{ID: newID(t), Type: data.EventLayerPublished, Time: at, Data: json.RawMessage(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func testOutbox(t *testing.T, open Opener) {
 		t.Fatalf("hooks %+v, err %v", hooks, err)
 	}
 	ev := data.Event{ID: newID(t), Type: data.EventLayerPublished, Time: t0, Data: json.RawMessage(`{"layer":"canal","version":2}`)}
-	job := &data.ReevalJob{ID: newID(t), Cause: data.LayerRef{Layer: "canal", Version: 2}, ValidFrom: t0, Touch: []data.LayerRef{{Layer: "canal", Version: 1}}, CreatedAt: t0}
+	job := &data.ReevalJob{ID: newID(t), Cause: data.Cause{Layer: "canal", Version: 2}, ValidFrom: t0, Touch: []data.LayerRef{{Layer: "canal", Version: 1}}, CreatedAt: t0}
 	if _, err := cs.AddReevalJob(ctx(t), job, ev); err != nil {
 		t.Fatal(err)
 	}
@@ -253,5 +253,88 @@ func testOutbox(t *testing.T, open Opener) {
 	claimed, err = hs.ClaimDeliveries(ctx(t), t0.Add(3*time.Hour), time.Minute, 10)
 	if err != nil || len(claimed) != 2 || claimed[0].HookID != both.ID || claimed[1].HookID != both.ID {
 		t.Errorf("after removing a hook: claimed %+v, err %v", claimed, err)
+	}
+}
+
+// testReevalRulesAndClaims: a rules version's job is recorded once per
+// version, without an event; its candidates are every filed check as_of
+// on or after its valid_from, wherever it lies. A job is claimed by one
+// worker at a time, read afresh when claimed (its cursor where the last
+// holder left it), and not at all once done.
+func testReevalRulesAndClaims(t *testing.T, open Opener) {
+	s := open(t)
+	cs, _ := eventStores(t, s)
+	at := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var want []string
+	for i, c := range []struct {
+		p    orb.Point
+		asOf time.Time
+	}{
+		{orb.Point{119.7530, 31.7800}, AsOf},
+		{orb.Point{119.95, 31.78}, AsOf}, // far from every layer version
+		{orb.Point{119.7530, 31.7800}, from.AddDate(0, 0, -1)},
+	} {
+		id := fmt.Sprintf("0190f000-0000-7000-8000-%012d", i+1)
+		rec := &data.CheckRecord{ID: id, CheckedAt: at, KeyID: "k", Reference: "r", Category: "chemical", AsOf: c.asOf,
+			Geometry: c.p, Verdict: "prohibited", DecisionHash: "sha256:" + id,
+			Document: []byte(`{"check_id":"` + id + `","verdict":"prohibited","deciding_rule":"corridor.chemical"}`)}
+		if err := s.SaveCheck(ctx(t), rec); err != nil {
+			t.Fatal(err)
+		}
+		if !c.asOf.Before(from) {
+			want = append(want, id)
+		}
+	}
+	job := &data.ReevalJob{ID: newID(t), Cause: data.Cause{RulesVersion: "2027.1.1"}, ValidFrom: from, CreatedAt: at}
+	for i, wantAdded := range []bool{true, false} {
+		again := *job
+		if i > 0 {
+			again.ID = newID(t)
+		}
+		if added, err := cs.AddReevalJob(ctx(t), &again, data.Event{}); err != nil || added != wantAdded {
+			t.Fatalf("add rules job, time %d: added %v, err %v", i+1, added, err)
+		}
+	}
+	jobs, err := cs.ReevalJobs(ctx(t))
+	if err != nil || len(jobs) != 1 || jobs[0].Cause != job.Cause || len(jobs[0].Touch) != 0 {
+		t.Fatalf("jobs %+v, err %v", jobs, err)
+	}
+	cands, _, err := cs.ReevalCandidates(ctx(t), &jobs[0], "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range cands {
+		got = append(got, c.Check.ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("rules job candidates %v, want %v (every site as_of from %s)", got, want, from.Format(time.DateOnly))
+	}
+
+	first, release, err := cs.ClaimReevalJob(ctx(t), job.ID)
+	if err != nil || first == nil || first.ID != job.ID {
+		t.Fatalf("first claim: %+v, %v", first, err)
+	}
+	if second, _, err := cs.ClaimReevalJob(ctx(t), job.ID); err != nil || second != nil {
+		t.Fatalf("a claimed job claimed again: %+v, %v", second, err)
+	}
+	if err := cs.SaveReevalBatch(ctx(t), job.ID, want[0], false, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	again, release, err := cs.ClaimReevalJob(ctx(t), job.ID)
+	if err != nil || again == nil || again.Cursor != want[0] {
+		t.Fatalf("claimed after release: %+v, %v; want its cursor at %s", again, err, want[0])
+	}
+	if err := cs.SaveReevalBatch(ctx(t), job.ID, want[len(want)-1], true, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if done, _, err := cs.ClaimReevalJob(ctx(t), job.ID); err != nil || done != nil {
+		t.Errorf("a finished job claimed: %+v, %v", done, err)
+	}
+	if _, _, err := cs.ClaimReevalJob(ctx(t), newID(t)); !errors.Is(err, data.ErrNotFound) {
+		t.Errorf("an unknown job claimed: %v", err)
 	}
 }

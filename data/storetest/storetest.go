@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"FeaturesClipped", testFeaturesClipped},
 		{"RawProperties", testRawProperties},
 		{"ReevalJobs", testReevalJobs},
+		{"ReevalRulesAndClaims", testReevalRulesAndClaims},
 		{"Outbox", testOutbox},
 	}
 	for _, tc := range tests {

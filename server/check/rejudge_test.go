@@ -1,8 +1,10 @@
 package check
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -39,12 +41,22 @@ func TestRejudge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// As known now: the hash includes known_at (decision hash v3), so
+		// only the verdict, the deciding rule and changed are compared.
 		got, changed, err := c.Rejudge(ctx, rec, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if changed || got.Verdict != ans.Response.Verdict || got.DecidingRule != ans.Response.DecidingRule || got.DecisionHash != ans.Response.DecisionHash {
-			t.Errorf("%s: rejudged %+v, filed %s %s %s", ans.Response.CheckID, got, ans.Response.Verdict, ans.Response.DecidingRule, ans.Response.DecisionHash)
+		if changed || got.Verdict != ans.Response.Verdict || got.DecidingRule != ans.Response.DecidingRule {
+			t.Errorf("%s: rejudged %+v, filed %s %s", ans.Response.CheckID, got, ans.Response.Verdict, ans.Response.DecidingRule)
+		}
+		// As known when filed: the very hash filed.
+		got, changed, err = c.Rejudge(ctx, rec, rec.KnownAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if changed || got.DecisionHash != ans.Response.DecisionHash {
+			t.Errorf("%s: rejudged as filed %+v, filed hash %s", ans.Response.CheckID, got, ans.Response.DecisionHash)
 		}
 	}
 	before := filed[1].Response // in the corridor and the river band
@@ -75,5 +87,48 @@ func TestRejudge(t *testing.T) {
 	rec.Document = json.RawMessage(`{"facts":7}`)
 	if _, _, err := c.Rejudge(ctx, rec, time.Now()); err == nil {
 		t.Error("a broken document was judged")
+	}
+}
+
+// A check filed under one rules version is not judged again as filed
+// under another (Rejudge, as Replay, refuses it), but Reevaluate judges
+// it under the rules the Checker runs: the renamed rule decides it now.
+func TestReevaluateUnderNewRules(t *testing.T) {
+	ctx := context.Background()
+	app := servertest.Demo(t)
+	c := New(Config{Store: app.Store, Rules: app.Rules})
+	ans, err := c.Check(ctx, "k", Request{Geometry: json.RawMessage(`{"type":"Point","coordinates":[119.7594,31.794999]}`), Category: "chemical", AsOf: "2026-06-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := data.RulesFile()
+	for _, r := range [][2]string{
+		{`version: "2026.12.1"`, `version: "2027.1.1"`},
+		{`- id: "river-band.chemical@2021-03-01"`, `- id: "river-band.chemical@2021-03-01-r2"`},
+	} {
+		if !bytes.Contains(src, []byte(r[0])) {
+			t.Fatalf("the rules file has no %s", r[0])
+		}
+		src = bytes.Replace(src, []byte(r[0]), []byte(r[1]), 1)
+	}
+	rules, err := geo.ParseRules(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := New(Config{Store: app.Store, Rules: rules, Unaudited: true})
+	rec, err := app.Store.Check(ctx, ans.Response.CheckID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nr *NotReplayableError
+	if _, _, err := next.Rejudge(ctx, rec, time.Now()); !errors.As(err, &nr) || nr.Slug != "rules-version-not-loaded" {
+		t.Errorf("Rejudge under other rules: %v, want rules-version-not-loaded", err)
+	}
+	got, changed, err := next.Reevaluate(ctx, rec, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !changed || got.DecidingRule != "river-band.chemical@2021-03-01-r2" || got.RulesVersion != "2027.1.1" || ans.Response.DecidingRule != "river-band.chemical@2021-03-01" {
+		t.Errorf("reevaluated %s under %s (changed %v), filed %s", got.DecidingRule, got.RulesVersion, changed, ans.Response.DecidingRule)
 	}
 }

@@ -97,6 +97,12 @@ func readFiled(rec *data.CheckRecord) (filed, error) {
 // before known_at was kept, or under another rules version, is a
 // *NotReplayableError.
 func (c *Checker) InputOf(rec *data.CheckRecord) (*Input, error) {
+	return c.inputOf(rec, false)
+}
+
+// inputOf is InputOf; with anyRules a check filed under another rules
+// version is judged under this Checker's (re-evaluation).
+func (c *Checker) inputOf(rec *data.CheckRecord, anyRules bool) (*Input, error) {
 	f, err := readFiled(rec)
 	if err != nil {
 		return nil, err
@@ -105,7 +111,7 @@ func (c *Checker) InputOf(rec *data.CheckRecord) (*Input, error) {
 		return nil, &NotReplayableError{CheckID: rec.ID, Slug: "not-replayable",
 			Detail: "it was filed before ecospace kept the knowledge time of a check (known_at), under decision hash " + geo.DecisionHashTag + "'s predecessor"}
 	}
-	if f.RulesVersion != c.rules.Version {
+	if f.RulesVersion != c.rules.Version && !anyRules {
 		return nil, &NotReplayableError{CheckID: rec.ID, Slug: "rules-version-not-loaded",
 			Detail: fmt.Sprintf("it was decided under rules version %s and this server runs rules version %s; replay it on a server started with that rules file (--rules)", f.RulesVersion, c.rules.Version)}
 	}
@@ -170,11 +176,28 @@ func (c *Checker) Replay(ctx context.Context, rec *data.CheckRecord) (*Replayed,
 // background re-evaluation calls it for each filed check a change
 // touches).
 func (c *Checker) Rejudge(ctx context.Context, rec *data.CheckRecord, knownAt time.Time) (*Response, bool, error) {
+	return c.rejudge(ctx, rec, knownAt, false)
+}
+
+// Reevaluate is Rejudge under the rules this Checker runs, whichever
+// rules version the check was filed under: what the background
+// re-evaluation asks after a layer or rules version is recorded (would
+// this filed decision come out differently now?). Replay and Rejudge
+// refuse a check filed under another rules version, as they reproduce
+// or measure the filed decision against its own rules; Reevaluate is how
+// a new rules version reaches the decisions filed under the old one. A
+// check filed before known_at was kept, or whose category the rules no
+// longer have, is still a *NotReplayableError.
+func (c *Checker) Reevaluate(ctx context.Context, rec *data.CheckRecord, knownAt time.Time) (*Response, bool, error) {
+	return c.rejudge(ctx, rec, knownAt, true)
+}
+
+func (c *Checker) rejudge(ctx context.Context, rec *data.CheckRecord, knownAt time.Time, anyRules bool) (*Response, bool, error) {
 	f, err := readFiled(rec)
 	if err != nil {
 		return nil, false, err
 	}
-	in, err := c.InputOf(rec)
+	in, err := c.inputOf(rec, anyRules)
 	if err != nil {
 		return nil, false, err
 	}

@@ -45,7 +45,7 @@ func TestTwoSendersOnePostGISOutbox(t *testing.T) {
 	}
 	const n = 60
 	for i := range n {
-		job := &data.ReevalJob{ID: fmt.Sprintf("01939a2b-0000-7000-8000-%012d", 100+i), Cause: data.LayerRef{Layer: "canal", Version: int64(2 + i)}, ValidFrom: now, CreatedAt: now}
+		job := &data.ReevalJob{ID: fmt.Sprintf("01939a2b-0000-7000-8000-%012d", 100+i), Cause: data.Cause{Layer: "canal", Version: int64(2 + i)}, ValidFrom: now, CreatedAt: now}
 		ev := data.Event{ID: fmt.Sprintf("01939a2b-0000-7000-9000-%012d", 100+i), Type: data.EventLayerPublished, Time: now, Data: json.RawMessage(`{}`)}
 		if _, err := stores[i%2].AddReevalJob(ctx, job, ev); err != nil {
 			t.Fatal(err)

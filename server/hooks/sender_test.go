@@ -73,7 +73,7 @@ func setup(t *testing.T, statuses ...int) (*memory.Store, *receiver, *clock, *Se
 	if err := store.AddHook(context.Background(), hook); err != nil {
 		t.Fatal(err)
 	}
-	job := &data.ReevalJob{ID: "01939a2b-0000-7000-8000-0000000000aa", Cause: data.LayerRef{Layer: "canal", Version: 2}, ValidFrom: clk.now(), CreatedAt: clk.now()}
+	job := &data.ReevalJob{ID: "01939a2b-0000-7000-8000-0000000000aa", Cause: data.Cause{Layer: "canal", Version: 2}, ValidFrom: clk.now(), CreatedAt: clk.now()}
 	ev := data.Event{ID: "01939a2b-0000-7000-8000-0000000000ee", Type: data.EventLayerPublished, Time: clk.now(), Data: json.RawMessage(`{"layer":"canal","version":2}`)}
 	if _, err := store.AddReevalJob(context.Background(), job, ev); err != nil {
 		t.Fatal(err)
@@ -209,7 +209,7 @@ func TestSenderRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := data.Event{ID: "01939a2b-0000-7000-8000-0000000000ef", Type: data.EventLayerPublished, Time: clk.now(), Data: json.RawMessage(`{}`)}
-	job := &data.ReevalJob{ID: "01939a2b-0000-7000-8000-0000000000ab", Cause: data.LayerRef{Layer: "canal", Version: 3}, CreatedAt: clk.now()}
+	job := &data.ReevalJob{ID: "01939a2b-0000-7000-8000-0000000000ab", Cause: data.Cause{Layer: "canal", Version: 3}, CreatedAt: clk.now()}
 	if _, err := store.AddReevalJob(context.Background(), job, ev); err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ type Change struct {
 	Reference  string        `json:"reference"`
 	Old        data.Decision `json:"old"`
 	New        data.Decision `json:"new"`
-	Cause      data.LayerRef `json:"cause"`
+	Cause      data.Cause    `json:"cause"`
 	DetectedAt time.Time     `json:"detected_at"`
 	Href       string        `json:"href"`
 }
@@ -62,8 +62,9 @@ func (w *Worker) runJob(ctx context.Context, job *data.ReevalJob) error {
 			i++
 			return cands[i-1], true, nil
 		}, func(ctx context.Context, c data.ReevalCandidate) (judged, error) {
-			// Judged as known now: the new version is what it is measured by.
-			r, _, err := w.cfg.Checker.Rejudge(ctx, c.Check, w.cfg.Now())
+			// Judged as known now, under the rules the server runs: the
+			// new version is what it is measured by.
+			r, _, err := w.cfg.Checker.Reevaluate(ctx, c.Check, w.cfg.Now())
 			if err != nil {
 				return judged{cand: c}, err
 			}
@@ -73,9 +74,9 @@ func (w *Worker) runJob(ctx context.Context, job *data.ReevalJob) error {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				// A check filed before known_at was kept, or under another
-				// rules version, cannot be judged as it was: it is not a
-				// failure, and not a change either.
+				// A check filed before known_at was kept, or whose category
+				// the rules no longer have, cannot be judged again: it is
+				// not a failure, and not a change either.
 				var nr *check.NotReplayableError
 				if errors.As(err, &nr) {
 					w.cfg.Log.Info("re-evaluation: a filed check cannot be judged again as filed; skipped", "check_id", j.cand.Check.ID, "job", job.ID, "why", nr.Error())
@@ -115,7 +116,7 @@ func (w *Worker) runJob(ctx context.Context, job *data.ReevalJob) error {
 		w.changed.Add(int64(len(changes)))
 		n += len(cands)
 		if done {
-			w.cfg.Log.Info("re-evaluation done", "job", job.ID, "layer", job.Cause.Layer, "version", job.Cause.Version,
+			w.cfg.Log.Info("re-evaluation done", "job", job.ID, "layer", job.Cause.Layer, "version", job.Cause.Version, "rules_version", job.Cause.RulesVersion,
 				"judged", n, "changed", w.changed.Load()-changes0, "ms", time.Since(start).Milliseconds())
 			return nil
 		}

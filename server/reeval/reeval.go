@@ -1,13 +1,18 @@
-// Package reeval judges filed decisions again after a layer version is
-// recorded, in the background: one job per recorded version (the
-// imported layer's, with the derived versions recomputed with it) takes
-// the filed checks whose site it may touch and whose as_of it covers, a
-// batch at a time in check id order, re-judges them with check.Rejudge on
-// a pool of at most GOMAXPROCS workers, and records every decision whose
-// verdict or deciding rule came out differently as a change, with a
+// Package reeval judges filed decisions again after a layer or rules
+// version is recorded, in the background: one job per recorded layer
+// version (the imported layer's, with the derived versions recomputed
+// with it) takes the filed checks whose site it may touch and whose as_of
+// it covers, and one job per new rules version (a server started with
+// rules the store had not recorded) every filed check whose as_of it
+// covers; a batch at a time in check id order, it judges them again as
+// known now under the rules the server runs (check.Reevaluate) on a pool
+// of at most GOMAXPROCS workers, and records every decision whose verdict
+// or deciding rule came out differently as a change, with a
 // decision.changed event. A job keeps its cursor in the store: after a
 // restart it goes on where its last recorded batch ended (on PostGIS;
-// the embedded store keeps jobs in memory and forgets them).
+// the embedded store keeps jobs in memory and forgets them). A worker
+// claims a job before working it, so that two instances on one database
+// do not both judge it.
 package reeval
 
 import (
@@ -16,6 +21,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -33,9 +39,10 @@ const DefaultBatch = 500
 // being woken: jobs recorded by another process it was not told of.
 const PollInterval = 30 * time.Second
 
-// Rejudger judges a filed check again (*check.Checker).
+// Rejudger judges a filed check again as known at knownAt under the
+// rules it runs (*check.Checker).
 type Rejudger interface {
-	Rejudge(ctx context.Context, rec *data.CheckRecord, knownAt time.Time) (*check.Response, bool, error)
+	Reevaluate(ctx context.Context, rec *data.CheckRecord, knownAt time.Time) (*check.Response, bool, error)
 }
 
 // Config wires a Worker.
@@ -123,7 +130,7 @@ func Enqueue(ctx context.Context, store data.ChangeStore, res data.ImportResult,
 	if err != nil {
 		return false, fmt.Errorf("event id: %w", err)
 	}
-	job := &data.ReevalJob{ID: jid.String(), Cause: data.LayerRef{Layer: res.Layer.ID, Version: res.Layer.Version},
+	job := &data.ReevalJob{ID: jid.String(), Cause: data.Cause{Layer: res.Layer.ID, Version: res.Layer.Version},
 		ValidFrom: res.Layer.ValidFrom.Time, CreatedAt: now.UTC()}
 	pub := Published{Layer: res.Layer.ID, Version: res.Layer.Version, ValidFrom: res.Layer.ValidFrom, Derived: []data.LayerRef{},
 		Href: "/api/v1/layers/" + res.Layer.ID + "?as_of=" + res.Layer.ValidFrom.String()}
@@ -143,6 +150,49 @@ func Enqueue(ctx context.Context, store data.ChangeStore, res data.ImportResult,
 		return false, fmt.Errorf("re-evaluation of %s version %d: %w", res.Layer.ID, res.Layer.Version, err)
 	}
 	return added, nil
+}
+
+// EnqueueRules records the re-evaluation job of a rules version, once
+// per version (added false: it was there already): every filed decision
+// as_of on or after its valid_from, wherever it lies.
+func EnqueueRules(ctx context.Context, store data.ChangeStore, rv data.RulesVersion, now time.Time) (added bool, err error) {
+	jid, err := uuid.NewV7()
+	if err != nil {
+		return false, fmt.Errorf("re-evaluation job id: %w", err)
+	}
+	job := &data.ReevalJob{ID: jid.String(), Cause: data.Cause{RulesVersion: rv.Version}, ValidFrom: rv.ValidFrom.Time, CreatedAt: now.UTC()}
+	added, err = store.AddReevalJob(ctx, job, data.Event{})
+	if err != nil {
+		return false, fmt.Errorf("re-evaluation of rules version %s: %w", rv.Version, err)
+	}
+	return added, nil
+}
+
+// RulesStarted is called when a server starts with rules version rv:
+// when the store had not recorded it (recorded lists those it had), its
+// re-evaluation job is queued before record (Checker.RulesRecorded)
+// records it, so that a crash in between queues it at the next start
+// again (once: EnqueueRules adds one job per version). queued says
+// whether a job was queued. The first rules version a store records
+// queues none: a check is filed (with its known_at) only after the rules
+// it is judged under are recorded, so there is no decision it could
+// judge again.
+func (w *Worker) RulesStarted(ctx context.Context, recorded []data.RulesVersion, rv data.RulesVersion, record func(context.Context) (data.RulesVersion, error)) (queued bool, err error) {
+	if slices.ContainsFunc(recorded, func(r data.RulesVersion) bool { return r.Version == rv.Version }) {
+		return false, nil
+	}
+	if len(recorded) == 0 {
+		_, err := record(ctx)
+		return false, err
+	}
+	if _, err := EnqueueRules(ctx, w.cfg.Store, rv, w.cfg.Now()); err != nil {
+		return false, err
+	}
+	if _, err := record(ctx); err != nil {
+		return true, err
+	}
+	w.Wake()
+	return true, nil
 }
 
 // Run works through the unfinished jobs whenever woken, and every
@@ -171,10 +221,23 @@ func (w *Worker) RunPending(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("re-evaluation jobs: %w", err)
 	}
+	n := 0
 	for i := range jobs {
-		if err := w.runJob(ctx, &jobs[i]); err != nil {
-			return i, err
+		// Claimed first: another instance may be working it, or have
+		// finished it since it was listed.
+		job, release, err := w.cfg.Store.ClaimReevalJob(ctx, jobs[i].ID)
+		if err != nil {
+			return n, fmt.Errorf("re-evaluation job %s: %w", jobs[i].ID, err)
 		}
+		if job == nil {
+			continue
+		}
+		err = w.runJob(ctx, job)
+		release()
+		if err != nil {
+			return n, err
+		}
+		n++
 	}
-	return len(jobs), nil
+	return n, nil
 }
