@@ -20,7 +20,7 @@ import (
 // file is read whole before a batch slot is taken (a 10 000-地块 file is a
 // few MB) and refused as a whole, before any result, when it is not one
 // that can be read (its form, its coordinate system); a 地块 whose rings
-// are no site gets its own problem. ?category=, ?as_of= and
+// are no site gets its own problem. ?category=, ?as_of=, ?known_at= and
 // ?fact=NAME=true|false apply to every 地块.
 func (s *Server) postBatchTXT(c echo.Context, charset string) error {
 	geoOut := c.Path() == batchGeoJSONPath
@@ -48,6 +48,9 @@ func (s *Server) postBatchTXT(c echo.Context, charset string) error {
 		return err
 	}
 	if _, err := s.checker.ParseAsOf(q["as_of"], "?as_of"); err != nil {
+		return err
+	}
+	if _, err := s.checker.ParseKnownAt(q["known_at"], "?known_at"); err != nil {
 		return err
 	}
 	facts, err := txtFacts(c)

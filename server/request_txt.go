@@ -36,8 +36,8 @@ func textBody(c echo.Context) (bool, string) {
 
 // txtParams are the query parameters of a text/plain check, batch or parse.
 var (
-	txtCheckParams = []string{"category", "as_of", "reference", "fact"}
-	txtBatchParams = []string{"category", "as_of", "fact"}
+	txtCheckParams = []string{"category", "as_of", "known_at", "reference", "fact"}
+	txtBatchParams = []string{"category", "as_of", "known_at", "fact"}
 )
 
 // txtQuery reads the query parameters a text/plain request takes; an
@@ -162,7 +162,7 @@ func txtRequest(p *layerfile.TXTParcel, q map[string]string, facts json.RawMessa
 		ref = v
 	}
 	return check.Request{Geometry: geo.AppendGeometry(nil, p.Geometry), CRS: string(geo.GK120),
-		Category: q["category"], AsOf: q["as_of"], Reference: ref, Facts: facts}
+		Category: q["category"], AsOf: q["as_of"], KnownAt: q["known_at"], Reference: ref, Facts: facts}
 }
 
 // txtInputError points the errors of a 地块's check at the query
@@ -195,7 +195,8 @@ func txtInputError(err error, p *layerfile.TXTParcel, q map[string]string) error
 
 // postCheckTXT answers POST /api/v1/checks with a text/plain body: a
 // 用地报盘 file of one 地块, checked as ?category= (and ?as_of=,
-// ?reference=, default its 地块编号, and ?fact=NAME=true|false) say.
+// ?known_at=, ?reference=, default its 地块编号, and ?fact=NAME=true|false)
+// say.
 func (s *Server) postCheckTXT(c echo.Context, charset string) error {
 	f, err := readTXTBody(c, charset, false)
 	if err != nil {
