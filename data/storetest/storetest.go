@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 		{"RawProperties", testRawProperties},
 		{"ReevalJobs", testReevalJobs},
 		{"Outbox", testOutbox},
+		{"ParcelLookup", testParcelLookup},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open) })
