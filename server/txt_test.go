@@ -151,6 +151,8 @@ func TestTXTRefused(t *testing.T) {
 		{"GBK declared UTF-8", "/api/v1/checks?category=chemical", "text/plain; charset=utf-8", singleTXT(t), 400, "invalid-txt", "#line=0,1", "UTF-8"},
 		{"unknown charset", "/api/v1/checks?category=chemical", "text/plain; charset=koi8-r", singleTXT(t), 415, "invalid-txt", "", "koi8-r"},
 		{"empty", "/api/v1/checks?category=chemical", "text/plain", "", 400, "invalid-txt", "", "empty"},
+		// 地块 10 001's header is line 8 + 5×10 000: nothing past it is read.
+		{"too many 地块", "/api/v1/checks/batch?category=chemical", "text/plain", bigTXT(MaxBatchFeatures+1, 3), 413, "too-many-features", "#line=50007,50008", "more than 10000 地块"},
 		{"parse: JSON", "/api/v1/sites/parse", "application/json", `{}`, 415, "unsupported-media-type", "", "text/plain"},
 		{"parse: wrong datum", "/api/v1/sites/parse", "text/plain", txtFixture(t, "xian80-gbk.txt"), 422, "unsupported-crs", "#line=4,5", "1980西安坐标系"},
 	}
