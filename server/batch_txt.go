@@ -28,9 +28,9 @@ import (
 // anywhere refuses the file before any result, so spooling the body alone
 // would save nothing. What it keeps while the batch runs is the 地块's
 // geometries, not their sites (DropSites), and it stops at the first 地块
-// past MaxBatchFeatures: 47 MiB of 10 000 地块 of 150 界址点 peak at about
-// 110 MiB of heap (BenchmarkBatchTXTHeap), where a JSON batch stays near
-// 2 MiB. Constant memory would need the parser to read a spool twice, as
+// past MaxBatchFeatures: 47 MiB of 10 000 地块 of 150 界址点 peak at
+// 110–160 MiB of heap (BenchmarkBatchTXTHeap), where a JSON batch stays
+// near 2 MiB. Constant memory would need the parser to read a spool twice, as
 // the JSON batch does: a first pass that checks the form and counts, a
 // second that yields one 地块 at a time.
 func (s *Server) postBatchTXT(c echo.Context, charset string) error {
