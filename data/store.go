@@ -48,12 +48,21 @@ type FeatureQuery struct {
 	Zoom   int // < 0: full resolution
 	Limit  int // 0: no limit
 	Offset int
-	Filter map[string]string // property equality
+	// Filter selects by property equality. On ParcelNoProperty both
+	// stores look the value up in an index instead of reading the version.
+	Filter map[string]string
 	// RawProperties: the caller only writes the properties out, so a store
 	// that keeps them encoded may give geo.Feature.PropertiesJSON instead
 	// of decoding them into Properties.
 	RawProperties bool
 }
+
+// ParcelNoProperty is the property a parcel register's features are
+// looked up by (GET /api/v1/parcels/{number}): the parcel number in normal
+// form (layerfile.MarkParcels). Both stores index it: the embedded store in
+// a map built with the version, PostGIS in an expression index
+// (migration 0012).
+const ParcelNoProperty = "parcel_no"
 
 // CheckRecord is one audited check.
 type CheckRecord struct {

@@ -64,7 +64,8 @@ const batchGeoJSONPath = "/api/v1/checks/batch.geojson"
 // checking anything (constant memory: one feature at a time), so that a
 // syntax error, a bad top-level member or more than MaxBatchFeatures
 // features is a plain 4xx before any result is sent, and top-level "crs",
-// "as_of" and "category" apply wherever they sit in the object. The second
+// "as_of", "known_at" and "category" apply wherever they sit in the
+// object. The second
 // pass streams the features to a few workers and writes one result per
 // feature, in input order, as soon as it and those before it are ready.
 func (s *Server) postBatch(c echo.Context) error {

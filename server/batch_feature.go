@@ -32,7 +32,7 @@ type batchFeature struct {
 
 var (
 	featureMembers  = []string{"type", "id", "geometry", "properties", "crs"}
-	propertyMembers = []string{"category", "crs", "as_of", "reference"}
+	propertyMembers = []string{"category", "crs", "as_of", "known_at", "reference"}
 )
 
 // foldedMember refuses a member of obj that differs from one of known
@@ -72,9 +72,9 @@ func (s *Server) checkFeature(ctx context.Context, keyID string, head *batchHead
 		return fail(err)
 	}
 	res.Reference = ref
-	req := check.Request{Geometry: f.Geometry, Category: head.category, CRS: head.crs, AsOf: head.asOf, Reference: ref}
+	req := check.Request{Geometry: f.Geometry, Category: head.category, CRS: head.crs, AsOf: head.asOf, KnownAt: head.knownAt, Reference: ref}
 	// Where each field came from, for pointers in problems.
-	src := map[string]string{"/category": head.categoryPtr, "/crs": head.crsPtr, "/as_of": head.asOfPtr, "/reference": refPtr}
+	src := map[string]string{"/category": head.categoryPtr, "/crs": head.crsPtr, "/as_of": head.asOfPtr, "/known_at": head.knownAtPtr, "/reference": refPtr}
 	if len(f.CRS) > 0 && string(f.CRS) != "null" {
 		name, err := crsName(f.CRS)
 		if err != nil {
@@ -85,7 +85,7 @@ func (s *Server) checkFeature(ctx context.Context, keyID string, head *batchHead
 	for _, field := range []struct {
 		name string
 		dst  *string
-	}{{"category", &req.Category}, {"crs", &req.CRS}, {"as_of", &req.AsOf}} {
+	}{{"category", &req.Category}, {"crs", &req.CRS}, {"as_of", &req.AsOf}, {"known_at", &req.KnownAt}} {
 		v, ok := f.Properties[field.name]
 		if !ok || string(v) == "null" {
 			continue

@@ -18,15 +18,15 @@ import (
 // batchHead is what the first pass learns from the whole collection: the
 // defaults its top-level members set, and how many features it has.
 type batchHead struct {
-	category, crs, asOf          string
-	categoryPtr, crsPtr, asOfPtr string
-	facts                        map[string]bool // every feature's defaults
-	features                     int
+	category, crs, asOf, knownAt             string
+	categoryPtr, crsPtr, asOfPtr, knownAtPtr string
+	facts                                    map[string]bool // every feature's defaults
+	features                                 int
 }
 
 // batchMembers are the top-level members of a batch ecospace reads;
 // others are foreign members, ignored.
-var batchMembers = []string{"type", "crs", "as_of", "category", "features"}
+var batchMembers = []string{"type", "crs", "as_of", "known_at", "category", "features"}
 
 // scanBatch is the first pass: the collection's shape, its top-level
 // members and its feature count. Features are read one at a time and not
@@ -78,17 +78,25 @@ func (s *Server) scanBatch(f *os.File) (*batchHead, error) {
 				return nil, problem.BadRequest("unknown-crs", "Unknown CRS", "/crs", "%v", err)
 			}
 			h.crs, h.crsPtr = crs, "/crs"
-		case "as_of", "category":
+		case "as_of", "known_at", "category":
 			var v string
 			if err := dec.Decode(&v); err != nil {
 				return nil, syntaxOr(f, err, "/"+name, name+" must be a string")
 			}
-			if name == "as_of" {
+			switch name {
+			case "as_of":
 				if _, err := s.checker.ParseAsOf(v, "/as_of"); err != nil {
 					return nil, err
 				}
 				h.asOf, h.asOfPtr = v, "/as_of"
-			} else {
+			case "known_at":
+				// One knowledge time for every feature: the batch is
+				// judged as known then, however long it runs.
+				if _, err := s.checker.ParseKnownAt(v, "/known_at"); err != nil {
+					return nil, err
+				}
+				h.knownAt, h.knownAtPtr = v, "/known_at"
+			default:
 				if _, err := s.checker.Category(v, "/category"); err != nil {
 					return nil, err
 				}

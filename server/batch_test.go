@@ -85,14 +85,16 @@ func TestBatchOneBadAmongGood(t *testing.T) {
 		/*7*/ `{"type":"Feature","geometry":{"type":"Point","coordinates":[121.4737,31.2304]},"properties":{"category":"chemical","reference":"shanghai"}}`,
 		/*8*/ `{"type":"Feature","geometry":{"type":"Point","coordinates":[119.8,31.78]},"properties":{"category":"chemical","as_of":"2026-13-01"}}`,
 		/*9*/ `{"type":"Feature","geometry":{"type":"Point","coordinates":[119.8,31.78]},"properties":{"reference":"no-category"}}`,
+		/*10*/ `{"type":"Feature","geometry":{"type":"Point","coordinates":[119.8,31.78]},"properties":{"category":"chemical","known_at":"2999-01-01T00:00:00Z"}}`,
+		/*11*/ `{"type":"Feature","geometry":{"type":"Point","coordinates":[119.8,31.78]},"properties":{"category":"chemical","known_at":"2026-06-01"}}`,
 	}, ",") + `]}`
 	rec := call(t, s, "POST", "/api/v1/checks/batch", body)
-	if rec.Code != 200 || rec.Header().Get("Content-Type") != mediaNDJSON || rec.Header().Get("X-Batch-Features") != "10" {
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != mediaNDJSON || rec.Header().Get("X-Batch-Features") != "12" {
 		t.Fatalf("%d %v %s", rec.Code, rec.Header(), rec.Body)
 	}
 	got := readLines(t, rec.Body)
-	if len(got) != 10 {
-		t.Fatalf("%d results, want 10", len(got))
+	if len(got) != 12 {
+		t.Fatalf("%d results, want 12", len(got))
 	}
 	want := []struct {
 		ref, verdict, problem, pointer string
@@ -107,6 +109,8 @@ func TestBatchOneBadAmongGood(t *testing.T) {
 		{"shanghai", "outside_coverage", "", ""},
 		{"", "", "invalid-date", "/features/8/properties/as_of"},
 		{"no-category", "", "missing-category", "/features/9/properties/category"},
+		{"", "", "known-at-in-future", "/features/10/properties/known_at"},
+		{"", "", "invalid-known-at", "/features/11/properties/known_at"},
 	}
 	for i, w := range want {
 		r := got[i]
@@ -210,6 +214,9 @@ func TestBatchRefusals(t *testing.T) {
 		{"no type", `{"features":[{"type":"Feature"}]}`, "invalid-batch", 400, "missing"},
 		{"unknown crs", `{"type":"FeatureCollection","crs":"EPSG:3857","features":[{}]}`, "unknown-crs", 400, "3857"},
 		{"bad as_of", `{"type":"FeatureCollection","as_of":"yesterday","features":[{}]}`, "invalid-date", 400, "yesterday"},
+		{"bad known_at", `{"type":"FeatureCollection","known_at":"yesterday","features":[{}]}`, "invalid-known-at", 400, "yesterday"},
+		{"future known_at", `{"type":"FeatureCollection","known_at":"2999-01-01T00:00:00Z","features":[{}]}`, "known-at-in-future", 422, "2999"},
+		{"known_at not a string", `{"type":"FeatureCollection","known_at":1,"features":[{}]}`, "invalid-json", 400, "known_at must be a string"},
 		{"unknown category", `{"type":"FeatureCollection","category":"casino","features":[{}]}`, "unknown-category", 400, "casino"},
 		{"two values", `{"type":"FeatureCollection","features":[{}]} {}`, "invalid-json", 400, "more than one"},
 		{"repeated member", `{"type":"FeatureCollection","features":[{}],"features":[{}]}`, "invalid-json", 400, "twice"},

@@ -36,8 +36,8 @@ func textBody(c echo.Context) (bool, string) {
 
 // txtParams are the query parameters of a text/plain check, batch or parse.
 var (
-	txtCheckParams = []string{"category", "as_of", "reference", "fact"}
-	txtBatchParams = []string{"category", "as_of", "fact"}
+	txtCheckParams = []string{"category", "as_of", "known_at", "reference", "fact"}
+	txtBatchParams = []string{"category", "as_of", "known_at", "fact"}
 )
 
 // txtQuery reads the query parameters a text/plain request takes; an
@@ -81,10 +81,11 @@ func txtFacts(c echo.Context) (json.RawMessage, error) {
 	return json.Marshal(facts)
 }
 
-// readTXTBody reads and parses a text/plain body as a 用地报盘 file;
-// keepInvalid keeps a 地块 whose rings are no site, with its error (a
-// batch answers it with its own problem).
-func readTXTBody(c echo.Context, charset string, keepInvalid bool) (*layerfile.TXTFile, error) {
+// readTXTBody reads and parses a text/plain body as a 用地报盘 file. For a
+// batch it keeps a 地块 whose rings are no site, with its error (answered
+// as its own problem), and not the sites it checked (each is built again
+// from its geometry when it is checked).
+func readTXTBody(c echo.Context, charset string, batch bool) (*layerfile.TXTFile, error) {
 	body, err := readBody(c)
 	if err != nil {
 		var p *problem.Problem
@@ -98,15 +99,11 @@ func readTXTBody(c echo.Context, charset string, keepInvalid bool) (*layerfile.T
 		return nil, problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
 			fmt.Sprintf("send the body as application/json, not %q", clip(c.Request().Header.Get(echo.HeaderContentType))))
 	}
-	f, err := layerfile.ReadTXT(body, layerfile.TXTOptions{Charset: charset, KeepInvalid: keepInvalid})
+	// Reading stops at the first 地块 past the limit: the file is refused
+	// without building the sites of the rest.
+	f, err := layerfile.ReadTXT(body, layerfile.TXTOptions{Charset: charset, KeepInvalid: batch, MaxParcels: MaxBatchFeatures, DropSites: batch})
 	if err != nil {
 		return nil, txtProblem(err)
-	}
-	if len(f.Parcels) > MaxBatchFeatures {
-		p := problem.New(http.StatusRequestEntityTooLarge, "too-many-features", "Too many 地块",
-			fmt.Sprintf("the file holds %d 地块; at most %d are read at once: split it", len(f.Parcels), MaxBatchFeatures))
-		p.Pointer = txtLine(f.Parcels[MaxBatchFeatures].Line)
-		return nil, p
 	}
 	return f, nil
 }
@@ -121,7 +118,8 @@ func txtLine(n int) string {
 
 // txtProblem is the problem of a refused 用地报盘 file: 400 when it is
 // malformed or its rings are no site, 413 when a 地块 has more 界址点 than
-// a site may or rings too complex to check, 422 when it is in a
+// a site may or rings too complex to check, or the file more 地块 than a
+// batch may, 422 when it is in a
 // coordinate system ecospace does not read, 415 for a charset it cannot
 // read.
 func txtProblem(err error) error {
@@ -139,6 +137,8 @@ func txtProblem(err error) error {
 		p = problem.New(http.StatusRequestEntityTooLarge, "too-many-vertices", "Too many vertices", te.Error())
 	case layerfile.TXTTooComplex:
 		p = problem.New(http.StatusRequestEntityTooLarge, "too-complex", "Geometry too complex", te.Error())
+	case layerfile.TXTTooManyParcels:
+		p = problem.New(http.StatusRequestEntityTooLarge, "too-many-features", "Too many 地块", te.Error())
 	case layerfile.TXTEncoding:
 		status := http.StatusBadRequest
 		if te.Line == 0 && strings.Contains(te.Detail, "charset") {
@@ -162,7 +162,7 @@ func txtRequest(p *layerfile.TXTParcel, q map[string]string, facts json.RawMessa
 		ref = v
 	}
 	return check.Request{Geometry: geo.AppendGeometry(nil, p.Geometry), CRS: string(geo.GK120),
-		Category: q["category"], AsOf: q["as_of"], Reference: ref, Facts: facts}
+		Category: q["category"], AsOf: q["as_of"], KnownAt: q["known_at"], Reference: ref, Facts: facts}
 }
 
 // txtInputError points the errors of a 地块's check at the query
@@ -195,7 +195,8 @@ func txtInputError(err error, p *layerfile.TXTParcel, q map[string]string) error
 
 // postCheckTXT answers POST /api/v1/checks with a text/plain body: a
 // 用地报盘 file of one 地块, checked as ?category= (and ?as_of=,
-// ?reference=, default its 地块编号, and ?fact=NAME=true|false) say.
+// ?known_at=, ?reference=, default its 地块编号, and ?fact=NAME=true|false)
+// say.
 func (s *Server) postCheckTXT(c echo.Context, charset string) error {
 	f, err := readTXTBody(c, charset, false)
 	if err != nil {

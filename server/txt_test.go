@@ -3,9 +3,11 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -51,10 +53,15 @@ const sameSquareJSON = `{"geometry":{"type":"Polygon","coordinates":[[[477150,35
 
 func TestTXTChecksBothStores(t *testing.T) {
 	stores := map[string]*Server{"embedded": demoServer(t), "postgis": serve(servertest.DemoPG(t))}
+	// A decision hash covers known_at: every check here, TXT or JSON, one
+	// or in a batch, on either store, is asked as known at one time, after
+	// both stores imported the demo layers.
+	known := time.Now().UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
+	kq := "&known_at=" + url.QueryEscape(known)
 	hashes := map[string]string{}
 	for name, s := range stores {
 		t.Run(name, func(t *testing.T) {
-			rec := do(t, s, http.MethodPost, "/api/v1/checks?category=chemical&as_of=2026-06-01", "text/plain", strings.NewReader(singleTXT(t)))
+			rec := do(t, s, http.MethodPost, "/api/v1/checks?category=chemical&as_of=2026-06-01"+kq, "text/plain", strings.NewReader(singleTXT(t)))
 			if rec.Code != http.StatusOK {
 				t.Fatalf("%d %s", rec.Code, rec.Body)
 			}
@@ -62,7 +69,10 @@ func TestTXTChecksBothStores(t *testing.T) {
 			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
 				t.Fatal(err)
 			}
-			_, want := postCheckJSON(t, s, sameSquareJSON)
+			if got.KnownAt.Format(time.RFC3339Nano) != known {
+				t.Errorf("TXT: known_at %s, want %s as asked", got.KnownAt.Format(time.RFC3339Nano), known)
+			}
+			_, want := postCheckJSON(t, s, strings.Replace(sameSquareJSON, `"as_of"`, `"known_at":"`+known+`","as_of"`, 1))
 			if got.Reference != "ZL-2026-002" || got.Verdict != want.Verdict || got.DecisionHash != want.DecisionHash || got.CRS != "EPSG:4549" {
 				t.Errorf("TXT: %s %s %s %s; JSON: %s %s", got.Reference, got.Verdict, got.DecisionHash, got.CRS, want.Verdict, want.DecisionHash)
 			}
@@ -78,7 +88,7 @@ func TestTXTChecksBothStores(t *testing.T) {
 			}
 
 			// A batch: one result a 地块, in file order, by 地块编号.
-			rec = do(t, s, http.MethodPost, "/api/v1/checks/batch?category=chemical&as_of=2026-06-01", "text/plain", strings.NewReader(txtFixture(t, "zhonglou-gbk-crlf.txt")))
+			rec = do(t, s, http.MethodPost, "/api/v1/checks/batch?category=chemical&as_of=2026-06-01"+kq, "text/plain", strings.NewReader(txtFixture(t, "zhonglou-gbk-crlf.txt")))
 			if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != mediaNDJSON {
 				t.Fatalf("batch: %d %s", rec.Code, rec.Body)
 			}
@@ -90,6 +100,28 @@ func TestTXTChecksBothStores(t *testing.T) {
 				t.Errorf("batch 地块 2 hash %s, single check %s", res[1].Check.DecisionHash, got.DecisionHash)
 			}
 			hashes[name+"/1"] = res[0].Check.DecisionHash
+
+			// The same square in a JSON batch: known_at for the whole
+			// collection, or a feature's own.
+			sq := strings.TrimSuffix(strings.TrimPrefix(sameSquareJSON, `{`), `}`)
+			_, geom, _ := strings.Cut(sq, `"geometry":`)
+			geom, _, _ = strings.Cut(geom, `,"crs"`)
+			body := `{"type":"FeatureCollection","crs":"EPSG:4549","category":"chemical","as_of":"2026-06-01","known_at":"` + known + `","features":[` +
+				`{"type":"Feature","geometry":` + geom + `,"properties":{}},` +
+				`{"type":"Feature","geometry":` + geom + `,"properties":{"known_at":"` + known + `"}}]}`
+			rec = do(t, s, http.MethodPost, "/api/v1/checks/batch", "application/geo+json", strings.NewReader(body))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("JSON batch: %d %s", rec.Code, rec.Body)
+			}
+			rs := readLines(t, rec.Body)
+			if len(rs) != 2 {
+				t.Fatalf("JSON batch: %d results, want 2", len(rs))
+			}
+			for i, r := range rs {
+				if r.Check == nil || r.Check.DecisionHash != got.DecisionHash {
+					t.Errorf("JSON batch feature %d: %+v, want hash %s", i, r, got.DecisionHash)
+				}
+			}
 		})
 	}
 	if hashes["embedded"] != hashes["postgis"] || hashes["embedded/1"] != hashes["postgis/1"] {
@@ -113,10 +145,14 @@ func TestTXTRefused(t *testing.T) {
 		{"no category, batch", "/api/v1/checks/batch", "text/plain", two, 400, "missing-category", "?category", "category"},
 		{"unknown category", "/api/v1/checks/batch?category=casino", "text/plain", two, 400, "unknown-category", "?category", "casino"},
 		{"bad as_of", "/api/v1/checks?category=chemical&as_of=2026-13-01", "text/plain", singleTXT(t), 400, "invalid-date", "?as_of", "2026-13-01"},
+		{"bad known_at", "/api/v1/checks?category=chemical&known_at=2026-06-01", "text/plain", singleTXT(t), 400, "invalid-known-at", "?known_at", "2026-06-01"},
+		{"future known_at, batch", "/api/v1/checks/batch?category=chemical&known_at=2999-01-01T00:00:00Z", "text/plain", two, 422, "known-at-in-future", "?known_at", "2999"},
 		{"unknown parameter", "/api/v1/checks?category=chemical&crs=EPSG:4326", "text/plain", singleTXT(t), 400, "invalid-query", "?crs", "crs"},
 		{"GBK declared UTF-8", "/api/v1/checks?category=chemical", "text/plain; charset=utf-8", singleTXT(t), 400, "invalid-txt", "#line=0,1", "UTF-8"},
 		{"unknown charset", "/api/v1/checks?category=chemical", "text/plain; charset=koi8-r", singleTXT(t), 415, "invalid-txt", "", "koi8-r"},
 		{"empty", "/api/v1/checks?category=chemical", "text/plain", "", 400, "invalid-txt", "", "empty"},
+		// 地块 10 001's header is line 8 + 5×10 000: nothing past it is read.
+		{"too many 地块", "/api/v1/checks/batch?category=chemical", "text/plain", bigTXT(MaxBatchFeatures+1, 3), 413, "too-many-features", "#line=50007,50008", "more than 10000 地块"},
 		{"parse: JSON", "/api/v1/sites/parse", "application/json", `{}`, 415, "unsupported-media-type", "", "text/plain"},
 		{"parse: wrong datum", "/api/v1/sites/parse", "text/plain", txtFixture(t, "xian80-gbk.txt"), 422, "unsupported-crs", "#line=4,5", "1980西安坐标系"},
 	}

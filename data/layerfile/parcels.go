@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/text/width"
 
+	"github.com/zhonglou/ecospace/data"
 	"github.com/zhonglou/ecospace/geo"
 )
 
@@ -17,8 +18,9 @@ import (
 // so that both stores find a parcel by property equality and a number
 // typed as it is printed (full-width digits, spaces, lower case) finds it.
 
-// ParcelNoProperty is the property a register's features are looked up by.
-const ParcelNoProperty = "parcel_no"
+// ParcelNoProperty is the property a register's features are looked up by
+// (both stores index it).
+const ParcelNoProperty = data.ParcelNoProperty
 
 // ParcelNumber is the normal form of a parcel number: full-width
 // characters folded to ASCII, spaces removed, letters upper-cased

@@ -53,6 +53,9 @@ const (
 	// TXTTooComplex: a 地块's rings are too complex to check in bounded
 	// time (geo.TooComplexError).
 	TXTTooComplex
+	// TXTTooManyParcels: the file holds more 地块 than
+	// TXTOptions.MaxParcels; Line is the header of the first one past it.
+	TXTTooManyParcels
 )
 
 // TXTError is a refused 用地报盘 file: what is wrong (Detail) and where
@@ -142,6 +145,16 @@ type TXTOptions struct {
 	Charset string
 	// MaxVertices bounds the 界址点 of one 地块 (0: geo.MaxVertices).
 	MaxVertices int
+	// MaxParcels bounds the 地块 read (0: no bound): the header of one
+	// more is a TXTTooManyParcels error, and nothing past it is read, so
+	// that a file refused for its size does not have every 地块 built
+	// first.
+	MaxParcels int
+	// DropSites: the caller builds each 地块's site again from its
+	// Geometry (a batch checks it as the JSON request it would be), so
+	// TXTParcel.Site is checked but not kept: a file's sites would double
+	// its 地块's memory while the batch runs.
+	DropSites bool
 	// KeepInvalid keeps a 地块 whose rings are no valid site (with Err
 	// set) instead of refusing the file: a batch or a sweep answers it
 	// with its own problem and goes on. Faults in the file's form or
@@ -178,7 +191,7 @@ func ReadTXT(src []byte, opts TXTOptions) (*TXTFile, error) {
 	if maxV <= 0 {
 		maxV = geo.MaxVertices
 	}
-	p := txtParser{f: f, maxVertices: maxV, keepInvalid: opts.KeepInvalid}
+	p := txtParser{f: f, maxVertices: maxV, maxParcels: opts.MaxParcels, dropSites: opts.DropSites, keepInvalid: opts.KeepInvalid}
 	if err := p.parse(text); err != nil {
 		return nil, err
 	}
@@ -246,6 +259,8 @@ func lineOfByte(b []byte, off int) int {
 type txtParser struct {
 	f           *TXTFile
 	maxVertices int
+	maxParcels  int
+	dropSites   bool
 	keepInvalid bool
 	cur         *txtBlock // the 地块 being read
 	zone        zoneRule
@@ -270,9 +285,13 @@ type txtRing struct {
 func (p *txtParser) parse(text string) error {
 	section := ""
 	sawAttrs, sawCoords := false, false
-	lines := strings.Split(text, "\n")
-	for i, raw := range lines {
-		n := i + 1
+	// Line by line without splitting the text first: a batch's file may
+	// have millions of lines.
+	n := 0
+	for rest, more := text, true; more; {
+		var raw string
+		raw, rest, more = strings.Cut(rest, "\n")
+		n++
 		line := strings.TrimSpace(strings.TrimSuffix(raw, "\r"))
 		if line == "" {
 			continue
@@ -338,7 +357,7 @@ func (p *txtParser) parse(text string) error {
 	if !sawCoords {
 		return txtErr(TXTSyntax, 0, "no [地块坐标] section: the file holds no 地块")
 	}
-	if err := p.finish(len(lines)); err != nil {
+	if err := p.finish(n); err != nil {
 		return err
 	}
 	if len(p.f.Parcels) == 0 {
@@ -422,6 +441,9 @@ func (p *txtParser) header(line string, n int) error {
 		return txtErr(TXTSyntax, n, "界址点数 %q is not a positive whole number", clipTXT(fields[0]))
 	}
 	idx := len(p.f.Parcels) + 1
+	if p.maxParcels > 0 && idx > p.maxParcels {
+		return txtErr(TXTTooManyParcels, n, "the file holds more than %d 地块; at most %d are read at once: split it", p.maxParcels, p.maxParcels)
+	}
 	par := TXTParcel{Index: idx, Line: n, DeclaredHa: math.NaN()}
 	if fields[1] != "" {
 		ha, err := parseTXTNumber(fields[1])
@@ -484,6 +506,9 @@ func (p *txtParser) finish(last int) error {
 		par.Err = err
 	}
 	par.Geometry, par.Site = g, site
+	if p.dropSites {
+		par.Site = nil
+	}
 	p.f.Parcels = append(p.f.Parcels, par)
 	return nil
 }

@@ -258,3 +258,32 @@ func FuzzReadTXT(f *testing.F) {
 		}
 	})
 }
+
+// MaxParcels: the header of one 地块 more is the error, and nothing past
+// it is read (a malformed line after it is not what refuses the file); at
+// the limit the file is read.
+func TestReadTXTMaxParcels(t *testing.T) {
+	head := "[属性描述]\r\n坐标系=2000国家大地坐标系\r\n几度分带=3\r\n投影类型=高斯克吕格\r\n计量单位=米\r\n带号=40\r\n[地块坐标]\r\n"
+	sq := func(ref string) string {
+		return "5,1," + ref + ",甲,面,,,,@\r\n1,1,3517550,490400\r\n2,1,3517550,490600\r\n3,1,3517400,490600\r\n4,1,3517400,490400\r\n5,1,3517550,490400\r\n"
+	}
+	src := []byte(head + sq("A-1") + sq("A-2") + sq("A-3") + "this line is malformed\r\n")
+	_, err := ReadTXT(src, TXTOptions{MaxParcels: 2})
+	var te *TXTError
+	if !errors.As(err, &te) || te.Kind != TXTTooManyParcels || te.Line != 20 || !strings.Contains(te.Detail, "more than 2 地块") {
+		t.Fatalf("got %v; want TXTTooManyParcels at line 20 (地块 A-3's header)", err)
+	}
+	f, err := ReadTXT([]byte(head+sq("A-1")+sq("A-2")), TXTOptions{MaxParcels: 2})
+	if err != nil || len(f.Parcels) != 2 || f.Parcels[1].Site == nil {
+		t.Fatalf("at the limit: %v, %v", f, err)
+	}
+	// DropSites: the sites are checked, not kept.
+	f, err = ReadTXT([]byte(head+sq("A-1")+sq("A-2")), TXTOptions{DropSites: true})
+	if err != nil || len(f.Parcels) != 2 || f.Parcels[0].Site != nil || f.Parcels[0].Geometry == nil {
+		t.Fatalf("DropSites: %+v, %v", f, err)
+	}
+	bad := strings.Replace(sq("A-1"), "5,1,3517550,490400\r\n", "5,1,3517551,490400\r\n", 1)
+	if _, err := ReadTXT([]byte(head+bad), TXTOptions{DropSites: true}); !errors.As(err, &te) || te.Kind != TXTGeometry {
+		t.Fatalf("DropSites, a ring not closed: %v, want TXTGeometry", err)
+	}
+}

@@ -190,7 +190,29 @@ func buildVersion(def geo.LayerDef, feats []geo.Feature, zones []geo.Zone, versi
 	for i, f := range v.feats {
 		v.bounds[i] = f.Geometry.Bound()
 	}
+	v.byParcelNo = parcelIndex(v.feats)
 	return v, nil
+}
+
+// parcelIndex maps each value of data.ParcelNoProperty, as Features'
+// filter compares it, to the features holding it in feature order; nil
+// when no feature has one (only a parcel register has them).
+func parcelIndex(feats []geo.Feature) map[string][]int {
+	var idx map[string][]int
+	for _, f := range feats {
+		if _, ok := f.Properties[data.ParcelNoProperty]; ok {
+			idx = make(map[string][]int, len(feats))
+			break
+		}
+	}
+	if idx == nil {
+		return nil
+	}
+	for i, f := range feats {
+		k := fmt.Sprint(f.Properties[data.ParcelNoProperty])
+		idx[k] = append(idx[k], i)
+	}
+	return idx
 }
 
 // compactFeatures copies features with compact geometries (geo.Compact);

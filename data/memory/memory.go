@@ -62,6 +62,10 @@ type layerVersion struct {
 	bounds []orb.Bound // lon/lat bound of each feature
 	zones  []*geo.PreparedZone
 	index  rtree.RTreeG[*geo.PreparedZone] // projected bounds
+	// byParcelNo indexes the features by their data.ParcelNoProperty (as
+	// Filter compares it, fmt.Sprint of the value; "<nil>" for none), in
+	// feature order; nil for a version without parcel numbers.
+	byParcelNo map[string][]int
 }
 
 var (
@@ -223,7 +227,23 @@ func (s *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn
 	// A version never changes once built, so it is read without the lock.
 	skipped, sent := 0, 0
 	cb, clipping := q.ClipBound()
-	for i, f := range v.feats {
+	// The features that can match: a parcel number's from its index (the
+	// same features in the same order as the whole scan would select), or
+	// all of them.
+	pick, picked := []int(nil), false
+	if no, ok := q.Filter[data.ParcelNoProperty]; ok && v.byParcelNo != nil {
+		pick, picked = v.byParcelNo[no], true
+	}
+	n := len(v.feats)
+	if picked {
+		n = len(pick)
+	}
+	for j := range n {
+		i := j
+		if picked {
+			i = pick[j]
+		}
+		f := v.feats[i]
 		if q.BBox != nil && (!q.BBox.Intersects(v.bounds[i]) || q.Exact && !geo.BoundIntersects(*q.BBox, f.Geometry)) {
 			continue
 		}
@@ -237,7 +257,7 @@ func (s *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn
 		if q.Limit > 0 && sent >= q.Limit {
 			return nil
 		}
-		if i%256 == 0 {
+		if j%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}

@@ -100,6 +100,13 @@ func (p *Store) Features(ctx context.Context, id string, q data.FeatureQuery, fn
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		if k == data.ParcelNoProperty {
+			// Named in the statement, as in the expression index
+			// features_parcel_no (migration 0012): a parameter for the
+			// key would not match it.
+			fmt.Fprintf(&where, " AND properties->>'%s' = %s", data.ParcelNoProperty, arg(q.Filter[k]))
+			continue
+		}
 		fmt.Fprintf(&where, " AND properties->>%s = %s", arg(k), arg(q.Filter[k]))
 	}
 	// The first page skips q.Offset features; the next ones start after the

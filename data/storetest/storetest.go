@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 		{"ReevalJobs", testReevalJobs},
 		{"ReevalRulesAndClaims", testReevalRulesAndClaims},
 		{"Outbox", testOutbox},
+		{"ParcelLookup", testParcelLookup},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open) })

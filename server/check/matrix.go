@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/paulmach/orb/planar"
 
@@ -24,9 +25,11 @@ import (
 type MatrixRequest struct {
 	Geometry json.RawMessage `json:"geometry"`
 	// Category is refused when given: the matrix answers every one.
-	Category  string          `json:"category,omitempty"`
-	CRS       string          `json:"crs"`
-	AsOf      string          `json:"as_of"`
+	Category string `json:"category,omitempty"`
+	CRS      string `json:"crs"`
+	AsOf     string `json:"as_of"`
+	// KnownAt is the knowledge time, as a check's (default now).
+	KnownAt   string          `json:"known_at"`
 	Reference string          `json:"reference"`
 	Facts     json.RawMessage `json:"facts"`
 }
@@ -35,6 +38,7 @@ type MatrixRequest struct {
 // order (GET /api/v1/categories), and what the answer was made with.
 type Matrix struct {
 	AsOf           geo.Date           `json:"as_of"`
+	KnownAt        time.Time          `json:"known_at"`
 	RulesVersion   string             `json:"rules_version"`
 	Reference      string             `json:"reference,omitempty"`
 	Facts          map[string]bool    `json:"facts"`
@@ -94,7 +98,7 @@ func (c *Checker) Matrix(ctx context.Context, req MatrixRequest) (*Matrix, error
 			"the matrix answers every category; leave category out (POST /api/v1/checks checks one)")
 	}
 	in := &Input{}
-	creq := Request{Geometry: req.Geometry, CRS: req.CRS, AsOf: req.AsOf, Reference: req.Reference, Facts: req.Facts}
+	creq := Request{Geometry: req.Geometry, CRS: req.CRS, AsOf: req.AsOf, KnownAt: req.KnownAt, Reference: req.Reference, Facts: req.Facts}
 	if err := c.validateSite(ctx, creq, "", in); err != nil {
 		return nil, err
 	}
@@ -103,7 +107,7 @@ func (c *Checker) Matrix(ctx context.Context, req MatrixRequest) (*Matrix, error
 		return nil, err
 	}
 	m := &Matrix{
-		AsOf: geo.DateOf(in.AsOf), RulesVersion: c.rules.Version, Reference: in.Reference,
+		AsOf: geo.DateOf(in.AsOf), KnownAt: in.KnownAt.UTC(), RulesVersion: c.rules.Version, Reference: in.Reference,
 		Facts: map[string]bool{}, Site: siteSummary(in.Site), Rows: make([]MatrixRow, 0, len(c.rules.Categories)),
 		Layers: append([]geo.LayerVersion{}, rel.Layers...),
 	}

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -44,23 +45,37 @@ var matrixSites = []struct {
 // TestMatrixIsEveryCheck: on both stores, each row of the matrix is the
 // full check of its category (verdict, deciding rule, its first
 // citation, the questions), the rows come in the rules' category order,
-// and the two stores answer the same bytes. The embedded store's answers
-// are the wire-format golden file (-update-matrix rewrites it).
+// and the two stores answer the same bytes for the same known_at but for
+// the times: each store records its layer versions when it imports them
+// (PostGIS always at its commit), and known_at is the test's now, so
+// recorded_at and known_at are compared as "<time>" once each is checked.
+// The embedded store's answers are the wire-format golden file
+// (-update-matrix rewrites it).
 func TestMatrixIsEveryCheck(t *testing.T) {
 	ctx := context.Background()
 	answers := map[string][]byte{}
-	for _, store := range []struct {
-		name string
-		open func(testing.TB) *servertest.App
-	}{{"memory", memGolden}, {"postgis", pgGolden}} {
-		t.Run(store.name, func(t *testing.T) {
-			app := store.open(t)
+	apps := map[string]*servertest.App{"memory": memGolden(t), "postgis": pgGolden(t)}
+	// After both imports: every demo layer version is known then.
+	known := time.Now().UTC().Truncate(time.Microsecond)
+	for _, name := range []string{"memory", "postgis"} {
+		t.Run(name, func(t *testing.T) {
+			app := apps[name]
 			c := check.New(check.Config{Store: app.Store, Rules: app.Rules, Unaudited: true})
 			var all []byte
 			for _, s := range matrixSites {
-				m, err := c.Matrix(ctx, s.req)
+				req := s.req
+				req.KnownAt = known.Format(time.RFC3339Nano)
+				m, err := c.Matrix(ctx, req)
 				if err != nil {
 					t.Fatalf("%s: %v", s.name, err)
+				}
+				if !m.KnownAt.Equal(known) {
+					t.Errorf("%s: known_at %s, want %s as asked", s.name, m.KnownAt, known)
+				}
+				for _, l := range m.Layers {
+					if l.RecordedAt.IsZero() || l.RecordedAt.After(known) {
+						t.Errorf("%s: layer %s recorded at %s, known at %s", s.name, l.ID, l.RecordedAt, known)
+					}
 				}
 				if len(m.Rows) != len(app.Rules.Categories) {
 					t.Fatalf("%s: %d rows for %d categories", s.name, len(m.Rows), len(app.Rules.Categories))
@@ -70,7 +85,7 @@ func TestMatrixIsEveryCheck(t *testing.T) {
 						t.Errorf("%s: row %d is %s, want %s", s.name, i, row.Category, app.Rules.Categories[i].ID)
 					}
 					ans, err := c.Check(ctx, "", check.Request{Geometry: s.req.Geometry, Category: row.Category, CRS: s.req.CRS,
-						AsOf: s.req.AsOf, Facts: s.req.Facts})
+						AsOf: s.req.AsOf, KnownAt: req.KnownAt, Facts: s.req.Facts})
 					if err != nil {
 						t.Fatalf("%s %s: %v", s.name, row.Category, err)
 					}
@@ -86,9 +101,9 @@ func TestMatrixIsEveryCheck(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				all = append(append(all, b...), '\n')
+				all = append(append(all, maskTimes(b)...), '\n')
 			}
-			answers[store.name] = all
+			answers[name] = all
 		})
 	}
 	if a, b := answers["memory"], answers["postgis"]; a != nil && b != nil && !bytes.Equal(a, b) {
@@ -111,6 +126,12 @@ func TestMatrixIsEveryCheck(t *testing.T) {
 		t.Errorf("the matrices differ from %s (rerun with -update-matrix and read the diff)", golden)
 	}
 }
+
+// timeMember is a member holding a time an answer does not repeat from
+// run to run or store to store.
+var timeMember = regexp.MustCompile(`"(known_at|recorded_at)": "[^"]*"`)
+
+func maskTimes(b []byte) []byte { return timeMember.ReplaceAll(b, []byte(`"$1": "<time>"`)) }
 
 func sameRow(t *testing.T, site string, row check.MatrixRow, r *check.Response) {
 	t.Helper()
@@ -155,6 +176,8 @@ func TestMatrixErrors(t *testing.T) {
 		{check.MatrixRequest{Geometry: json.RawMessage(riverPoint), CRS: "EPSG:3857"}, "/crs", 400},
 		{check.MatrixRequest{Geometry: json.RawMessage(riverPoint), AsOf: "2001-01-01"}, "/as_of", 422},
 		{check.MatrixRequest{Geometry: json.RawMessage(riverPoint), AsOf: "2026-13-01"}, "/as_of", 400},
+		{check.MatrixRequest{Geometry: json.RawMessage(riverPoint), KnownAt: "2999-01-01T00:00:00Z"}, "/known_at", 422},
+		{check.MatrixRequest{Geometry: json.RawMessage(riverPoint), KnownAt: "yesterday"}, "/known_at", 400},
 		{check.MatrixRequest{Geometry: json.RawMessage(riverPoint), Facts: json.RawMessage(`{"emits_np":true}`)}, "/facts/emits_np", 400},
 		{check.MatrixRequest{Geometry: json.RawMessage(`{"type":"Point","coordinates":[31.78,119.8]}`)}, "/geometry/coordinates", 400},
 	} {

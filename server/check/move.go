@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -47,10 +48,12 @@ const (
 // restricted) and the search radius in metres (default 5 000, at most
 // 20 000).
 type MoveRequest struct {
-	Geometry  json.RawMessage `json:"geometry"`
-	Category  string          `json:"category"`
-	CRS       string          `json:"crs"`
-	AsOf      string          `json:"as_of"`
+	Geometry json.RawMessage `json:"geometry"`
+	Category string          `json:"category"`
+	CRS      string          `json:"crs"`
+	AsOf     string          `json:"as_of"`
+	// KnownAt is the knowledge time, as a check's (default now).
+	KnownAt   string          `json:"known_at"`
 	Reference string          `json:"reference"`
 	Facts     json.RawMessage `json:"facts"`
 	Target    string          `json:"target"`
@@ -82,6 +85,7 @@ type Move struct {
 	Category     string          `json:"category"`
 	Facts        map[string]bool `json:"facts"`
 	AsOf         geo.Date        `json:"as_of"`
+	KnownAt      time.Time       `json:"known_at"`
 	RulesVersion string          `json:"rules_version"`
 	// Method says how the move was searched: nearest-point (a point, exact
 	// to a few centimetres) or directions (a line or area, exact along
@@ -101,7 +105,7 @@ const (
 // *InputError or a *geo.InputError.
 func (c *Checker) Move(ctx context.Context, req MoveRequest) (*Move, error) {
 	in, err := c.ValidateContext(ctx, Request{Geometry: req.Geometry, Category: req.Category, CRS: req.CRS,
-		AsOf: req.AsOf, Reference: req.Reference, Facts: req.Facts}, "")
+		AsOf: req.AsOf, KnownAt: req.KnownAt, Reference: req.Reference, Facts: req.Facts}, "")
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +135,7 @@ func (c *Checker) Move(ctx context.Context, req MoveRequest) (*Move, error) {
 			Detail: "no part of the site lies in the district, so there is no verdict to improve; send a site in Zhonglou District"}
 	}
 	m := &Move{FromVerdict: from.Verdict, Target: target, RadiusM: radius, Category: in.Category.ID, Facts: from.Facts,
-		AsOf: from.AsOf, RulesVersion: from.RulesVersion, Method: MethodNearestPoint}
+		AsOf: from.AsOf, KnownAt: in.KnownAt.UTC(), RulesVersion: from.RulesVersion, Method: MethodNearestPoint}
 	if in.Site.Dim > 0 {
 		m.Method = MethodDirections
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/zhonglou/ecospace/server/check"
 	"github.com/zhonglou/ecospace/server/servertest"
@@ -44,25 +45,29 @@ var moveCases = []struct {
 func TestMoveBothStores(t *testing.T) {
 	ctx := context.Background()
 	answers := map[string][][]byte{}
-	for _, store := range []struct {
-		name string
-		open func(testing.TB) *servertest.App
-	}{{"memory", memGolden}, {"postgis", pgGolden}} {
-		t.Run(store.name, func(t *testing.T) {
-			app := store.open(t)
+	apps := map[string]*servertest.App{"memory": memGolden(t), "postgis": pgGolden(t)}
+	// One knowledge time, after both imports, for both stores' answers to
+	// be the same bytes.
+	known := time.Now().UTC().Truncate(time.Microsecond)
+	for _, name := range []string{"memory", "postgis"} {
+		t.Run(name, func(t *testing.T) {
+			app := apps[name]
 			c := check.New(check.Config{Store: app.Store, Rules: app.Rules, Unaudited: true})
 			for _, tc := range moveCases {
 				req := tc.req
-				req.AsOf = moveDay
+				req.AsOf, req.KnownAt = moveDay, known.Format(time.RFC3339Nano)
 				m, err := c.Move(ctx, req)
 				if err != nil {
 					t.Fatalf("%s: %v", tc.name, err)
+				}
+				if !m.KnownAt.Equal(known) {
+					t.Errorf("%s: known_at %s, want %s as asked", tc.name, m.KnownAt, known)
 				}
 				b, err := json.Marshal(m)
 				if err != nil {
 					t.Fatal(err)
 				}
-				answers[store.name] = append(answers[store.name], b)
+				answers[name] = append(answers[name], b)
 				t.Logf("%s: %s", tc.name, b)
 				if m.Found != tc.found {
 					t.Errorf("%s: found %v, want %v: %s", tc.name, m.Found, tc.found, b)
@@ -84,7 +89,7 @@ func TestMoveBothStores(t *testing.T) {
 				if (d == 0) != (m.BearingDeg == nil) || (d > 0 && (m.DirectionZH == "" || m.DirectionEN == "")) {
 					t.Errorf("%s: bearing and direction: %s", tc.name, b)
 				}
-				ans, err := c.Check(ctx, "", check.Request{Geometry: m.MovedGeometry, Category: req.Category, Facts: req.Facts, AsOf: moveDay})
+				ans, err := c.Check(ctx, "", check.Request{Geometry: m.MovedGeometry, Category: req.Category, Facts: req.Facts, AsOf: moveDay, KnownAt: req.KnownAt})
 				if err != nil {
 					t.Fatalf("%s: check the moved site: %v", tc.name, err)
 				}
@@ -166,6 +171,8 @@ func TestMoveErrors(t *testing.T) {
 		{check.MoveRequest{Geometry: pt, Category: "chemical", RadiusM: radius(-5)}, "/radius_m", 400},
 		{check.MoveRequest{Geometry: json.RawMessage(`{"type":"Point","coordinates":[121.4737,31.2304]}`), Category: "chemical"}, "/geometry", 422},
 		{check.MoveRequest{Geometry: pt, Category: "chemical", AsOf: "2001-01-01"}, "/as_of", 422},
+		{check.MoveRequest{Geometry: pt, Category: "chemical", KnownAt: "2999-01-01T00:00:00Z"}, "/known_at", 422},
+		{check.MoveRequest{Geometry: pt, Category: "chemical", KnownAt: "2026-06-01"}, "/known_at", 400},
 	} {
 		_, err := c.Move(context.Background(), tc.req)
 		var ie *check.InputError
