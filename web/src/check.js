@@ -17,6 +17,15 @@ import { rememberCheck } from './mychecks.js';
 import { showSheet } from './sheet.js';
 
 export function setSite(site) {
+  // A reference the map filled in for the last site (a parcel's number, a
+  // 地块编号) leaves with it; one the planner typed stays.
+  const ref = $('#reference');
+  if (state.autoReference && ref.value === state.autoReference) ref.value = '';
+  state.autoReference = '';
+  if (site && site.reference && !ref.value.trim()) {
+    ref.value = site.reference;
+    state.autoReference = site.reference;
+  }
   state.site = site;
   siteLayer.clearLayers();
   if (site && site.display) siteLayer.addData(site.display);

@@ -7,7 +7,7 @@ import { renderCategories, renderResult } from './check.js';
 import { renderLayerList } from './legend.js';
 import { renderError } from './errors.js';
 import { writeURL } from './urlstate.js';
-import { labelBasemaps } from './tools.js';
+import { labelBasemaps, initSearch } from './tools.js';
 import { renderMyChecks } from './mychecks.js';
 
 export function applyStaticLabels() {
@@ -39,6 +39,7 @@ export function setLang(lang) {
     if (d !== undefined && l.getTooltip()) l.setTooltipContent(distanceText(d));
   });
   labelBasemaps();
+  initSearch();
   renderMyChecks();
   map.closePopup();
   map.pm.setLang(lang === 'zh' ? 'zh' : 'en');

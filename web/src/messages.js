@@ -1,6 +1,8 @@
 // Every label of the map, in Chinese (the default) and English. Placeholders
 // in braces are filled by t(); numbers are formatted by the caller.
 
+import { PARCEL_MESSAGES } from './messages.parcels.js';
+
 export const LANGS = ['zh', 'en'];
 
 export const MESSAGES = {
@@ -309,6 +311,7 @@ export const MESSAGES = {
     'upload.too_many_vertices': '文件有 {count} 个顶点，超过上限 {max}。',
     'upload.zone': 'Y 坐标的带号是 {zone}，EPSG:4549 应为 40 带（中央经线 120°）。',
     'upload.txt': '用地报盘 TXT 未能读取：{detail}',
+    ...PARCEL_MESSAGES.zh,
   },
 
   en: {
@@ -616,6 +619,7 @@ export const MESSAGES = {
     'upload.too_many_vertices': 'The file has {count} vertices, more than the limit of {max}.',
     'upload.zone': 'The easting has zone {zone}; EPSG:4549 is zone 40 (central meridian 120°E).',
     'upload.txt': 'The 用地报盘 TXT could not be read: {detail}',
+    ...PARCEL_MESSAGES.en,
   },
 };
 
