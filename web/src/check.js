@@ -15,6 +15,7 @@ import { recordBlock } from './record.js';
 import { exportButton } from './export.js';
 import { rememberCheck } from './mychecks.js';
 import { showSheet } from './sheet.js';
+import { clearTXTParcels } from './txtlist.js';
 
 export function setSite(site) {
   // A reference the map filled in for the last site (a parcel's number, a
@@ -26,6 +27,8 @@ export function setSite(site) {
     ref.value = site.reference;
     state.autoReference = site.reference;
   }
+  // The 地块 list of a TXT stays while its 地块 are the site.
+  if (!site || (site.txtIndex === undefined && !site.choose)) clearTXTParcels();
   state.site = site;
   siteLayer.clearLayers();
   if (site && site.display) siteLayer.addData(site.display);
@@ -44,7 +47,8 @@ export function clearResult() {
 /** Sends the current site with the chosen category; resolves to the result or null. */
 export async function runCheck() {
   const site = state.site;
-  if (!site) return null;
+  // Several 地块 of a TXT together are no site: one is chosen from the list.
+  if (!site || site.choose) return null;
   const category = $('#category').value;
   // No category: what every category would get here.
   if (!category) return runMatrix();

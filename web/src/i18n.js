@@ -9,6 +9,7 @@ import { renderError } from './errors.js';
 import { writeURL } from './urlstate.js';
 import { labelBasemaps, initSearch } from './tools.js';
 import { renderMyChecks } from './mychecks.js';
+import { renderTXTParcels } from './txtlist.js';
 
 export function applyStaticLabels() {
   document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
@@ -40,6 +41,7 @@ export function setLang(lang) {
   });
   labelBasemaps();
   initSearch();
+  renderTXTParcels();
   renderMyChecks();
   map.closePopup();
   map.pm.setLang(lang === 'zh' ? 'zh' : 'en');

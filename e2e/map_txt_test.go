@@ -1,0 +1,156 @@
+package e2e
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// The surveyor's file on the map (issue 17 item 4): the 地块 of a TXT
+// listed and checked one at a time or all in one batch; a refused file
+// clearing what was there; the printed record's 界址点 of a TXT parcel.
+
+// absPath is a repository file's absolute path (the browser reads an
+// upload by it).
+func absPath(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// awaitPromise makes an Evaluate wait for the promise it returns.
+func awaitPromise(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }
+
+// txtRow is one row of the 地块 list.
+type txtRow struct {
+	Index                  int
+	Reference, Number      string
+	Name, Area             string
+	Verdict, CheckID, Prob string
+}
+
+func readTXTRows(t *testing.T, b *browser) []txtRow {
+	t.Helper()
+	var rows []txtRow
+	b.run(t, chromedp.Evaluate(`[...document.querySelectorAll('#txt-parcels tbody tr')].map(r => {
+		const td = r.querySelectorAll('td'), v = r.querySelector('.txt-verdict'), p = r.querySelector('.txt-problem');
+		return {Index: +r.dataset.index, Reference: r.dataset.reference, Number: td[0].textContent, Name: td[1].textContent, Area: td[2].textContent,
+			Verdict: v ? v.dataset.verdict : '', CheckID: v ? v.dataset.checkId : '', Prob: p ? p.textContent : ''};
+	})`, &rows))
+	return rows
+}
+
+// TestTXTParcelList: a TXT of two 地块 (GBK, CRLF, eastings with the zone
+// number, a hole ring) is listed by 地块编号, 名称 and area and drawn,
+// not checked as one site; all are checked in one batch with the chosen
+// category, each with its verdict, which opens that 地块's full check;
+// one 地块 checked alone is filed under its 地块编号 and gets the batch's
+// verdict. A file of one 地块 fills the reference with its 地块编号.
+func TestTXTParcelList(t *testing.T) {
+	url := startServer(t)
+	b := newBrowser(t)
+	openMap(t, b, url)
+	var outline, verdicts int
+	b.run(t,
+		chromedp.SetUploadFiles(`#upload-file`, []string{absPath(t, "../data/demo/parcels-sample.txt")}, chromedp.ByQuery),
+		chromedp.WaitVisible(`#txt-parcels tbody tr`, chromedp.ByQuery),
+		chromedp.Evaluate(`window.ecospace.map.getPane('pane-site').querySelectorAll('path').length`, &outline),
+		chromedp.Evaluate(`document.querySelectorAll('#verdict, #matrix').length`, &verdicts),
+	)
+	rows := readTXTRows(t, b)
+	b.screenshot(t, "list")
+	if len(rows) != 2 || rows[0].Number != "ZL-2026-001" || rows[0].Name != "钟楼示意地块一" || !strings.Contains(rows[0].Area, "27,500 平方米") ||
+		rows[1].Reference != "ZL-2026-002" || rows[1].Name != "新孟河边示意地块" || !strings.Contains(rows[1].Area, "10,000 平方米") {
+		t.Fatalf("地块 list %+v, want ZL-2026-001 钟楼示意地块一 27,500 m² and ZL-2026-002 新孟河边示意地块 10,000 m²", rows)
+	}
+	if outline == 0 || verdicts != 0 {
+		t.Errorf("after the upload: %d outline paths, %d answers; want both 地块 drawn and none checked", outline, verdicts)
+	}
+
+	// Check all with no category: the list says to choose one.
+	var why string
+	b.run(t,
+		chromedp.Click(`#txt-check-all`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#txt-batch-error`, chromedp.ByQuery),
+		chromedp.Text(`#txt-batch-error`, &why, chromedp.ByQuery),
+	)
+	if !strings.Contains(why, "项目类别") {
+		t.Errorf("check all without a category: %q", why)
+	}
+
+	var summary string
+	b.run(t,
+		chromedp.SetValue(`#category`, "chemical", chromedp.ByQuery),
+		chromedp.Click(`#txt-check-all`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#txt-summary`, chromedp.ByQuery),
+		chromedp.Text(`#txt-summary`, &summary, chromedp.ByQuery),
+	)
+	rows = readTXTRows(t, b)
+	b.screenshot(t, "batch")
+	if len(rows) != 2 || rows[0].Verdict == "" || rows[0].CheckID == "" || rows[1].Verdict != "prohibited" {
+		t.Fatalf("batch results %+v, want a verdict and check id on each row, ZL-2026-002 (by the 新孟河) prohibited", rows)
+	}
+	prohibited := 0
+	for _, r := range rows {
+		if r.Verdict == "prohibited" {
+			prohibited++
+		}
+	}
+	if want := fmt.Sprintf("禁止 %d", prohibited); !strings.Contains(summary, want) {
+		t.Errorf("batch summary %q, want %s", summary, want)
+	}
+
+	// A row's verdict opens that 地块's filed check.
+	var id, ref string
+	b.run(t,
+		chromedp.Click(`#txt-parcels tr[data-index="1"] .txt-verdict`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#check-id`, chromedp.ByQuery),
+		chromedp.Text(`#check-id`, &id, chromedp.ByQuery),
+		chromedp.Evaluate(`(window.ecospace.lastResult || {}).reference || ''`, &ref),
+	)
+	if id != rows[0].CheckID || ref != "ZL-2026-001" {
+		t.Errorf("the first row opens check %s (reference %q), want the batch's %s under ZL-2026-001", id, ref, rows[0].CheckID)
+	}
+
+	// One 地块 alone: filed under its 地块编号, the batch's verdict.
+	var alone, field string
+	b.run(t,
+		chromedp.Click(`#txt-parcels tr[data-index="2"] .txt-check`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#verdict[data-verdict]`, chromedp.ByQuery),
+		chromedp.Evaluate(`window.ecospace.lastResult.reference === 'ZL-2026-002' ? window.ecospace.lastResult.verdict : 'reference ' + window.ecospace.lastResult.reference`, &alone),
+		chromedp.Value(`#reference`, &field, chromedp.ByQuery),
+	)
+	b.screenshot(t, "alone")
+	if alone != rows[1].Verdict || field != "ZL-2026-002" {
+		t.Errorf("ZL-2026-002 alone: %q with reference field %q, want %s as in the batch, filed under ZL-2026-002", alone, field, rows[1].Verdict)
+	}
+	var listed int
+	b.run(t, chromedp.Evaluate(`document.querySelectorAll('#txt-parcels tbody tr').length`, &listed))
+	if listed != 2 {
+		t.Errorf("the list has %d rows after checking one, want it kept", listed)
+	}
+
+	// A file of one 地块: no list, its 地块编号 in the reference field.
+	var hidden bool
+	b.run(t,
+		chromedp.Click(`#tool-clear`, chromedp.ByQuery),
+		chromedp.Evaluate(`(() => { document.querySelector('#reference').value = ''; return true; })()`, nil),
+		chromedp.SetUploadFiles(`#upload-file`, []string{absPath(t, "../data/demo/parcel-sample.txt")}, chromedp.ByQuery),
+		chromedp.WaitVisible(`#verdict[data-verdict]`, chromedp.ByQuery),
+		chromedp.Value(`#reference`, &field, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('#txt-parcels').hidden`, &hidden),
+	)
+	if field != "ZL-2026-002" || !hidden {
+		t.Errorf("one-地块 file: reference field %q, list hidden %v; want ZL-2026-002 and no list", field, hidden)
+	}
+	if errs := b.consoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
