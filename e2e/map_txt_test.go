@@ -154,3 +154,60 @@ func TestTXTParcelList(t *testing.T) {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 	}
 }
+
+// TestTXTRefusedClears: a TXT in the wrong datum (1980 西安, zone 39) is
+// refused with the server's detail naming the line, and, as after a
+// failed paste, the old outline, answer and 地块 list are gone.
+func TestTXTRefusedClears(t *testing.T) {
+	url := startServer(t)
+	b := newBrowser(t)
+	openMap(t, b, url)
+	outline := func() int {
+		var n int
+		b.run(t, chromedp.Evaluate(`window.ecospace.map.getPane('pane-site').querySelectorAll('path').length`, &n))
+		return n
+	}
+	b.run(t,
+		chromedp.SetValue(`#category`, "chemical", chromedp.ByQuery),
+		chromedp.SetUploadFiles(`#upload-file`, []string{absPath(t, "../data/demo/parcel-sample.txt")}, chromedp.ByQuery),
+		chromedp.WaitVisible(`#verdict[data-verdict]`, chromedp.ByQuery),
+	)
+	if outline() == 0 {
+		t.Fatal("no outline drawn for the uploaded 地块")
+	}
+	refused := func(name string) {
+		t.Helper()
+		var text, field, ref string
+		var answers int
+		var listed bool
+		b.run(t,
+			chromedp.SetUploadFiles(`#upload-file`, []string{absPath(t, "../data/layerfile/testdata/xian80-gbk.txt")}, chromedp.ByQuery),
+			chromedp.WaitVisible(`#error[data-field="upload"]`, chromedp.ByQuery),
+			chromedp.Text(`#error`, &text, chromedp.ByQuery),
+			chromedp.AttributeValue(`#error`, "data-field", &field, nil, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelectorAll('#verdict, #matrix').length`, &answers),
+			chromedp.Evaluate(`!document.querySelector('#txt-parcels').hidden`, &listed),
+			chromedp.Value(`#reference`, &ref, chromedp.ByQuery),
+		)
+		b.screenshot(t, name)
+		if ref != "" {
+			t.Errorf("%s: the reference field keeps %q, the 地块编号 of the file before", name, ref)
+		}
+		if !strings.Contains(text, "1980西安坐标系") || !strings.Contains(text, "line 5") {
+			t.Errorf("%s: error %q, want the server's detail naming 1980西安坐标系 and line 5", name, text)
+		}
+		if n := outline(); n != 0 || answers != 0 || listed {
+			t.Errorf("%s: after the refused file %d outline paths, %d answers, list shown %v; want none", name, n, answers, listed)
+		}
+	}
+	refused("after-check")
+
+	// After the list of a file of several 地块, one of them checked.
+	b.run(t,
+		chromedp.SetUploadFiles(`#upload-file`, []string{absPath(t, "../data/demo/parcels-sample.txt")}, chromedp.ByQuery),
+		chromedp.WaitVisible(`#txt-parcels tbody tr`, chromedp.ByQuery),
+		chromedp.Click(`#txt-parcels tr[data-index="1"] .txt-check`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#verdict[data-verdict]`, chromedp.ByQuery),
+	)
+	refused("after-list")
+}

@@ -4,7 +4,7 @@
 
 export const PARCEL_MESSAGES = {
   zh: {
-    'search.parcel_unavailable': '未加载宗地登记库，暂不能按宗地号查找。管理员可用 `ecospace import --layer parcels --file 文件 --parcel-field 宗地号` 导入。',
+    'search.parcel_unavailable': '未加载宗地登记库，暂不能按宗地号查找。管理员可用命令“ecospace import --layer parcels --file 文件 --parcel-field 宗地号”导入。',
     'search.parcel_unavailable_on': '{date} 没有生效的宗地登记库，不能按宗地号查找。',
     'txt.title': '文件中有 {n} 个地块：可逐个检查，或选择项目类别后全部检查。',
     'txt.number': '地块编号',
@@ -22,7 +22,7 @@ export const PARCEL_MESSAGES = {
     'txt.batch_lines': '批量结果中有 {n} 行无法读取：{detail}',
   },
   en: {
-    'search.parcel_unavailable': 'No parcel register is loaded, so parcels cannot be found by number. A steward loads one with `ecospace import --layer parcels --file FILE --parcel-field 宗地号`.',
+    'search.parcel_unavailable': 'No parcel register is loaded, so parcels cannot be found by number. A steward loads one with the command “ecospace import --layer parcels --file FILE --parcel-field 宗地号”.',
     'search.parcel_unavailable_on': 'No parcel register is in force on {date}, so parcels cannot be found by number.',
     'txt.title': { one: 'The file holds {n} 地块.', other: 'The file holds {n} 地块: check one, or choose a category and check them all.' },
     'txt.number': '地块编号 (number)',
