@@ -155,7 +155,7 @@ export async function handleUpload(file) {
     return null;
   }
   // One 地块: its 地块编号 is the check's reference.
-  setSite({ geometry: r.geometry, crs: r.crs, display, source: 'upload', fileName: file.name, reference: r.reference || undefined });
+  setSite({ geometry: r.geometry, crs: r.crs, display, source: 'upload', fileName: file.name, reference: r.reference || undefined, txtFeature: feats[0] });
   return runCheck();
 }
 

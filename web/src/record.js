@@ -8,6 +8,7 @@ import { API } from './state.js';
 import { dataStatus } from './answer.js';
 import { areaM2, lengthM, centroid4549, boundaryPoints, polygonArea, polygonsOf, round2, asProjected } from './geom.js';
 import { fromEPSG4549 } from './proj.js';
+import { pointNamesOf } from './txtparcels.js';
 
 // At most this many boundary points are listed (the page must stay one A4
 // sheet); the filed answer has them all.
@@ -40,7 +41,9 @@ export function recordBlock(r) {
   if (area > 0) rows.push([t('record.area'), t('record.area_value', { a: num(area, 2), mu: num(area / (10000 / 15), 2), ha: num(area / 10000, 4) }), 'record-area']);
   else if (/Line/.test(g.type)) rows.push([t('record.length'), t('distance.value', { d: num(lengthM(g), 2) }), 'record-length']);
   rows.push([t('meta.data_status'), t(`data.${dataStatus(r)}`), 'record-status']);
-  const pts = own ? boundaryPoints(own, true) : boundaryPoints(g);
+  // A 地块 of a surveyor's file keeps the 点号 written in it where the parse answer gives them.
+  const names = state.site && state.site.txtFeature ? pointNamesOf(state.site.txtFeature) : null;
+  const pts = own ? boundaryPoints(own, true) : boundaryPoints(g, false, names);
   const shown = pts.slice(0, MAX_POINTS);
   return h(
     'section',

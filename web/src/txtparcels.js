@@ -85,3 +85,31 @@ export function batchCounts(results) {
   }
   return counts;
 }
+
+/**
+ * The 点号 of a parsed 地块's boundary points, for its 界址点 table: a
+ * function from a lon/lat position to the name the file gives it, read
+ * from the parse answer's point_names member (one array a ring, the names
+ * of the ring's distinct vertices in the order of the geometry's), or null
+ * when there is none that fits the geometry ring for ring (the table then
+ * numbers the points J1, J2, …). Positions are matched by value, so the
+ * echo of the site in a check's answer finds its names whatever vertex
+ * its rings start at. POST /api/v1/sites/parse does not send point_names
+ * yet.
+ */
+export function pointNamesOf(feature) {
+  const names = feature && feature.properties && feature.properties.point_names;
+  const g = feature && feature.geometry;
+  if (!Array.isArray(names) || !g) return null;
+  const rings = g.type === 'Polygon' ? g.coordinates : g.type === 'MultiPolygon' ? g.coordinates.flat() : null;
+  if (!rings || rings.length !== names.length) return null;
+  const byPos = new Map();
+  for (let i = 0; i < rings.length; i++) {
+    const r = rings[i];
+    const closed = r.length > 1 && r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1];
+    const n = closed ? r.length - 1 : r.length;
+    if (!Array.isArray(names[i]) || names[i].length !== n || !names[i].every((x) => typeof x === 'string')) return null;
+    for (let j = 0; j < n; j++) byPos.set(`${r[j][0]},${r[j][1]}`, names[i][j]);
+  }
+  return (p) => byPos.get(`${p[0]},${p[1]}`) ?? null;
+}

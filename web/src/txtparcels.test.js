@@ -51,3 +51,26 @@ test('readBatchLines reads JSON Lines in index order and names bad lines', () =>
   assert.deepEqual(batchCounts(results), { prohibited: 1, problem: 1 });
   assert.deepEqual(readBatchLines(''), { results: [], errors: [] });
 });
+
+test('pointNamesOf names boundary points by position, else J1…', async () => {
+  const { pointNamesOf } = await import('./txtparcels.js');
+  const { boundaryPoints } = await import('./geom.js');
+  const outer = [[119.9, 31.78], [119.902, 31.78], [119.902, 31.781], [119.9, 31.781], [119.9, 31.78]];
+  const hole = [[119.9005, 31.7802], [119.9005, 31.7805], [119.901, 31.7805], [119.9005, 31.7802]];
+  const g = { type: 'Polygon', coordinates: [outer, hole] };
+  const f = { type: 'Feature', geometry: g, properties: { point_names: [['A1', 'A2', 'A3', 'A4'], ['B1', 'B2', 'B3']] } };
+  const nameOf = pointNamesOf(f);
+  assert.ok(nameOf);
+  assert.deepEqual(boundaryPoints(g, false, nameOf).map((r) => `${r.ring}:${r.no}`), ['1:A1', '1:A2', '1:A3', '1:A4', '2:B1', '2:B2', '2:B3']);
+  // The answer's echo starting at another vertex keeps each point's name.
+  const echoed = { type: 'Polygon', coordinates: [[outer[2], outer[3], outer[0], outer[1], outer[2]], hole] };
+  assert.deepEqual(boundaryPoints(echoed, false, nameOf).map((r) => r.no), ['A3', 'A4', 'A1', 'A2', 'B1', 'B2', 'B3']);
+  // No names (as the parse answer is today), or names that do not fit: J1….
+  assert.equal(pointNamesOf({ type: 'Feature', geometry: g, properties: {} }), null);
+  assert.equal(pointNamesOf({ ...f, properties: { point_names: [['A1', 'A2', 'A3']] } }), null);
+  assert.equal(pointNamesOf({ ...f, properties: { point_names: [['A1', 'A2', 'A3'], ['B1', 'B2', 'B3']] } }), null);
+  assert.deepEqual(boundaryPoints(g).map((r) => r.no), ['J1', 'J2', 'J3', 'J4', 'J5', 'J6', 'J7']);
+  // A vertex the names do not know is numbered.
+  const other = { type: 'Polygon', coordinates: [[[119.8, 31.7], ...outer.slice(1, 4), [119.8, 31.7]]] };
+  assert.deepEqual(boundaryPoints(other, false, nameOf).map((r) => r.no), ['J1', 'A2', 'A3', 'A4']);
+});
