@@ -127,6 +127,12 @@ func TestTXTParcelList(t *testing.T) {
 		chromedp.Value(`#reference`, &field, chromedp.ByQuery),
 	)
 	b.screenshot(t, "alone")
+	// Sent as the file cut to that 地块 (text/plain), so read from its metres.
+	var sent []string
+	b.run(t, chromedp.Evaluate(`performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/api/v1/checks?category=chemical') && n.includes('reference=ZL-2026-002'))`, &sent))
+	if len(sent) != 1 {
+		t.Errorf("ZL-2026-002 alone was sent %d times as text/plain to /api/v1/checks?category=chemical&reference=ZL-2026-002, want once", len(sent))
+	}
 	if alone != rows[1].Verdict || field != "ZL-2026-002" {
 		t.Errorf("ZL-2026-002 alone: %q with reference field %q, want %s as in the batch, filed under ZL-2026-002", alone, field, rows[1].Verdict)
 	}
@@ -273,7 +279,19 @@ func TestTXTPrintedRecord(t *testing.T) {
 	if worst > 0.1 {
 		t.Errorf("界址点 up to %.3f m from the file's coordinates, want within 0.1 m", worst)
 	}
-	if !strings.Contains(area, "27,5") || !strings.Contains(record, "界址点坐标") {
-		t.Errorf("record area %q (want about 27,500 平方米: 200 m × 150 m less a 50 m square hole):\n%s", area, record)
+	// The area is the file's: the 地块 went as the file, not as lon/lat.
+	if !strings.Contains(area, "27,500 平方米") || !strings.Contains(record, "界址点坐标") {
+		t.Errorf("record area %q, want 27,500 平方米 (200 m × 150 m less a 50 m square hole):\n%s", area, record)
+	}
+	var overlap, ref string
+	b.run(t,
+		chromedp.Evaluate(`[...document.querySelectorAll('.hit')].map(e => e.textContent).join(' ')`, &overlap),
+		chromedp.Evaluate(`window.ecospace.lastResult.reference`, &ref),
+	)
+	if ref != "ZL-2026-001" {
+		t.Errorf("the check is filed under %q, want the 地块编号 ZL-2026-001", ref)
+	}
+	if !strings.Contains(overlap, "27,500 平方米（占选址 100%）") {
+		t.Errorf("no hit covers the whole 地块 as 27,500 平方米 (the file's area): %s", overlap)
 	}
 }

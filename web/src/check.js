@@ -16,6 +16,7 @@ import { exportButton } from './export.js';
 import { rememberCheck } from './mychecks.js';
 import { showSheet } from './sheet.js';
 import { clearTXTParcels } from './txtlist.js';
+import { checkPath } from './txtparcels.js';
 
 export function setSite(site) {
   // A reference the map filled in for the last site (a parcel's number, a
@@ -62,12 +63,21 @@ export async function runCheck() {
   state.facts = keepFacts(state.facts, state.categories.find((c) => c.id === category));
   const body = requestBody(site, category);
   try {
-    const result = await api('/checks', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: ctl.signal,
-    });
+    // A 地块 of a surveyor's file goes as the file (cut to it): the server
+    // reads its metres as a batch does, not the lon/lat of the parse answer.
+    const result = site.txtBody
+      ? await api(checkPath(category, body.as_of, body.facts, body.reference), {
+          method: 'POST',
+          headers: { 'Content-Type': 'text/plain' },
+          body: site.txtBody,
+          signal: ctl.signal,
+        })
+      : await api('/checks', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: ctl.signal,
+        });
     if (state.checking !== ctl) return null;
     showResult(result, { fit: true, zoomIn: !['point', 'draw'].includes(site.source) });
     rememberCheck(result);

@@ -149,13 +149,20 @@ export async function handleUpload(file) {
   const feats = r.parsed && Array.isArray(r.parsed.features) ? r.parsed.features : [];
   if (feats.length > 1) {
     // A TXT of several 地块: all drawn, none checked until one (or all) is chosen from the list.
+    let bytes = null;
+    try {
+      bytes = new Uint8Array(await file.arrayBuffer());
+    } catch {
+      bytes = null; // each 地块 then goes as the parse answer gave it
+    }
     clearResult();
     showTXTOutlines(r.geometry, r.crs, display, file.name);
-    showTXTParcels(r.parsed, file);
+    showTXTParcels(r.parsed, file, bytes);
     return null;
   }
-  // One 地块: its 地块编号 is the check's reference.
-  setSite({ geometry: r.geometry, crs: r.crs, display, source: 'upload', fileName: file.name, reference: r.reference || undefined, txtFeature: feats[0] });
+  // One 地块: its 地块编号 is the check's reference; a check sends the file itself.
+  const txt = r.parsed ? { txtFeature: feats[0], txtBody: file } : {};
+  setSite({ geometry: r.geometry, crs: r.crs, display, source: 'upload', fileName: file.name, reference: r.reference || undefined, ...txt });
   return runCheck();
 }
 

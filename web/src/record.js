@@ -16,6 +16,10 @@ const MAX_POINTS = 40;
 
 /** The site's area in EPSG:4549 m²: from the projected coordinates sent when they were, else from lon/lat. */
 export function siteArea(site, answerSite) {
+  // A 地块 of a surveyor's file: the area the server measured from its metres.
+  if (site && site.txtFeature && site.txtFeature.properties && typeof site.txtFeature.properties.area_m2 === 'number') {
+    return site.txtFeature.properties.area_m2;
+  }
   if (site && site.crs === 'EPSG:4549' && site.geometry && polygonsOf(site.geometry).length) {
     return polygonsOf(site.geometry).reduce((a, rings) => a + polygonArea(rings), 0);
   }

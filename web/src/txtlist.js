@@ -5,14 +5,14 @@
 
 import { $, h, t, num, state, API } from './state.js';
 import { setSite, runCheck, showResult, fitToResult, revealResult } from './check.js';
-import { txtRows, batchPath, readBatchLines, compactResult, batchCounts } from './txtparcels.js';
+import { txtRows, batchPath, readBatchLines, compactResult, batchCounts, txtSlice } from './txtparcels.js';
 
 // The list shown: {rows, file, fileName, results: Map index → compact, batchError, running}.
 let current = null;
 
 /** Lists the 地块 of a parse answer; file is what was uploaded (sent again for a batch). */
-export function showTXTParcels(parsed, file) {
-  current = { rows: txtRows(parsed), file, fileName: file.name, results: new Map(), batchError: '', running: false, chosen: null };
+export function showTXTParcels(parsed, file, bytes = null) {
+  current = { rows: txtRows(parsed), file, bytes, fileName: file.name, results: new Map(), batchError: '', running: false, chosen: null };
   renderTXTParcels();
 }
 
@@ -33,7 +33,8 @@ export function checkTXTParcel(index) {
   if (!row) return Promise.resolve(null);
   current.chosen = index;
   const g = row.feature.geometry;
-  setSite({ geometry: g, crs: 'EPSG:4326', display: g, source: 'upload', fileName: current.fileName, reference: row.reference, txtIndex: index, txtFeature: row.feature });
+  const txtBody = current.bytes ? txtSlice(current.bytes, index, current.rows.length) : null;
+  setSite({ geometry: g, crs: 'EPSG:4326', display: g, source: 'upload', fileName: current.fileName, reference: row.reference, txtIndex: index, txtFeature: row.feature, txtBody });
   renderTXTParcels();
   return runCheck();
 }

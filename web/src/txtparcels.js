@@ -35,11 +35,67 @@ export function txtRows(parsed) {
  * text/plain batch takes them.
  */
 export function batchPath(category, asOf, facts) {
+  return `/checks/batch?${txtQuery(category, asOf, facts)}`;
+}
+
+/**
+ * The URL path (under /api/v1) of the check of a TXT of one 地块 sent as
+ * it is (text/plain to POST /api/v1/checks): the server reads the file's
+ * own metres, as a batch does, where the parse answer's lon/lat carry 6
+ * decimals (some 5 cm).
+ */
+export function checkPath(category, asOf, facts, reference) {
+  const q = txtQuery(category, asOf, facts);
+  if (reference) q.set('reference', reference);
+  return `/checks?${q}`;
+}
+
+function txtQuery(category, asOf, facts) {
   const q = new URLSearchParams();
   q.set('category', category);
   if (asOf) q.set('as_of', asOf);
   for (const [k, v] of Object.entries(facts || {})) q.append('fact', `${k}=${v ? 'true' : 'false'}`);
-  return `/checks/batch?${q}`;
+  return q;
+}
+
+/**
+ * The bytes of a 用地报盘 file cut down to its 地块 number index (1-based):
+ * the lines before the first 地块 header ([属性描述] and the
+ * [地块坐标] line) and that 地块's header and points. A header is a line
+ * ending in ",@"; both bytes are ASCII, which neither GBK nor UTF-8 uses
+ * inside a character (a GBK trail byte may be "@" but never follows ","
+ * as one), so the bytes are cut as they are, whatever the encoding, and
+ * the server reads the piece as it read the file. null when the file does
+ * not have count headers (then the 地块 is sent as the parse answer gave it).
+ * @param {Uint8Array} bytes the file
+ */
+export function txtSlice(bytes, index, count) {
+  const lines = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0x0a) {
+      lines.push([start, i + 1]);
+      start = i + 1;
+    }
+  }
+  if (start < bytes.length) lines.push([start, bytes.length]);
+  const isHeader = ([a, b]) => {
+    let e = b;
+    while (e > a && (bytes[e - 1] === 0x0a || bytes[e - 1] === 0x0d || bytes[e - 1] === 0x20 || bytes[e - 1] === 0x09)) e--;
+    return e - a >= 2 && bytes[e - 1] === 0x40 && bytes[e - 2] === 0x2c;
+  };
+  const headers = [];
+  lines.forEach((l, i) => {
+    if (isHeader(l)) headers.push(i);
+  });
+  if (headers.length !== count || index < 1 || index > count) return null;
+  const from = lines[headers[index - 1]][0];
+  const to = index < count ? lines[headers[index]][0] : bytes.length;
+  const pre = bytes.subarray(0, lines[headers[0]][0]);
+  const out = new Uint8Array(pre.length + (to - from));
+  out.set(pre, 0);
+  out.set(bytes.subarray(from, to), pre.length);
+  return out;
 }
 
 /**
