@@ -73,6 +73,12 @@ func TestParcelSearch(t *testing.T) {
 		t.Errorf("with no register: input disabled=%v, hidden=%v, note %q; want it disabled and saying how a register is loaded", disabled, hidden, why)
 	}
 
+	var en string
+	b.run(t, chromedp.Click(`#lang-toggle`, chromedp.ByQuery), chromedp.Text(`#parcel-unavailable`, &en, chromedp.ByQuery))
+	if !strings.Contains(en, "No parcel register is loaded") {
+		t.Errorf("English note %q", en)
+	}
+
 	loadRegister(t, base, admin)
 	openMap(t, b, base)
 	b.run(t,

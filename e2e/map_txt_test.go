@@ -141,6 +141,17 @@ func TestTXTParcelList(t *testing.T) {
 	if listed != 2 {
 		t.Errorf("the list has %d rows after checking one, want it kept", listed)
 	}
+	// In English the list speaks English, results kept.
+	var en string
+	b.run(t,
+		chromedp.Click(`#lang-toggle`, chromedp.ByQuery),
+		chromedp.Text(`#txt-parcels`, &en, chromedp.ByQuery),
+	)
+	b.screenshot(t, "english")
+	if !strings.Contains(en, "The file holds 2 地块") || !strings.Contains(en, "27,500 m² (41.25 mu)") || !strings.Contains(en, "Check all") || !strings.Contains(en, "Prohibited") {
+		t.Errorf("English list %q", en)
+	}
+	b.run(t, chromedp.Click(`#lang-toggle`, chromedp.ByQuery))
 
 	// A file of one 地块: no list, its 地块编号 in the reference field.
 	var hidden bool
