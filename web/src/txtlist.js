@@ -33,7 +33,8 @@ export function checkTXTParcel(index) {
   if (!row) return Promise.resolve(null);
   current.chosen = index;
   const g = row.feature.geometry;
-  const txtBody = current.bytes ? txtSlice(current.bytes, index, current.rows.length) : null;
+  const lines = current.rows.map((r) => (r.feature.properties || {}).line);
+  const txtBody = current.bytes ? txtSlice(current.bytes, lines, index) : null;
   setSite({ geometry: g, crs: 'EPSG:4326', display: g, source: 'upload', fileName: current.fileName, reference: row.reference, txtIndex: index, txtFeature: row.feature, txtBody });
   renderTXTParcels();
   return runCheck();

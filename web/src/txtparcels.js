@@ -59,39 +59,32 @@ function txtQuery(category, asOf, facts) {
 }
 
 /**
- * The bytes of a 用地报盘 file cut down to its 地块 number index (1-based):
- * the lines before the first 地块 header ([属性描述] and the
- * [地块坐标] line) and that 地块's header and points. A header is a line
- * ending in ",@"; both bytes are ASCII, which neither GBK nor UTF-8 uses
- * inside a character (a GBK trail byte may be "@" but never follows ","
- * as one), so the bytes are cut as they are, whatever the encoding, and
- * the server reads the piece as it read the file. null when the file does
- * not have count headers (then the 地块 is sent as the parse answer gave it).
+ * The bytes of a 用地报盘 file cut down to one of its 地块: the lines
+ * before the first 地块 header ([属性描述] and the [地块坐标] line), then
+ * that 地块's header and points. headerLines are the lines (1-based) of
+ * the 地块 headers in file order, as the parse answer gives them (each
+ * feature's properties.line); lines are cut at the byte 0x0A, which
+ * neither GBK, GB18030 nor UTF-8 uses inside a character, so the bytes go
+ * as they are and the server reads the piece as it read the file. index
+ * is the 地块's (1-based). null when the header lines do not fit the file
+ * (then the 地块 is sent as the parse answer gave it).
  * @param {Uint8Array} bytes the file
+ * @param {number[]} headerLines
+ * @param {number} index
  */
-export function txtSlice(bytes, index, count) {
-  const lines = [];
-  let start = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] === 0x0a) {
-      lines.push([start, i + 1]);
-      start = i + 1;
-    }
+export function txtSlice(bytes, headerLines, index) {
+  const starts = [0]; // starts[n-1]: the byte where line n begins
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a && i + 1 < bytes.length) starts.push(i + 1);
+  const n = headerLines.length;
+  if (index < 1 || index > n) return null;
+  for (let i = 0; i < n; i++) {
+    const l = headerLines[i];
+    if (!Number.isInteger(l) || l < 1 || l > starts.length || (i > 0 && l <= headerLines[i - 1])) return null;
   }
-  if (start < bytes.length) lines.push([start, bytes.length]);
-  const isHeader = ([a, b]) => {
-    let e = b;
-    while (e > a && (bytes[e - 1] === 0x0a || bytes[e - 1] === 0x0d || bytes[e - 1] === 0x20 || bytes[e - 1] === 0x09)) e--;
-    return e - a >= 2 && bytes[e - 1] === 0x40 && bytes[e - 2] === 0x2c;
-  };
-  const headers = [];
-  lines.forEach((l, i) => {
-    if (isHeader(l)) headers.push(i);
-  });
-  if (headers.length !== count || index < 1 || index > count) return null;
-  const from = lines[headers[index - 1]][0];
-  const to = index < count ? lines[headers[index]][0] : bytes.length;
-  const pre = bytes.subarray(0, lines[headers[0]][0]);
+  const at = (line) => starts[line - 1];
+  const from = at(headerLines[index - 1]);
+  const to = index < n ? at(headerLines[index]) : bytes.length;
+  const pre = bytes.subarray(0, at(headerLines[0]));
   const out = new Uint8Array(pre.length + (to - from));
   out.set(pre, 0);
   out.set(bytes.subarray(from, to), pre.length);

@@ -75,29 +75,27 @@ test('pointNamesOf names boundary points by position, else J1…', async () => {
   assert.deepEqual(boundaryPoints(other, false, nameOf).map((r) => r.no), ['J1', 'A2', 'A3', 'A4']);
 });
 
-test('txtSlice cuts a file to one 地块, bytes as they are', async () => {
+test('txtSlice cuts a file to one 地块 at the header lines, bytes as they are', async () => {
   const { txtSlice, checkPath } = await import('./txtparcels.js');
   const { readFileSync } = await import('node:fs');
   const bytes = new Uint8Array(readFileSync(new URL('../../data/demo/parcels-sample.txt', import.meta.url)));
   const dec = new TextDecoder('gbk');
   const text = dec.decode(bytes);
-  const headers = text.split('\n').filter((l) => l.trimEnd().endsWith(',@'));
+  const lines = text.split('\n');
+  const headers = lines.map((l, i) => (l.trimEnd().endsWith('@') ? i + 1 : 0)).filter(Boolean);
   assert.equal(headers.length, 2);
-  const one = dec.decode(txtSlice(bytes, 1, 2));
-  const two = dec.decode(txtSlice(bytes, 2, 2));
-  const pre = text.slice(0, text.indexOf(headers[0]));
+  const one = dec.decode(txtSlice(bytes, headers, 1));
+  const two = dec.decode(txtSlice(bytes, headers, 2));
+  const pre = lines.slice(0, headers[0] - 1).join('\n') + '\n';
   assert.ok(pre.includes('[属性描述]') && pre.includes('[地块坐标]'));
-  assert.ok(one.startsWith(pre) && two.startsWith(pre));
-  assert.equal(one, pre + text.slice(text.indexOf(headers[0]), text.indexOf(headers[1])));
-  assert.equal(two, pre + text.slice(text.indexOf(headers[1])));
+  assert.equal(one, pre + lines.slice(headers[0] - 1, headers[1] - 1).join('\n') + '\n');
+  assert.equal(two, pre + lines.slice(headers[1] - 1).join('\n'));
   assert.ok(one.includes('ZL-2026-001') && !one.includes('ZL-2026-002'));
   assert.ok(two.includes('ZL-2026-002') && !two.includes('ZL-2026-001'));
   assert.ok(one.includes('\r\n'), 'CRLF kept');
-  // Counts that do not match: no slice.
-  assert.equal(txtSlice(bytes, 1, 3), null);
-  assert.equal(txtSlice(bytes, 3, 2), null);
-  // A GBK character whose trail byte is "@" (0x40) ends no header.
-  const tricky = new Uint8Array([...new TextEncoder().encode('[地块坐标]\n1,2,A,'), 0x81, 0x40, 0x0a, ...new TextEncoder().encode('1,2,B,@\r\nJ1,1,1,2\n')]);
-  assert.deepEqual([...txtSlice(tricky, 1, 1)], [...tricky]);
+  // Header lines that do not fit the file: no slice.
+  assert.equal(txtSlice(bytes, headers, 3), null);
+  assert.equal(txtSlice(bytes, [headers[1], headers[0]], 1), null);
+  assert.equal(txtSlice(bytes, [headers[0], 10000], 1), null);
   assert.equal(checkPath('chemical', '', { f: true }, 'ZL-1'), '/checks?category=chemical&fact=f%3Dtrue&reference=ZL-1');
 });
