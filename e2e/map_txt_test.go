@@ -1,14 +1,17 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -291,6 +294,28 @@ func TestTXTPrintedRecord(t *testing.T) {
 		t.Errorf("界址点 up to %.3f m from the file's coordinates, want within 0.1 m", worst)
 	}
 	// The area is the file's: the 地块 went as the file, not as lon/lat.
+	// The record of this 地块 answers with four zones and their citations
+	// (.hits about 440 px at A4 width, against 235 px for the pasted parcel
+	// of TestPrintedRecord): with its eight 界址点 it runs onto a second page.
+	var heights map[string]float64
+	b.run(t, emulation.SetDeviceMetricsOverride(703, 1032, 1, false),
+		chromedp.Evaluate(`Object.fromEntries(['.print-head', '.map-wrap', '.verdict-row', '.questions', '.hits', '.absent', '#record', '.meta', '#result-panel', 'body'].map(s => [s, document.querySelector(s) ? document.querySelector(s).getBoundingClientRect().height : -1]))`, &heights))
+	t.Logf("print heights at A4 width: %v", heights)
+	var pdf []byte
+	b.run(t, chromedp.ActionFunc(func(ctx context.Context) error {
+		var err error
+		pdf, _, err = page.PrintToPDF().WithPreferCSSPageSize(true).WithPrintBackground(true).Do(ctx)
+		return err
+	}))
+	writePDF(t, pdf)
+	pages := len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1))
+	t.Logf("the printed record of the 地块 is %d A4 pages", pages)
+	if pages < 1 || pages > 2 {
+		t.Errorf("the printed record of the 地块 is %d pages, want at most two", pages)
+	}
+	if !strings.Contains(record, "不是报盘文件中的点号") {
+		t.Errorf("the record does not say its 点号 are the map's:\n%s", record)
+	}
 	if !strings.Contains(area, "27,500 平方米") || !strings.Contains(record, "界址点坐标") {
 		t.Errorf("record area %q, want 27,500 平方米 (200 m × 150 m less a 50 m square hole):\n%s", area, record)
 	}

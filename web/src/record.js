@@ -66,6 +66,8 @@ export function recordBlock(r) {
             h('tbody', null, shown.map((p) => h('tr', null, h('td', { text: p.no }), h('td', { text: String(p.ring) }), h('td', { text: p.x }), h('td', { text: p.y })))),
           ),
           pts.length > shown.length ? h('p', { class: 'hint', text: t('record.more_points', { n: pts.length, m: shown.length }) }) : null,
+          // A surveyor's file names its points; say so when these numbers are the map's own.
+          state.site && state.site.txtFeature && !names ? h('p', { class: 'hint', id: 'points-numbered', text: t('record.points_numbered') }) : null,
         )
       : null,
     h('p', { class: 'hint record-crs', text: t('record.crs') }),
