@@ -20,7 +20,7 @@ import (
 //go:embed all:dist
 var distFS embed.FS
 
-//go:embed src/index.html src/app.js src/style.css src/messages.js src/coords.js src/proj.js src/upload.js src/tiles.js src/answer.js src/result.js src/layerstyle.js src/state.js src/api.js src/mapview.js src/layers.js src/legend.js src/errors.js src/check.js src/input.js src/i18n.js src/urlstate.js src/print.js src/geom.js src/matrix.js src/move.js src/movegeom.js src/record.js src/export.js src/mychecks.js src/sheet.js src/tools.js src/basemaps.js src/format.js
+//go:embed src/index.html src/app.js src/style.css src/messages.js src/coords.js src/proj.js src/upload.js src/tiles.js src/answer.js src/result.js src/layerstyle.js src/state.js src/api.js src/mapview.js src/layers.js src/legend.js src/errors.js src/check.js src/input.js src/i18n.js src/urlstate.js src/print.js src/geom.js src/matrix.js src/move.js src/movegeom.js src/record.js src/export.js src/mychecks.js src/sheet.js src/tools.js src/basemaps.js src/format.js src/messages.parcels.js src/txtparcels.js src/txtlist.js
 var srcFS embed.FS
 
 // vendorFiles are the files the page loads from dist; all must be there for

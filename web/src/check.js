@@ -15,8 +15,21 @@ import { recordBlock } from './record.js';
 import { exportButton } from './export.js';
 import { rememberCheck } from './mychecks.js';
 import { showSheet } from './sheet.js';
+import { clearTXTParcels } from './txtlist.js';
+import { checkPath } from './txtparcels.js';
 
 export function setSite(site) {
+  // A reference the map filled in for the last site (a parcel's number, a
+  // 地块编号) leaves with it; one the planner typed stays.
+  const ref = $('#reference');
+  if (state.autoReference && ref.value === state.autoReference) ref.value = '';
+  state.autoReference = '';
+  if (site && site.reference && !ref.value.trim()) {
+    ref.value = site.reference;
+    state.autoReference = site.reference;
+  }
+  // The 地块 list of a TXT stays while its 地块 are the site.
+  if (!site || (site.txtIndex === undefined && !site.choose)) clearTXTParcels();
   state.site = site;
   siteLayer.clearLayers();
   if (site && site.display) siteLayer.addData(site.display);
@@ -35,7 +48,8 @@ export function clearResult() {
 /** Sends the current site with the chosen category; resolves to the result or null. */
 export async function runCheck() {
   const site = state.site;
-  if (!site) return null;
+  // Several 地块 of a TXT together are no site: one is chosen from the list.
+  if (!site || site.choose) return null;
   const category = $('#category').value;
   // No category: what every category would get here.
   if (!category) return runMatrix();
@@ -49,12 +63,21 @@ export async function runCheck() {
   state.facts = keepFacts(state.facts, state.categories.find((c) => c.id === category));
   const body = requestBody(site, category);
   try {
-    const result = await api('/checks', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: ctl.signal,
-    });
+    // A 地块 of a surveyor's file goes as the file (cut to it): the server
+    // reads its metres as a batch does, not the lon/lat of the parse answer.
+    const result = site.txtBody
+      ? await api(checkPath(category, body.as_of, body.facts, body.reference), {
+          method: 'POST',
+          headers: { 'Content-Type': 'text/plain' },
+          body: site.txtBody,
+          signal: ctl.signal,
+        })
+      : await api('/checks', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: ctl.signal,
+        });
     if (state.checking !== ctl) return null;
     showResult(result, { fit: true, zoomIn: !['point', 'draw'].includes(site.source) });
     rememberCheck(result);

@@ -55,8 +55,9 @@ export function showProblem(err, site) {
   const siteField = site ? { point: 'site', draw: 'site', upload: 'upload', paste: 'paste', shared: 'check' }[site.source] || 'site' : 'site';
   const fieldFor = (pointer) => {
     if (!pointer) return siteField;
-    if (pointer.startsWith('/category')) return 'category';
-    if (pointer.startsWith('/as_of') || pointer.startsWith('/reference')) return 'options';
+    // A JSON body's members, or the query of a text/plain (TXT) check.
+    if (pointer.startsWith('/category') || pointer.startsWith('?category')) return 'category';
+    if (/^(\/as_of|\/reference|\?as_of|\?reference|\?fact)/.test(pointer)) return 'options';
     return siteField;
   };
   const itemFor = (pointer, detail) => {

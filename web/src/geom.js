@@ -143,16 +143,22 @@ export function offsetLonLat(p, dx, dy) {
  * site, with the ring number (圈号: 1 the outer ring of the first polygon,
  * counting on through holes and polygons) and X (northing) / Y (easting)
  * in EPSG:4549 metres to the centimetre. projected: g is in EPSG:4549
- * [easting, northing] already.
+ * [easting, northing] already. nameOf(position) gives a vertex's 点号
+ * where one is known (a surveyor's file has them); a vertex without one
+ * is numbered J<n>.
  */
-export function boundaryPoints(g, projected = false) {
+export function boundaryPoints(g, projected = false, nameOf = null) {
   const rows = [];
   let ring = 0;
   for (const rings of polygonsOf(g)) {
     for (const r of rings) {
       ring++;
       const pts = r.length > 1 && r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1] ? r.slice(0, -1) : r;
-      for (const p of pts) rows.push({ no: `J${rows.length + 1}`, ring, ...(projected ? { x: p[1].toFixed(2), y: p[0].toFixed(2) } : xyOf(p[0], p[1])) });
+      pts.forEach((p) => {
+        const name = nameOf ? nameOf(p) : null;
+        const no = typeof name === 'string' && name !== '' ? name : `J${rows.length + 1}`;
+        rows.push({ no, ring, ...(projected ? { x: p[1].toFixed(2), y: p[0].toFixed(2) } : xyOf(p[0], p[1])) });
+      });
     }
   }
   return rows;

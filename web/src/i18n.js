@@ -7,8 +7,9 @@ import { renderCategories, renderResult } from './check.js';
 import { renderLayerList } from './legend.js';
 import { renderError } from './errors.js';
 import { writeURL } from './urlstate.js';
-import { labelBasemaps } from './tools.js';
+import { labelBasemaps, initSearch } from './tools.js';
 import { renderMyChecks } from './mychecks.js';
+import { renderTXTParcels } from './txtlist.js';
 
 export function applyStaticLabels() {
   document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
@@ -39,6 +40,8 @@ export function setLang(lang) {
     if (d !== undefined && l.getTooltip()) l.setTooltipContent(distanceText(d));
   });
   labelBasemaps();
+  initSearch();
+  renderTXTParcels();
   renderMyChecks();
   map.closePopup();
   map.pm.setLang(lang === 'zh' ? 'zh' : 'en');

@@ -11,6 +11,7 @@ import { showError, clearError } from './errors.js';
 import { writeURL } from './urlstate.js';
 import { addMeasurement, initSearch } from './tools.js';
 import { reloadLayers } from './layers.js';
+import { showTXTParcels, showTXTOutlines } from './txtlist.js';
 
 export function setTool(tool) {
   if (state.tool === tool) tool = null;
@@ -133,6 +134,7 @@ export async function handleUpload(file) {
   $('#upload-name').textContent = t('upload.file', { name: file.name });
   const r = await readUpload(file);
   if (r.errors.length) {
+    // As after a failed paste: the old outline, answer and 地块 list go.
     setSite(null);
     clearResult();
     showError('upload', r.errors);
@@ -144,7 +146,23 @@ export async function handleUpload(file) {
   } catch {
     display = null;
   }
-  setSite({ geometry: r.geometry, crs: r.crs, display, source: 'upload', fileName: file.name });
+  const feats = r.parsed && Array.isArray(r.parsed.features) ? r.parsed.features : [];
+  if (feats.length > 1) {
+    // A TXT of several 地块: all drawn, none checked until one (or all) is chosen from the list.
+    let bytes = null;
+    try {
+      bytes = new Uint8Array(await file.arrayBuffer());
+    } catch {
+      bytes = null; // each 地块 then goes as the parse answer gave it
+    }
+    clearResult();
+    showTXTOutlines(r.geometry, r.crs, display, file.name);
+    showTXTParcels(r.parsed, file, bytes);
+    return null;
+  }
+  // One 地块: its 地块编号 is the check's reference; a check sends the file itself.
+  const txt = r.parsed ? { txtFeature: feats[0], txtBody: file } : {};
+  setSite({ geometry: r.geometry, crs: r.crs, display, source: 'upload', fileName: file.name, reference: r.reference || undefined, ...txt });
   return runCheck();
 }
 

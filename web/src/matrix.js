@@ -15,7 +15,7 @@ const VERDICTS = ['prohibited', 'restricted', 'allowed', 'outside_coverage'];
 /** Sends the current site for every category; resolves to the matrix or null. */
 export async function runMatrix() {
   const site = state.site;
-  if (!site) return null;
+  if (!site || site.choose) return null;
   if (state.checking) state.checking.abort();
   const ctl = new AbortController();
   state.checking = ctl;

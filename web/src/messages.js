@@ -1,6 +1,8 @@
 // Every label of the map, in Chinese (the default) and English. Placeholders
 // in braces are filled by t(); numbers are formatted by the caller.
 
+import { PARCEL_MESSAGES } from './messages.parcels.js';
+
 export const LANGS = ['zh', 'en'];
 
 export const MESSAGES = {
@@ -30,7 +32,7 @@ export const MESSAGES = {
     'tool.hint.rectangle': '在地图上单击两个对角完成矩形。按 Esc 取消。',
     'tool.hint.line': '在地图上单击放置顶点，单击最后一个顶点完成。按 Esc 取消。',
     'upload.label': '上传 GeoJSON、Shapefile（.zip）或用地报盘 TXT',
-    'upload.hint': '文件中的多个面合并为一个地块；坐标可为经纬度或 EPSG:4549（米）。',
+    'upload.hint': 'GeoJSON 或 Shapefile 中的多个面合并为一个地块，用地报盘 TXT 中的多个地块逐一列出；坐标可为经纬度或 EPSG:4549（米）。',
     'upload.file': '已读取：{name}',
     'paste.label': '粘贴坐标（每行一个点）',
     'paste.mode_label': '坐标类型',
@@ -309,6 +311,7 @@ export const MESSAGES = {
     'upload.too_many_vertices': '文件有 {count} 个顶点，超过上限 {max}。',
     'upload.zone': 'Y 坐标的带号是 {zone}，EPSG:4549 应为 40 带（中央经线 120°）。',
     'upload.txt': '用地报盘 TXT 未能读取：{detail}',
+    ...PARCEL_MESSAGES.zh,
   },
 
   en: {
@@ -337,7 +340,7 @@ export const MESSAGES = {
     'tool.hint.rectangle': 'Click two opposite corners on the map. Esc cancels.',
     'tool.hint.line': 'Click the map to place vertices; click the last vertex to finish. Esc cancels.',
     'upload.label': 'Upload GeoJSON, a zipped Shapefile (.zip) or a 用地报盘 TXT',
-    'upload.hint': 'Several polygons in a file form one parcel; coordinates may be lon/lat or EPSG:4549 metres.',
+    'upload.hint': 'Several polygons in a GeoJSON or Shapefile form one parcel; the 地块 of a 用地报盘 TXT are listed one by one; coordinates may be lon/lat or EPSG:4549 metres.',
     'upload.file': 'Read: {name}',
     'paste.label': 'Paste coordinates (one point a line)',
     'paste.mode_label': 'Coordinates',
@@ -616,6 +619,7 @@ export const MESSAGES = {
     'upload.too_many_vertices': 'The file has {count} vertices, more than the limit of {max}.',
     'upload.zone': 'The easting has zone {zone}; EPSG:4549 is zone 40 (central meridian 120°E).',
     'upload.txt': 'The 用地报盘 TXT could not be read: {detail}',
+    ...PARCEL_MESSAGES.en,
   },
 };
 

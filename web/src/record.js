@@ -8,6 +8,7 @@ import { API } from './state.js';
 import { dataStatus } from './answer.js';
 import { areaM2, lengthM, centroid4549, boundaryPoints, polygonArea, polygonsOf, round2, asProjected } from './geom.js';
 import { fromEPSG4549 } from './proj.js';
+import { pointNamesOf } from './txtparcels.js';
 
 // At most this many boundary points are listed (the page must stay one A4
 // sheet); the filed answer has them all.
@@ -15,6 +16,10 @@ const MAX_POINTS = 40;
 
 /** The site's area in EPSG:4549 m²: from the projected coordinates sent when they were, else from lon/lat. */
 export function siteArea(site, answerSite) {
+  // A 地块 of a surveyor's file: the area the server measured from its metres.
+  if (site && site.txtFeature && site.txtFeature.properties && typeof site.txtFeature.properties.area_m2 === 'number') {
+    return site.txtFeature.properties.area_m2;
+  }
   if (site && site.crs === 'EPSG:4549' && site.geometry && polygonsOf(site.geometry).length) {
     return polygonsOf(site.geometry).reduce((a, rings) => a + polygonArea(rings), 0);
   }
@@ -40,7 +45,9 @@ export function recordBlock(r) {
   if (area > 0) rows.push([t('record.area'), t('record.area_value', { a: num(area, 2), mu: num(area / (10000 / 15), 2), ha: num(area / 10000, 4) }), 'record-area']);
   else if (/Line/.test(g.type)) rows.push([t('record.length'), t('distance.value', { d: num(lengthM(g), 2) }), 'record-length']);
   rows.push([t('meta.data_status'), t(`data.${dataStatus(r)}`), 'record-status']);
-  const pts = own ? boundaryPoints(own, true) : boundaryPoints(g);
+  // A 地块 of a surveyor's file keeps the 点号 written in it where the parse answer gives them.
+  const names = state.site && state.site.txtFeature ? pointNamesOf(state.site.txtFeature) : null;
+  const pts = own ? boundaryPoints(own, true) : boundaryPoints(g, false, names);
   const shown = pts.slice(0, MAX_POINTS);
   return h(
     'section',
@@ -59,6 +66,8 @@ export function recordBlock(r) {
             h('tbody', null, shown.map((p) => h('tr', null, h('td', { text: p.no }), h('td', { text: String(p.ring) }), h('td', { text: p.x }), h('td', { text: p.y })))),
           ),
           pts.length > shown.length ? h('p', { class: 'hint', text: t('record.more_points', { n: pts.length, m: shown.length }) }) : null,
+          // A surveyor's file names its points; say so when these numbers are the map's own.
+          state.site && state.site.txtFeature && !names ? h('p', { class: 'hint', id: 'points-numbered', text: t('record.points_numbered') }) : null,
         )
       : null,
     h('p', { class: 'hint record-crs', text: t('record.crs') }),

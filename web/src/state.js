@@ -22,7 +22,8 @@ export const state = {
   categories: [],
   factDefs: [], // the facts a check may declare, with their questions (GET /categories)
   facts: parseFactsParam(params.get('facts')), // declared facts about the project: id → true | false
-  site: null, // {geometry, crs, display, source, fileName, parsed}
+  site: null, // {geometry, crs, display, source, fileName, parsed, reference}
+  autoReference: '', // what the map put in #reference for the site (see setSite)
   result: null,
   error: null, // {field, items: [{key, params} | {text}]}
   tool: null,

@@ -162,10 +162,12 @@ export async function searchParcel(n) {
   try {
     const f = await api(`/parcels/${encodeURIComponent(number)}${asOfQuery('?')}`);
     const g = f && f.type === 'Feature' ? f.geometry : f;
-    setSite({ geometry: g, crs: 'EPSG:4326', display: geometryToLonLat(g, 'EPSG:4326'), source: 'parcel', parcel: number });
+    // The check is filed under the number in its normal form (as the register answers it).
+    const no = f.parcel_no || number;
+    setSite({ geometry: g, crs: 'EPSG:4326', display: geometryToLonLat(g, 'EPSG:4326'), source: 'parcel', parcel: no, reference: no });
     fitToResult({ zoomIn: true });
     const area = f.properties && typeof f.properties.area_m2 === 'number' ? f.properties.area_m2 : areaM2(g);
-    out.append(h('p', { id: 'parcel-found', text: t('search.parcel_found', { n: number, a: num(area, 2) }) }));
+    out.append(h('p', { id: 'parcel-found', text: t('search.parcel_found', { n: no, a: num(area, 2) }) }));
     return runCheck();
   } catch (e) {
     out.append(h('p', { class: 'error', role: 'alert', text: t('search.parcel_none', { n: number, detail: e.message }) }));
@@ -173,9 +175,18 @@ export async function searchParcel(n) {
   }
 }
 
-/** Shows the parcel search only when a parcel register (the layer parcels) is in force on the date shown. */
+/**
+ * Enables the parcel search only when a parcel register (the layer
+ * parcels) is in force on the date shown; otherwise the input is disabled
+ * and a note says why (and how a steward loads one).
+ */
 export function initSearch() {
-  $('#parcel-search').hidden = !state.layers.some((l) => l.id === 'parcels');
+  const loaded = state.layers.some((l) => l.id === 'parcels');
+  $('#parcel-number').disabled = !loaded;
+  $('#parcel-go').disabled = !loaded;
+  const note = $('#parcel-unavailable');
+  note.hidden = loaded;
+  note.textContent = loaded ? '' : state.asOf ? t('search.parcel_unavailable_on', { date: state.asOf }) : t('search.parcel_unavailable');
 }
 
 $('#search-go').addEventListener('click', () => searchCoords($('#search-coords').value));
