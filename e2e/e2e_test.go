@@ -516,11 +516,18 @@ func TestTiledLayers(t *testing.T) {
 		b.run(t, chromedp.Evaluate(`(() => { const c = window.ecospace.layerGroup('green-corridors').getContainer(); return c ? c.querySelectorAll('svg.leaflet-tile path').length : 0; })()`, &n))
 		return n
 	}
-	b.run(t, chromedp.Click(`#layer-green-corridors`, chromedp.ByQuery), chromedp.Sleep(200*time.Millisecond))
+	// The legend is redrawn in place while tiles load, so a node found by
+	// one CDP call may be gone by the next (chromedp.Click's "Could not
+	// find node" under load): the page clicks its own checkbox.
+	toggle := func() {
+		b.run(t, chromedp.Evaluate(`document.querySelector('#layer-green-corridors').click()`, nil))
+	}
+	toggle()
+	b.run(t, chromedp.Sleep(200*time.Millisecond))
 	if n := count(); n != 0 {
 		t.Errorf("%d tile paths left after hiding the layer", n)
 	}
-	b.run(t, chromedp.Click(`#layer-green-corridors`, chromedp.ByQuery))
+	toggle()
 	for deadline := time.Now().Add(10 * time.Second); count() == 0; {
 		if time.Now().After(deadline) {
 			var s string
