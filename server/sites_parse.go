@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/zhonglou/ecospace/data/layerfile"
 	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/problem"
 )
@@ -59,6 +60,16 @@ type ParsedSiteProps struct {
 	Rings  int     `json:"rings"`
 	Points int     `json:"points"` // 界址点 lines, closing points included
 	Line   int     `json:"line"`   // the line of the 地块's header
+	// PointNames are the 点号 of the 界址点: an array a ring, in the
+	// geometry's ring order, each ring's in the geometry's vertex order,
+	// the closing point left out (the reader may have reversed or
+	// reordered rings; the names follow).
+	PointNames [][]string `json:"point_names"`
+	// Points4549 are the same 界址点 as the file writes them, [X
+	// (northing), Y (easting)] in EPSG:4549 metres without the zone
+	// number, to the millimetre: the lon/lat of the geometry carry 6
+	// decimals (some 5 cm).
+	Points4549 [][][2]float64 `json:"points_4549"`
 }
 
 // parseSites answers POST /api/v1/sites/parse.
@@ -94,6 +105,7 @@ func (s *Server) parseSites(c echo.Context) error {
 	for _, p := range f.Parcels {
 		props := ParsedSiteProps{Index: p.Index, Reference: p.Reference, Number: p.Number, Name: p.Name, Use: p.Use,
 			LandCode: p.LandCode, AreaM2: geo.RoundArea(p.Site.Measure), Rings: p.Rings, Points: p.Points, Line: p.Line}
+		props.PointNames, props.Points4549 = parsedPoints(p.RingPoints)
 		if !math.IsNaN(p.DeclaredHa) {
 			ha := p.DeclaredHa
 			props.DeclaredAreaHa = &ha
@@ -105,6 +117,19 @@ func (s *Server) parseSites(c echo.Context) error {
 		out.Features = append(out.Features, ParsedSite{Type: "Feature", ID: p.Index, Geometry: geo.AppendGeometry(nil, p.Site.Geometry), Properties: props})
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// parsedPoints splits the reader's 界址点 into their 点号 and metres.
+func parsedPoints(rings [][]layerfile.TXTPoint) ([][]string, [][][2]float64) {
+	names, metres := make([][]string, len(rings)), make([][][2]float64, len(rings))
+	mm := func(v float64) float64 { return math.Round(v*1000) / 1000 }
+	for i, r := range rings {
+		names[i], metres[i] = make([]string, len(r)), make([][2]float64, len(r))
+		for j, q := range r {
+			names[i][j], metres[i][j] = q.Name, [2]float64{mm(q.X), mm(q.Y)}
+		}
+	}
+	return names, metres
 }
 
 // halfLastDigit is half a unit of the last decimal ha is written with (a

@@ -2,6 +2,8 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -11,6 +13,7 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/zhonglou/ecospace/geo"
 	"github.com/zhonglou/ecospace/server/check"
 	"github.com/zhonglou/ecospace/server/problem"
 	"github.com/zhonglou/ecospace/server/servertest"
@@ -198,6 +201,27 @@ func TestParseSites(t *testing.T) {
 	}
 	if lon, lat := g.Coordinates[0][0][0], g.Coordinates[0][0][1]; lon < 119.89 || lon > 119.91 || lat < 31.77 || lat > 31.79 {
 		t.Errorf("first position %v, %v: not lon/lat in Zhonglou", lon, lat)
+	}
+	// The 点号 and the file's metres follow the geometry: both rings are
+	// reversed from the file's (RFC 7946), and so are their names.
+	if got := fmt.Sprint(p.PointNames); got != "[[J1 J4 J3 J2] [J6 J9 J8 J7]]" {
+		t.Errorf("point_names %s", got)
+	}
+	want := [][][2]float64{
+		{{3517550, 490400}, {3517400, 490400}, {3517400, 490600}, {3517550, 490600}},
+		{{3517500, 490450}, {3517500, 490500}, {3517450, 490500}, {3517450, 490450}},
+	}
+	if fmt.Sprint(p.Points4549) != fmt.Sprint(want) {
+		t.Errorf("points_4549 %v, want %v", p.Points4549, want)
+	}
+	for i, r := range p.Points4549 {
+		for j, xy := range r {
+			lon, lat := geo.GK120.ToLonLat(xy[1], xy[0])
+			if i >= len(g.Coordinates) || j >= len(g.Coordinates[i]) ||
+				math.Abs(g.Coordinates[i][j][0]-lon) > 1e-6 || math.Abs(g.Coordinates[i][j][1]-lat) > 1e-6 {
+				t.Errorf("ring %d point %d: %v is not the geometry's vertex", i, j, xy)
+			}
+		}
 	}
 	// No key needed, even where checks need one.
 	keyed := New(Config{Store: servertest.Demo(t).Store, Rules: s.rules, Manifest: s.man, Log: discardLog(), RequireKey: true})

@@ -105,6 +105,13 @@ type TXTParcel struct {
 	// Geometry is the 地块 as written, in EPSG:4549 metres (x easting, y
 	// northing; the zone number removed), RFC 7946 ring orientation.
 	Geometry orb.Geometry
+	// RingPoints are the 界址点 of Geometry as the file writes them (点号,
+	// X, Y): one slice a ring in Geometry's ring order (polygon by
+	// polygon, the outer ring then its holes), each in Geometry's vertex
+	// order, the closing point left out. Assembling reorders and reverses
+	// rings, so this is not the file's order. nil when Err is set or with
+	// TXTOptions.DropSites.
+	RingPoints [][]TXTPoint
 	// Site is the 地块 as a checked site (lon/lat and EPSG:4549); nil
 	// when Err is set.
 	Site *geo.Site
@@ -280,6 +287,7 @@ type txtRing struct {
 	no    int
 	pts   orb.Ring
 	lines []int
+	names []string // 点号
 }
 
 func (p *txtParser) parse(text string) error {
@@ -423,6 +431,7 @@ func (p *txtParser) coordLine(line string, n int) error {
 	}
 	r.pts = append(r.pts, orb.Point{e, x})
 	r.lines = append(r.lines, n)
+	r.names = append(r.names, fields[0])
 	return nil
 }
 
@@ -508,6 +517,8 @@ func (p *txtParser) finish(last int) error {
 	par.Geometry, par.Site = g, site
 	if p.dropSites {
 		par.Site = nil
+	} else if g != nil {
+		par.RingPoints = b.ringPoints(g)
 	}
 	p.f.Parcels = append(p.f.Parcels, par)
 	return nil

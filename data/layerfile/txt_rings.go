@@ -126,3 +126,81 @@ func (b *txtBlock) locate(g orb.Geometry, ptr string) (ring, pos int, ok bool) {
 	}
 	return 0, 0, false
 }
+
+// TXTPoint is a 界址点 as the file writes it: its 点号, X (the northing)
+// and Y (the easting) in EPSG:4549 metres, the zone number removed.
+type TXTPoint struct {
+	Name string
+	X, Y float64
+}
+
+// ringPoints names the vertices of g, the assembled 地块, after the file:
+// each ring of g is found among the file's rings by its positions (the
+// same start or another, either direction), so that a table of 界址点
+// keeps the file's 点号 and metres whatever assembling did. nil when a
+// ring of g is none of the file's, which assembling (reordering rings,
+// reversing them) cannot cause.
+func (b *txtBlock) ringPoints(g orb.Geometry) [][]TXTPoint {
+	var rings []orb.Ring
+	switch g := g.(type) {
+	case orb.Polygon:
+		rings = g
+	case orb.MultiPolygon:
+		for _, p := range g {
+			rings = append(rings, p...)
+		}
+	default:
+		return nil
+	}
+	used := make([]bool, len(b.rings))
+	out := make([][]TXTPoint, 0, len(rings))
+	for _, r := range rings {
+		found := false
+		for i, src := range b.rings {
+			if used[i] {
+				continue
+			}
+			if pts, ok := src.matching(r); ok {
+				used[i], found = true, true
+				out = append(out, pts)
+				break
+			}
+		}
+		if !found {
+			return nil
+		}
+	}
+	return out
+}
+
+// matching gives the ring's 界址点 in the vertex order of r, a closed
+// ring, when r has the ring's positions in the same cyclic order, either
+// direction; false otherwise.
+func (src *txtRing) matching(r orb.Ring) ([]TXTPoint, bool) {
+	n := len(r) - 1 // distinct vertices; both rings are closed
+	if n < 1 || len(src.pts) != len(r) {
+		return nil, false
+	}
+	at := func(k, j, dir int) int { return ((k+dir*j)%n + n) % n }
+	for k := 0; k < n; k++ {
+		if src.pts[k] != r[0] {
+			continue
+		}
+		for _, dir := range []int{1, -1} {
+			ok := true
+			for j := 1; j < n && ok; j++ {
+				ok = src.pts[at(k, j, dir)] == r[j]
+			}
+			if !ok {
+				continue
+			}
+			pts := make([]TXTPoint, n)
+			for j := range pts {
+				i := at(k, j, dir)
+				pts[j] = TXTPoint{Name: src.names[i], X: src.pts[i][1], Y: src.pts[i][0]}
+			}
+			return pts, true
+		}
+	}
+	return nil, false
+}

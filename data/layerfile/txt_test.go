@@ -255,6 +255,9 @@ func FuzzReadTXT(f *testing.F) {
 			if (p.Site == nil) == (p.Err == nil) {
 				t.Fatalf("地块 %s: site %v, err %v", p.Reference, p.Site, p.Err)
 			}
+			if p.Err == nil {
+				assertPointsFollowGeometry(t, p)
+			}
 		}
 	})
 }

@@ -143,11 +143,13 @@ export function offsetLonLat(p, dx, dy) {
  * site, with the ring number (圈号: 1 the outer ring of the first polygon,
  * counting on through holes and polygons) and X (northing) / Y (easting)
  * in EPSG:4549 metres to the centimetre. projected: g is in EPSG:4549
- * [easting, northing] already. nameOf(position) gives a vertex's 点号
- * where one is known (a surveyor's file has them); a vertex without one
- * is numbered J<n>.
+ * [easting, northing] already. pointOf(position) gives what a
+ * surveyor's file says of a vertex, where it is known: {no, x, y} (its
+ * 点号, and X / Y as strings as the file has them), any of them absent; a
+ * vertex without a 点号 is numbered J<n>, one without X / Y has them
+ * computed.
  */
-export function boundaryPoints(g, projected = false, nameOf = null) {
+export function boundaryPoints(g, projected = false, pointOf = null) {
   const rows = [];
   let ring = 0;
   for (const rings of polygonsOf(g)) {
@@ -155,9 +157,10 @@ export function boundaryPoints(g, projected = false, nameOf = null) {
       ring++;
       const pts = r.length > 1 && r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1] ? r.slice(0, -1) : r;
       pts.forEach((p) => {
-        const name = nameOf ? nameOf(p) : null;
-        const no = typeof name === 'string' && name !== '' ? name : `J${rows.length + 1}`;
-        rows.push({ no, ring, ...(projected ? { x: p[1].toFixed(2), y: p[0].toFixed(2) } : xyOf(p[0], p[1])) });
+        const known = (pointOf && pointOf(p)) || {};
+        const no = typeof known.no === 'string' && known.no !== '' ? known.no : `J${rows.length + 1}`;
+        const xy = typeof known.x === 'string' && typeof known.y === 'string' ? { x: known.x, y: known.y } : projected ? { x: p[1].toFixed(2), y: p[0].toFixed(2) } : xyOf(p[0], p[1]);
+        rows.push({ no, ring, ...xy });
       });
     }
   }

@@ -8,7 +8,7 @@ import { API } from './state.js';
 import { dataStatus } from './answer.js';
 import { areaM2, lengthM, centroid4549, boundaryPoints, polygonArea, polygonsOf, round2, asProjected } from './geom.js';
 import { fromEPSG4549 } from './proj.js';
-import { pointNamesOf } from './txtparcels.js';
+import { filePointsOf } from './txtparcels.js';
 
 // At most this many boundary points are listed (the page must stay one A4
 // sheet); the filed answer has them all.
@@ -45,9 +45,10 @@ export function recordBlock(r) {
   if (area > 0) rows.push([t('record.area'), t('record.area_value', { a: num(area, 2), mu: num(area / (10000 / 15), 2), ha: num(area / 10000, 4) }), 'record-area']);
   else if (/Line/.test(g.type)) rows.push([t('record.length'), t('distance.value', { d: num(lengthM(g), 2) }), 'record-length']);
   rows.push([t('meta.data_status'), t(`data.${dataStatus(r)}`), 'record-status']);
-  // A 地块 of a surveyor's file keeps the 点号 written in it where the parse answer gives them.
-  const names = state.site && state.site.txtFeature ? pointNamesOf(state.site.txtFeature) : null;
-  const pts = own ? boundaryPoints(own, true) : boundaryPoints(g, false, names);
+  // A 地块 of a surveyor's file keeps the 点号 and the X / Y written in
+  // it where the parse answer gives them.
+  const file = state.site && state.site.txtFeature ? filePointsOf(state.site.txtFeature) : null;
+  const pts = own ? boundaryPoints(own, true) : boundaryPoints(g, false, file && file.pointOf);
   const shown = pts.slice(0, MAX_POINTS);
   return h(
     'section',
@@ -67,7 +68,7 @@ export function recordBlock(r) {
           ),
           pts.length > shown.length ? h('p', { class: 'hint', text: t('record.more_points', { n: pts.length, m: shown.length }) }) : null,
           // A surveyor's file names its points; say so when these numbers are the map's own.
-          state.site && state.site.txtFeature && !names ? h('p', { class: 'hint', id: 'points-numbered', text: t('record.points_numbered') }) : null,
+          state.site && state.site.txtFeature && !(file && file.named) ? h('p', { class: 'hint', id: 'points-numbered', text: t('record.points_numbered') }) : null,
         )
       : null,
     h('p', { class: 'hint record-crs', text: t('record.crs') }),

@@ -136,29 +136,45 @@ export function batchCounts(results) {
 }
 
 /**
- * The 点号 of a parsed 地块's boundary points, for its 界址点 table: a
- * function from a lon/lat position to the name the file gives it, read
- * from the parse answer's point_names member (one array a ring, the names
- * of the ring's distinct vertices in the order of the geometry's), or null
- * when there is none that fits the geometry ring for ring (the table then
- * numbers the points J1, J2, …). Positions are matched by value, so the
- * echo of the site in a check's answer finds its names whatever vertex
- * its rings start at. POST /api/v1/sites/parse does not send point_names
- * yet.
+ * What the file says of a parsed 地块's boundary points, for its 界址点
+ * table, from the parse answer's point_names (one array a ring, the names
+ * of the ring's distinct vertices in the order of the geometry's) and
+ * points_4549 (the same points' [X northing, Y easting] in EPSG:4549
+ * metres as the file writes them, to the millimetre): {named, measured,
+ * pointOf}, where pointOf maps a lon/lat position to {no, x, y} (x and y
+ * strings to 3 decimals), any of them absent where the answer says
+ * nothing that fits the geometry ring for ring; null when it fits in
+ * neither (the table then numbers the points J1, J2, … and computes X / Y
+ * from lon/lat, within some 5 cm). Positions are matched by value, so the
+ * echo of the site in a check's answer finds its points whatever vertex
+ * its rings start at.
  */
-export function pointNamesOf(feature) {
-  const names = feature && feature.properties && feature.properties.point_names;
+export function filePointsOf(feature) {
+  const props = (feature && feature.properties) || {};
   const g = feature && feature.geometry;
-  if (!Array.isArray(names) || !g) return null;
+  if (!g) return null;
   const rings = g.type === 'Polygon' ? g.coordinates : g.type === 'MultiPolygon' ? g.coordinates.flat() : null;
-  if (!rings || rings.length !== names.length) return null;
+  if (!rings) return null;
+  const counts = rings.map((r) => {
+    const closed = r.length > 1 && r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1];
+    return closed ? r.length - 1 : r.length;
+  });
+  // Whether a per-ring member fits the geometry: one array a ring, one item a distinct vertex.
+  const fits = (m, ok) => Array.isArray(m) && m.length === rings.length && m.every((r, i) => Array.isArray(r) && r.length === counts[i] && r.every(ok));
+  const names = props.point_names;
+  const metres = props.points_4549;
+  const named = fits(names, (x) => typeof x === 'string');
+  const measured = fits(metres, (xy) => Array.isArray(xy) && xy.length === 2 && xy.every(Number.isFinite));
+  if (!named && !measured) return null;
   const byPos = new Map();
   for (let i = 0; i < rings.length; i++) {
-    const r = rings[i];
-    const closed = r.length > 1 && r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1];
-    const n = closed ? r.length - 1 : r.length;
-    if (!Array.isArray(names[i]) || names[i].length !== n || !names[i].every((x) => typeof x === 'string')) return null;
-    for (let j = 0; j < n; j++) byPos.set(`${r[j][0]},${r[j][1]}`, names[i][j]);
+    for (let j = 0; j < counts[i]; j++) {
+      const p = rings[i][j];
+      const known = {};
+      if (named) known.no = names[i][j];
+      if (measured) Object.assign(known, { x: metres[i][j][0].toFixed(3), y: metres[i][j][1].toFixed(3) });
+      byPos.set(`${p[0]},${p[1]}`, known);
+    }
   }
-  return (p) => byPos.get(`${p[0]},${p[1]}`) ?? null;
+  return { named, measured, pointOf: (p) => byPos.get(`${p[0]},${p[1]}`) ?? null };
 }

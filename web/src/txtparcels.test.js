@@ -52,27 +52,48 @@ test('readBatchLines reads JSON Lines in index order and names bad lines', () =>
   assert.deepEqual(readBatchLines(''), { results: [], errors: [] });
 });
 
-test('pointNamesOf names boundary points by position, else J1…', async () => {
-  const { pointNamesOf } = await import('./txtparcels.js');
-  const { boundaryPoints } = await import('./geom.js');
+test('filePointsOf names boundary points and gives the file\'s X/Y by position, else J1… and computed X/Y', async () => {
+  const { filePointsOf } = await import('./txtparcels.js');
+  const { boundaryPoints, xyOf } = await import('./geom.js');
   const outer = [[119.9, 31.78], [119.902, 31.78], [119.902, 31.781], [119.9, 31.781], [119.9, 31.78]];
   const hole = [[119.9005, 31.7802], [119.9005, 31.7805], [119.901, 31.7805], [119.9005, 31.7802]];
   const g = { type: 'Polygon', coordinates: [outer, hole] };
-  const f = { type: 'Feature', geometry: g, properties: { point_names: [['A1', 'A2', 'A3', 'A4'], ['B1', 'B2', 'B3']] } };
-  const nameOf = pointNamesOf(f);
-  assert.ok(nameOf);
-  assert.deepEqual(boundaryPoints(g, false, nameOf).map((r) => `${r.ring}:${r.no}`), ['1:A1', '1:A2', '1:A3', '1:A4', '2:B1', '2:B2', '2:B3']);
-  // The answer's echo starting at another vertex keeps each point's name.
+  const metres = [
+    [[3517400.123, 490400.456], [3517400, 490600], [3517500, 490600], [3517500, 490400]],
+    [[3517420, 490450], [3517450, 490450], [3517450, 490500.5]],
+  ];
+  const f = { type: 'Feature', geometry: g, properties: { point_names: [['A1', 'A2', 'A3', 'A4'], ['B1', 'B2', 'B3']], points_4549: metres } };
+  const file = filePointsOf(f);
+  assert.ok(file && file.named && file.measured);
+  const rows = boundaryPoints(g, false, file.pointOf);
+  assert.deepEqual(rows.map((r) => `${r.ring}:${r.no}`), ['1:A1', '1:A2', '1:A3', '1:A4', '2:B1', '2:B2', '2:B3']);
+  // X / Y are the file's, to the millimetre, not the lon/lat's.
+  assert.deepEqual(rows[0], { no: 'A1', ring: 1, x: '3517400.123', y: '490400.456' });
+  assert.deepEqual(rows[6], { no: 'B3', ring: 2, x: '3517450.000', y: '490500.500' });
+  // The answer's echo starting at another vertex keeps each point's name and metres.
   const echoed = { type: 'Polygon', coordinates: [[outer[2], outer[3], outer[0], outer[1], outer[2]], hole] };
-  assert.deepEqual(boundaryPoints(echoed, false, nameOf).map((r) => r.no), ['A3', 'A4', 'A1', 'A2', 'B1', 'B2', 'B3']);
-  // No names (as the parse answer is today), or names that do not fit: J1….
-  assert.equal(pointNamesOf({ type: 'Feature', geometry: g, properties: {} }), null);
-  assert.equal(pointNamesOf({ ...f, properties: { point_names: [['A1', 'A2', 'A3']] } }), null);
-  assert.equal(pointNamesOf({ ...f, properties: { point_names: [['A1', 'A2', 'A3'], ['B1', 'B2', 'B3']] } }), null);
+  const again = boundaryPoints(echoed, false, file.pointOf);
+  assert.deepEqual(again.map((r) => r.no), ['A3', 'A4', 'A1', 'A2', 'B1', 'B2', 'B3']);
+  assert.deepEqual(again[2], rows[0]);
+  // Names without metres: the names, X / Y computed; metres without names: J1… at the file's X / Y.
+  const namesOnly = filePointsOf({ ...f, properties: { point_names: f.properties.point_names } });
+  assert.ok(namesOnly.named && !namesOnly.measured);
+  assert.deepEqual(boundaryPoints(g, false, namesOnly.pointOf)[0], { no: 'A1', ring: 1, ...xyOf(outer[0][0], outer[0][1]) });
+  const metresOnly = filePointsOf({ ...f, properties: { points_4549: metres } });
+  assert.ok(!metresOnly.named && metresOnly.measured);
+  assert.deepEqual(boundaryPoints(g, false, metresOnly.pointOf)[0], { no: 'J1', ring: 1, x: '3517400.123', y: '490400.456' });
+  // Nothing, or nothing that fits ring for ring: J1… at computed X / Y.
+  assert.equal(filePointsOf({ type: 'Feature', geometry: g, properties: {} }), null);
+  assert.equal(filePointsOf({ ...f, properties: { point_names: [['A1', 'A2', 'A3']] } }), null);
+  assert.equal(filePointsOf({ ...f, properties: { point_names: [['A1', 'A2', 'A3'], ['B1', 'B2', 'B3']] } }), null);
+  assert.equal(filePointsOf({ ...f, properties: { points_4549: [metres[0], metres[1].slice(1)] } }), null);
+  assert.equal(filePointsOf({ ...f, properties: { points_4549: [metres[0], [[1, 2], [3, 'x'], [5, 6]]] } }), null);
   assert.deepEqual(boundaryPoints(g).map((r) => r.no), ['J1', 'J2', 'J3', 'J4', 'J5', 'J6', 'J7']);
-  // A vertex the names do not know is numbered.
+  // A vertex the file does not know is numbered, its X / Y computed.
   const other = { type: 'Polygon', coordinates: [[[119.8, 31.7], ...outer.slice(1, 4), [119.8, 31.7]]] };
-  assert.deepEqual(boundaryPoints(other, false, nameOf).map((r) => r.no), ['J1', 'A2', 'A3', 'A4']);
+  const mixed = boundaryPoints(other, false, file.pointOf);
+  assert.deepEqual(mixed.map((r) => r.no), ['J1', 'A2', 'A3', 'A4']);
+  assert.deepEqual(mixed[0], { no: 'J1', ring: 1, ...xyOf(119.8, 31.7) });
 });
 
 test('txtSlice cuts a file to one 地块 at the header lines, bytes as they are', async () => {
