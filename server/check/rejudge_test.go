@@ -131,4 +131,14 @@ func TestReevaluateUnderNewRules(t *testing.T) {
 	if !changed || got.DecidingRule != "river-band.chemical@2021-03-01-r2" || got.RulesVersion != "2027.1.1" || ans.Response.DecidingRule != "river-band.chemical@2021-03-01" {
 		t.Errorf("reevaluated %s under %s (changed %v), filed %s", got.DecidingRule, got.RulesVersion, changed, ans.Response.DecidingRule)
 	}
+	// A check filed before known_at was kept cannot be replayed, but a
+	// change must still reach it: re-evaluation judges it as known now.
+	old := *rec
+	old.KnownAt = time.Time{}
+	if _, err := c.Replay(ctx, &old); !errors.As(err, &nr) || nr.Slug != "not-replayable" {
+		t.Errorf("Replay without known_at: %v, want not-replayable", err)
+	}
+	if got, changed, err := c.Reevaluate(ctx, &old, time.Now()); err != nil || changed || got.Verdict != ans.Response.Verdict {
+		t.Errorf("Reevaluate without known_at: %v (changed %v, err %v), filed %s", got, changed, err, ans.Response.Verdict)
+	}
 }

@@ -100,14 +100,17 @@ func (c *Checker) InputOf(rec *data.CheckRecord) (*Input, error) {
 	return c.inputOf(rec, false)
 }
 
-// inputOf is InputOf; with anyRules a check filed under another rules
-// version is judged under this Checker's (re-evaluation).
+// inputOf is InputOf; with anyRules (re-evaluation) a check filed under
+// another rules version, or before known_at was kept, is judged under
+// this Checker's rules (its known_at is the caller's to set).
 func (c *Checker) inputOf(rec *data.CheckRecord, anyRules bool) (*Input, error) {
 	f, err := readFiled(rec)
 	if err != nil {
 		return nil, err
 	}
-	if rec.KnownAt.IsZero() {
+	// Re-evaluation judges as known now whenever the check was filed, so
+	// only a replay needs the filed knowledge time.
+	if rec.KnownAt.IsZero() && !anyRules {
 		return nil, &NotReplayableError{CheckID: rec.ID, Slug: "not-replayable",
 			Detail: "it was filed before ecospace kept the knowledge time of a check (known_at), under decision hash " + geo.DecisionHashTag + "'s predecessor"}
 	}
