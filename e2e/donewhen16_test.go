@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/zhonglou/ecospace/data/pgtest"
 )
 
 // TestIssue16DoneWhen is issue 16's done-when in one run, on PostGIS with
@@ -26,10 +24,7 @@ import (
 // exactly once by delivery id, with a signature hooks.Verify accepts.
 func TestIssue16DoneWhen(t *testing.T) {
 	bin := buildBinary(t)
-	db := pgtest.NewDatabase(t)
-	env := append(os.Environ(), "DATABASE_URL=", "ECOSPACE_KEYS_FILE=")
-	runBinary(t, bin, env, "import", "--demo", "--migrate", "--database-url", db)
-	admin := strings.TrimSpace(runBinary(t, bin, env, "keys", "create", "--scope", "admin", "--name", "e2e-16", "--database-url", db))
+	db, admin := pgDemo(t, bin, "e2e-16")
 
 	fast := []string{"--hook-retry-min", "200ms", "--hook-retry-max", "1s", "--hook-timeout", "2s"}
 	var logs1, logs2 bytes.Buffer
@@ -210,10 +205,7 @@ func TestIssue16DoneWhen(t *testing.T) {
 // cause; a third start with the same rules queues nothing more.
 func TestRulesVersionOnStart(t *testing.T) {
 	bin := buildBinary(t)
-	db := pgtest.NewDatabase(t)
-	env := append(os.Environ(), "DATABASE_URL=", "ECOSPACE_KEYS_FILE=")
-	runBinary(t, bin, env, "import", "--demo", "--migrate", "--database-url", db)
-	admin := strings.TrimSpace(runBinary(t, bin, env, "keys", "create", "--scope", "admin", "--name", "e2e-rules", "--database-url", db))
+	db, admin := pgDemo(t, bin, "e2e-rules")
 	var logs bytes.Buffer
 	defer func() {
 		if t.Failed() {

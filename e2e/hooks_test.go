@@ -7,47 +7,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/server/hooks"
 )
-
-// pgServe starts `ecospace serve` on the PostGIS database db and waits
-// until it is ready; the caller stops it.
-func pgServe(t *testing.T, bin, db string, logs *bytes.Buffer, args ...string) (*exec.Cmd, string) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--database-url", db, "--rate-limit", "0", "--log-level", "info", "--data-dir", t.TempDir()}, args...)...)
-	cmd.Env = append(os.Environ(), "DATABASE_URL=", "ECOSPACE_KEYS_FILE=", "GOGC=")
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + addr
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return cmd, base
-			}
-		}
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	t.Fatalf("the server did not become ready:\n%s", logs)
-	return nil, ""
-}
 
 // apiCall sends one request with the admin key and decodes the answer
 // into out (when not nil).
@@ -117,10 +83,7 @@ func (r *eventReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // /api/v1/changes lists the change.
 func TestDecisionChangedWebhook(t *testing.T) {
 	bin := buildBinary(t)
-	db := pgtest.NewDatabase(t)
-	env := append(os.Environ(), "DATABASE_URL=", "ECOSPACE_KEYS_FILE=")
-	runBinary(t, bin, env, "import", "--demo", "--migrate", "--database-url", db)
-	admin := strings.TrimSpace(runBinary(t, bin, env, "keys", "create", "--scope", "admin", "--name", "e2e-hooks", "--database-url", db))
+	db, admin := pgDemo(t, bin, "e2e-hooks")
 
 	// The receiver's address, with nothing listening on it yet.
 	l, err := net.Listen("tcp", "127.0.0.1:0")

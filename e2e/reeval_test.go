@@ -7,13 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/zhonglou/ecospace/data/pgtest"
 )
 
 // TestReevaluationResumesAfterKill: on PostGIS with the real binary, 4 000
@@ -24,10 +21,7 @@ import (
 // in the end every decision has exactly one change.
 func TestReevaluationResumesAfterKill(t *testing.T) {
 	bin := buildBinary(t)
-	db := pgtest.NewDatabase(t)
-	env := append(os.Environ(), "DATABASE_URL=", "ECOSPACE_KEYS_FILE=")
-	runBinary(t, bin, env, "import", "--demo", "--migrate", "--database-url", db)
-	admin := strings.TrimSpace(runBinary(t, bin, env, "keys", "create", "--scope", "admin", "--name", "e2e-reeval", "--database-url", db))
+	db, admin := pgDemo(t, bin, "e2e-reeval")
 	var logs1, logs2 bytes.Buffer
 	slow := []string{"--reeval-workers", "1"}
 	proc, base := pgServe(t, bin, db, &logs1, slow...)
