@@ -3,9 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,12 +57,7 @@ func TestIssue16DoneWhen(t *testing.T) {
 	}
 
 	// The receiver's address, with nothing listening on it yet.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcvAddr := l.Addr().String()
-	l.Close()
+	rcvAddr := freeAddr(t)
 	var hook struct {
 		ID     string `json:"id"`
 		Secret string `json:"secret"`
@@ -161,15 +154,7 @@ func TestIssue16DoneWhen(t *testing.T) {
 
 	// The receiver comes up where the hook points (answering 503 once).
 	rcv := &eventReceiver{secret: hook.Secret}
-	ln, err := net.Listen("tcp", rcvAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(rcv)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	defer srv.Close()
+	defer serveAt(t, rcvAddr, rcv).Close()
 	delivered := func() bool {
 		apiCall(t, "GET", base2+"/api/v1/hooks/"+hook.ID+"/deliveries", admin, "", "", http.StatusOK, &dl)
 		return len(dl.Deliveries) == 1 && dl.Deliveries[0].Status == "delivered"

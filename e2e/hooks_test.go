@@ -3,46 +3,12 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/zhonglou/ecospace/server/hooks"
 )
-
-// eventReceiver answers 503 to its first request and 204 after, and keeps
-// every delivery it was sent with whether its signature verified.
-type eventReceiver struct {
-	secret string
-	mu     sync.Mutex
-	n      int
-	got    []hooks.Body
-	bad    []string
-}
-
-func (r *eventReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	body, _ := io.ReadAll(req.Body)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.n++
-	if r.n == 1 {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		return
-	}
-	if err := hooks.Verify(r.secret, req.Header.Get(hooks.HeaderSignature), req.Header.Get(hooks.HeaderTimestamp), body, time.Now(), 5*time.Minute); err != nil {
-		r.bad = append(r.bad, err.Error())
-	}
-	var b hooks.Body
-	if err := json.Unmarshal(body, &b); err != nil || b.DeliveryID != req.Header.Get(hooks.HeaderDelivery) || b.Type != req.Header.Get(hooks.HeaderEvent) {
-		r.bad = append(r.bad, "body "+string(body))
-	}
-	r.got = append(r.got, b)
-	w.WriteHeader(http.StatusNoContent)
-}
 
 // TestDecisionChangedWebhook is issue 16's done-when on PostGIS with the
 // real binary: a decision is filed; a hook is registered whose receiver
@@ -57,12 +23,7 @@ func TestDecisionChangedWebhook(t *testing.T) {
 	db, admin := pgDemo(t, bin, "e2e-hooks")
 
 	// The receiver's address, with nothing listening on it yet.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcvAddr := l.Addr().String()
-	l.Close()
+	rcvAddr := freeAddr(t)
 
 	fast := []string{"--hook-retry-min", "200ms", "--hook-retry-max", "1s", "--hook-timeout", "2s"}
 	var logs1, logs2 bytes.Buffer
@@ -144,15 +105,7 @@ func TestDecisionChangedWebhook(t *testing.T) {
 
 	// The receiver comes up where the hook points.
 	rcv := &eventReceiver{secret: hook.Secret}
-	ln, err := net.Listen("tcp", rcvAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(rcv)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	defer srv.Close()
+	defer serveAt(t, rcvAddr, rcv).Close()
 
 	delivered := func() bool {
 		apiCall(t, "GET", base2+"/api/v1/hooks/"+hook.ID+"/deliveries", admin, "", "", http.StatusOK, &dl)
