@@ -25,18 +25,9 @@ func TestIssue16DoneWhen(t *testing.T) {
 	db, admin := pgDemo(t, bin, "e2e-16")
 
 	fast := []string{"--hook-retry-min", "200ms", "--hook-retry-max", "1s", "--hook-timeout", "2s"}
-	var logs1, logs2 bytes.Buffer
-	proc, base := pgServe(t, bin, db, &logs1, fast...)
-	killed := false
-	defer func() {
-		if !killed {
-			proc.Process.Kill()
-			proc.Wait()
-		}
-		if t.Failed() {
-			t.Logf("first server:\n%.6000s\nsecond server:\n%.6000s", logs1.String(), logs2.String())
-		}
-	}()
+	srv := pgServeCrashable(t, bin, db, 6000, fast...)
+	defer srv.stop()
+	base := srv.base
 
 	// A decision filed on 2026-06-01 where the green corridor uploaded
 	// below, back-dated to 2026-01-01, lies.
@@ -139,14 +130,8 @@ func TestIssue16DoneWhen(t *testing.T) {
 	}
 
 	// Killed in the middle; started again on the same database.
-	proc.Process.Kill()
-	proc.Wait()
-	killed = true
-	proc2, base2 := pgServe(t, bin, db, &logs2, fast...)
-	defer func() {
-		proc2.Process.Kill()
-		proc2.Wait()
-	}()
+	srv.kill()
+	base2 := srv.restart()
 	apiCall(t, "GET", base2+"/api/v1/checks/"+filed.CheckID+"/replay", admin, "", "", http.StatusOK, &replay)
 	if !replay.Match {
 		t.Errorf("after the restart the replay does not match: %+v", replay)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -26,18 +25,9 @@ func TestDecisionChangedWebhook(t *testing.T) {
 	rcvAddr := freeAddr(t)
 
 	fast := []string{"--hook-retry-min", "200ms", "--hook-retry-max", "1s", "--hook-timeout", "2s"}
-	var logs1, logs2 bytes.Buffer
-	proc, base := pgServe(t, bin, db, &logs1, fast...)
-	killed := false
-	defer func() {
-		if !killed {
-			proc.Process.Kill()
-			proc.Wait()
-		}
-		if t.Failed() {
-			t.Logf("first server:\n%s\nsecond server:\n%s", logs1.String(), logs2.String())
-		}
-	}()
+	srv := pgServeCrashable(t, bin, db, -1, fast...)
+	defer srv.stop()
+	base := srv.base
 
 	var hook struct {
 		ID     string `json:"id"`
@@ -94,14 +84,8 @@ func TestDecisionChangedWebhook(t *testing.T) {
 	}
 
 	// Killed in the middle; started again on the same database.
-	proc.Process.Kill()
-	proc.Wait()
-	killed = true
-	proc2, base2 := pgServe(t, bin, db, &logs2, fast...)
-	defer func() {
-		proc2.Process.Kill()
-		proc2.Wait()
-	}()
+	srv.kill()
+	base2 := srv.restart()
 
 	// The receiver comes up where the hook points.
 	rcv := &eventReceiver{secret: hook.Secret}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -189,4 +190,61 @@ func startStoppable(t *testing.T, bin string, env []string, args ...string) *sto
 		t.Fatalf("the server did not become ready:\n%s", logs.String())
 	}
 	return &stoppable{base: base, stop: stop}
+}
+
+// crashable is `ecospace serve` on one PostGIS database that the test
+// kills (SIGKILL, as a crash would) and starts again once on the same
+// database with the same arguments.
+type crashable struct {
+	t            *testing.T
+	bin, db      string
+	args         []string
+	show         int // how much of each log a failed test shows; -1: all
+	logs1, logs2 bytes.Buffer
+	proc         *exec.Cmd // the running process, nil once killed
+	base         string    // the first process's base URL
+}
+
+// pgServeCrashable starts the first process and waits until it is ready;
+// the caller defers stop.
+func pgServeCrashable(t *testing.T, bin, db string, show int, args ...string) *crashable {
+	t.Helper()
+	c := &crashable{t: t, bin: bin, db: db, args: args, show: show}
+	c.proc, c.base = pgServe(t, bin, db, &c.logs1, args...)
+	return c
+}
+
+// kill ends the running process with SIGKILL and waits for it.
+func (c *crashable) kill() {
+	c.proc.Process.Kill()
+	c.proc.Wait()
+	c.proc = nil
+}
+
+// restart starts the second process and returns its base URL once it is
+// ready.
+func (c *crashable) restart() string {
+	c.t.Helper()
+	var base string
+	c.proc, base = pgServe(c.t, c.bin, c.db, &c.logs2, c.args...)
+	return base
+}
+
+// stop kills the running process, if any, and shows both logs when the
+// test failed.
+func (c *crashable) stop() {
+	if c.proc != nil {
+		c.kill()
+	}
+	if c.t.Failed() {
+		c.t.Logf("first server:\n%s\nsecond server:\n%s", c.shown(&c.logs1), c.shown(&c.logs2))
+	}
+}
+
+// shown is as much of logs as a failed test shows (show runes).
+func (c *crashable) shown(logs *bytes.Buffer) string {
+	if c.show < 0 {
+		return logs.String()
+	}
+	return fmt.Sprintf("%.*s", c.show, logs.String())
 }
