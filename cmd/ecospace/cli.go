@@ -48,6 +48,23 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseFlagsAround parses args whose flags may stand before, between or
+// after the positional arguments, and returns the positional ones in
+// order.
+func parseFlagsAround(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 // flagName names where a flag's value came from: "--name" when it was
 // given on the command line, else "NAME (environment)" when env is set
 // there, so that an error points at what the user actually wrote.

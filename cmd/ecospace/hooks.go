@@ -60,17 +60,9 @@ func runHooks(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return usagef("name what to do: add, list, remove, deliveries or redeliver")
 	}
-	rest := args[1:]
-	var pos []string
-	for {
-		if err := parseFlags(fs, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		rest = fs.Args()[1:]
+	pos, err := parseFlagsAround(fs, args[1:])
+	if err != nil {
+		return err
 	}
 	bad := func(format string, a ...any) error {
 		fmt.Fprintf(stderr, "ecospace hooks %s: "+format+"\n", append([]any{sub}, a...)...)

@@ -69,17 +69,9 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usagef("name what to do (create, list or revoke) before the flags, e.g. ecospace keys list %s", strings.Join(args, " "))
 	}
 	// Flags may come before or after the key id.
-	rest := args[1:]
-	var pos []string
-	for {
-		if err := parseFlags(fs, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		rest = fs.Args()[1:]
+	pos, err := parseFlagsAround(fs, args[1:])
+	if err != nil {
+		return err
 	}
 	bad := func(format string, a ...any) error {
 		fmt.Fprintf(stderr, "ecospace keys %s: "+format+"\n", append([]any{sub}, a...)...)
