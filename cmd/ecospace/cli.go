@@ -4,10 +4,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // usageError is a command line that cannot work: a missing or malformed
@@ -46,6 +48,27 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return errUsage
 	}
 	return nil
+}
+
+// subcommandFlags splits off the subcommand of `ecospace name` (its first
+// argument, unless that is a flag; "" when there is none) and makes the
+// flag set of `ecospace name sub`, whose usage prints usage and the flags.
+func subcommandFlags(name, usage string, args []string, stderr io.Writer) (string, *flag.FlagSet) {
+	sub := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub = args[0]
+	}
+	fs := newFlags(strings.TrimSpace(name+" "+sub), stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	return sub, fs
+}
+
+// isHelpFlag says whether arg asks for help.
+func isHelpFlag(arg string) bool {
+	return arg == "-h" || arg == "--help" || arg == "-help"
 }
 
 // parseFlagsAround parses args whose flags may stand before, between or
