@@ -3,16 +3,12 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/zhonglou/ecospace/data/pgtest"
 )
 
 // TestIssue16DoneWhen is issue 16's done-when in one run, on PostGIS with
@@ -26,24 +22,12 @@ import (
 // exactly once by delivery id, with a signature hooks.Verify accepts.
 func TestIssue16DoneWhen(t *testing.T) {
 	bin := buildBinary(t)
-	db := pgtest.NewDatabase(t)
-	env := append(os.Environ(), "DATABASE_URL=", "ECOSPACE_KEYS_FILE=")
-	runBinary(t, bin, env, "import", "--demo", "--migrate", "--database-url", db)
-	admin := strings.TrimSpace(runBinary(t, bin, env, "keys", "create", "--scope", "admin", "--name", "e2e-16", "--database-url", db))
+	db, admin := pgDemo(t, bin, "e2e-16")
 
 	fast := []string{"--hook-retry-min", "200ms", "--hook-retry-max", "1s", "--hook-timeout", "2s"}
-	var logs1, logs2 bytes.Buffer
-	proc, base := pgServe(t, bin, db, &logs1, fast...)
-	killed := false
-	defer func() {
-		if !killed {
-			proc.Process.Kill()
-			proc.Wait()
-		}
-		if t.Failed() {
-			t.Logf("first server:\n%.6000s\nsecond server:\n%.6000s", logs1.String(), logs2.String())
-		}
-	}()
+	srv := pgServeCrashable(t, bin, db, 6000, fast...)
+	defer srv.stop()
+	base := srv.base
 
 	// A decision filed on 2026-06-01 where the green corridor uploaded
 	// below, back-dated to 2026-01-01, lies.
@@ -64,12 +48,7 @@ func TestIssue16DoneWhen(t *testing.T) {
 	}
 
 	// The receiver's address, with nothing listening on it yet.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcvAddr := l.Addr().String()
-	l.Close()
+	rcvAddr := freeAddr(t)
 	var hook struct {
 		ID     string `json:"id"`
 		Secret string `json:"secret"`
@@ -151,14 +130,8 @@ func TestIssue16DoneWhen(t *testing.T) {
 	}
 
 	// Killed in the middle; started again on the same database.
-	proc.Process.Kill()
-	proc.Wait()
-	killed = true
-	proc2, base2 := pgServe(t, bin, db, &logs2, fast...)
-	defer func() {
-		proc2.Process.Kill()
-		proc2.Wait()
-	}()
+	srv.kill()
+	base2 := srv.restart()
 	apiCall(t, "GET", base2+"/api/v1/checks/"+filed.CheckID+"/replay", admin, "", "", http.StatusOK, &replay)
 	if !replay.Match {
 		t.Errorf("after the restart the replay does not match: %+v", replay)
@@ -166,15 +139,7 @@ func TestIssue16DoneWhen(t *testing.T) {
 
 	// The receiver comes up where the hook points (answering 503 once).
 	rcv := &eventReceiver{secret: hook.Secret}
-	ln, err := net.Listen("tcp", rcvAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(rcv)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	defer srv.Close()
+	defer serveAt(t, rcvAddr, rcv).Close()
 	delivered := func() bool {
 		apiCall(t, "GET", base2+"/api/v1/hooks/"+hook.ID+"/deliveries", admin, "", "", http.StatusOK, &dl)
 		return len(dl.Deliveries) == 1 && dl.Deliveries[0].Status == "delivered"
@@ -210,10 +175,7 @@ func TestIssue16DoneWhen(t *testing.T) {
 // cause; a third start with the same rules queues nothing more.
 func TestRulesVersionOnStart(t *testing.T) {
 	bin := buildBinary(t)
-	db := pgtest.NewDatabase(t)
-	env := append(os.Environ(), "DATABASE_URL=", "ECOSPACE_KEYS_FILE=")
-	runBinary(t, bin, env, "import", "--demo", "--migrate", "--database-url", db)
-	admin := strings.TrimSpace(runBinary(t, bin, env, "keys", "create", "--scope", "admin", "--name", "e2e-rules", "--database-url", db))
+	db, admin := pgDemo(t, bin, "e2e-rules")
 	var logs bytes.Buffer
 	defer func() {
 		if t.Failed() {

@@ -6,10 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,40 +14,6 @@ import (
 	"testing"
 	"time"
 )
-
-// startProcess starts `ecospace serve` on the embedded store with the data
-// directory dir and waits until it is ready; it returns the process and
-// its base URL. The caller stops it.
-func startProcess(t *testing.T, bin, dir string, logs *bytes.Buffer) (*exec.Cmd, string) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", dir, "--rate-limit", "0", "--log-level", "info")
-	cmd.Env = append(os.Environ(), "DATABASE_URL=", "ECOSPACE_KEYS_FILE=", "GOGC=")
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + addr
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return cmd, base
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	t.Fatalf("the server did not become ready:\n%s", logs)
-	return nil, ""
-}
 
 // TestKillNineLosesNoCheck: the embedded server, killed with SIGKILL while
 // checks are being filed, loses none that it answered: after a restart on

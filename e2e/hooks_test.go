@@ -1,111 +1,13 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/zhonglou/ecospace/data/pgtest"
 	"github.com/zhonglou/ecospace/server/hooks"
 )
-
-// pgServe starts `ecospace serve` on the PostGIS database db and waits
-// until it is ready; the caller stops it.
-func pgServe(t *testing.T, bin, db string, logs *bytes.Buffer, args ...string) (*exec.Cmd, string) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--database-url", db, "--rate-limit", "0", "--log-level", "info", "--data-dir", t.TempDir()}, args...)...)
-	cmd.Env = append(os.Environ(), "DATABASE_URL=", "ECOSPACE_KEYS_FILE=", "GOGC=")
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + addr
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return cmd, base
-			}
-		}
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	t.Fatalf("the server did not become ready:\n%s", logs)
-	return nil, ""
-}
-
-// apiCall sends one request with the admin key and decodes the answer
-// into out (when not nil).
-func apiCall(t *testing.T, method, url, key, ctype, body string, want int, out any) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		t.Fatalf("%s %s: %d, want %d: %s", method, url, resp.StatusCode, want, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s %s: %v: %s", method, url, err, b)
-		}
-	}
-}
-
-// eventReceiver answers 503 to its first request and 204 after, and keeps
-// every delivery it was sent with whether its signature verified.
-type eventReceiver struct {
-	secret string
-	mu     sync.Mutex
-	n      int
-	got    []hooks.Body
-	bad    []string
-}
-
-func (r *eventReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	body, _ := io.ReadAll(req.Body)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.n++
-	if r.n == 1 {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		return
-	}
-	if err := hooks.Verify(r.secret, req.Header.Get(hooks.HeaderSignature), req.Header.Get(hooks.HeaderTimestamp), body, time.Now(), 5*time.Minute); err != nil {
-		r.bad = append(r.bad, err.Error())
-	}
-	var b hooks.Body
-	if err := json.Unmarshal(body, &b); err != nil || b.DeliveryID != req.Header.Get(hooks.HeaderDelivery) || b.Type != req.Header.Get(hooks.HeaderEvent) {
-		r.bad = append(r.bad, "body "+string(body))
-	}
-	r.got = append(r.got, b)
-	w.WriteHeader(http.StatusNoContent)
-}
 
 // TestDecisionChangedWebhook is issue 16's done-when on PostGIS with the
 // real binary: a decision is filed; a hook is registered whose receiver
@@ -117,32 +19,15 @@ func (r *eventReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // /api/v1/changes lists the change.
 func TestDecisionChangedWebhook(t *testing.T) {
 	bin := buildBinary(t)
-	db := pgtest.NewDatabase(t)
-	env := append(os.Environ(), "DATABASE_URL=", "ECOSPACE_KEYS_FILE=")
-	runBinary(t, bin, env, "import", "--demo", "--migrate", "--database-url", db)
-	admin := strings.TrimSpace(runBinary(t, bin, env, "keys", "create", "--scope", "admin", "--name", "e2e-hooks", "--database-url", db))
+	db, admin := pgDemo(t, bin, "e2e-hooks")
 
 	// The receiver's address, with nothing listening on it yet.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcvAddr := l.Addr().String()
-	l.Close()
+	rcvAddr := freeAddr(t)
 
 	fast := []string{"--hook-retry-min", "200ms", "--hook-retry-max", "1s", "--hook-timeout", "2s"}
-	var logs1, logs2 bytes.Buffer
-	proc, base := pgServe(t, bin, db, &logs1, fast...)
-	killed := false
-	defer func() {
-		if !killed {
-			proc.Process.Kill()
-			proc.Wait()
-		}
-		if t.Failed() {
-			t.Logf("first server:\n%s\nsecond server:\n%s", logs1.String(), logs2.String())
-		}
-	}()
+	srv := pgServeCrashable(t, bin, db, -1, fast...)
+	defer srv.stop()
+	base := srv.base
 
 	var hook struct {
 		ID     string `json:"id"`
@@ -199,26 +84,12 @@ func TestDecisionChangedWebhook(t *testing.T) {
 	}
 
 	// Killed in the middle; started again on the same database.
-	proc.Process.Kill()
-	proc.Wait()
-	killed = true
-	proc2, base2 := pgServe(t, bin, db, &logs2, fast...)
-	defer func() {
-		proc2.Process.Kill()
-		proc2.Wait()
-	}()
+	srv.kill()
+	base2 := srv.restart()
 
 	// The receiver comes up where the hook points.
 	rcv := &eventReceiver{secret: hook.Secret}
-	ln, err := net.Listen("tcp", rcvAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(rcv)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	defer srv.Close()
+	defer serveAt(t, rcvAddr, rcv).Close()
 
 	delivered := func() bool {
 		apiCall(t, "GET", base2+"/api/v1/hooks/"+hook.ID+"/deliveries", admin, "", "", http.StatusOK, &dl)

@@ -1,16 +1,11 @@
 package e2e
 
 import (
-	"context"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/zhonglou/ecospace/data"
-	"github.com/zhonglou/ecospace/server"
 )
 
 // corridor2030 is a second version of the Xinmeng clear-water corridor,
@@ -22,25 +17,9 @@ const corridor2030 = `{"type":"FeatureCollection","features":[{"type":"Feature",
 // layer versions in force that day, from features and tiles read as of it,
 // and the layers panel says which versions those are.
 func TestMapOnPastDate(t *testing.T) {
-	keys, err := data.OpenFileKeys(filepath.Join(t.TempDir(), "keys.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _, err := keys.CreateKey(context.Background(), "steward", []string{data.ScopeAdmin})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := startServerWith(t, func(c *server.Config) { c.Keys = keys })
-	req, _ := http.NewRequest("PUT", url+"/api/v1/layers/xinmeng-corridor?valid_from=2030-01-01", strings.NewReader(corridor2030))
-	req.Header.Set("Content-Type", "application/geo+json")
-	req.Header.Set("Authorization", "Bearer "+admin)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("uploading the 2030 corridor: HTTP %d", resp.StatusCode)
+	url, admin := startServerWithAdmin(t)
+	if code, _ := request(t, "PUT", url+"/api/v1/layers/xinmeng-corridor?valid_from=2030-01-01", admin, "application/geo+json", corridor2030); code != http.StatusCreated {
+		t.Fatalf("uploading the 2030 corridor: HTTP %d", code)
 	}
 
 	b := newBrowser(t)

@@ -40,16 +40,8 @@ func loadRegister(t *testing.T, base, admin string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("PUT", base+"/api/v1/layers/parcels?parcel_field="+url.QueryEscape("宗地号"), strings.NewReader(string(body)))
-	req.Header.Set("Content-Type", "application/geo+json")
-	req.Header.Set("Authorization", "Bearer "+admin)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("loading the parcel register: HTTP %d", resp.StatusCode)
+	if code, _ := request(t, "PUT", base+"/api/v1/layers/parcels?parcel_field="+url.QueryEscape("宗地号"), admin, "application/geo+json", string(body)); code != http.StatusCreated {
+		t.Fatalf("loading the parcel register: HTTP %d", code)
 	}
 }
 

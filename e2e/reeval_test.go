@@ -2,18 +2,14 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/zhonglou/ecospace/data/pgtest"
 )
 
 // TestReevaluationResumesAfterKill: on PostGIS with the real binary, 4 000
@@ -24,23 +20,11 @@ import (
 // in the end every decision has exactly one change.
 func TestReevaluationResumesAfterKill(t *testing.T) {
 	bin := buildBinary(t)
-	db := pgtest.NewDatabase(t)
-	env := append(os.Environ(), "DATABASE_URL=", "ECOSPACE_KEYS_FILE=")
-	runBinary(t, bin, env, "import", "--demo", "--migrate", "--database-url", db)
-	admin := strings.TrimSpace(runBinary(t, bin, env, "keys", "create", "--scope", "admin", "--name", "e2e-reeval", "--database-url", db))
-	var logs1, logs2 bytes.Buffer
+	db, admin := pgDemo(t, bin, "e2e-reeval")
 	slow := []string{"--reeval-workers", "1"}
-	proc, base := pgServe(t, bin, db, &logs1, slow...)
-	killed := false
-	defer func() {
-		if !killed {
-			proc.Process.Kill()
-			proc.Wait()
-		}
-		if t.Failed() {
-			t.Logf("first server:\n%.4000s\nsecond server:\n%.4000s", logs1.String(), logs2.String())
-		}
-	}()
+	srv := pgServeCrashable(t, bin, db, 4000, slow...)
+	defer srv.stop()
+	base := srv.base
 
 	const n = 4000
 	var fc strings.Builder
@@ -122,27 +106,21 @@ func TestReevaluationResumesAfterKill(t *testing.T) {
 			t.Fatal("no change recorded")
 		}
 	}
-	proc.Process.Kill()
-	proc.Wait()
-	killed = true
+	srv.kill()
 	if err := <-uploaded; err != nil && !errors.Is(err, syscall.ECONNRESET) && !strings.Contains(err.Error(), "EOF") {
 		t.Fatalf("the upload: %v", err)
 	}
-	if strings.Contains(logs1.String(), `"msg":"re-evaluation done"`) {
+	if strings.Contains(srv.logs1.String(), `"msg":"re-evaluation done"`) {
 		t.Fatal("the job ended before the kill: nothing to resume (file more checks)")
 	}
 
-	proc2, base2 := pgServe(t, bin, db, &logs2, slow...)
-	defer func() {
-		proc2.Process.Kill()
-		proc2.Wait()
-	}()
+	base2 := srv.restart()
 	var done struct {
 		Judged int `json:"judged"`
 	}
 	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
-		if i := strings.Index(logs2.String(), `"msg":"re-evaluation done"`); i >= 0 {
-			line := logs2.String()[strings.LastIndex(logs2.String()[:i], "\n")+1:]
+		if i := strings.Index(srv.logs2.String(), `"msg":"re-evaluation done"`); i >= 0 {
+			line := srv.logs2.String()[strings.LastIndex(srv.logs2.String()[:i], "\n")+1:]
 			line = line[:strings.Index(line, "\n")]
 			if err := json.Unmarshal([]byte(line), &done); err != nil {
 				t.Fatalf("log line %s: %v", line, err)

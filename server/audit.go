@@ -55,6 +55,20 @@ func auditor(c echo.Context) (all bool, keyID string) {
 	return false, ""
 }
 
+// listReach is the reach of a list of what (checks, changes): the
+// caller's own, every key's (audit scope), or one key's named by
+// ?key_id, which only an auditor may name.
+func listReach(c echo.Context, what string) (all bool, keyID string, err error) {
+	all, keyID = auditor(c)
+	if k := c.QueryParam("key_id"); k != "" {
+		if !all {
+			return false, "", problem.BadRequest("invalid-query", "Not allowed", "?key_id", "key_id filters another key's %s, which needs scope audit; a key lists its own %s without it", what, what)
+		}
+		return false, k, nil
+	}
+	return all, keyID, nil
+}
+
 // getCheck answers GET /api/v1/checks/{id} with the document as filed.
 func (s *Server) getCheck(c echo.Context) error {
 	id := c.Param("id")
@@ -79,13 +93,8 @@ func (s *Server) listChecks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	all, key := auditor(c)
-	q.AllKeys, q.KeyID = all, key
-	if k := c.QueryParam("key_id"); k != "" {
-		if !all {
-			return problem.BadRequest("invalid-query", "Not allowed", "?key_id", "key_id filters another key's checks, which needs scope audit; a key lists its own checks without it")
-		}
-		q.AllKeys, q.KeyID = false, k
+	if q.AllKeys, q.KeyID, err = listReach(c, "checks"); err != nil {
+		return err
 	}
 	want := q.Limit
 	q.Limit = want + 1

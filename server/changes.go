@@ -90,13 +90,9 @@ func (s *Server) listChanges(c echo.Context) error {
 		}
 		q.Limit = n
 	}
-	all, key := auditor(c)
-	q.AllKeys, q.KeyID = all, key
-	if k := params.Get("key_id"); k != "" {
-		if !all {
-			return problem.BadRequest("invalid-query", "Not allowed", "?key_id", "key_id filters another key's changes, which needs scope audit; a key lists its own changes without it")
-		}
-		q.AllKeys, q.KeyID = false, k
+	var err error
+	if q.AllKeys, q.KeyID, err = listReach(c, "changes"); err != nil {
+		return err
 	}
 	want := q.Limit
 	q.Limit = want + 1

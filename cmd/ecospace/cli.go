@@ -4,10 +4,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // usageError is a command line that cannot work: a missing or malformed
@@ -46,6 +48,44 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return errUsage
 	}
 	return nil
+}
+
+// subcommandFlags splits off the subcommand of `ecospace name` (its first
+// argument, unless that is a flag; "" when there is none) and makes the
+// flag set of `ecospace name sub`, whose usage prints usage and the flags.
+func subcommandFlags(name, usage string, args []string, stderr io.Writer) (string, *flag.FlagSet) {
+	sub := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub = args[0]
+	}
+	fs := newFlags(strings.TrimSpace(name+" "+sub), stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	return sub, fs
+}
+
+// isHelpFlag says whether arg asks for help.
+func isHelpFlag(arg string) bool {
+	return arg == "-h" || arg == "--help" || arg == "-help"
+}
+
+// parseFlagsAround parses args whose flags may stand before, between or
+// after the positional arguments, and returns the positional ones in
+// order.
+func parseFlagsAround(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 // flagName names where a flag's value came from: "--name" when it was

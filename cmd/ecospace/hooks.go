@@ -38,15 +38,7 @@ flags:
 `
 
 func runHooks(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	sub := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		sub = args[0]
-	}
-	fs := newFlags(strings.TrimSpace("hooks "+sub), stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), hooksUsage)
-		fs.PrintDefaults()
-	}
+	sub, fs := subcommandFlags("hooks", hooksUsage, args, stderr)
 	hookURL := fs.String("url", "", "add: where the events are POSTed (http or https)")
 	events := fs.String("events", "", "add: comma-separated event types: "+strings.Join(data.EventTypes(), ", "))
 	secret := fs.String("secret", "", "add: the signing secret (at least 16 characters); default: one is made and printed")
@@ -54,23 +46,15 @@ func runHooks(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dbURL := fs.String("database-url", envOr("DATABASE_URL", ""), "PostgreSQL/PostGIS URL (DATABASE_URL): the hooks live there")
 	migrate := fs.Bool("migrate", false, "apply missing schema migrations first")
 	if sub == "" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		if len(args) > 0 && isHelpFlag(args[0]) {
 			fs.Usage()
 			return flag.ErrHelp
 		}
 		return usagef("name what to do: add, list, remove, deliveries or redeliver")
 	}
-	rest := args[1:]
-	var pos []string
-	for {
-		if err := parseFlags(fs, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		rest = fs.Args()[1:]
+	pos, err := parseFlagsAround(fs, args[1:])
+	if err != nil {
+		return err
 	}
 	bad := func(format string, a ...any) error {
 		fmt.Fprintf(stderr, "ecospace hooks %s: "+format+"\n", append([]any{sub}, a...)...)

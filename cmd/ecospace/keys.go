@@ -39,15 +39,7 @@ flags:
 type keysHolder interface{ Keys() data.KeyStore }
 
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	sub := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		sub = args[0]
-	}
-	fs := newFlags(strings.TrimSpace("keys "+sub), stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), keysUsage)
-		fs.PrintDefaults()
-	}
+	sub, fs := subcommandFlags("keys", keysUsage, args, stderr)
 	name := fs.String("name", "", "create: who the key is for, e.g. permit-system")
 	var scopes []string
 	fs.Func("scope", "create: check, audit or admin (repeat or comma-separate for several)", func(v string) error {
@@ -59,7 +51,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	dbURL := fs.String("database-url", envOr("DATABASE_URL", ""), "PostgreSQL/PostGIS URL: keep the keys in its api_keys table (DATABASE_URL)")
 	migrate := fs.Bool("migrate", false, "apply missing schema migrations first (PostGIS)")
 	if sub == "" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		if len(args) > 0 && isHelpFlag(args[0]) {
 			fs.Usage()
 			return flag.ErrHelp
 		}
@@ -69,17 +61,9 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usagef("name what to do (create, list or revoke) before the flags, e.g. ecospace keys list %s", strings.Join(args, " "))
 	}
 	// Flags may come before or after the key id.
-	rest := args[1:]
-	var pos []string
-	for {
-		if err := parseFlags(fs, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		rest = fs.Args()[1:]
+	pos, err := parseFlagsAround(fs, args[1:])
+	if err != nil {
+		return err
 	}
 	bad := func(format string, a ...any) error {
 		fmt.Fprintf(stderr, "ecospace keys %s: "+format+"\n", append([]any{sub}, a...)...)
