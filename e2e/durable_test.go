@@ -112,7 +112,9 @@ func TestKillNineLosesNoCheck(t *testing.T) {
 	if lost > 0 {
 		t.Fatalf("%d of %d answered checks were lost by kill -9\nrestart log:\n%s", lost, len(answered), logs2.String())
 	}
-	if !strings.Contains(logs2.String(), "audit file read") {
+	// A kill mid-write leaves a torn last frame (a check never answered):
+	// the restart then moves it aside and says so instead.
+	if l := logs2.String(); !strings.Contains(l, "audit file read") && !strings.Contains(l, "audit file: a torn tail") {
 		t.Errorf("the restart did not read the audit file:\n%s", logs2.String())
 	}
 	t.Logf("%d answered checks, all read back after kill -9", len(answered))
