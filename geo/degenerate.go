@@ -53,6 +53,8 @@ func asPoint(lonlat, projected orb.Geometry, dim int, measure float64, pointer s
 	return p, nil
 }
 
+// firstPosition is the first vertex of a geometry (lon/lat or
+// projected: it only picks); ok is false when it has none.
 func firstPosition(g orb.Geometry) (orb.Point, bool) {
 	switch g := g.(type) {
 	case orb.Point:

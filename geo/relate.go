@@ -128,32 +128,6 @@ func PrepareZone(z Zone) (*PreparedZone, error) {
 	return pz, nil
 }
 
-// firstVertex is a vertex of a (projected) site geometry; ok is false
-// when it has none.
-func firstVertex(g orb.Geometry) (orb.Point, bool) {
-	switch g := g.(type) {
-	case orb.Point:
-		return g, true
-	case orb.LineString:
-		if len(g) > 0 {
-			return g[0], true
-		}
-	case orb.MultiLineString:
-		if len(g) > 0 && len(g[0]) > 0 {
-			return g[0][0], true
-		}
-	case orb.Polygon:
-		if len(g) > 0 && len(g[0]) > 0 {
-			return g[0][0], true
-		}
-	case orb.MultiPolygon:
-		if len(g) > 0 && len(g[0]) > 0 && len(g[0][0]) > 0 {
-			return g[0][0][0], true
-		}
-	}
-	return orb.Point{}, false
-}
-
 // hasLength reports whether a line has two distinct points.
 func hasLength(l orb.LineString) bool {
 	for _, p := range l {
@@ -276,7 +250,7 @@ func Relate(s *Site, z *PreparedZone) (rel Relation, ok bool, err error) {
 
 	g := s.sfg
 	if z.areaP != nil {
-		if v, ok := firstVertex(s.Projected); ok && z.areaIx.disjoint(grow(s.Bound, BoundaryToleranceM), v) {
+		if v, ok := firstPosition(s.Projected); ok && z.areaIx.disjoint(grow(s.Bound, BoundaryToleranceM), v) {
 			return Relation{}, false, nil // the overlay would be empty, and nothing touches
 		}
 		in, err := sf.Intersection(g, z.areaLP.near(s.Bound))
