@@ -71,11 +71,8 @@ func TestReevaluationResumesAfterKill(t *testing.T) {
 	away := `{"type":"FeatureCollection","features":[{"type":"Feature","id":"away","properties":{"name":"away"},` +
 		`"geometry":{"type":"Polygon","coordinates":[[[119.90,31.75],[119.91,31.75],[119.91,31.76],[119.90,31.76],[119.90,31.75]]]}}]}`
 	today := time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
-	// The upload's answer counts the decisions it changes by judging them
-	// all in its own request, as long as the background job takes: the
-	// job is watched (and ecospace killed) while the upload is answering.
-	// The version is recorded before the count starts; the kill cuts the
-	// answer short, not the upload.
+	// The upload answers once its version is recorded; the background job
+	// is watched from its first batch of changes, and ecospace killed then.
 	uploaded := make(chan error, 1)
 	go func() {
 		req, _ := http.NewRequest("PUT", base+"/api/v1/layers/xinmeng-river?valid_from="+today, strings.NewReader(away))

@@ -117,6 +117,9 @@ func TestReplayAndDiff(t *testing.T) {
 			}
 			var up LayerUpload
 			json.Unmarshal(rec.Body.Bytes(), &up)
+			if up.DecisionsChanged == nil {
+				t.Fatalf("back-dated upload without decisions_changed: %s", rec.Body)
+			}
 			if up.Version != 2 || !up.Backdated || !up.RecordedAt.After(filed.KnownAt) || up.DecisionsChanged.Judged != 1 || up.DecisionsChanged.More {
 				t.Errorf("back-dated upload answered %+v", up)
 			}

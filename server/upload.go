@@ -39,9 +39,11 @@ type LayerUpload struct {
 	// version's valid_from or before today (?backdate=true).
 	RecordedAt time.Time `json:"recorded_at"`
 	Backdated  bool      `json:"backdated"`
-	// DecisionsChanged counts the filed decisions it would now answer
-	// differently.
-	DecisionsChanged DecisionsChanged `json:"decisions_changed"`
+	// DecisionsChanged counts the filed decisions a back-dated version
+	// would now answer differently; absent for any other upload, whose
+	// decisions the background re-evaluation alone judges again (counting
+	// them here too would do its work twice, in the upload's request).
+	DecisionsChanged *DecisionsChanged `json:"decisions_changed,omitempty"`
 }
 
 // putLayer makes an uploaded GeoJSON FeatureCollection or zipped
@@ -152,11 +154,15 @@ func (s *Server) putLayer(c echo.Context) error {
 		Format: info.Format, CRS: string(info.CRS), Derived: res.Derived, Warnings: info.Warnings,
 		RecordedAt: lv.RecordedAt, Backdated: backdated,
 	}
-	if out.DecisionsChanged, err = s.decisionsChanged(c.Request().Context(), from); err != nil {
-		// The version is recorded: the answer says so, and that the count
-		// is missing, rather than fail after the fact.
-		s.log.Warn("layer uploaded, decisions changed not counted", "layer", id, "version", lv.Version, "error", err)
-		out.DecisionsChanged = DecisionsChanged{More: true, Note: "not counted (" + err.Error() + "); the version is recorded"}
+	if backdated {
+		d, err := s.decisionsChanged(c.Request().Context(), from)
+		if err != nil {
+			// The version is recorded: the answer says so, and that the
+			// count is missing, rather than fail after the fact.
+			s.log.Warn("layer uploaded, decisions changed not counted", "layer", id, "version", lv.Version, "error", err)
+			d = DecisionsChanged{More: true, Note: "not counted (" + err.Error() + "); the version is recorded"}
+		}
+		out.DecisionsChanged = &d
 	}
 	// Empty lists are written as [], not null.
 	if out.Derived == nil {

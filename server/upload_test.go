@@ -141,6 +141,11 @@ func TestLayerUpload(t *testing.T) {
 		len(up.Derived) != 1 || up.Derived[0].ID != "xinmeng-band" || up.Derived[0].Version != 2 {
 		t.Errorf("upload answer %+v", up)
 	}
+	// Not back-dated: no count in the request (the background
+	// re-evaluation judges the filed decisions once).
+	if up.Backdated || up.DecisionsChanged != nil || strings.Contains(rec.Body.String(), "decisions_changed") {
+		t.Errorf("a forward upload counted decisions in its request: %s", rec.Body)
+	}
 	if loc := rec.Header().Get("Location"); loc != "/api/v1/layers/xinmeng-river?as_of=2030-01-01" {
 		t.Errorf("Location %q", loc)
 	}
