@@ -1,11 +1,10 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -123,14 +122,9 @@ func (s *Server) postHook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := strictJSON(body); err != nil {
-		return err
-	}
 	var req HookRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil || dec.More() {
-		return problem.BadRequest("invalid-json", "Invalid hook", "", "the body must be one object {\"url\", \"events\", \"secret\"?}: %v", err)
+	if err := decodeStrict(body, &req); err != nil {
+		return withMembers(err, reflect.TypeFor[HookRequest]())
 	}
 	if err := validHook(&req); err != nil {
 		return err

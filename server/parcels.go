@@ -56,6 +56,10 @@ func uploadParcelField(c echo.Context, def geo.LayerDef) (string, error) {
 	return v, nil
 }
 
+// maxParcelNumber bounds the characters of a parcel number looked up: a
+// 宗地号 is 19 characters; anything far longer is not one.
+const maxParcelNumber = 100
+
 // getParcel answers GET /api/v1/parcels/{number}[?as_of=].
 func (s *Server) getParcel(c echo.Context) error {
 	for name := range c.QueryParams() {
@@ -71,8 +75,14 @@ func (s *Server) getParcel(c echo.Context) error {
 		}
 	}
 	no := layerfile.ParcelNumber(raw)
+	if no == "" && raw != "" {
+		return problem.BadRequest("invalid-parcel-number", "Invalid parcel number", "/number", "the parcel number %q holds only spaces and control characters", clip(raw))
+	}
 	if no == "" {
 		return problem.BadRequest("invalid-parcel-number", "Invalid parcel number", "/number", "the parcel number is empty")
+	}
+	if n := len([]rune(no)); n > maxParcelNumber {
+		return problem.BadRequest("invalid-parcel-number", "Invalid parcel number", "/number", "the parcel number %q has %d characters; a parcel number has at most %d", clip(no), n, maxParcelNumber)
 	}
 	asOf, err := s.queryAsOf(c)
 	if err != nil {

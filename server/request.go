@@ -129,18 +129,28 @@ func jsonProblem(body []byte, err error) *problem.Problem {
 		what := "value"
 		if se.GoType != nil {
 			what = se.GoType.String()
-			switch se.GoType.Kind().String() {
-			case "string":
+			switch k := se.GoType.Kind(); {
+			case k == reflect.String:
 				what = "string"
-			case "map", "struct":
+			case k == reflect.Map || k == reflect.Struct:
 				what = "JSON object"
+			case k == reflect.Slice || k == reflect.Array:
+				what = "JSON array"
+			case k == reflect.Bool:
+				what = "boolean"
+			case k >= reflect.Int && k <= reflect.Float64:
+				what = "number"
 			}
 		}
 		got := "this"
 		if se.JSONKind != 0 {
 			got = "a JSON " + jsonKindName(byte(se.JSONKind))
 		}
-		return problem.BadRequest("invalid-json", "Invalid JSON", ptr, "%s must be a %s, not %s", strings.TrimPrefix(ptr, "/"), what, got)
+		where := strings.TrimPrefix(ptr, "/")
+		if where == "" {
+			where = "the body"
+		}
+		return problem.BadRequest("invalid-json", "Invalid JSON", ptr, "%s must be a %s, not %s", where, what, got)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return problem.BadRequest("invalid-json", "Invalid JSON", "", "the body ends before the JSON value does")
