@@ -58,12 +58,12 @@ FUZZTIME ?= 20s
 # still written, only less shrunk.
 FUZZMINIMIZE ?= 2s
 fuzz:
-	$(GO) test ./server -run '^$$' -fuzz '^FuzzDecodeGeometry$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
-	$(GO) test ./server -run '^$$' -fuzz '^FuzzCheckRequest$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
-	$(GO) test ./server -run '^$$' -fuzz '^FuzzBatchRequest$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
-	$(GO) test ./geo -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
-	$(GO) test ./geo -run '^$$' -fuzz '^FuzzCheckJSON$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
-	$(GO) test ./data/layerfile -run '^$$' -fuzz '^FuzzReadTXT$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
+	GO=$(GO) scripts/fuzz.sh ./server FuzzDecodeGeometry $(FUZZTIME) $(FUZZMINIMIZE)
+	GO=$(GO) scripts/fuzz.sh ./server FuzzCheckRequest $(FUZZTIME) $(FUZZMINIMIZE)
+	GO=$(GO) scripts/fuzz.sh ./server FuzzBatchRequest $(FUZZTIME) $(FUZZMINIMIZE)
+	GO=$(GO) scripts/fuzz.sh ./geo FuzzAppendString $(FUZZTIME) $(FUZZMINIMIZE)
+	GO=$(GO) scripts/fuzz.sh ./geo FuzzCheckJSON $(FUZZTIME) $(FUZZMINIMIZE)
+	GO=$(GO) scripts/fuzz.sh ./data/layerfile FuzzReadTXT $(FUZZTIME) $(FUZZMINIMIZE)
 
 ## bench: the Go benchmarks quoted in the README
 bench:
